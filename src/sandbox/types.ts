@@ -1,0 +1,129 @@
+// The public face of the embedded Vagon sandbox: what `--sandbox`, the tests and the
+// benchmarks rely on. The sandbox implements the API the client speaks; it never imports
+// the client (src/vagon) nor anything of MCP.
+
+export type ResponseShape = "jsonapi" | "flat";
+
+/** Route names used for fault injection and the request log. */
+export type SandboxRoute =
+  | "list-content"
+  | "list-files"
+  | "list-recordings"
+  | "list-machine-files"
+  | "create"
+  | "complete"
+  | "delete"
+  | "download"
+  | "download-status"
+  | "download-abort"
+  | "s3-put"
+  | "s3-get";
+
+export interface FaultRates {
+  /** Probability (0..1) of answering 500/502/503 instead of serving. */
+  error5xx?: number;
+  /** Probability of answering 429 with Retry-After. */
+  rateLimit429?: number;
+  retryAfterSeconds?: number;
+  /** Probability of destroying the socket without an answer. */
+  drop?: number;
+  /** Probability of delaying the answer by latencyMs. */
+  latency?: number;
+  latencyMs?: number;
+  /** s3-get only: probability of sending headers with the full Content-Length, then cutting the body short. */
+  truncate?: number;
+}
+
+export interface FaultConfig {
+  /** Seed for the deterministic random source (same seed, same faults). */
+  seed?: number;
+  /** Per-route rates; "*" applies to every route without its own entry. */
+  routes: Partial<Record<SandboxRoute | "*", FaultRates>>;
+}
+
+export interface SandboxOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  shape?: ResponseShape;
+  apiKey?: string;
+  apiSecret?: string;
+  /** Where object bytes live; default a fresh temp folder removed on close(). */
+  dataDir?: string;
+  /** Zip job timing: pending for pendingMs, then processing for processingMs, then uploaded. */
+  zipJob?: { pendingMs?: number; processingMs?: number };
+  /** Default true. */
+  multipleFileDownload?: boolean;
+  /** Organization shared storage quota in bytes (machines have their own, same default). */
+  storageQuotaBytes?: number;
+  /** Default true: the believable organization in seed.ts. */
+  seed?: boolean;
+  faults?: FaultConfig | null;
+  /** Lifetime of presigned URLs; default 3600 s (download job URLs: until the job expires). */
+  presignTtlSeconds?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  route: SandboxRoute | "unknown";
+  path: string;
+  status: number;
+  /** Vagon body client_code when it differs from the HTTP status. */
+  clientCode: number | null;
+  fault: keyof FaultRates | null;
+}
+
+export interface SandboxEntry {
+  id: number;
+  name: string;
+  kind: "file" | "directory" | "root";
+  parentId: number | null;
+  machineId: number | null;
+  sizeBytes: number;
+  contentType: string;
+  status: "pending_upload" | "upload_completed";
+  deleted: boolean;
+}
+
+export type SandboxJobStatus = "pending" | "processing" | "uploaded" | "failed" | "cancelled";
+
+export interface SandboxJob {
+  downloadId: number;
+  status: SandboxJobStatus;
+  sizeBytes: number;
+  expiresAt: string;
+}
+
+export interface Sandbox {
+  /** Base URL to use as VAGON_API_URL, e.g. http://127.0.0.1:41234/organization-management/v1 */
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly apiSecret: string;
+  shape: ResponseShape;
+  setFaults(faults: FaultConfig | null): void;
+  /** Every request served (API and S3), oldest first. */
+  readonly requests: RecordedRequest[];
+  clearRequests(): void;
+
+  addDirectory(input: { parentId: number; name: string; machineId?: number | null }): number;
+  addFile(input: {
+    parentId: number;
+    name: string;
+    content: string | Buffer;
+    contentType?: string;
+    machineId?: number | null;
+  }): Promise<number>;
+  getEntry(id: number): SandboxEntry | undefined;
+  /** Live (not deleted) children of a folder. */
+  children(parentId: number): SandboxEntry[];
+  /** Root folder id of a location: shared (machineId null) or a machine's storage. */
+  rootId(machineId?: number | null): number;
+  recordingsRootId(): number;
+  /** Bytes of a completed file, read from disk (tests only: small files). */
+  readFile(id: number): Promise<Buffer>;
+  getJob(downloadId: number): SandboxJob | undefined;
+  setMachineRunning(machineId: number, running: boolean): void;
+  setMultipleFileDownload(enabled: boolean): void;
+  setStorageQuota(bytes: number, machineId?: number | null): void;
+  close(): Promise<void>;
+}
