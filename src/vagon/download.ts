@@ -1,0 +1,367 @@
+// Downloads to disk and zip-job polling. A download is streamed into a hidden temporary file
+// next to its destination, resumed with Range requests when the connection breaks, checked
+// against the expected size, flushed, and only then given its final name — one that was
+// free, so nothing the user had is ever overwritten. Any failure leaves no file behind.
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Dispatcher, request } from "undici";
+import { type Logger, silentLogger } from "../log.js";
+import type { DownloadJob, VagonClient } from "./types.js";
+
+const RETRYABLE_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+
+const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const MAX_NAME_BYTES = 200;
+
+/**
+ * A file name that is safe in any folder on any OS: the last path component only, with
+ * control characters, separators and characters Windows reserves replaced, no trailing dots or
+ * spaces, device names defused, at most 200 bytes (extension kept). Falls back to "download".
+ */
+export function sanitizeFileName(name: string): string {
+  const base = name.split(/[/\\]/).pop() ?? "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
+  let cleaned = base.replace(/[\x00-\x1f\x7f<>:"|?*]/g, "_").trim();
+  cleaned = cleaned.replace(/[. ]+$/, "");
+  if (cleaned === "" || /^\.+$/.test(cleaned)) return "download";
+  if (WINDOWS_RESERVED_NAME.test(cleaned)) cleaned = `_${cleaned}`;
+  if (Buffer.byteLength(cleaned) > MAX_NAME_BYTES) {
+    const extension = path.extname(cleaned).slice(0, 20);
+    let stem = cleaned.slice(0, cleaned.length - path.extname(cleaned).length);
+    while (Buffer.byteLength(stem + extension) > MAX_NAME_BYTES)
+      stem = Array.from(stem).slice(0, -1).join("");
+    cleaned = stem + extension;
+  }
+  return cleaned;
+}
+
+/** "archive.zip" → "archive (1).zip"; ".env" → ".env (1)". */
+function withCopySuffix(fileName: string, copy: number): string {
+  if (copy === 0) return fileName;
+  const extension = path.extname(fileName);
+  const stem = extension ? fileName.slice(0, -extension.length) : fileName;
+  return `${stem} (${copy})${extension}`;
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+}
+
+function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
+}
+
+/** A failed attempt that is worth another try (network trouble, 5xx, a short body). */
+class RetryableDownloadError extends Error {}
+
+export interface SaveUrlOptions {
+  dispatcher: Dispatcher;
+  /** Presigned URL; never logged or put in an error message. */
+  url: string;
+  /** Checked absolute folder; must exist. */
+  directory: string;
+  /** Wanted name; sanitized, and suffixed " (n)" when taken. */
+  fileName: string;
+  /**
+   * Size to verify against. For a single-file link, the file's size. For a zip job pass null:
+   * Vagon's job `size` is the total of the files zipped, not the size of the zip.
+   */
+  expectedBytes: number | null;
+  onProgress?: (receivedBytes: number, totalBytes: number | null) => void;
+  signal?: AbortSignal;
+  /** Extra attempts after a failed one (each resumes where the last stopped). Default 4. */
+  retries?: number;
+  /** No bytes for this long: the attempt is abandoned (and retried). Default 60 s. */
+  stallTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface SavedFile {
+  savedPath: string;
+  sizeBytes: number;
+}
+
+export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile> {
+  const { dispatcher, url, directory, expectedBytes, signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const retries = Math.max(0, Math.floor(options.retries ?? 4));
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const fileName = sanitizeFileName(options.fileName);
+  signal?.throwIfAborted();
+
+  const tempPath = path.join(
+    directory,
+    `.${fileName.slice(0, 80)}.${randomBytes(6).toString("hex")}.partial`,
+  );
+  await (await fs.open(tempPath, "wx")).close();
+
+  let haveBytes = 0;
+  let totalBytes: number | null = expectedBytes;
+  let reportedBytes = -1;
+  const report = (received: number) => {
+    if (received > reportedBytes) {
+      reportedBytes = received;
+      options.onProgress?.(received, totalBytes);
+    }
+  };
+
+  // One attempt: request from haveBytes on, append to the temp file. Resolves when the body ended.
+  const attempt = async (): Promise<void> => {
+    const headers: Record<string, string> = haveBytes > 0 ? { range: `bytes=${haveBytes}-` } : {};
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        method: "GET",
+        dispatcher,
+        headers,
+        signal,
+        headersTimeout: stallTimeoutMs,
+        bodyTimeout: stallTimeoutMs,
+      });
+    } catch (error) {
+      if (RETRYABLE_NETWORK_CODES.has(errorCode(error)))
+        throw new RetryableDownloadError(errorMessage(error));
+      throw error;
+    }
+    const status = response.statusCode;
+    if (status === 200 && haveBytes > 0) {
+      // The server ignored the range: start over.
+      haveBytes = 0;
+      await fs.truncate(tempPath, 0);
+    } else if (status === 206) {
+      const range = /bytes (\d+)-\d+\/(\d+|\*)/.exec(String(response.headers["content-range"] ?? ""));
+      if (!range || Number(range[1]) !== haveBytes) {
+        await response.body.dump();
+        haveBytes = 0;
+        await fs.truncate(tempPath, 0);
+        throw new RetryableDownloadError("the server resumed at the wrong offset");
+      }
+      if (range[2] !== "*" && totalBytes === null) totalBytes = Number(range[2]);
+    } else if (status !== 200) {
+      const text = await response.body.text().catch(() => "");
+      const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+      const detail = s3Code ? ` (${s3Code})` : "";
+      if (status >= 500 || status === 429)
+        throw new RetryableDownloadError(`the server answered ${status}${detail}`);
+      const hint =
+        status === 403
+          ? ": the download link has expired or is invalid; ask Vagon for a new link"
+          : status === 404
+            ? ": the file is no longer there"
+            : "";
+      throw new Error(`The download was refused with HTTP ${status}${detail}${hint}.`);
+    }
+    if (status === 200) {
+      const contentLength = Number(response.headers["content-length"]);
+      if (Number.isFinite(contentLength) && response.headers["content-length"] !== undefined) {
+        if (expectedBytes !== null && contentLength !== expectedBytes) {
+          await response.body.dump();
+          throw new Error(
+            `The server is sending ${contentLength} bytes but ${expectedBytes} were expected, so the download was stopped.`,
+          );
+        }
+        totalBytes ??= contentLength;
+      }
+    }
+
+    let counted = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        counted += chunk.length;
+        report(haveBytes + counted);
+        callback(null, chunk);
+      },
+    });
+    const writer = createWriteStream(tempPath, { flags: "r+", start: haveBytes });
+    let failure: { error: unknown } | null = null;
+    try {
+      await pipeline(response.body, counter, writer, { signal });
+    } catch (error) {
+      failure = { error };
+    }
+    // Not events.once: it would reject on the 'error' the failed pipeline already reported.
+    if (!writer.closed) await new Promise<void>((resolve) => writer.once("close", () => resolve()));
+    // What is on disk is what we have, whatever the counter saw.
+    haveBytes = (await fs.stat(tempPath)).size;
+    if (failure !== null) {
+      if (signal?.aborted) throw signal.reason ?? failure.error;
+      // Every byte arrived and the connection broke only afterwards: nothing to resume.
+      if (totalBytes !== null && haveBytes === totalBytes) return;
+      if (RETRYABLE_NETWORK_CODES.has(errorCode(failure.error))) {
+        throw new RetryableDownloadError(errorMessage(failure.error));
+      }
+      throw failure.error;
+    }
+    if (totalBytes !== null && haveBytes < totalBytes) {
+      throw new RetryableDownloadError(`the connection ended after ${haveBytes} of ${totalBytes} bytes`);
+    }
+  };
+
+  try {
+    let fruitlessAttempts = 0;
+    for (let attemptNumber = 0; ; attemptNumber += 1) {
+      signal?.throwIfAborted();
+      const bytesBefore = haveBytes;
+      try {
+        await attempt();
+        break;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason ?? error;
+        if (!(error instanceof RetryableDownloadError) || attemptNumber >= retries) {
+          throw error instanceof RetryableDownloadError
+            ? new Error(
+                `The download failed after ${attemptNumber + 1} attempts: ${error.message}. Nothing was saved; try again.`,
+                { cause: error },
+              )
+            : error;
+        }
+        // A broken connection that delivered bytes is resumed at once; only attempts that got
+        // nothing back off (250 ms, 500 ms, … 5 s).
+        const madeProgress = haveBytes > bytesBefore;
+        fruitlessAttempts = madeProgress ? 0 : fruitlessAttempts + 1;
+        const ceilingMs = madeProgress ? 100 : Math.min(5_000, 250 * 2 ** (fruitlessAttempts - 1));
+        const delayMs = ceilingMs * (0.5 + Math.random() / 2);
+        logger.debug("resuming download", {
+          attempt: attemptNumber + 1,
+          haveBytes,
+          delayMs: Math.round(delayMs),
+          reason: error.message,
+        });
+        await sleep(delayMs, undefined, { signal });
+      }
+    }
+    if (totalBytes !== null && haveBytes !== totalBytes) {
+      throw new Error(
+        `The download ended with ${haveBytes} bytes instead of ${totalBytes}; nothing was saved.`,
+      );
+    }
+    const handle = await fs.open(tempPath, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    signal?.throwIfAborted();
+    const savedPath = await moveToFreeName(tempPath, directory, fileName);
+    report(haveBytes);
+    logger.debug("download saved", { savedPath, sizeBytes: haveBytes });
+    return { savedPath, sizeBytes: haveBytes };
+  } catch (error) {
+    await fs.rm(tempPath, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Gives the finished temp file the first free name among "name.ext", "name (1).ext", …
+ * link() fails when the name exists, so a file created meanwhile is never clobbered. Where
+ * hard links aren't supported (FAT, some network shares), the name is claimed with an
+ * exclusive create and the temp file renamed over that claim.
+ */
+async function moveToFreeName(tempPath: string, directory: string, fileName: string): Promise<string> {
+  let canLink = true;
+  for (let copy = 0; copy < 10_000; copy += 1) {
+    const candidate = path.join(directory, withCopySuffix(fileName, copy));
+    try {
+      if (canLink) {
+        await fs.link(tempPath, candidate);
+        await fs.unlink(tempPath);
+      } else {
+        await (await fs.open(candidate, "wx")).close();
+        await fs.rename(tempPath, candidate);
+      }
+      return candidate;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "EEXIST") continue;
+      if (
+        canLink &&
+        ["EPERM", "ENOTSUP", "ENOSYS", "EOPNOTSUPP", "EXDEV", "EMLINK", "EACCES"].includes(code)
+      ) {
+        canLink = false;
+        copy -= 1;
+        continue;
+      }
+      throw error;
+    }
+  }
+  throw new Error(`No free name for ${fileName} in ${directory}.`);
+}
+
+const TERMINAL_STATUSES = new Set(["uploaded", "failed", "cancelled"]);
+const POLL_GRACE_MS = 5_000;
+
+export interface WaitForJobOptions {
+  client: VagonClient;
+  downloadId: number;
+  /** How long to wait; 0 = look once. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Every status seen, first one included. */
+  onUpdate?: (job: DownloadJob) => void;
+  /** First gap between polls. Default 250 ms. */
+  minIntervalMs?: number;
+  /** Largest gap between polls. Default 1000 ms. */
+  maxIntervalMs?: number;
+}
+
+/**
+ * Polls a zip job until it is uploaded, failed or cancelled, or until timeoutMs runs out (then
+ * the last status seen is returned: the caller reports "still processing"). Gaps start at
+ * 250 ms and grow ×1.5 to 1 s, measured from the start of one poll to the start of the next,
+ * so a short job is noticed almost at once and a long one costs about one poll a second with
+ * half a second of mean delay. Never sleeps past the deadline; an abort throws at once.
+ */
+export async function waitForJob(options: WaitForJobOptions): Promise<DownloadJob> {
+  const { client, downloadId, signal } = options;
+  const minIntervalMs = options.minIntervalMs ?? 250;
+  const maxIntervalMs = Math.max(minIntervalMs, options.maxIntervalMs ?? 1000);
+  const deadline = Date.now() + Math.max(0, options.timeoutMs);
+  let intervalMs = minIntervalMs;
+  let lastPollAt = Date.now();
+  let job = await client.getDownload(downloadId, { signal });
+  options.onUpdate?.(job);
+  while (!TERMINAL_STATUSES.has(job.status)) {
+    const now = Date.now();
+    if (now >= deadline) return job;
+    const nextPollAt = Math.min(lastPollAt + intervalMs, deadline);
+    if (nextPollAt > now) await sleep(nextPollAt - now, undefined, { signal });
+    intervalMs = Math.min(maxIntervalMs, intervalMs * 1.5);
+    lastPollAt = Date.now();
+    // A poll that hangs (the client retrying a flaky API) must not hold the caller far past
+    // the deadline: give it a little grace, then answer with the last status seen.
+    const pollDeadline = AbortSignal.timeout(Math.max(0, deadline - lastPollAt) + POLL_GRACE_MS);
+    try {
+      job = await client.getDownload(downloadId, {
+        signal: signal ? AbortSignal.any([signal, pollDeadline]) : pollDeadline,
+      });
+    } catch (error) {
+      signal?.throwIfAborted();
+      if (pollDeadline.aborted) return job;
+      throw error;
+    }
+    options.onUpdate?.(job);
+  }
+  return job;
+}

@@ -1,0 +1,292 @@
+// Safe extraction of the zip bundles Vagon produces. A zip is untrusted input: its entry names
+// can point anywhere, its headers can lie about sizes, and it can carry links. Every entry is
+// checked before a byte is written, bytes are counted while streaming, and anything refused is
+// reported with a reason instead of failing the whole archive.
+import { constants as fsConstants } from "node:fs";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { crc32 } from "node:zlib";
+import yauzl from "yauzl";
+
+export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
+export const DEFAULT_MAX_EXTRACT_ENTRIES = 100_000;
+
+export interface ExtractOptions {
+  /** Limit on bytes actually written, counted while streaming. Default 10 GiB. */
+  maxTotalBytes?: number;
+  /** Archives with more entries are refused before anything is written. Default 100,000. */
+  maxEntries?: number;
+  /** Called after each entry (file, folder or skipped): entries done, entries in the archive. */
+  onProgress?: (doneFiles: number, totalFiles: number) => void;
+  /** Aborting stops at once and removes everything this call wrote. */
+  signal?: AbortSignal;
+}
+
+export interface SkippedEntry {
+  /** The entry name as stored in the archive (control characters escaped). */
+  entry: string;
+  reason: string;
+}
+
+export interface ExtractResult {
+  /** Files written, relative to destDir, forward slashes, with any " (n)" suffix applied. */
+  files: string[];
+  skipped: SkippedEntry[];
+  /** Bytes written. */
+  totalBytes: number;
+}
+
+export type EntryPath = { segments: string[]; isDirectory: boolean } | { reason: string };
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+// Errors after which carrying on with the next entry would only fail the same way.
+const FATAL_FS_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
+
+const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * Turns an entry name into path segments that can only land inside the destination, or a
+ * reason to refuse it. Backslashes count as separators (zips written on Windows use them).
+ * Pure, so it can be tested on its own for every platform.
+ */
+export function safeEntryPath(name: string, platform: NodeJS.Platform = process.platform): EntryPath {
+  if (name.includes("\0")) return { reason: "its name contains a NUL character" };
+  const normalized = name.replace(/\\/g, "/");
+  if (normalized.startsWith("/")) return { reason: "it has an absolute path" };
+  if (/^[a-zA-Z]:/.test(normalized)) return { reason: "it has an absolute Windows path (drive letter)" };
+  const rawSegments = normalized.split("/").filter((segment) => segment !== "" && segment !== ".");
+  if (rawSegments.includes(".."))
+    return { reason: "its path uses '..' to climb out of the destination folder" };
+  const isDirectory = normalized.endsWith("/");
+  if (rawSegments.length === 0) {
+    return isDirectory ? { segments: [], isDirectory } : { reason: "it has no name" };
+  }
+  return { segments: rawSegments.map((segment) => cleanSegment(segment, platform)), isDirectory };
+}
+
+function cleanSegment(segment: string, platform: NodeJS.Platform): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
+  let cleaned = segment.replace(/[\x00-\x1f\x7f]/g, "_");
+  if (platform === "win32") {
+    // On Windows "a:b" names an alternate data stream and "CON" a device: neither is a file.
+    cleaned = cleaned.replace(/[<>:"|?*]/g, "_").replace(/[. ]+$/, "");
+    if (WINDOWS_RESERVED_NAME.test(cleaned)) cleaned = `_${cleaned}`;
+  }
+  return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : cleaned;
+}
+
+/** "report.pdf" → "report (1).pdf"; ".env" → ".env (1)". */
+export function withCopySuffix(fileName: string, copy: number): string {
+  if (copy === 0) return fileName;
+  const extension = path.extname(fileName);
+  const stem = extension ? fileName.slice(0, -extension.length) : fileName;
+  return `${stem} (${copy})${extension}`;
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === "" || (relative.split(path.sep)[0] !== ".." && !path.isAbsolute(relative));
+}
+
+function displayName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: make control characters visible in reports
+  return name.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** An entry-level refusal: reported in `skipped`, extraction carries on. */
+class SkipEntry extends Error {}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
+}
+
+export async function extractZip(
+  zipPath: string,
+  destDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_EXTRACT_BYTES;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_EXTRACT_ENTRIES;
+  const { signal, onProgress } = options;
+  signal?.throwIfAborted();
+
+  await fs.mkdir(destDir, { recursive: true });
+  const destRoot = await fs.realpath(destDir);
+  // decodeStrings: false, because yauzl would fail the whole archive on the first hostile
+  // name; we decode names ourselves and refuse just that entry.
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, autoClose: false });
+
+  const files: string[] = [];
+  const skipped: SkippedEntry[] = [];
+  const writtenPaths: string[] = [];
+  const createdDirs: string[] = [];
+  const checkedDirs = new Set<string>([destRoot]);
+  let totalBytes = 0;
+  let done = 0;
+
+  // Creates each missing folder one level at a time, so a pre-existing link can't make us
+  // create folders outside destRoot, and checks where every existing one really leads.
+  const ensureDirectory = async (segments: string[]): Promise<string> => {
+    let current = destRoot;
+    for (const segment of segments) {
+      current = path.join(current, segment);
+      if (checkedDirs.has(current)) continue;
+      try {
+        await fs.mkdir(current);
+        createdDirs.push(current);
+      } catch (error) {
+        if (errorCode(error) !== "EEXIST") throw error;
+        const stats = await fs.lstat(current);
+        if (stats.isSymbolicLink()) {
+          const target = await fs.realpath(current).catch(() => null);
+          if (target === null || !isInside(destRoot, target)) {
+            throw new SkipEntry(
+              `the folder "${segment}" on its path is a link leading outside the destination`,
+            );
+          }
+        } else if (!stats.isDirectory()) {
+          throw new SkipEntry(`a file named "${segment}" is in the way of a folder of the same name`);
+        }
+      }
+      checkedDirs.add(current);
+    }
+    const real = await fs.realpath(current);
+    if (!isInside(destRoot, real)) throw new SkipEntry("its folder resolves outside the destination");
+    return real;
+  };
+
+  const writeEntry = async (entry: yauzl.Entry, segments: string[]): Promise<void> => {
+    const parent = await ensureDirectory(segments.slice(0, -1));
+    const baseName = segments[segments.length - 1] ?? "_";
+    let handle: fs.FileHandle | undefined;
+    let finalName = baseName;
+    // Never overwrite: an existing file or an earlier entry of the same name gets a suffix.
+    for (let copy = 0; handle === undefined; copy += 1) {
+      finalName = withCopySuffix(baseName, copy);
+      try {
+        handle = await fs.open(
+          path.join(parent, finalName),
+          fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+        );
+      } catch (error) {
+        if (errorCode(error) !== "EEXIST" || copy >= 10_000) throw error;
+      }
+    }
+    const filePath = path.join(parent, finalName);
+    writtenPaths.push(filePath);
+
+    let entryBytes = 0;
+    let checksum = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        entryBytes += chunk.length;
+        if (entryBytes > entry.uncompressedSize) {
+          callback(
+            new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)"),
+          );
+          return;
+        }
+        if (totalBytes + entryBytes > maxTotalBytes) {
+          callback(
+            new SkipEntry(
+              `extraction stopped at the limit of ${formatBytes(maxTotalBytes)} written in total`,
+            ),
+          );
+          return;
+        }
+        checksum = crc32(chunk, checksum);
+        callback(null, chunk);
+      },
+    });
+    try {
+      const entryStream = await zip.openReadStreamPromise(entry);
+      await pipeline(entryStream, counter, handle.createWriteStream(), { signal });
+      if (checksum !== entry.crc32) throw new SkipEntry("its content is damaged (checksum mismatch)");
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await fs.rm(filePath, { force: true });
+      writtenPaths.pop();
+      if (error instanceof SkipEntry || signal?.aborted) throw error;
+      if (FATAL_FS_CODES.has(errorCode(error) ?? "")) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (/too many bytes/.test(message)) {
+        throw new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)");
+      }
+      throw new SkipEntry(`it could not be read: ${message}`);
+    }
+    totalBytes += entryBytes;
+    const modified = entry.getLastModDate();
+    await fs.utimes(filePath, modified, modified).catch(() => {});
+    files.push([...segments.slice(0, -1), finalName].join("/"));
+  };
+
+  try {
+    if (zip.entryCount > maxEntries) {
+      throw new Error(
+        `The archive has ${zip.entryCount} entries, more than the limit of ${maxEntries}; nothing was extracted.`,
+      );
+    }
+    for await (const entry of zip.eachEntry()) {
+      signal?.throwIfAborted();
+      const rawName = yauzl.getFileNameLowLevel(
+        entry.generalPurposeBitFlag,
+        entry.fileNameRaw,
+        entry.extraFields,
+        true,
+      );
+      const shown = displayName(rawName);
+      try {
+        const planned = safeEntryPath(rawName);
+        if ("reason" in planned) throw new SkipEntry(planned.reason);
+        const fileType = (entry.externalFileAttributes >>> 16) & S_IFMT;
+        if (fileType === S_IFLNK) throw new SkipEntry("it is a symbolic link");
+        if (fileType !== 0 && fileType !== S_IFREG && fileType !== S_IFDIR) {
+          throw new SkipEntry("it is a special file (device, socket or pipe)");
+        }
+        if (planned.isDirectory || fileType === S_IFDIR) {
+          await ensureDirectory(planned.segments);
+        } else if (entry.isEncrypted()) {
+          throw new SkipEntry("it is encrypted");
+        } else if (!entry.canDecodeFileData()) {
+          throw new SkipEntry(`it uses an unsupported compression method (${entry.compressionMethod})`);
+        } else if (totalBytes + entry.uncompressedSize > maxTotalBytes) {
+          throw new SkipEntry(
+            `it is ${formatBytes(entry.uncompressedSize)}, more than the ${formatBytes(maxTotalBytes - totalBytes)} left of the extraction limit`,
+          );
+        } else {
+          await writeEntry(entry, planned.segments);
+        }
+      } catch (error) {
+        if (!(error instanceof SkipEntry)) throw error;
+        skipped.push({ entry: shown, reason: error.message });
+      }
+      done += 1;
+      onProgress?.(done, zip.entryCount);
+    }
+  } catch (error) {
+    // Leave nothing half-done: remove what this call wrote, then the folders it created.
+    for (const filePath of writtenPaths) await fs.rm(filePath, { force: true }).catch(() => {});
+    for (const dir of createdDirs.reverse()) await fs.rmdir(dir).catch(() => {});
+    throw error;
+  } finally {
+    zip.close();
+  }
+  return { files, skipped, totalBytes };
+}

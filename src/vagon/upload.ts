@@ -1,0 +1,474 @@
+// Multipart upload engine: create the entry, stream every part to its presigned S3 URL (a few
+// at a time, each retried on its own), then complete in part order. Parts are streamed from
+// disk, never held whole in memory. If anything fails after the entry exists, the entry is
+// deleted again so no half-uploaded file is left in the user's storage.
+import { createReadStream } from "node:fs";
+import * as fs from "node:fs/promises";
+import { pipeline, Readable, Transform } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { type Logger, silentLogger } from "../log.js";
+import type { CompletedPart, VagonClient } from "./types.js";
+
+const MIB = 1024 * 1024;
+/** S3 refuses parts below 5 MiB (all but the last) when the upload is completed. */
+export const MIN_CHUNK_SIZE_MB = 5;
+/** S3's largest part. */
+export const MAX_CHUNK_SIZE_MB = 5 * 1024;
+const READ_CHUNK_BYTES = 256 * 1024;
+const RETRYABLE_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/**
+ * Part size when the caller names none. Vagon's default is 250 MB, which for the files agents
+ * usually move (tens of MB to a few GB) means one or a handful of parts: no parallelism, and a
+ * network hiccup costs up to 250 MB of re-sending. 16 MB parts (the range AWS's own tools use,
+ * 8–16 MB) keep four streams busy even for a 64 MB file and make a retry cheap, while a part
+ * still takes long enough on a fast link that per-request overhead stays small. The part
+ * count is kept to about 1,000 (the create response carries one presigned URL per part, ~0.5 KB
+ * each) by growing the part up to 250 MB, and beyond 2.5 TB parts grow again to respect S3's
+ * 10,000-part limit. Vagon counts chunk size in MB (MiB here), S3 parts in bytes.
+ */
+export function chooseChunkSizeMb(sizeBytes: number): number {
+  const sizeMb = sizeBytes / MIB;
+  const forThousandParts = Math.ceil(sizeMb / 1000);
+  if (forThousandParts <= 16) return 16;
+  if (forThousandParts <= 250) return forThousandParts;
+  return Math.max(250, Math.ceil(sizeMb / 10_000));
+}
+
+export type UploadSource = { kind: "file"; path: string } | { kind: "bytes"; bytes: Buffer };
+
+export interface UploadOptions {
+  client: VagonClient;
+  /** A checked absolute path, or bytes already in memory (small inline content). */
+  source: UploadSource;
+  fileName: string;
+  contentType: string;
+  /** 0 = the location's root. */
+  parentId: number;
+  machineId?: number;
+  overwrite?: boolean;
+  /** Default: chooseChunkSizeMb(size). 5–5120 when the file needs more than one part. */
+  chunkSizeMb?: number;
+  /** Parts in flight at once. Default 4. */
+  concurrency?: number;
+  /** Extra attempts per part after a network error, 5xx, 429 or stall. Default 4. */
+  partRetries?: number;
+  /** A part whose upload makes no progress for this long is abandoned and retried. Default 60 s. */
+  partStallTimeoutMs?: number;
+  /** Bytes sent so far (never decreasing), and the file size. */
+  onProgress?: (sentBytes: number, totalBytes: number) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface UploadResult {
+  id: number;
+  uid: string;
+  name: string;
+  sizeBytes: number;
+  parts: number;
+  downloadUrl: string | null;
+}
+
+/** The upload failed after its entry had been created at Vagon. */
+export class UploadFailedError extends Error {
+  override readonly name = "UploadFailedError";
+  readonly entryId: number;
+  /** True when the half-created entry was deleted again (or Vagon had already dropped it). */
+  readonly entryRemoved: boolean;
+
+  constructor(message: string, options: { cause: unknown; entryId: number; entryRemoved: boolean }) {
+    super(message, { cause: options.cause });
+    this.entryId = options.entryId;
+    this.entryRemoved = options.entryRemoved;
+  }
+}
+
+/** One part's failure; `retryable` decides whether the same presigned URL is tried again. */
+class PartUploadError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+interface PlannedPart {
+  partNumber: number;
+  url: string;
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof PartUploadError) return error.retryable;
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  return RETRYABLE_NETWORK_CODES.has(code);
+}
+
+function isNotFound(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { status, clientCode } = error as { status?: unknown; clientCode?: unknown };
+  return status === 404 || clientCode === 404;
+}
+
+/** Full jitter over an exponential ceiling (250 ms, 500 ms, 1 s, … up to 8 s). */
+function backoffMs(attempt: number, retryAfterMs: number | null): number {
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, 20_000);
+  const ceiling = Math.min(8_000, 250 * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Splits the file to match the URLs Vagon handed out. */
+function planParts(
+  sizeBytes: number,
+  chunkSizeMb: number,
+  uploadUrls: { partNumber: number; url: string }[],
+): PlannedPart[] {
+  const urls = [...uploadUrls].sort((a, b) => a.partNumber - b.partNumber);
+  const chunkBytes = chunkSizeMb * MIB;
+  const count = urls.length;
+  if (count === Math.max(1, Math.ceil(sizeBytes / chunkBytes))) {
+    return urls.map(({ partNumber, url }, index) => ({
+      partNumber,
+      url,
+      start: index * chunkBytes,
+      end: Math.min(sizeBytes, (index + 1) * chunkBytes),
+    }));
+  }
+  // Vagon split differently than MiB-sized chunks predict (say, MB = 10^6 bytes). S3 only needs
+  // every part but the last to be ≥ 5 MiB, so an even split over the URLs given works.
+  return urls.map(({ partNumber, url }, index) => ({
+    partNumber,
+    url,
+    start: Math.floor((index * sizeBytes) / count),
+    end: Math.floor(((index + 1) * sizeBytes) / count),
+  }));
+}
+
+function openPartBody(source: UploadSource, start: number, end: number): Readable {
+  if (source.kind === "file") {
+    return createReadStream(source.path, { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
+  }
+  const { bytes } = source;
+  return Readable.from(
+    (function* () {
+      for (let offset = start; offset < end; offset += READ_CHUNK_BYTES) {
+        yield bytes.subarray(offset, Math.min(end, offset + READ_CHUNK_BYTES));
+      }
+    })(),
+  );
+}
+
+async function readErrorText(body: AsyncIterable<Buffer>): Promise<string> {
+  let text = "";
+  for await (const chunk of body) {
+    text += chunk.toString("utf8");
+    if (text.length > 8192) break;
+  }
+  return text;
+}
+
+function parseRetryAfterMs(value: string | string[] | undefined): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+async function putPart(
+  client: VagonClient,
+  source: UploadSource,
+  part: PlannedPart,
+  stallTimeoutMs: number,
+  signal: AbortSignal,
+  onBytes: (count: number) => void,
+): Promise<string> {
+  const length = part.end - part.start;
+  let body: Readable | Buffer;
+  let streams: Readable[] = [];
+  if (length === 0) {
+    body = Buffer.alloc(0);
+  } else {
+    // Counting between the file and the socket: progress is what undici actually took.
+    const fileStream = openPartBody(source, part.start, part.end);
+    const counter = new Transform({
+      highWaterMark: READ_CHUNK_BYTES,
+      transform(chunk: Buffer, _encoding, callback) {
+        onBytes(chunk.length);
+        callback(null, chunk);
+      },
+    });
+    body = pipeline(fileStream, counter, () => {});
+    streams = [fileStream, counter];
+  }
+  try {
+    const response = await request(part.url, {
+      method: "PUT",
+      dispatcher: client.dispatcher,
+      // S3 requires an exact Content-Length: a chunked body gets 501.
+      headers: { "content-length": String(length) },
+      body,
+      signal,
+      headersTimeout: stallTimeoutMs,
+      bodyTimeout: stallTimeoutMs,
+    });
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      await response.body.dump();
+      const etag = response.headers.etag;
+      const value = Array.isArray(etag) ? etag[0] : etag;
+      if (!value) throw new PartUploadError(`S3 accepted part ${part.partNumber} but sent no ETag`, false);
+      // Exactly as returned, quotes included: Vagon compares it with S3's own.
+      return value;
+    }
+    const text = await readErrorText(response.body).catch(() => "");
+    const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    const detail = s3Code ? ` (${s3Code}${s3Message ? `: ${s3Message}` : ""})` : "";
+    const status = response.statusCode;
+    const retryable = status >= 500 || status === 429 || s3Code === "RequestTimeout";
+    const hint =
+      status === 403 && /expired/i.test(text)
+        ? "; the presigned upload URLs expired before this part was sent"
+        : "";
+    throw new PartUploadError(
+      `S3 answered ${status}${detail} to part ${part.partNumber}${hint}`,
+      retryable,
+      parseRetryAfterMs(response.headers["retry-after"]),
+    );
+  } finally {
+    for (const stream of streams) stream.destroy();
+  }
+}
+
+export async function uploadFile(options: UploadOptions): Promise<UploadResult> {
+  const { client, source, fileName } = options;
+  const logger = options.logger ?? silentLogger;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const partRetries = Math.max(0, Math.floor(options.partRetries ?? 4));
+  const stallTimeoutMs = options.partStallTimeoutMs ?? 60_000;
+  options.signal?.throwIfAborted();
+
+  let sizeBytes: number;
+  let sourceModifiedMs: number | null = null;
+  if (source.kind === "file") {
+    const stats = await fs.stat(source.path).catch((error: unknown) => {
+      throw new Error(`Can't read ${source.path}: ${errorMessage(error)}.`, { cause: error });
+    });
+    if (!stats.isFile()) throw new Error(`${source.path} is not a regular file, so it can't be uploaded.`);
+    sizeBytes = stats.size;
+    sourceModifiedMs = stats.mtimeMs;
+  } else {
+    sizeBytes = source.bytes.length;
+  }
+
+  const chunkSizeMb = options.chunkSizeMb ?? chooseChunkSizeMb(sizeBytes);
+  const multipart = sizeBytes > chunkSizeMb * MIB;
+  if (!Number.isInteger(chunkSizeMb) || chunkSizeMb < 1 || (multipart && chunkSizeMb < MIN_CHUNK_SIZE_MB)) {
+    throw new RangeError(
+      `A chunk size of ${chunkSizeMb} MB can't be used for a file of ${sizeBytes} bytes: parts must be whole MB, at least ${MIN_CHUNK_SIZE_MB} MB (S3's minimum part size).`,
+    );
+  }
+  if (chunkSizeMb > MAX_CHUNK_SIZE_MB) {
+    throw new RangeError(
+      `A chunk size of ${chunkSizeMb} MB is above S3's largest part (${MAX_CHUNK_SIZE_MB} MB).`,
+    );
+  }
+
+  // With overwrite, Vagon might hand back the id of the file being replaced; deleting that on
+  // failure would destroy the user's original, so remember which id was there before.
+  const replacedId = options.overwrite ? await findExistingFileId(client, options, fileName) : null;
+
+  const created = await client.createFile(
+    {
+      fileName,
+      contentType: options.contentType,
+      sizeBytes,
+      parentId: options.parentId,
+      machineId: options.machineId,
+      chunkSizeMb,
+      overwrite: options.overwrite,
+    },
+    { signal: options.signal },
+  );
+  logger.debug("upload entry created", { id: created.id, parts: created.uploadUrls.length, chunkSizeMb });
+
+  // From here on, any failure must take the entry away again.
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  let sentBytes = 0;
+  let reportedBytes = -1;
+  const countBytes = (delta: number) => {
+    sentBytes += delta;
+    if (sentBytes > reportedBytes) {
+      reportedBytes = sentBytes;
+      options.onProgress?.(sentBytes, sizeBytes);
+    }
+  };
+
+  try {
+    if (created.uploadUrls.length === 0)
+      throw new Error("Vagon created the entry but handed out no upload URLs");
+    const parts = planParts(sizeBytes, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
+    const etags: string[] = new Array(parts.length);
+
+    const uploadPart = async (part: PlannedPart, index: number) => {
+      for (let attempt = 0; ; attempt += 1) {
+        signal.throwIfAborted();
+        let attemptBytes = 0;
+        try {
+          etags[index] = await putPart(client, source, part, stallTimeoutMs, signal, (count) => {
+            attemptBytes += count;
+            countBytes(count);
+          });
+          return;
+        } catch (error) {
+          // Progress is reported as the maximum so far, so taking these back never shows a step back.
+          countBytes(-attemptBytes);
+          if (signal.aborted) throw signal.reason ?? error;
+          if (!isRetryable(error) || attempt >= partRetries) throw error;
+          const delayMs = backoffMs(attempt, error instanceof PartUploadError ? error.retryAfterMs : null);
+          logger.debug("retrying upload part", {
+            id: created.id,
+            part: part.partNumber,
+            attempt: attempt + 1,
+            delayMs: Math.round(delayMs),
+            reason: errorMessage(error),
+          });
+          await sleep(delayMs, undefined, { signal });
+        }
+      }
+    };
+
+    let nextIndex = 0;
+    let firstError: { error: unknown } | null = null;
+    const worker = async () => {
+      while (nextIndex < parts.length && firstError === null) {
+        const index = nextIndex++;
+        try {
+          await uploadPart(parts[index]!, index);
+        } catch (error) {
+          firstError ??= { error };
+          internal.abort(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
+    options.signal?.throwIfAborted();
+    if (firstError !== null) throw (firstError as { error: unknown }).error;
+
+    if (source.kind === "file") {
+      const after = await fs.stat(source.path);
+      if (after.size !== sizeBytes || after.mtimeMs !== sourceModifiedMs) {
+        throw new Error(`${source.path} changed while it was being uploaded`);
+      }
+    }
+    const completedParts: CompletedPart[] = parts.map((part, index) => ({
+      partNumber: part.partNumber,
+      etag: etags[index]!,
+    }));
+    const completed = await client.completeUpload(created.id, completedParts, { signal: options.signal });
+    if (reportedBytes < sizeBytes || sizeBytes === 0) options.onProgress?.(sizeBytes, sizeBytes);
+    logger.debug("upload completed", { id: created.id, sizeBytes, parts: parts.length });
+    return {
+      id: created.id,
+      uid: completed.uid || created.uid,
+      name: fileName,
+      sizeBytes,
+      parts: parts.length,
+      downloadUrl: completed.downloadUrl,
+    };
+  } catch (error) {
+    internal.abort(error);
+    if (created.id === replacedId) {
+      throw new UploadFailedError(
+        `${describeFailure(fileName, error, options.signal)}. Vagon reused the id of the file being replaced (${created.id}), so it was left in place rather than deleted; check it before trying again.`,
+        { cause: error, entryId: created.id, entryRemoved: false },
+      );
+    }
+    throw await removeHalfCreatedEntry(client, created.id, fileName, error, options.signal, logger);
+  }
+}
+
+async function removeHalfCreatedEntry(
+  client: VagonClient,
+  entryId: number,
+  fileName: string,
+  cause: unknown,
+  callerSignal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<UploadFailedError> {
+  let entryRemoved = false;
+  let removalProblem = "";
+  try {
+    // Not tied to the caller's signal: a cancelled upload must still be cleaned up.
+    await client.deleteFile(entryId, { signal: AbortSignal.timeout(30_000) });
+    entryRemoved = true;
+  } catch (error) {
+    if (isNotFound(error)) {
+      entryRemoved = true; // Vagon had already dropped it (as it does after a 450/452 on complete).
+    } else {
+      removalProblem = errorMessage(error);
+      logger.warn("could not remove half-uploaded entry", { id: entryId, reason: removalProblem });
+    }
+  }
+  const cancelled = callerSignal?.aborted === true;
+  const what = describeFailure(fileName, cause, callerSignal);
+  const cleanup = entryRemoved
+    ? `The partially uploaded entry (id ${entryId}) was removed, so nothing is left behind${cancelled ? "" : "; try the upload again"}.`
+    : `The partially uploaded entry (id ${entryId}) could not be removed (${removalProblem}); delete file ${entryId} before trying again.`;
+  return new UploadFailedError(`${what}. ${cleanup}`, { cause, entryId, entryRemoved });
+}
+
+function describeFailure(fileName: string, cause: unknown, callerSignal: AbortSignal | undefined): string {
+  return callerSignal?.aborted
+    ? `Uploading "${fileName}" was cancelled`
+    : `Uploading "${fileName}" failed: ${errorMessage(cause)}`;
+}
+
+async function findExistingFileId(
+  client: VagonClient,
+  options: UploadOptions,
+  fileName: string,
+): Promise<number | null> {
+  try {
+    const page = await client.listFiles(
+      {
+        location: options.machineId === undefined ? "shared" : "machine",
+        machineId: options.machineId,
+        parentId: options.parentId,
+        query: fileName,
+        perPage: 100,
+      },
+      { signal: options.signal },
+    );
+    return page.entries.find((entry) => entry.kind === "file" && entry.name === fileName)?.id ?? null;
+  } catch {
+    return null; // Not knowing only costs the guard; the upload itself can go ahead.
+  }
+}
