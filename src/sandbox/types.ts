@@ -1,6 +1,7 @@
 // The public face of the embedded Vagon sandbox: what `--sandbox`, the tests and the
 // benchmarks rely on. The sandbox implements the API the client speaks; it never imports
 // the client (src/vagon) nor anything of MCP.
+import type { Logger } from "../log.js";
 
 export type ResponseShape = "jsonapi" | "flat";
 
@@ -61,6 +62,13 @@ export interface SandboxOptions {
   faults?: FaultConfig | null;
   /** Lifetime of presigned URLs; default 3600 s (download job URLs: until the job expires). */
   presignTtlSeconds?: number;
+  /** Where the sandbox reports unexpected failures (a handler that threw); default silent. */
+  logger?: Logger;
+  /**
+   * Wall clock in ms since the epoch; default Date.now. Tests move it forward to expire
+   * signatures, presigned URLs and 24 h zip jobs without waiting. Job phase timers stay real.
+   */
+  clock?: () => number;
 }
 
 export interface RecordedRequest {

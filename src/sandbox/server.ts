@@ -1,0 +1,293 @@
+// The HTTP front of the sandbox: routes, fault injection (decided before anything else, so a
+// faulted request changes no state and a client retry is safe), HMAC auth for API routes,
+// JSON answers and the request log.
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
+import type { Logger } from "../log.js";
+import type { ApiRequest, ApiResponse, FilesApi } from "./api.js";
+import { ApiError } from "./errors.js";
+import type { FaultDecision, FaultInjector } from "./faults.js";
+import { handleObjectGet, handlePartPut, S3_PATH_PREFIX, type S3HandlerDeps, sendS3Error } from "./s3.js";
+import { errorBody } from "./shapes.js";
+import type { SignatureChecker } from "./signing-check.js";
+import type { RecordedRequest, SandboxRoute } from "./types.js";
+
+export const API_BASE_PATH = "/organization-management/v1";
+const MAX_API_BODY_BYTES = 1024 * 1024;
+/** The request log keeps the most recent entries only, so a long-running sandbox stays small. */
+const MAX_RECORDED_REQUESTS = 50_000;
+
+interface ApiRoute {
+  method: string;
+  pattern: RegExp;
+  route: SandboxRoute;
+  handle: (api: FilesApi, request: ApiRequest) => ApiResponse;
+}
+
+const API_ROUTES: ApiRoute[] = [
+  {
+    method: "POST",
+    pattern: /^\/machines\/([^/]+)\/list-content$/,
+    route: "list-content",
+    handle: (api, r) => api.listContent(r),
+  },
+  { method: "GET", pattern: /^\/files$/, route: "list-files", handle: (api, r) => api.listShared(r) },
+  { method: "POST", pattern: /^\/files$/, route: "create", handle: (api, r) => api.create(r) },
+  {
+    method: "GET",
+    pattern: /^\/files\/recordings$/,
+    route: "list-recordings",
+    handle: (api, r) => api.listRecordings(r),
+  },
+  {
+    method: "GET",
+    pattern: /^\/machines\/([^/]+)\/files$/,
+    route: "list-machine-files",
+    handle: (api, r) => api.listMachineFiles(r),
+  },
+  { method: "POST", pattern: /^\/files\/download$/, route: "download", handle: (api, r) => api.download(r) },
+  {
+    method: "POST",
+    pattern: /^\/files\/([^/]+)\/complete$/,
+    route: "complete",
+    handle: (api, r) => api.complete(r),
+  },
+  {
+    method: "GET",
+    pattern: /^\/files\/downloads\/([^/]+)$/,
+    route: "download-status",
+    handle: (api, r) => api.downloadStatus(r),
+  },
+  {
+    method: "DELETE",
+    pattern: /^\/files\/downloads\/([^/]+)$/,
+    route: "download-abort",
+    handle: (api, r) => api.abortDownload(r),
+  },
+  { method: "DELETE", pattern: /^\/files\/([^/]+)$/, route: "delete", handle: (api, r) => api.delete(r) },
+];
+
+/** HTTP reason phrases for Vagon's own statuses (Node only knows 451 as a legal block). */
+const REASON_PHRASES: Record<number, string> = {
+  450: "Storage Full",
+  451: "File Already Exists",
+  452: "File Size Mismatch",
+};
+
+export interface ServerDeps {
+  api: FilesApi;
+  s3: S3HandlerDeps;
+  faults: FaultInjector;
+  checker: SignatureChecker;
+  requests: RecordedRequest[];
+  clock: () => number;
+  logger: Logger;
+  /** Aborted on close: ends injected latency waits. */
+  closing: AbortSignal;
+}
+
+type Matched =
+  | { kind: "api"; route: SandboxRoute; definition: ApiRoute; params: string[] }
+  | { kind: "s3-put"; route: SandboxRoute }
+  | { kind: "s3-get"; route: SandboxRoute }
+  | null;
+
+function matchRoute(method: string, path: string): Matched {
+  if (path.startsWith(S3_PATH_PREFIX)) {
+    if (method === "PUT") return { kind: "s3-put", route: "s3-put" };
+    if (method === "GET" || method === "HEAD") return { kind: "s3-get", route: "s3-get" };
+    return null;
+  }
+  if (!path.startsWith(`${API_BASE_PATH}/`)) return null;
+  const endpoint = path.slice(API_BASE_PATH.length);
+  for (const definition of API_ROUTES) {
+    if (definition.method !== method) continue;
+    const match = definition.pattern.exec(endpoint);
+    if (match) return { kind: "api", route: definition.route, definition, params: match.slice(1) };
+  }
+  return null;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > MAX_API_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function createRequestListener(deps: ServerDeps): RequestListener {
+  const record = (entry: RecordedRequest) => {
+    deps.requests.push(entry);
+    if (deps.requests.length > MAX_RECORDED_REQUESTS + 5_000) deps.requests.splice(0, 5_000);
+  };
+
+  const sendJson = (
+    res: ServerResponse,
+    entry: RecordedRequest,
+    status: number,
+    body: Record<string, unknown>,
+    headers = {},
+  ) => {
+    entry.status = status;
+    const clientCode = typeof body.client_code === "number" ? body.client_code : null;
+    entry.clientCode = clientCode !== null && clientCode !== status ? clientCode : null;
+    if (res.headersSent || res.destroyed) return;
+    const json = JSON.stringify(body);
+    res.writeHead(status, REASON_PHRASES[status] ?? undefined, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(json),
+      ...headers,
+    });
+    res.end(json);
+  };
+
+  const sendFault = (res: ServerResponse, entry: RecordedRequest, isS3: boolean, fault: FaultDecision) => {
+    if (fault.kind === "rateLimit429") {
+      const headers = { "Retry-After": String(fault.retryAfterSeconds) };
+      if (isS3)
+        return sendS3Error(
+          res,
+          (s) => (entry.status = s),
+          429,
+          "SlowDown",
+          "Please reduce your request rate.",
+          headers,
+        );
+      return sendJson(
+        res,
+        entry,
+        429,
+        errorBody(429, "Too many requests, retry later", deps.clock()),
+        headers,
+      );
+    }
+    if (fault.kind === "error5xx") {
+      const status = fault.status;
+      const message =
+        status === 503
+          ? "Service temporarily unavailable"
+          : status === 502
+            ? "Bad gateway"
+            : "Internal server error";
+      if (isS3) {
+        const code = status === 503 ? "ServiceUnavailable" : "InternalError";
+        return sendS3Error(res, (s) => (entry.status = s), status, code, message);
+      }
+      return sendJson(res, entry, status, errorBody(status, message, deps.clock()));
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = (req.method ?? "GET").toUpperCase();
+    const rawUrl = req.url ?? "/";
+    const queryStart = rawUrl.indexOf("?");
+    const path = queryStart >= 0 ? rawUrl.slice(0, queryStart) : rawUrl;
+    const query = new URLSearchParams(queryStart >= 0 ? rawUrl.slice(queryStart + 1) : "");
+    const matched = matchRoute(method, path);
+    const entry: RecordedRequest = {
+      method,
+      route: matched?.route ?? "unknown",
+      path,
+      status: 0,
+      clientCode: null,
+      fault: null,
+    };
+    record(entry);
+    try {
+      await serve(req, res, entry, matched, method, path, query);
+    } catch (error) {
+      deps.logger.error("sandbox request failed", { path, error: String(error) });
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, entry, 500, errorBody(500, "Internal sandbox error", deps.clock()));
+      } else {
+        res.destroy();
+      }
+    }
+  };
+
+  const serve = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RecordedRequest,
+    matched: Matched,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+  ) => {
+    if (!matched)
+      return sendJson(res, entry, 404, errorBody(404, `No route for ${method} ${path}`, deps.clock()));
+
+    const fault = deps.faults.pick(matched.route);
+    if (fault) entry.fault = fault.kind;
+    if (fault?.kind === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "rateLimit429" || fault?.kind === "error5xx") {
+      return sendFault(res, entry, matched.kind !== "api", fault);
+    }
+    if (fault?.kind === "latency") {
+      try {
+        await delay(fault.latencyMs, undefined, { signal: deps.closing });
+      } catch {
+        return;
+      }
+    }
+
+    const report = (status: number) => {
+      entry.status = status;
+    };
+    if (matched.kind === "s3-put") return handlePartPut(deps.s3, req, res, path, query, report);
+    if (matched.kind === "s3-get") {
+      return handleObjectGet(deps.s3, req, res, path, query, {
+        truncate: fault?.kind === "truncate",
+        report,
+      });
+    }
+
+    const body = await readBody(req);
+    if (body === null)
+      return sendJson(res, entry, 413, errorBody(413, "Request body too large", deps.clock()));
+    const verdict = deps.checker.verify({
+      method,
+      path,
+      authorization: req.headers.authorization,
+      body,
+    });
+    if (!verdict.ok) return sendJson(res, entry, 401, errorBody(401, verdict.message, deps.clock()));
+
+    let parsed: Record<string, unknown> = {};
+    if (body.length > 0 && method !== "GET" && method !== "DELETE") {
+      try {
+        const value: unknown = JSON.parse(body.toString("utf8"));
+        if (typeof value !== "object" || value === null || Array.isArray(value))
+          throw new Error("not an object");
+        parsed = value as Record<string, unknown>;
+      } catch {
+        return sendJson(res, entry, 400, errorBody(400, "Request body must be a JSON object", deps.clock()));
+      }
+    }
+    try {
+      const response = matched.definition.handle(deps.api, { params: matched.params, query, body: parsed });
+      sendJson(res, entry, response.status, response.body);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return sendJson(
+          res,
+          entry,
+          error.httpStatus,
+          errorBody(error.clientCode, error.message, deps.clock()),
+        );
+      }
+      throw error;
+    }
+  };
+
+  return (req, res) => {
+    void handle(req, res);
+  };
+}
