@@ -11,25 +11,9 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request } from "undici";
 import { type Logger, silentLogger } from "../log.js";
+import { withCopySuffix } from "./extract.js";
+import { errorCode, errorMessage, RETRYABLE_NETWORK_CODES } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
-
-const RETRYABLE_NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
-]);
 
 const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const MAX_NAME_BYTES = 200;
@@ -54,22 +38,6 @@ export function sanitizeFileName(name: string): string {
     cleaned = stem + extension;
   }
   return cleaned;
-}
-
-/** "archive.zip" → "archive (1).zip"; ".env" → ".env (1)". */
-function withCopySuffix(fileName: string, copy: number): string {
-  if (copy === 0) return fileName;
-  const extension = path.extname(fileName);
-  const stem = extension ? fileName.slice(0, -extension.length) : fileName;
-  return `${stem} (${copy})${extension}`;
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-}
-
-function errorMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
 }
 
 /** A failed attempt that is worth another try (network trouble, 5xx, a short body). */

@@ -9,6 +9,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
+import { errorCode } from "./retry.js";
 
 export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
 export const DEFAULT_MAX_EXTRACT_ENTRIES = 100_000;
@@ -112,10 +113,6 @@ function formatBytes(bytes: number): string {
 
 /** An entry-level refusal: reported in `skipped`, extraction carries on. */
 class SkipEntry extends Error {}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
-}
 
 export async function extractZip(
   zipPath: string,

@@ -1,5 +1,35 @@
-// Timing for the one retry loop in client.ts: exponential backoff with full jitter, the
-// Retry-After header, and sleeps that end at once when the caller aborts.
+// Retry timing and error triage shared by the API client and the transfer engines:
+// exponential backoff with full jitter, the Retry-After header, sleeps that end at once when
+// the caller aborts, and which network failures are worth another try.
+
+/** Socket-level failures after which the same request may simply be sent again. */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+
+/** The `code` of a Node or undici error, or "" when it has none. */
+export function errorCode(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+}
+
+/** An error's message without its final full stop, for embedding in a sentence. */
+export function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
+}
 
 /** Full jitter: a random delay in [0, min(cap, base * 2^(attempt-1))]. */
 export function backoffDelayMs(

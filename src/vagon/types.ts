@@ -131,7 +131,11 @@ export interface CallOptions {
 /** One method per documented endpoint; every method throws VagonError on failure. */
 export interface VagonApi {
   listFiles(params: ListFilesParams, options?: CallOptions): Promise<FileListPage>;
-  listMachineContent(machineId: number, windowsPath: string, options?: CallOptions): Promise<MachineContentItem[]>;
+  listMachineContent(
+    machineId: number,
+    windowsPath: string,
+    options?: CallOptions,
+  ): Promise<MachineContentItem[]>;
   createFile(params: CreateFileParams, options?: CallOptions): Promise<CreatedUpload>;
   createDirectory(params: CreateDirectoryParams, options?: CallOptions): Promise<CreatedDirectory>;
   completeUpload(fileId: number, parts: CompletedPart[], options?: CallOptions): Promise<CompletedUpload>;

@@ -8,6 +8,7 @@ import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { type Logger, silentLogger } from "../log.js";
+import { errorCode, errorMessage, parseRetryAfterMs, RETRYABLE_NETWORK_CODES } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
 
 const MIB = 1024 * 1024;
@@ -16,22 +17,6 @@ export const MIN_CHUNK_SIZE_MB = 5;
 /** S3's largest part. */
 export const MAX_CHUNK_SIZE_MB = 5 * 1024;
 const READ_CHUNK_BYTES = 256 * 1024;
-const RETRYABLE_NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
 
 /**
  * Part size when the caller names none. Vagon's default is 250 MB, which for the files agents
@@ -119,14 +104,9 @@ interface PlannedPart {
   end: number;
 }
 
-function errorMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
-}
-
 function isRetryable(error: unknown): boolean {
   if (error instanceof PartUploadError) return error.retryable;
-  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-  return RETRYABLE_NETWORK_CODES.has(code);
+  return RETRYABLE_NETWORK_CODES.has(errorCode(error));
 }
 
 function isNotFound(error: unknown): boolean {
@@ -190,15 +170,6 @@ async function readErrorText(body: AsyncIterable<Buffer>): Promise<string> {
     if (text.length > 8192) break;
   }
   return text;
-}
-
-function parseRetryAfterMs(value: string | string[] | undefined): number | null {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return null;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 async function putPart(
