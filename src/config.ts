@@ -1,6 +1,10 @@
 // The configuration, as one zod-validated object. This is the single place the
 // environment is read (loadConfig); everything else receives a Config.
-import type { LogLevel } from "./log.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { LOG_LEVELS, type LogLevel } from "./log.js";
 
 export type ResponseShape = "jsonapi" | "flat";
 
@@ -21,4 +25,314 @@ export interface Config {
   uploadConcurrency: number;
 }
 
-// TODO(helper-5): export const DEFAULT_API_URL, loadConfig(argv, env) with zod, --help text.
+export const DEFAULT_API_URL = "https://api.vagon.io/organization-management/v1";
+export const DEFAULT_HTTP_HOST = "127.0.0.1";
+export const DEFAULT_HTTP_PORT = 8808;
+export const DEFAULT_UPLOAD_CONCURRENCY = 4;
+export const MAX_UPLOAD_CONCURRENCY = 16;
+/** A shorter bearer token is too easy to guess for a server others can reach. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
+
+/** What the command line asked for. */
+export type LoadedConfig =
+  | { command: "help" }
+  | { command: "version" }
+  | { command: "serve"; config: Config }
+  | {
+      command: "sandbox";
+      sandbox: { host: string; port: number; shape: ResponseShape };
+      logLevel: LogLevel;
+    };
+
+/** A configuration mistake; `message` is one line that says how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const HELP_TEXT = `vagon-files-mcp — an MCP server for Vagon Files (browse, upload, download, clean up)
+
+Usage:
+  vagon-files-mcp [options]                 stdio MCP server (how MCP hosts launch it)
+  vagon-files-mcp --http [options]          Streamable HTTP MCP server at http://HOST:PORT/mcp
+  vagon-files-mcp --sandbox [--http]        the same server on the embedded Vagon sandbox (no account)
+  vagon-files-mcp sandbox [--port N]        the sandbox API alone; prints its URL, key and secret
+
+Options (flags win over environment variables):
+  --api-url URL            Vagon API base URL. Env VAGON_API_URL.
+                           Default ${DEFAULT_API_URL}
+  --root DIR               Local folder the server may read uploads from and write downloads to.
+                           Repeatable. Env VAGON_MCP_ROOTS (separated by "${path.delimiter}"); any --root
+                           replaces the env list. The client's MCP roots are added when it offers them.
+                           Without any root, local-disk features refuse; everything else works.
+  --download-dir DIR       Default folder for downloads; must lie inside a root.
+                           Env VAGON_MCP_DOWNLOAD_DIR. Default <first root>/vagon-downloads
+  --read-only              Register no tool that changes anything remotely (upload, create,
+                           delete, abort). Env VAGON_MCP_READ_ONLY=1
+  --log-level LEVEL        error | warn | info | debug (default info). Env VAGON_MCP_LOG_LEVEL.
+                           Logs go to stderr and to MCP logging notifications, never to stdout.
+  --upload-concurrency N   Part uploads in flight at once, 1-${MAX_UPLOAD_CONCURRENCY} (default ${DEFAULT_UPLOAD_CONCURRENCY}).
+  --http                   Serve Streamable HTTP at /mcp instead of stdio.
+  --host HOST              HTTP bind address (default ${DEFAULT_HTTP_HOST}). A non-loopback address
+                           requires VAGON_MCP_HTTP_TOKEN.
+  --port N                 HTTP port (default ${DEFAULT_HTTP_PORT}); with "sandbox", the sandbox's port
+                           (default: a free one).
+  --stateless              HTTP without MCP session state, so identical replicas can sit behind a
+                           load balancer (long jobs continue with get_download).
+  --sandbox                Start the embedded Vagon sandbox in-process and use it; no credentials.
+  --sandbox-shape SHAPE    jsonapi (default) | flat: the response shape the sandbox answers with.
+  -h, --help               Show this help.
+  -v, --version            Show the version.
+
+Environment:
+  VAGON_API_KEY, VAGON_API_SECRET   API credentials (Vagon dashboard, Settings); required unless --sandbox.
+  VAGON_MCP_HTTP_TOKEN              Bearer token the HTTP transport requires (at least ${MIN_HTTP_TOKEN_LENGTH} characters);
+                                    mandatory when --host is not a loopback address.
+                                    Clients send "Authorization: Bearer <token>".
+  VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL:
+                                    see the matching flags above.
+
+Secrets (API secret, HTTP token, presigned URL signatures) never appear in logs or error texts.
+`;
+
+const ARG_OPTIONS = {
+  "api-url": { type: "string" },
+  root: { type: "string", multiple: true },
+  "download-dir": { type: "string" },
+  "read-only": { type: "boolean" },
+  "log-level": { type: "string" },
+  "upload-concurrency": { type: "string" },
+  http: { type: "boolean" },
+  host: { type: "string" },
+  port: { type: "string" },
+  stateless: { type: "boolean" },
+  sandbox: { type: "boolean" },
+  "sandbox-shape": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+/** The long flag names, for tests that check the help text mentions every one. */
+export const FLAG_NAMES = Object.keys(ARG_OPTIONS);
+
+/** The package version, read from package.json (one level above both src/ and dist/). */
+export function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version?: string;
+  };
+  return packageJson.version ?? "0.0.0";
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+const logLevelSchema = z.enum(LOG_LEVELS, {
+  error: (issue) => `Log level "${String(issue.input)}" is not one of ${LOG_LEVELS.join(", ")}.`,
+});
+const shapeSchema = z.enum(["jsonapi", "flat"], {
+  error: (issue) => `Sandbox shape "${String(issue.input)}" is not one of jsonapi, flat.`,
+});
+
+function integerSchema(what: string, min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: (issue) => `${what} must be a whole number, got "${String(issue.input)}".` })
+    .transform(Number)
+    .pipe(
+      z.number().min(min, `${what} must be at least ${min}.`).max(max, `${what} must be at most ${max}.`),
+    );
+}
+
+const apiUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    error: (issue) =>
+      `API URL "${String(issue.input)}" is not an http(s) URL; set VAGON_API_URL or --api-url to e.g. ${DEFAULT_API_URL}.`,
+  })
+  // The signed path is the URL's path + the endpoint path, so no trailing slash.
+  .transform((value) => value.replace(/\/+$/, ""));
+
+function parseBooleanEnv(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const normalized = value.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(normalized)) return true;
+  if (["", "0", "false", "no", "off"].includes(normalized)) return false;
+  throw new ConfigError(`${name}="${value}" is not a yes/no value; use ${name}=1 or ${name}=0.`);
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(result.error.issues[0]?.message ?? "Invalid configuration.");
+  return result.data;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+function parseArgv(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: ARG_OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    // Node's own texts run on with advice about "--"; the first sentence is the useful part.
+    const message = (error instanceof Error ? error.message : String(error))
+      .split(/\.\s/)[0]
+      ?.replace(/\.$/, "");
+    throw new ConfigError(`${message}. Run "vagon-files-mcp --help" for the options.`);
+  }
+}
+
+/**
+ * Reads argv (without the node and script names) and the environment into what to run.
+ * Flags win over environment variables. Throws ConfigError with a one-line fix.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const { values: flags, positionals } = parseArgv(argv);
+  if (flags.help) return { command: "help" };
+  if (flags.version) return { command: "version" };
+
+  const [subcommand, ...extra] = positionals;
+  if (subcommand !== undefined && subcommand !== "sandbox") {
+    throw new ConfigError(`Unknown command "${subcommand}". Run "vagon-files-mcp --help" for usage.`);
+  }
+  if (extra.length > 0) {
+    throw new ConfigError(`Unexpected argument "${extra[0]}". Run "vagon-files-mcp --help" for usage.`);
+  }
+
+  const logLevel = validate(
+    logLevelSchema,
+    flags["log-level"] ?? nonEmpty(env.VAGON_MCP_LOG_LEVEL) ?? "info",
+  );
+  const shape = validate(shapeSchema, flags["sandbox-shape"] ?? "jsonapi");
+
+  if (subcommand === "sandbox") {
+    const serverOnly = [
+      "http",
+      "stateless",
+      "sandbox",
+      "root",
+      "download-dir",
+      "read-only",
+      "api-url",
+    ] as const;
+    const misplaced = serverOnly.find((name) => flags[name] !== undefined);
+    if (misplaced) {
+      throw new ConfigError(
+        `--${misplaced} does not apply to "vagon-files-mcp sandbox" (it only serves the sandbox API); drop it.`,
+      );
+    }
+    return {
+      command: "sandbox",
+      logLevel,
+      sandbox: {
+        host: flags.host ?? DEFAULT_HTTP_HOST,
+        port: flags.port === undefined ? 0 : validate(integerSchema("--port", 0, 65535), flags.port),
+        shape,
+      },
+    };
+  }
+
+  const transport = flags.http ? "http" : "stdio";
+  if (transport === "stdio") {
+    const httpOnly = (["host", "port", "stateless"] as const).find((name) => flags[name] !== undefined);
+    if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
+  }
+  const sandboxEnabled = flags.sandbox === true;
+  if (!sandboxEnabled && flags["sandbox-shape"] !== undefined) {
+    throw new ConfigError(
+      "--sandbox-shape only applies with --sandbox (or the sandbox command); add --sandbox.",
+    );
+  }
+
+  let apiUrl = DEFAULT_API_URL;
+  let apiKey = "";
+  let apiSecret = "";
+  if (sandboxEnabled) {
+    if (flags["api-url"] !== undefined) {
+      throw new ConfigError("--api-url and --sandbox contradict each other; use one of them.");
+    }
+  } else {
+    apiUrl = validate(apiUrlSchema, flags["api-url"] ?? nonEmpty(env.VAGON_API_URL) ?? DEFAULT_API_URL);
+    apiKey = env.VAGON_API_KEY?.trim() ?? "";
+    apiSecret = env.VAGON_API_SECRET?.trim() ?? "";
+    if (!apiKey || !apiSecret) {
+      const missing = [!apiKey && "VAGON_API_KEY", !apiSecret && "VAGON_API_SECRET"]
+        .filter(Boolean)
+        .join(" and ");
+      throw new ConfigError(
+        `Missing ${missing}: set VAGON_API_KEY and VAGON_API_SECRET to your organization's API key and secret (Vagon dashboard, Settings), or run with --sandbox to try the server on the embedded sandbox without an account.`,
+      );
+    }
+  }
+
+  const rootInputs = flags.root ?? (env.VAGON_MCP_ROOTS ?? "").split(path.delimiter);
+  const roots = [
+    ...new Set(rootInputs.filter((root) => root.trim() !== "").map((root) => path.resolve(root))),
+  ];
+
+  const downloadDirInput = flags["download-dir"] ?? nonEmpty(env.VAGON_MCP_DOWNLOAD_DIR);
+  let downloadDir: string | null = null;
+  if (downloadDirInput !== undefined) {
+    downloadDir = path.resolve(downloadDirInput);
+    if (roots.length === 0) {
+      throw new ConfigError(
+        `The download dir ${downloadDir} needs a root to live in; add --root DIR (or VAGON_MCP_ROOTS) containing it.`,
+      );
+    }
+    if (!roots.some((root) => isInside(downloadDir as string, root))) {
+      throw new ConfigError(
+        `The download dir ${downloadDir} is outside every root (${roots.join(", ")}); pick a folder inside one, or add a --root that contains it.`,
+      );
+    }
+  }
+
+  const readOnly =
+    flags["read-only"] === true || parseBooleanEnv("VAGON_MCP_READ_ONLY", env.VAGON_MCP_READ_ONLY);
+  const uploadConcurrency =
+    flags["upload-concurrency"] === undefined
+      ? DEFAULT_UPLOAD_CONCURRENCY
+      : validate(
+          integerSchema("--upload-concurrency", 1, MAX_UPLOAD_CONCURRENCY),
+          flags["upload-concurrency"],
+        );
+
+  const host = flags.host?.trim() || DEFAULT_HTTP_HOST;
+  const port =
+    flags.port === undefined ? DEFAULT_HTTP_PORT : validate(integerSchema("--port", 0, 65535), flags.port);
+  const token = nonEmpty(env.VAGON_MCP_HTTP_TOKEN)?.trim() ?? null;
+  if (transport === "http") {
+    if (!isLoopbackHost(host) && token === null) {
+      throw new ConfigError(
+        `Refusing to serve HTTP on ${host} without a token: anyone who can reach it could use your Vagon account. Set VAGON_MCP_HTTP_TOKEN (e.g. VAGON_MCP_HTTP_TOKEN=$(openssl rand -hex 32)) or bind to 127.0.0.1.`,
+      );
+    }
+    if (token !== null && token.length < MIN_HTTP_TOKEN_LENGTH) {
+      throw new ConfigError(
+        `VAGON_MCP_HTTP_TOKEN is too short (${token.length} characters, at least ${MIN_HTTP_TOKEN_LENGTH}); generate one with: openssl rand -hex 32`,
+      );
+    }
+  }
+
+  const config: Config = {
+    apiUrl,
+    apiKey,
+    apiSecret,
+    roots,
+    downloadDir,
+    readOnly,
+    logLevel,
+    transport,
+    http: { host, port, token, stateless: flags.stateless === true },
+    sandbox: { enabled: sandboxEnabled, shape },
+    uploadConcurrency,
+  };
+  return { command: "serve", config };
+}

@@ -1,0 +1,99 @@
+// What a listing costs the model: bytes of the tool result (every content item + the JSON of
+// structuredContent) per listed entry, against the raw API JSON per entry of the same listing.
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type BenchResult, callTool, note, ratioResult, signedGetText } from "./lib.js";
+import { lastFullListing } from "./list.js";
+import type { BenchEnv } from "./setup.js";
+
+/** Bytes the host hands the model: text items as text, anything else (resource links…) as JSON. */
+export function resultBytes(result: CallToolResult): { contentBytes: number; structuredBytes: number } {
+  let contentBytes = 0;
+  for (const item of result.content) {
+    contentBytes += Buffer.byteLength(item.type === "text" ? item.text : JSON.stringify(item));
+  }
+  const structuredBytes = result.structuredContent
+    ? Buffer.byteLength(JSON.stringify(result.structuredContent))
+    : 0;
+  return { contentBytes, structuredBytes };
+}
+
+/** The raw API JSON of one folder, page by page at per_page=100, and how many entries it held. */
+async function rawListingBytes(env: BenchEnv, folderId: number, maxEntries: number) {
+  let bytes = 0;
+  let entries = 0;
+  let page: number | null = 1;
+  while (page !== null && entries < maxEntries) {
+    const body = await signedGetText(env.sandbox, "/files", { parent_id: folderId, page, per_page: 100 });
+    const parsed = JSON.parse(body) as { files?: unknown[]; next_page?: number | null };
+    bytes += Buffer.byteLength(body);
+    entries += parsed.files?.length ?? 0;
+    page = parsed.next_page ?? null;
+  }
+  return { bytes, entries };
+}
+
+function contextResult(
+  env: BenchEnv,
+  name: string,
+  result: CallToolResult,
+  raw: { bytes: number; entries: number },
+  extra: Record<string, unknown>,
+): BenchResult {
+  const listed = (result.structuredContent as { entries?: unknown[] } | undefined)?.entries?.length ?? 0;
+  if (listed === 0) throw new Error(`${name}: list_files returned no entries`);
+  const { contentBytes, structuredBytes } = resultBytes(result);
+  const toolPerEntry = (contentBytes + structuredBytes) / listed;
+  const rawPerEntry = raw.bytes / raw.entries;
+  note(
+    `${name}: content ${contentBytes} B + structured ${structuredBytes} B over ${listed} entries; ` +
+      `raw ${raw.bytes} B over ${raw.entries} entries`,
+  );
+  return ratioResult({
+    name,
+    measuredLabel: "tool",
+    baselineLabel: "raw API JSON",
+    value: toolPerEntry,
+    baseline: rawPerEntry,
+    unit: "B/entry",
+    digits: 0,
+    comparison: "<=",
+    target: 0.3,
+    details: {
+      listedEntries: listed,
+      contentBytes,
+      structuredBytes,
+      contentBytesPerEntry: contentBytes / listed,
+      structuredBytesPerEntry: structuredBytes / listed,
+      rawBytes: raw.bytes,
+      rawEntries: raw.entries,
+      rawShape: env.sandbox.shape,
+      ...extra,
+    },
+  });
+}
+
+export async function benchContext(env: BenchEnv): Promise<BenchResult[]> {
+  const count = env.options.listEntries;
+  const folderId = await env.listFolder();
+  const server = await env.server();
+
+  // The call an agent makes most: one folder, default limit (a 100-entry page).
+  const page = await callTool(server.client, "list_files", { parent_id: folderId });
+  const rawPage = await rawListingBytes(env, folderId, 100);
+  const results = [
+    contextResult(env, "context per entry (default page)", page.result, rawPage, {
+      call: "list_files {parent_id}",
+    }),
+  ];
+
+  // The whole folder in one call (the list bench's call, or the same call made here).
+  const full =
+    lastFullListing ?? (await callTool(server.client, "list_files", { parent_id: folderId, limit: count }));
+  const rawFull = await rawListingBytes(env, folderId, count);
+  results.push(
+    contextResult(env, `context per entry (${count.toLocaleString("en-US")} listing)`, full.result, rawFull, {
+      call: `list_files {parent_id, limit: ${count}}`,
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,125 @@
+// `npm run bench`: every benchmark against a baseline from this same run, one line each, then a
+// summary; results also go to bench/results.json. Missing a target is a finding, not a crash:
+// the exit code is 0 unless the bench itself could not run.
+//
+//   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
+//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, zip
+//   BENCH_ROUNDS=2               baseline/measured pairs per transfer and list benchmark
+//   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { benchColdStart } from "./cold-start.js";
+import { benchContext } from "./context.js";
+import { benchDownload } from "./download.js";
+import { type BenchResult, CLI_PATH, failedResult, MIB, note, print, sizeLabel } from "./lib.js";
+import { benchList } from "./list.js";
+import { type BenchEnv, createBenchEnv } from "./setup.js";
+import { benchUpload } from "./upload.js";
+import { benchZipLatency } from "./zip-latency.js";
+
+// Quiet machine first (cold start, listing), then the big transfers, then the mostly idle zip jobs.
+const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
+  "cold-start": benchColdStart,
+  list: benchList,
+  context: benchContext,
+  upload: benchUpload,
+  download: benchDownload,
+  zip: benchZipLatency,
+};
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+function selected(): string[] {
+  const only = process.env.BENCH_ONLY;
+  if (!only) return Object.keys(BENCHMARKS);
+  const names = only
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ONLY: unknown ${unknown.join(", ")}; choose from ${Object.keys(BENCHMARKS).join(", ")}`,
+    );
+  }
+  return Object.keys(BENCHMARKS).filter((name) => names.includes(name));
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` first`);
+  const options = {
+    sizeBytes: Math.round(positiveNumber("BENCH_SIZE_MB", 1024) * MIB),
+    rounds: Math.round(positiveNumber("BENCH_ROUNDS", 2)),
+    zipJobSeconds: positiveNumber("BENCH_ZIP_JOB_SECONDS", 60),
+    listEntries: 5000,
+  };
+  const names = selected();
+  const startedAt = performance.now();
+  print(
+    `vagon-files-mcp bench — ${names.join(", ")}; transfer file ${sizeLabel(options.sizeBytes)}, ` +
+      `${options.rounds} round(s); node ${process.version}, ${cpus().length} cores`,
+  );
+
+  const env = await createBenchEnv(options);
+  const results: BenchResult[] = [];
+  try {
+    for (const name of names) {
+      const benchStartedAt = performance.now();
+      let produced: BenchResult[];
+      try {
+        produced = await BENCHMARKS[name]!(env);
+      } catch (error) {
+        produced = [failedResult(name, error)];
+        process.stderr.write(
+          `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+      }
+      for (const result of produced) {
+        results.push(result);
+        print(result.line);
+      }
+      note(`${name} took ${((performance.now() - benchStartedAt) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await env.close();
+  }
+
+  const durationSeconds = (performance.now() - startedAt) / 1000;
+  const passed = results.filter((result) => result.pass).length;
+  print("");
+  print(`summary: ${passed}/${results.length} targets met in ${durationSeconds.toFixed(0)} s`);
+  for (const result of results.filter((result) => !result.pass)) print(`  MISS ${result.name}`);
+
+  const outputPath = fileURLToPath(new URL("./results.json", import.meta.url));
+  const report = {
+    ranAt: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cores: cpus().length,
+    sizeBytes: options.sizeBytes,
+    rounds: options.rounds,
+    durationSeconds,
+    results: results.map(({ line: _line, ...result }) => result),
+  };
+  await writeFile(outputPath, `${JSON.stringify(report, null, 2)}\n`);
+  print(`results written to ${outputPath}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

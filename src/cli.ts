@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// The only entry point: argv/env → config → (sandbox) → Vagon client → the chosen transport.
+// In stdio mode stdout belongs to the MCP protocol: everything human goes to stderr.
+import {
+  type Config,
+  ConfigError,
+  HELP_TEXT,
+  type LoadedConfig,
+  loadConfig,
+  packageVersion,
+} from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { createMcpServer } from "./mcp/server.js";
+import { startSandbox } from "./sandbox/index.js";
+import { startHttpServer } from "./transports/http.js";
+import { startStdioServer } from "./transports/stdio.js";
+import { createVagonClient } from "./vagon/client.js";
+
+/** Give cleanup this long before exiting anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+
+type Cleanup = () => Promise<void>;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs cleanups (last registered first) once, on SIGINT/SIGTERM or when asked, then exits.
+ * A second signal exits at once.
+ */
+function createShutdown(logger: Logger) {
+  const cleanups: Cleanup[] = [];
+  let shuttingDown = false;
+  const shutdown = async (reason: string, exitCode = 0) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.debug(`shutting down: ${reason}`);
+    setTimeout(() => {
+      logger.warn("shutdown took too long; exiting anyway");
+      process.exit(exitCode || 1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.warn(`cleanup failed: ${errorText(error)}`));
+    }
+    process.exit(exitCode);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) process.exit(130);
+      void shutdown(signal);
+    });
+  }
+  return { add: (cleanup: Cleanup) => cleanups.push(cleanup), shutdown };
+}
+
+function connectionHelp(mcpUrl: string, options: { sandbox: boolean; token: boolean }): string {
+  const name = options.sandbox ? "vagon-files-sandbox" : "vagon-files";
+  const server: Record<string, unknown> = { type: "http", url: mcpUrl };
+  if (options.token) server.headers = { Authorization: "Bearer <VAGON_MCP_HTTP_TOKEN>" };
+  const snippet = JSON.stringify({ mcpServers: { [name]: server } }, null, 2);
+  const header = options.token ? ' --header "Authorization: Bearer $VAGON_MCP_HTTP_TOKEN"' : "";
+  const lines = [
+    "",
+    options.sandbox
+      ? "vagon-files-mcp is serving the embedded Vagon sandbox: demo data, no account, nothing leaves this machine."
+      : "vagon-files-mcp is serving Vagon Files over HTTP.",
+    "",
+    `  MCP endpoint: ${mcpUrl}`,
+    "",
+    "Connect from Claude Code:",
+    `  claude mcp add --transport http ${name} ${mcpUrl}${header}`,
+    "",
+    "Or add this to your host's mcp.json (Cursor, Claude Code .mcp.json, ...):",
+    ...snippet.split("\n").map((line) => `  ${line}`),
+    "",
+    "Press Ctrl+C to stop.",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+async function serve(initialConfig: Config): Promise<void> {
+  let config = initialConfig;
+  const logger = createLogger({ level: config.logLevel });
+  logger.addSecret(config.apiSecret);
+  if (config.http.token) logger.addSecret(config.http.token);
+  const { add, shutdown } = createShutdown(logger);
+
+  try {
+    if (config.sandbox.enabled) {
+      const sandbox = await startSandbox({ shape: config.sandbox.shape, logger });
+      add(() => sandbox.close());
+      logger.addSecret(sandbox.apiSecret);
+      config = { ...config, apiUrl: sandbox.apiUrl, apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret };
+      logger.info(`using the embedded Vagon sandbox at ${sandbox.apiUrl} (${config.sandbox.shape} shape)`);
+    }
+
+    const client = createVagonClient({
+      apiUrl: config.apiUrl,
+      apiKey: config.apiKey,
+      apiSecret: config.apiSecret,
+      logger,
+    });
+    add(() => client.close());
+
+    if (config.roots.length === 0) {
+      logger.info(
+        "no local root configured: uploads from disk and saving downloads are off until --root is set",
+      );
+    }
+
+    if (config.transport === "stdio") {
+      const session = await startStdioServer({ config, client, logger, createServer: createMcpServer });
+      add(() => session.close());
+      void session.closed.then(() => shutdown("the MCP host closed stdin"));
+      return;
+    }
+
+    const http = await startHttpServer({ config, client, logger, createServer: createMcpServer });
+    add(() => http.close());
+    process.stderr.write(
+      connectionHelp(http.url, { sandbox: config.sandbox.enabled, token: !!config.http.token }),
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      logger.error(`port ${config.http.port} on ${config.http.host} is in use; pick another with --port N`);
+    } else if (code === "EADDRNOTAVAIL") {
+      logger.error(`${config.http.host} is not an address of this machine; pick another with --host`);
+    } else {
+      logger.error(`could not start: ${errorText(error)}`);
+    }
+    await shutdown("start-up failed", 1);
+  }
+}
+
+async function serveSandboxOnly(loaded: Extract<LoadedConfig, { command: "sandbox" }>): Promise<void> {
+  const logger = createLogger({ level: loaded.logLevel });
+  const { add } = createShutdown(logger);
+  const sandbox = await startSandbox({ ...loaded.sandbox, logger });
+  add(() => sandbox.close());
+  const text = [
+    `Vagon sandbox API listening (${loaded.sandbox.shape} shape, seeded demo organization).`,
+    "",
+    `  URL:    ${sandbox.apiUrl}`,
+    `  Key:    ${sandbox.apiKey}`,
+    `  Secret: ${sandbox.apiSecret}`,
+    "",
+    "Point the MCP server (or any Vagon API client) at it:",
+    `  export VAGON_API_URL=${sandbox.apiUrl}`,
+    `  export VAGON_API_KEY=${sandbox.apiKey}`,
+    `  export VAGON_API_SECRET=${sandbox.apiSecret}`,
+    "",
+    "Press Ctrl+C to stop.",
+    "",
+  ].join("\n");
+  process.stdout.write(text); // stdout-ok: this command speaks no MCP
+}
+
+async function main(): Promise<void> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`vagon-files-mcp: ${error.message}\n`);
+    process.exit(2);
+  }
+  switch (loaded.command) {
+    case "help":
+      process.stdout.write(HELP_TEXT); // stdout-ok: asked for on the command line
+      return;
+    case "version":
+      process.stdout.write(`${packageVersion()}\n`); // stdout-ok: asked for on the command line
+      return;
+    case "sandbox":
+      return serveSandboxOnly(loaded);
+    case "serve":
+      return serve(loaded.config);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`vagon-files-mcp: ${errorText(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+// Shared arrangements for the hardening and soak suites: a real sandbox, the real Vagon client,
+// the real MCP server, and an SDK Client connected through an in-memory transport pair, wired
+// the way src/cli.ts wires them.
+import * as fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import {
+  type CallToolResult,
+  type ClientCapabilities,
+  type LoggingMessageNotification,
+  LoggingMessageNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "../../src/config.js";
+import { createLogger, type Logger, type LogLevel, type LogRecord } from "../../src/log.js";
+import { createMcpServer } from "../../src/mcp/server.js";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+import { createVagonClient, type VagonClientOptions } from "../../src/vagon/client.js";
+import type { VagonClient } from "../../src/vagon/types.js";
+
+export interface HarnessOptions {
+  /** Reuse a sandbox started by the test file (it is not closed by close()). */
+  sandbox?: Sandbox;
+  sandboxOptions?: SandboxOptions;
+  config?: Partial<Omit<Config, "apiUrl" | "apiKey" | "apiSecret">>;
+  /** Extra client options, e.g. faster retries for fault soaks. */
+  clientOptions?: Partial<VagonClientOptions>;
+  logLevel?: LogLevel;
+  /** Write log lines to the real stderr too (default false: captured only). */
+  stderr?: boolean;
+  capabilities?: ClientCapabilities;
+  /** Per-call timeout for callTool (default 30 s). */
+  callTimeoutMs?: number;
+  /** Name of the root folder inside the scratch folder (default "root"). */
+  rootName?: string;
+}
+
+export interface Harness {
+  sandbox: Sandbox;
+  vagon: VagonClient;
+  mcp: Client;
+  logger: Logger;
+  config: Config;
+  /** Scratch folder holding `root` and `outside`. */
+  workDir: string;
+  /** The one configured root (real path). */
+  root: string;
+  /** A folder next to the root, not inside any root. */
+  outside: string;
+  /** Every log record that passed the level (already redacted by the logger). */
+  logs: LogRecord[];
+  /** Every MCP logging notification the client received. */
+  notifications: LoggingMessageNotification["params"][];
+  callTool(
+    name: string,
+    args: Record<string, unknown>,
+    options?: { timeoutMs?: number },
+  ): Promise<CallToolResult>;
+  close(options?: { keepSandbox?: boolean }): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const ownsSandbox = options.sandbox === undefined;
+  const sandbox = options.sandbox ?? (await startSandbox(options.sandboxOptions));
+  const workDir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "vagon-hardening-")));
+  const root = path.join(workDir, options.rootName ?? "root");
+  const outside = path.join(workDir, "outside");
+  await fs.mkdir(root);
+  await fs.mkdir(outside);
+
+  const logLevel = options.logLevel ?? "debug";
+  const logger = createLogger({ level: logLevel, stderr: options.stderr ?? false });
+  const logs: LogRecord[] = [];
+  logger.addSink((record) => logs.push(record));
+
+  const config: Config = {
+    apiUrl: sandbox.apiUrl,
+    apiKey: sandbox.apiKey,
+    apiSecret: sandbox.apiSecret,
+    roots: [root],
+    downloadDir: null,
+    readOnly: false,
+    logLevel,
+    transport: "stdio",
+    http: { host: "127.0.0.1", port: 0, token: null, stateless: false },
+    sandbox: { enabled: true, shape: "jsonapi" },
+    uploadConcurrency: 4,
+    ...options.config,
+  };
+  // As src/cli.ts does: the logger learns every secret before anything can log.
+  logger.addSecret(config.apiSecret);
+  if (config.http.token) logger.addSecret(config.http.token);
+
+  const vagon = createVagonClient({
+    apiUrl: config.apiUrl,
+    apiKey: config.apiKey,
+    apiSecret: config.apiSecret,
+    logger,
+    ...options.clientOptions,
+  });
+  const server = createMcpServer({ config, client: vagon, logger });
+  const mcp = new Client(
+    { name: "hardening-tests", version: "1.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
+  const notifications: LoggingMessageNotification["params"][] = [];
+  mcp.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    notifications.push(notification.params);
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  await mcp.connect(clientTransport);
+  if (mcp.getServerCapabilities()?.logging) {
+    await mcp.setLoggingLevel(logLevel === "warn" ? "warning" : logLevel);
+  }
+
+  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  return {
+    sandbox,
+    vagon,
+    mcp,
+    logger,
+    config,
+    workDir,
+    root,
+    outside,
+    logs,
+    notifications,
+    callTool: async (name, args, callOptions) =>
+      (await mcp.callTool({ name, arguments: args }, undefined, {
+        timeout: callOptions?.timeoutMs ?? callTimeoutMs,
+      })) as CallToolResult,
+    close: async (closeOptions) => {
+      await mcp.close().catch(() => {});
+      await server.close().catch(() => {});
+      await vagon.close();
+      if (ownsSandbox && !closeOptions?.keepSandbox) await sandbox.close();
+      await fs.rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The text items of a tool result, joined. */
+export function toolText(result: CallToolResult): string {
+  return result.content
+    .filter((item): item is Extract<typeof item, { type: "text" }> => item.type === "text")
+    .map((item) => item.text)
+    .join("\n");
+}
+
+/** Rejects after `ms` with a message naming what hung. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
