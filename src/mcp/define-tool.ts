@@ -1,0 +1,75 @@
+// One tool = one definition: schemas, annotations and a short handler that returns
+// structured data plus its compact text. Registration, error handling and the result
+// envelope live here, once.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { VagonClient } from "../vagon/types.js";
+import { toolErrorResult } from "./errors.js";
+import type { LocalPaths } from "./local-paths.js";
+import type { ToolExtra } from "./progress.js";
+
+export interface ToolContext {
+  client: VagonClient;
+  config: Config;
+  logger: Logger;
+  paths: LocalPaths;
+  server: McpServer;
+  extra: ToolExtra;
+}
+
+export interface ToolOutput<Structured> {
+  structured: Structured;
+  text: string;
+  links?: ResourceLink[];
+}
+
+export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema: Output;
+  annotations: Omit<ToolAnnotations, "title" | "openWorldHint">;
+  /** Changes something at Vagon: hidden in read-only mode. */
+  mutating: boolean;
+  handler(
+    args: z.infer<z.ZodObject<Input>>,
+    context: ToolContext,
+  ): Promise<ToolOutput<z.infer<z.ZodObject<Output>>>>;
+}
+
+export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawShape>(
+  definition: ToolDefinition<Input, Output>,
+): ToolDefinition<Input, Output> {
+  return definition;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of tools
+export type AnyTool = ToolDefinition<any, any>;
+
+export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      outputSchema: tool.outputSchema,
+      annotations: { ...tool.annotations, openWorldHint: true },
+    },
+    async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
+      try {
+        const output = await tool.handler(args, { ...base, extra });
+        return {
+          content: [{ type: "text", text: output.text }, ...(output.links ?? [])],
+          structuredContent: output.structured as Record<string, unknown>,
+        };
+      } catch (error) {
+        return toolErrorResult(error, tool.name, base.logger);
+      }
+    },
+  );
+}

@@ -1,0 +1,34 @@
+// Compact text renderings for the model: one short line per entry, nulls dropped, sizes
+// human-readable. Never a JSON copy of structuredContent (hosts showing both would pay twice).
+import type { Entry } from "../vagon/types.js";
+
+/** At most this many entries are rendered as text in one result; structuredContent has all. */
+export const MAX_TEXT_ENTRIES = 200;
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return "";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** "report.pdf  1.2 MB  id=18093  2026-02-05" or "Project Folder/  id=18088". */
+export function entryLine(entry: Entry, indent = 0): string {
+  const parts = [`${"  ".repeat(indent)}${entry.name}${entry.kind === "directory" ? "/" : ""}`];
+  if (entry.kind === "file" && entry.size !== null) parts.push(formatBytes(entry.size));
+  parts.push(`id=${entry.id}`);
+  if (entry.modified) parts.push(entry.modified.slice(0, 10));
+  if (entry.status !== "upload_completed") parts.push(`(${entry.status})`);
+  return parts.join("  ");
+}
+
+/** Renders up to `max` lines and says how many were left out. */
+export function cappedLines(lines: string[], max = MAX_TEXT_ENTRIES): string[] {
+  if (lines.length <= max) return lines;
+  return [...lines.slice(0, max), `… ${lines.length - max} more lines in structuredContent`];
+}

@@ -1,0 +1,56 @@
+// Input fields shared by several tools, defined once so the same field reads the same
+// everywhere (the sentry-mcp ParamX habit).
+import { z } from "zod";
+
+export const location = z
+  .enum(["shared", "machine", "recordings"])
+  .default("shared")
+  .describe(
+    "Which storage: 'shared' = the organization's shared folder (default), 'machine' = one cloud machine's own storage (needs machine_id), 'recordings' = session recordings.",
+  );
+
+export const machineId = z.number().int().positive().describe("Vagon machine (cloud computer) id, e.g. 100.");
+
+export const parentId = z
+  .number()
+  .int()
+  .nonnegative()
+  .default(0)
+  .describe("Folder id to work in; 0 = the location's root folder (default). Ids come from list_files.");
+
+export const fileId = z.number().int().positive().describe("File or folder id, as shown by list_files.");
+
+export const downloadId = z
+  .number()
+  .int()
+  .positive()
+  .describe("Zip job id returned earlier as download_id by download_files or download_task_bundle.");
+
+export const saveTo = z
+  .string()
+  .min(1)
+  .describe(
+    "Local folder (inside an allowed root) to save into; created if missing. Omit to get only a temporary download link.",
+  );
+
+export const extract = z
+  .boolean()
+  .default(false)
+  .describe("For zip bundles: unpack into save_to/<bundle name>/ instead of keeping the .zip.");
+
+export const waitSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(3600)
+  .default(45)
+  .describe(
+    "How long this call may wait for a zip job (default 45, max 3600). When it runs out you get the download_id to continue with get_download; nothing is lost.",
+  );
+
+export const writeLocation = z
+  .enum(["shared", "machine"])
+  .default("shared")
+  .describe(
+    "Where to write: 'shared' = the organization's shared folder (default), 'machine' = a machine's storage (needs machine_id).",
+  );

@@ -1,0 +1,51 @@
+// Builds one McpServer for one MCP session from the shared config, client and logger.
+import { readFileSync } from "node:fs";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { VagonClient } from "../vagon/types.js";
+import { registerTool } from "./define-tool.js";
+import { createLocalPaths } from "./local-paths.js";
+import { registerResources } from "./resources.js";
+import { TOOLS } from "./tools/index.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const INSTRUCTIONS = `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, then download, upload, create folders or delete. Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
+
+export interface McpServerDeps {
+  config: Config;
+  client: VagonClient;
+  logger: Logger;
+}
+
+export function createMcpServer({ config, client, logger }: McpServerDeps): McpServer {
+  const server = new McpServer(
+    { name: "vagon-files-mcp", version },
+    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+  );
+  const paths = createLocalPaths(config, server, logger);
+  for (const tool of TOOLS) {
+    if (config.readOnly && tool.mutating) continue;
+    registerTool(server, tool, { client, config, logger, paths, server });
+  }
+  registerResources(server, client);
+
+  // This session's share of the logs, as MCP logging notifications, once it is connected.
+  const removeSink = logger.addSink(({ level, message, fields }) => {
+    if (!server.isConnected()) return;
+    const data = fields ? { message, ...fields } : message;
+    void server.server
+      .sendLoggingMessage({ level: level as LoggingLevel, logger: "vagon-files-mcp", data })
+      .catch(() => {});
+  });
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    removeSink();
+    previousOnClose?.();
+  };
+  return server;
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { defineTool } from "../define-tool.js";
+import { UserInputError } from "../errors.js";
+import * as params from "../params.js";
+
+export const createDirectory = defineTool({
+  name: "create_directory",
+  title: "Create a folder",
+  description: `Create a folder in Vagon Files (shared storage or a machine's storage).
+Use this tool when you need to:
+- organize uploads into a new folder
+- prepare a destination before uploading several files`,
+  inputSchema: {
+    name: z.string().min(1).max(255).describe("Name of the new folder (one path component, no slashes)."),
+    location: params.writeLocation,
+    machine_id: params.machineId
+      .optional()
+      .describe("Machine whose storage gets the folder (location 'machine')."),
+    parent_id: params.parentId,
+  },
+  outputSchema: { id: z.number(), name: z.string(), parent_id: z.number() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  mutating: true,
+  async handler(args, context) {
+    if (/[/\\\0]/.test(args.name))
+      throw new UserInputError(
+        "A folder name can't contain slashes or NUL; create nested folders one at a time.",
+      );
+    const machineId = machineFor(args.location, args.machine_id);
+    const created = await context.client.createDirectory(
+      { name: args.name, parentId: args.parent_id, ...(machineId ? { machineId } : {}) },
+      { signal: context.extra.signal },
+    );
+    return {
+      structured: { id: created.id, name: args.name, parent_id: args.parent_id },
+      text: `Created folder ${args.name}/ id=${created.id}`,
+    };
+  },
+});
+
+/** The machine a write goes to: required for 'machine', none for 'shared'. */
+export function machineFor(
+  location: "shared" | "machine",
+  machineId: number | undefined,
+): number | undefined {
+  if (location === "machine" && machineId === undefined) {
+    throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+  }
+  return location === "machine" ? machineId : undefined;
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { defineTool } from "../define-tool.js";
+import * as params from "../params.js";
+
+export const deleteFile = defineTool({
+  name: "delete_file",
+  title: "Delete a file or folder",
+  description: `Delete a file, or a folder with everything inside it, from Vagon Files. Irreversible.
+Use this tool when you need to:
+- clean up storage the user asked you to tidy
+- remove a file that was uploaded by mistake
+When the host supports it, the user is asked to confirm first.`,
+  inputSchema: { file_id: params.fileId.describe("Id of the file or folder to delete (from list_files).") },
+  outputSchema: { file_id: z.number(), deleted: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  mutating: true,
+  async handler(args, context) {
+    const { server, client, extra } = context;
+    if (server.server.getClientCapabilities()?.elicitation) {
+      const answer = await server.server.elicitInput(
+        {
+          message: `Delete Vagon Files item ${args.file_id}? A folder is deleted with everything in it. This can't be undone.`,
+          requestedSchema: {
+            type: "object",
+            properties: { confirm: { type: "boolean", title: "Yes, delete it" } },
+            required: ["confirm"],
+          },
+        },
+        { signal: extra.signal },
+      );
+      if (answer.action !== "accept" || answer.content?.confirm !== true) {
+        return {
+          structured: { file_id: args.file_id, deleted: false },
+          text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
+        };
+      }
+    }
+    await client.deleteFile(args.file_id, { signal: extra.signal });
+    return { structured: { file_id: args.file_id, deleted: true }, text: `Deleted item ${args.file_id}.` };
+  },
+});

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { defineTool } from "../define-tool.js";
+import { finishDownload, resolveTarget } from "../downloads.js";
+import { UserInputError } from "../errors.js";
+import * as params from "../params.js";
+import { downloadResultShape } from "../shapes.js";
+
+export const downloadFiles = defineTool({
+  name: "download_files",
+  title: "Download files",
+  description: `Download one or more files, or a whole folder, from Vagon Files: get a temporary link, or save to a local folder (and unzip bundles).
+Use this tool when you need to:
+- fetch what a task or a person put in Vagon Files onto this computer
+- get a shareable temporary link to a file
+One file gives a direct link; several files or a folder become a zip job (see get_download).`,
+  inputSchema: {
+    file_ids: z
+      .array(params.fileId)
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("Ids of the files to download (one or more)."),
+    directory_id: params.fileId
+      .optional()
+      .describe("Id of a folder to download whole, as a zip (instead of file_ids)."),
+    save_to: params.saveTo.optional(),
+    extract: params.extract,
+    wait_seconds: params.waitSeconds,
+  },
+  outputSchema: downloadResultShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  mutating: false,
+  async handler(args, context) {
+    if ((args.file_ids === undefined) === (args.directory_id === undefined)) {
+      throw new UserInputError(
+        "Give exactly one of file_ids (a list of file ids) or directory_id (one folder id).",
+      );
+    }
+    const target = await resolveTarget(context, args);
+    const start = await context.client.startDownload(
+      args.file_ids ? { fileIds: args.file_ids } : { directoryId: args.directory_id! },
+      { signal: context.extra.signal },
+    );
+    return finishDownload(context, start, target);
+  },
+});

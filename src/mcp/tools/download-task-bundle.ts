@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { defineTool } from "../define-tool.js";
+import { finishDownload, resolveTarget } from "../downloads.js";
+import * as params from "../params.js";
+import { downloadResultShape } from "../shapes.js";
+
+export const downloadTaskBundle = defineTool({
+  name: "download_task_bundle",
+  title: "Download a task's outputs",
+  description: `Download everything an agent task produced on a Vagon machine — its output folder plus its session recordings — as one zip.
+Use this tool when you need to:
+- fetch the results of a task that ran on a cloud computer
+- review a task's screen recordings and logs locally
+The zip has one top-level folder per input folder; with extract it is unpacked into save_to.`,
+  inputSchema: {
+    task_id: z.number().int().positive().describe("The Vagon task id."),
+    save_to: params.saveTo.optional(),
+    extract: params.extract,
+    wait_seconds: params.waitSeconds,
+  },
+  outputSchema: downloadResultShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  mutating: false,
+  async handler(args, context) {
+    const target = await resolveTarget(context, args);
+    const start = await context.client.startDownload(
+      { taskId: args.task_id },
+      { signal: context.extra.signal },
+    );
+    return finishDownload(context, start, target);
+  },
+});

@@ -1,0 +1,27 @@
+import { defineTool } from "../define-tool.js";
+import { followJob, resolveTarget } from "../downloads.js";
+import * as params from "../params.js";
+import { downloadResultShape } from "../shapes.js";
+
+export const getDownload = defineTool({
+  name: "get_download",
+  title: "Pick up a zip job",
+  description: `Check or finish a zip job started earlier by download_files or download_task_bundle (after their wait ran out, or from another session).
+Use this tool when you need to:
+- continue a download that answered "processing" with a download_id
+- save or extract a finished zip job
+wait_seconds=0 just looks at the status.`,
+  inputSchema: {
+    download_id: params.downloadId,
+    save_to: params.saveTo.optional(),
+    extract: params.extract,
+    wait_seconds: params.waitSeconds,
+  },
+  outputSchema: downloadResultShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  mutating: false,
+  async handler(args, context) {
+    const target = await resolveTarget(context, args);
+    return followJob(context, args.download_id, target);
+  },
+});

@@ -1,0 +1,23 @@
+// Every tool, in the order hosts show them.
+import type { AnyTool } from "../define-tool.js";
+import { cancelDownload } from "./cancel-download.js";
+import { createDirectory } from "./create-directory.js";
+import { deleteFile } from "./delete-file.js";
+import { downloadFiles } from "./download-files.js";
+import { downloadTaskBundle } from "./download-task-bundle.js";
+import { getDownload } from "./get-download.js";
+import { listFiles } from "./list-files.js";
+import { listMachineContent } from "./list-machine-content.js";
+import { uploadFile } from "./upload-file.js";
+
+export const TOOLS: AnyTool[] = [
+  listFiles,
+  listMachineContent,
+  uploadFile,
+  createDirectory,
+  downloadFiles,
+  downloadTaskBundle,
+  getDownload,
+  cancelDownload,
+  deleteFile,
+];

@@ -1,0 +1,133 @@
+import path from "node:path";
+import { lookup } from "mime-types";
+import { z } from "zod";
+import { type UploadSource, uploadFile as upload } from "../../vagon/upload.js";
+import { defineTool } from "../define-tool.js";
+import { UserInputError } from "../errors.js";
+import { formatBytes } from "../format.js";
+import * as params from "../params.js";
+import { createProgress } from "../progress.js";
+import { machineFor } from "./create-directory.js";
+
+/** Inline content is for small files the model writes itself; bigger ones go through local_path. */
+const MAX_INLINE_BYTES = 10 * 1024 * 1024;
+
+export const uploadFile = defineTool({
+  name: "upload_file",
+  title: "Upload a file",
+  description: `Upload a local file (or content you provide) to Vagon Files, the storage of Vagon cloud machines.
+Use this tool when you need to:
+- put input files where a cloud machine can use them
+- save a result or note you wrote into the shared folder
+Give local_path (inside an allowed root) or content. Large files are streamed in parallel parts with progress.`,
+  inputSchema: {
+    local_path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Path of the local file to upload (must be inside an allowed root)."),
+    content: z
+      .string()
+      .optional()
+      .describe("The file's content, instead of local_path (small files, up to 10 MB)."),
+    encoding: z
+      .enum(["utf8", "base64"])
+      .default("utf8")
+      .describe("How `content` is encoded: utf8 text (default) or base64."),
+    location: params.writeLocation,
+    machine_id: params.machineId
+      .optional()
+      .describe("Machine whose storage receives the file (location 'machine')."),
+    parent_id: params.parentId,
+    file_name: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("Name in Vagon Files; default: the local file's name (required with content)."),
+    overwrite: z
+      .boolean()
+      .default(false)
+      .describe("Replace a file of the same name in that folder (default false: refuse)."),
+    content_type: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("MIME type; default guessed from the file name."),
+    chunk_size_mb: z
+      .number()
+      .int()
+      .min(5)
+      .max(5120)
+      .optional()
+      .describe("Part size in MB (5–5120); default chosen for speed."),
+  },
+  outputSchema: {
+    id: z.number(),
+    uid: z.string(),
+    name: z.string(),
+    size: z.number(),
+    parts: z.number(),
+    download_url: z.string().nullable(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  mutating: true,
+  async handler(args, context) {
+    if ((args.local_path === undefined) === (args.content === undefined)) {
+      throw new UserInputError(
+        "Give exactly one of local_path (a file inside an allowed root) or content (the file's text or base64).",
+      );
+    }
+    const machineId = machineFor(args.location, args.machine_id);
+    let source: UploadSource;
+    let fileName: string;
+    if (args.local_path !== undefined) {
+      const checked = await context.paths.checkReadableFile(args.local_path);
+      source = { kind: "file", path: checked.path };
+      fileName = args.file_name ?? path.basename(checked.path);
+    } else {
+      if (!args.file_name)
+        throw new UserInputError("file_name is required with content: name the file to create.");
+      const bytes = Buffer.from(args.content!, args.encoding);
+      if (bytes.length > MAX_INLINE_BYTES) {
+        throw new UserInputError(
+          "Inline content is limited to 10 MB; write the file to a local root and pass local_path.",
+        );
+      }
+      source = { kind: "bytes", bytes };
+      fileName = args.file_name;
+    }
+    if (/[/\\\0]/.test(fileName))
+      throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
+    const contentType = args.content_type ?? (lookup(fileName) || "application/octet-stream");
+    const progress = createProgress(context.extra);
+    const result = await upload({
+      client: context.client,
+      source,
+      fileName,
+      contentType,
+      parentId: args.parent_id,
+      ...(machineId ? { machineId } : {}),
+      overwrite: args.overwrite,
+      ...(args.chunk_size_mb ? { chunkSizeMb: args.chunk_size_mb } : {}),
+      concurrency: context.config.uploadConcurrency,
+      signal: context.extra.signal,
+      logger: context.logger,
+      onProgress: (sent, total) =>
+        progress.report(sent, total, `uploading ${formatBytes(sent)} of ${formatBytes(total)}`),
+    });
+    progress.finish("uploaded");
+    return {
+      structured: {
+        id: result.id,
+        uid: result.uid,
+        name: result.name,
+        size: result.sizeBytes,
+        parts: result.parts,
+        download_url: result.downloadUrl,
+      },
+      text: `Uploaded ${result.name} (${formatBytes(result.sizeBytes)}, ${result.parts} part${result.parts === 1 ? "" : "s"}) id=${result.id}`,
+    };
+  },
+});
