@@ -6,7 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
-import { extractZip } from "../vagon/extract.js";
+import { type ExtractResult, extractZip } from "../vagon/extract.js";
 import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { UserInputError } from "./errors.js";
@@ -57,6 +57,8 @@ export async function finishDownload(
       start.name ?? "download",
       start.sizeBytes,
     );
+    if (target.extract && /\.zip$/i.test(saved))
+      return extractSaved(context, progress, target.folder, saved, result);
     progress.finish("saved");
     return render({ ...result, status: "saved", saved_to: saved }, [fileLink(saved)]);
   }
@@ -130,11 +132,30 @@ export async function followJob(
     return render({ ...base, status: "saved", saved_to: savedPath }, [fileLink(savedPath)]);
   }
 
-  const destination = await freeFolderName(target.folder, path.basename(savedPath).replace(/\.zip$/i, ""));
-  const extracted = await extractZip(savedPath, destination, {
-    signal: extra.signal,
-    onProgress: (done, total) => progress.report(done, total, `extracting ${done}/${total} files`),
-  });
+  return extractSaved(context, progress, target.folder, savedPath, base);
+}
+
+/** Unpacks a saved zip into a fresh folder named after it, then removes the zip. */
+async function extractSaved(
+  context: ToolContext,
+  progress: ProgressReporter,
+  folder: CheckedPath,
+  savedPath: string,
+  base: DownloadResult,
+): Promise<ToolOutput<DownloadResult>> {
+  const destination = await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
+  let extracted: ExtractResult;
+  try {
+    extracted = await extractZip(savedPath, destination, {
+      signal: context.extra.signal,
+      onProgress: (done, total) => progress.report(done, total, `extracting ${done}/${total} files`),
+    });
+  } catch (error) {
+    // extractZip removes what it wrote; drop the folder too, and the zip when the call was cancelled.
+    await fs.rm(destination, { recursive: true, force: true });
+    if (context.extra.signal.aborted) await fs.rm(savedPath, { force: true });
+    throw error;
+  }
   await fs.rm(savedPath, { force: true });
   progress.finish(`extracted ${extracted.files.length} files`);
   const links = extracted.files.slice(0, MAX_LINKS).map((file) => fileLink(path.join(destination, file)));

@@ -78,6 +78,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         `"${input}" uses Windows-style backslashes; this server runs on a POSIX system, so use forward slashes.`,
       );
     }
+    if (input.startsWith("~")) {
+      throw new LocalPathError(
+        `"${input}" starts with "~", which is not expanded here and is refused; give an absolute path inside an allowed root (${allowed.join(", ")}).`,
+      );
+    }
     return path.resolve(allowed[0]!, input);
   }
 

@@ -127,7 +127,9 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
         parts: result.parts,
         download_url: result.downloadUrl,
       },
-      text: `Uploaded ${result.name} (${formatBytes(result.sizeBytes)}, ${result.parts} part${result.parts === 1 ? "" : "s"}) id=${result.id}`,
+      text:
+        `Uploaded ${result.name} (${formatBytes(result.sizeBytes)}, ${result.parts} part${result.parts === 1 ? "" : "s"}) id=${result.id}` +
+        (result.downloadUrl ? "; download_url in the structured result is a temporary link." : ""),
     };
   },
 });
