@@ -57,7 +57,9 @@ export function createLogger(options: { level?: LogLevel; stderr?: boolean } = {
   const redact = (text: string) => redactText(text, secrets);
   const emit = (recordLevel: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LOG_LEVELS.indexOf(recordLevel) > threshold) return;
-    const safeFields = fields ? (JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>) : undefined;
+    const safeFields = fields
+      ? (JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>)
+      : undefined;
     const record: LogRecord = { level: recordLevel, message: redact(message), fields: safeFields };
     for (const sink of sinks) {
       try {
