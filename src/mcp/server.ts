@@ -22,6 +22,9 @@ export interface McpServerDeps {
   logger: Logger;
 }
 
+/** Builds one McpServer for one MCP session; the transports take it so tests can wire their own. */
+export type McpServerFactory = (deps: McpServerDeps) => McpServer;
+
 export function createMcpServer({ config, client, logger }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version },

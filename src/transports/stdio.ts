@@ -1,20 +1,10 @@
 // The stdio transport: one MCP session for the life of the process, spoken over
 // stdin/stdout. Nothing but protocol may reach stdout; logs go to stderr.
 import type { Readable, Writable } from "node:stream";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { Config } from "../config.js";
-import type { Logger } from "../log.js";
-import type { VagonClient } from "../vagon/types.js";
+import type { McpServerDeps, McpServerFactory } from "../mcp/server.js";
 
-export interface McpServerDeps {
-  config: Config;
-  client: VagonClient;
-  logger: Logger;
-}
-
-/** Builds one McpServer for one MCP session (createMcpServer in production). */
-export type McpServerFactory = (deps: McpServerDeps) => McpServer;
+export type { McpServerDeps, McpServerFactory };
 
 export interface StdioServerOptions extends McpServerDeps {
   createServer: McpServerFactory;

@@ -1,0 +1,81 @@
+// The way hosts launch it: the built binary over stdio, with nothing but protocol on stdout.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const cli = path.resolve("dist/cli.js");
+
+describe("the stdio server (built binary)", () => {
+  let client: Client;
+  let transport: StdioClientTransport;
+  let root: string;
+
+  beforeAll(async () => {
+    await fs.access(cli); // `npm test` builds before vitest runs.
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-stdio-"));
+    transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, "--sandbox", "--root", root],
+      stderr: "pipe",
+    });
+    client = new Client({ name: "stdio-test", version: "1.0.0" });
+    await client.connect(transport);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("lists every tool and lists the sandbox's shared folder", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "cancel_download",
+      "create_directory",
+      "delete_file",
+      "download_files",
+      "download_task_bundle",
+      "get_download",
+      "list_files",
+      "list_machine_content",
+      "upload_file",
+    ]);
+    const result = await client.callTool({ name: "list_files", arguments: { location: "shared" } });
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.content)).toContain("welcome.txt");
+  });
+
+  it("saves a downloaded file into the root", async () => {
+    const listing = await client.callTool({ name: "list_files", arguments: { query: "welcome" } });
+    const entry = (listing.structuredContent as { entries: { id: number; name: string }[] }).entries[0]!;
+    const result = await client.callTool({
+      name: "download_files",
+      arguments: { file_ids: [entry.id], save_to: root },
+    });
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    expect(await fs.readdir(root)).toContain("welcome.txt");
+  });
+});
+
+describe("the command line", () => {
+  it("--help exits 0 and names every flag", () => {
+    const run = spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    for (const flag of ["--root", "--http", "--sandbox", "--read-only", "--stateless", "--api-url"]) {
+      expect(run.stdout).toContain(flag);
+    }
+  });
+
+  it("refuses to start without credentials, saying how to fix it", () => {
+    const env = { ...process.env, VAGON_API_KEY: "", VAGON_API_SECRET: "" };
+    const run = spawnSync(process.execPath, [cli], { encoding: "utf8", env, input: "" });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/VAGON_API_KEY/);
+    expect(run.stderr).toMatch(/--sandbox/);
+  });
+});
