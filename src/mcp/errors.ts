@@ -3,6 +3,7 @@
 // logged and reported briefly, never with a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
+import { DownloadFailedError } from "../vagon/download.js";
 import { VagonError } from "../vagon/errors.js";
 import { UploadFailedError } from "../vagon/upload.js";
 
@@ -20,6 +21,7 @@ export function errorText(error: unknown, toolName: string, logger: Logger): str
   if (
     error instanceof VagonError ||
     error instanceof UploadFailedError ||
+    error instanceof DownloadFailedError ||
     error instanceof UserInputError ||
     error instanceof LocalPathError
   ) {

@@ -40,6 +40,11 @@ export function sanitizeFileName(name: string): string {
   return cleaned;
 }
 
+/** A download that ended without a saved file; the message is safe to show and names the next step. */
+export class DownloadFailedError extends Error {
+  override name = "DownloadFailedError";
+}
+
 /** A failed attempt that is worth another try (network trouble, 5xx, a short body). */
 class RetryableDownloadError extends Error {}
 
@@ -138,14 +143,14 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
           : status === 404
             ? ": the file is no longer there"
             : "";
-      throw new Error(`The download was refused with HTTP ${status}${detail}${hint}.`);
+      throw new DownloadFailedError(`The download was refused with HTTP ${status}${detail}${hint}.`);
     }
     if (status === 200) {
       const contentLength = Number(response.headers["content-length"]);
       if (Number.isFinite(contentLength) && response.headers["content-length"] !== undefined) {
         if (expectedBytes !== null && contentLength !== expectedBytes) {
           await response.body.dump();
-          throw new Error(
+          throw new DownloadFailedError(
             `The server is sending ${contentLength} bytes but ${expectedBytes} were expected, so the download was stopped.`,
           );
         }
@@ -198,7 +203,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
         if (signal?.aborted) throw signal.reason ?? error;
         if (!(error instanceof RetryableDownloadError) || attemptNumber >= retries) {
           throw error instanceof RetryableDownloadError
-            ? new Error(
+            ? new DownloadFailedError(
                 `The download failed after ${attemptNumber + 1} attempts: ${error.message}. Nothing was saved; try again.`,
                 { cause: error },
               )
@@ -220,7 +225,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
       }
     }
     if (totalBytes !== null && haveBytes !== totalBytes) {
-      throw new Error(
+      throw new DownloadFailedError(
         `The download ended with ${haveBytes} bytes instead of ${totalBytes}; nothing was saved.`,
       );
     }

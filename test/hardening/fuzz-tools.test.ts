@@ -13,7 +13,7 @@ import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 import { listTree } from "./fixtures.js";
 
-const RUNS_PER_TOOL = 60;
+const RUNS_PER_TOOL = 100;
 const CALL_TIMEOUT_MS = 15_000;
 
 /** A valid call per tool (SPEC §2), the base that mutations break one field at a time. */
@@ -182,6 +182,25 @@ describe("fuzzing every tool through the MCP client", () => {
       );
     },
     60_000,
+  );
+
+  it.each([
+    ["punctuation only", "!!!"],
+    ["text that is not base64", "hello world, this is plain text"],
+    ["a data URL", "data:text/plain;base64,aGVsbG8="],
+  ])(
+    "upload_file refuses base64 content that isn't base64 (%s) instead of uploading other bytes",
+    async (_label, content) => {
+      const requestsBefore = sandbox.requests.length;
+      const result = await harness.callTool("upload_file", {
+        content,
+        encoding: "base64",
+        file_name: `not-base64-${Date.now()}.bin`,
+      });
+      expect(result.isError, toolText(result)).toBe(true);
+      expect(toolText(result)).toMatch(/base64/i);
+      expect(sandbox.requests.slice(requestsBefore)).toEqual([]);
+    },
   );
 
   it("leaves the server alive and the working directory untouched", async () => {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
-import { listTree, writeHostileZip } from "./fixtures.js";
+import { listTree } from "./fixtures.js";
 
 // The root's name has an upper-case letter and a precomposed "é", so that siblings differing
 // only by case or by Unicode normalisation are distinct folders outside it (Linux is exact).
@@ -63,7 +63,7 @@ function expectClearRefusal(text: string) {
   expect(text.length).toBeGreaterThan(20);
   expect(text).not.toMatch(/\n\s+at /);
   expect(text).toMatch(
-    /root|outside|allowed|not permitted|refus|invalid|not found|too long|NUL|null|character/i,
+    /root|outside|allowed|not permitted|refus|invalid|not found|no file|too long|NUL|null|character|backslash/i,
   );
 }
 
@@ -186,46 +186,24 @@ describe("save_to of the download tools", () => {
   });
 });
 
-describe("a hostile zip from Vagon, extracted end to end", () => {
-  it("lands only inside save_to and reports every skipped entry", async () => {
-    const zipPath = path.join(harness.workDir, "hostile-bundle.zip");
-    await writeHostileZip(zipPath, [
-      { name: "../escaped.txt", content: "climbs" },
-      { name: "/etc/escaped.txt", content: "absolute" },
-      { name: "C:\\escaped.txt", content: "drive" },
-      { name: "link-out", content: "../../outside", mode: 0o120777 },
-      { name: "dup.txt", content: "first" },
-      { name: "dup.txt", content: "second" },
-      { name: "bomb.bin", content: Buffer.alloc(8 * 1024 * 1024), compress: true, claimedSizeBytes: 100 },
-      { name: "results/ok.csv", content: "a,b\n" },
-    ]);
-    const zipId = await sandbox.addFile({
-      parentId: 0,
-      name: `hostile-${Date.now()}.zip`,
-      content: await fs.readFile(zipPath),
-      contentType: "application/zip",
-    });
-    await fs.rm(zipPath);
-    const outsideNow = await snapshotOutsideRoot();
-    const saveTo = path.join(harness.root, "extracted");
-
-    const result = await harness.callTool("download_files", {
-      file_ids: [zipId],
-      save_to: saveTo,
-      extract: true,
-    });
-
-    expect(result.isError, toolText(result)).toBeFalsy();
-    const structured = result.structuredContent as { status: string; files?: string[]; skipped?: unknown[] };
-    expect(structured.status).toBe("extracted");
-    expect(await snapshotOutsideRoot()).toEqual(outsideNow);
-    const tree = await listTree(saveTo);
-    expect(tree).toEqual(expect.arrayContaining(["dup.txt", "dup (1).txt", "results/ok.csv"]));
-    expect(tree.join("\n")).not.toMatch(/escaped|link-out|bomb/);
-    // The agent learns what was left out, and why.
-    const reported = `${toolText(result)}\n${JSON.stringify(structured)}`;
-    for (const name of ["../escaped.txt", "/etc/escaped.txt", "link-out", "bomb.bin"]) {
-      expect(reported).toContain(name.replace(/\\/g, "\\\\").replace(/\\\\/g, "\\"));
+describe("a remote folder named to climb out", () => {
+  it("is saved and extracted inside save_to", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: `..\\..\\outside\\evil-${Date.now()}` });
+    await sandbox.addFile({ parentId: folderId, name: "payload.txt", content: "payload" });
+    const saveTo = path.join(harness.root, "bundles");
+    for (const extract of [false, true]) {
+      const result = await harness.callTool("download_files", {
+        directory_id: folderId,
+        save_to: saveTo,
+        extract,
+        wait_seconds: 30,
+      });
+      expect(result.isError, toolText(result)).toBeFalsy();
+      const savedTo = (result.structuredContent as { saved_to: string }).saved_to;
+      expect(path.relative(saveTo, savedTo)).not.toMatch(/^\.\.|^\//);
+      expect(path.dirname(savedTo)).toBe(saveTo);
     }
+    expect((await listTree(saveTo)).filter((entry) => entry.endsWith("payload.txt"))).toHaveLength(1);
+    expect(await snapshotOutsideRoot()).toEqual(outsideBefore);
   });
 });

@@ -148,12 +148,3 @@ export function toolText(result: CallToolResult): string {
     .map((item) => item.text)
     .join("\n");
 }
-
-/** Rejects after `ms` with a message naming what hung. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

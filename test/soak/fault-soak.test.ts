@@ -29,14 +29,14 @@ const FAULTS = {
       latency: 0.06,
       latencyMs: 150,
     },
-    // Downloads also get bodies cut short: 1 - 0.96 · 0.96 · 0.95 · 0.95 · 0.96 ≈ 20 %
+    // Downloads also get bodies cut short: 1 - 0.98 · 0.98 · 0.97 · 0.86 · 0.98 ≈ 21 %
     "s3-get": {
-      drop: 0.04,
-      rateLimit429: 0.04,
+      drop: 0.02,
+      rateLimit429: 0.02,
       retryAfterSeconds: 1,
-      error5xx: 0.05,
-      truncate: 0.05,
-      latency: 0.04,
+      error5xx: 0.03,
+      truncate: 0.14,
+      latency: 0.02,
       latencyMs: 150,
     },
   },

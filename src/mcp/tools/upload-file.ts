@@ -89,7 +89,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     } else {
       if (!args.file_name)
         throw new UserInputError("file_name is required with content: name the file to create.");
-      const bytes = Buffer.from(args.content!, args.encoding);
+      const bytes = decodeContent(args.content!, args.encoding);
       if (bytes.length > MAX_INLINE_BYTES) {
         throw new UserInputError(
           "Inline content is limited to 10 MB; write the file to a local root and pass local_path.",
@@ -133,3 +133,17 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     };
   },
 });
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
+
+/** Node's base64 decoder skips what it can't read; refuse instead of uploading other bytes. */
+function decodeContent(content: string, encoding: "utf8" | "base64"): Buffer {
+  if (encoding === "utf8") return Buffer.from(content, "utf8");
+  const compact = content.replace(/\s+/g, "");
+  if (!BASE64.test(compact)) {
+    throw new UserInputError(
+      "content is not valid base64 (only A-Z, a-z, 0-9, +, / and = padding; no data: prefix). Encode the bytes as base64, or send text with encoding utf8.",
+    );
+  }
+  return Buffer.from(compact, "base64");
+}
