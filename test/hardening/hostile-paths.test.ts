@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
-import { listTree } from "./fixtures.js";
+import { listTree, writeHostileZip } from "./fixtures.js";
 
 // The root's name has an upper-case letter and a precomposed "é", so that siblings differing
 // only by case or by Unicode normalisation are distinct folders outside it (Linux is exact).
@@ -205,5 +205,48 @@ describe("a remote folder named to climb out", () => {
     }
     expect((await listTree(saveTo)).filter((entry) => entry.endsWith("payload.txt"))).toHaveLength(1);
     expect(await snapshotOutsideRoot()).toEqual(outsideBefore);
+  });
+});
+
+describe("a hostile zip from Vagon, extracted end to end", () => {
+  it("lands only inside save_to and reports every skipped entry", async () => {
+    const zipPath = path.join(harness.workDir, "hostile-bundle.zip");
+    await writeHostileZip(zipPath, [
+      { name: "../escaped.txt", content: "climbs" },
+      { name: "/etc/escaped.txt", content: "absolute" },
+      { name: "C:\\escaped.txt", content: "drive" },
+      { name: "link-out", content: "../../outside", mode: 0o120777 },
+      { name: "dup.txt", content: "first" },
+      { name: "dup.txt", content: "second" },
+      { name: "results/ok.csv", content: "a,b\n" },
+    ]);
+    const zipId = await sandbox.addFile({
+      parentId: 0,
+      name: `hostile-${Date.now()}.zip`,
+      content: await fs.readFile(zipPath),
+      contentType: "application/zip",
+    });
+    await fs.rm(zipPath);
+    const outsideNow = await snapshotOutsideRoot();
+    const saveTo = path.join(harness.root, "extracted");
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [zipId],
+      save_to: saveTo,
+      extract: true,
+    });
+
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const structured = result.structuredContent as { status: string; saved_to: string; files?: string[] };
+    expect(structured.status).toBe("extracted");
+    expect(path.dirname(structured.saved_to)).toBe(await fs.realpath(saveTo));
+    expect(await snapshotOutsideRoot()).toEqual(outsideNow);
+    const tree = await listTree(structured.saved_to);
+    expect(tree).toEqual(expect.arrayContaining(["dup.txt", "dup (1).txt", "results/ok.csv"]));
+    expect(tree.join("\n")).not.toMatch(/escaped|link-out/);
+    // The agent learns what was left out, and why; the zip itself is not kept.
+    const reported = `${toolText(result)}\n${JSON.stringify(structured)}`;
+    for (const name of ["../escaped.txt", "/etc/escaped.txt", "link-out"]) expect(reported).toContain(name);
+    expect((await fs.readdir(saveTo)).filter((name) => name.endsWith(".zip"))).toEqual([]);
   });
 });
