@@ -1,0 +1,198 @@
+// An agent browsing Vagon Files through the MCP layer: list_files in every location, paging
+// at scale, recursive walks, the live disk of a machine, both API response shapes, and the
+// vagon:// resources. Real sandbox, real client, real server, SDK client in memory.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+
+interface ListedEntry {
+  id: number;
+  name: string;
+  kind: "file" | "directory";
+  depth?: number;
+}
+interface ListResult {
+  folder: { id: number; name: string } | null;
+  entries: ListedEntry[];
+  total: number;
+  next_page: number | null;
+  storage?: { used: number; total: number } | null;
+}
+
+let sandbox: Sandbox;
+let harness: Harness;
+/** A shared folder holding 250 generated files. */
+let bigFolderId: number;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  harness = await startHarness({ sandbox });
+  bigFolderId = sandbox.addDirectory({ parentId: 0, name: "Frames" });
+  for (let index = 0; index < 250; index += 1) {
+    await sandbox.addFile({
+      parentId: bigFolderId,
+      name: `frame-${String(index).padStart(4, "0")}.txt`,
+      content: `frame ${index}\n`,
+      contentType: "text/plain",
+    });
+  }
+});
+
+afterAll(async () => {
+  await harness?.close({ keepSandbox: true });
+  await sandbox?.close();
+});
+
+async function listFiles(args: Record<string, unknown>) {
+  const result = await harness.callTool("list_files", args);
+  expect(result.isError, toolText(result)).toBeFalsy();
+  return { result, listing: result.structuredContent as unknown as ListResult, text: toolText(result) };
+}
+
+describe("list_files", () => {
+  it("shows the shared root with the seeded entries and the storage use", async () => {
+    const { listing, text } = await listFiles({});
+    const names = listing.entries.map((entry) => entry.name);
+    expect(names).toEqual(expect.arrayContaining(["Project Folder", "welcome.txt", "logo.png"]));
+    expect(listing.entries.find((entry) => entry.name === "Project Folder")).toMatchObject({
+      id: SEED.projectFolderId,
+      kind: "directory",
+    });
+    expect(listing.storage?.total).toBeGreaterThan(0);
+    expect(listing.storage?.used).toBeGreaterThan(0);
+    expect(text).toContain(`id=${SEED.sharedTextFileId}`);
+    expect(text).toMatch(/storage .* used/);
+  });
+
+  it("refuses location 'machine' without a machine_id, naming the missing argument", async () => {
+    sandbox.clearRequests();
+    const result = await harness.callTool("list_files", { location: "machine" });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/machine_id/);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it("lists just a task's folders on machine 100 when given task_id", async () => {
+    const { listing } = await listFiles({
+      location: "machine",
+      machine_id: SEED.runningMachineId,
+      task_id: SEED.taskId,
+    });
+    const ids = listing.entries.map((entry) => entry.id);
+    expect(ids).toContain(SEED.taskOutputFolderId);
+    expect(ids).toContain(SEED.sessionFolderId);
+    expect(ids).not.toContain(SEED.machineImageFileId);
+    expect(listing.entries.every((entry) => entry.kind === "directory")).toBe(true);
+  });
+
+  it("fetches 250 entries across three pages of 100 when limit is 250", async () => {
+    sandbox.clearRequests();
+    const { listing, text } = await listFiles({ parent_id: bigFolderId, limit: 250, per_page: 100 });
+    expect(listing.entries).toHaveLength(250);
+    expect(new Set(listing.entries.map((entry) => entry.id)).size).toBe(250);
+    expect(listing.total).toBe(250);
+    expect(sandbox.requests.filter((request) => request.route === "list-files")).toHaveLength(3);
+    // The text stays bounded; structuredContent carries every entry.
+    expect(text).toMatch(/more lines in structuredContent/);
+  });
+
+  it("keeps the text compact and says how to get more when the limit cuts the folder short", async () => {
+    const { listing, text } = await listFiles({ parent_id: bigFolderId, limit: 50 });
+    expect(listing.entries).toHaveLength(50);
+    expect(listing.next_page).toBe(2);
+    const lines = text.split("\n");
+    expect(lines[0]).toMatch(/Frames.*50 of 250 entries/);
+    const entryLines = lines.slice(1, -1);
+    expect(entryLines).toHaveLength(50);
+    expect(entryLines.every((line) => /^frame-\d{4}\.txt {2}.* {2}id=\d+/.test(line))).toBe(true);
+    const bytes = entryLines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+    expect(bytes / entryLines.length).toBeLessThan(150);
+    expect(text).not.toContain("{");
+    expect(lines.at(-1)).toMatch(/200 more .*page=2/);
+  });
+
+  it("walks sub-folders with depth when recursive", async () => {
+    const { listing, text } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true });
+    const byId = new Map(listing.entries.map((entry) => [entry.id, entry]));
+    expect(byId.get(SEED.briefFileId)?.depth).toBe(0);
+    expect(byId.get(SEED.nestedFolderId)?.depth).toBe(0);
+    expect(byId.get(SEED.nestedFileId)?.depth).toBe(1);
+    // Children come right after their parent, indented, so the text reads as a tree.
+    const ids = listing.entries.map((entry) => entry.id);
+    expect(ids.indexOf(SEED.nestedFileId)).toBe(ids.indexOf(SEED.nestedFolderId) + 1);
+    expect(text).toMatch(/\n {2}links\.txt/);
+  });
+
+  it("gives the same result with the JSON:API and the flat response shapes", async () => {
+    const args = { parent_id: SEED.projectFolderId, recursive: true };
+    const original = sandbox.shape;
+    try {
+      sandbox.shape = "jsonapi";
+      const jsonapi = await listFiles(args);
+      sandbox.shape = "flat";
+      const flat = await listFiles(args);
+      expect(flat.listing).toEqual(jsonapi.listing);
+      expect(flat.text).toBe(jsonapi.text);
+    } finally {
+      sandbox.shape = original;
+    }
+  });
+});
+
+describe("list_machine_content", () => {
+  it("lists a folder on running machine 100's live disk, forward slashes accepted", async () => {
+    const result = await harness.callTool("list_machine_content", {
+      machine_id: SEED.runningMachineId,
+      path: "C:/Users",
+    });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const structured = result.structuredContent as { entries: Array<{ name: string; kind: string }> };
+    expect(structured.entries.map((entry) => entry.name).sort()).toEqual(["Administrator", "Public"]);
+    expect(structured.entries.every((entry) => entry.kind === "directory")).toBe(true);
+    expect(toolText(result)).toContain("Administrator\\");
+  });
+
+  it("explains that stopped machine 200 isn't running", async () => {
+    const result = await harness.callTool("list_machine_content", {
+      machine_id: SEED.stoppedMachineId,
+      path: "C:/Users",
+    });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/not running/i);
+  });
+});
+
+describe("vagon:// resources", () => {
+  it("advertises the vagon:// templates", async () => {
+    const { resourceTemplates } = await harness.mcp.listResourceTemplates();
+    const templates = resourceTemplates.map((template) => template.uriTemplate);
+    expect(templates).toEqual(
+      expect.arrayContaining([
+        "vagon://files/{file_id}",
+        "vagon://shared/{parent_id}",
+        "vagon://machines/{machine_id}/files/{parent_id}",
+        "vagon://recordings/{parent_id}",
+        "vagon://downloads/{download_id}",
+      ]),
+    );
+  });
+
+  it("reads a shared text file's content", async () => {
+    const uri = `vagon://files/${SEED.sharedTextFileId}`;
+    const { contents } = await harness.mcp.readResource({ uri });
+    expect(contents).toHaveLength(1);
+    expect(contents[0]).toMatchObject({ uri, mimeType: "text/plain" });
+    const expected = (await sandbox.readFile(SEED.sharedTextFileId)).toString("utf8");
+    expect((contents[0] as { text?: string }).text).toBe(expected);
+  });
+
+  it("reads the shared root listing as JSON", async () => {
+    const { contents } = await harness.mcp.readResource({ uri: "vagon://shared/0" });
+    expect(contents[0]?.mimeType).toBe("application/json");
+    const body = JSON.parse((contents[0] as { text: string }).text) as ListResult;
+    expect(body.entries.map((entry) => entry.id)).toEqual(
+      expect.arrayContaining([SEED.projectFolderId, SEED.sharedTextFileId, bigFolderId]),
+    );
+    expect(body.total).toBe(body.entries.length);
+  });
+});

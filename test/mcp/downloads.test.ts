@@ -1,0 +1,245 @@
+// An agent fetching from Vagon Files through the MCP layer: single files, folders and task
+// bundles saved and extracted inside the root, progress, zip jobs that outlast wait_seconds,
+// a cancelled call aborting its job at Vagon, and cancel_download.
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+
+interface DownloadResult {
+  status: string;
+  download_id?: number;
+  url?: string;
+  name?: string | null;
+  size?: number | null;
+  saved_to?: string;
+  files?: string[];
+}
+
+/** The first download id the sandbox hands out; later ones count up. */
+const FIRST_DOWNLOAD_ID = 5085;
+
+function latestJobId(sandbox: Sandbox): number | undefined {
+  let latest: number | undefined;
+  for (let id = FIRST_DOWNLOAD_ID; sandbox.getJob(id) !== undefined; id += 1) latest = id;
+  return latest;
+}
+
+function resultOf(result: CallToolResult): DownloadResult {
+  expect(result.isError, toolText(result)).toBeFalsy();
+  return result.structuredContent as unknown as DownloadResult;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+describe("with quick zip jobs", () => {
+  let sandbox: Sandbox;
+  let harness: Harness;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ zipJob: { pendingMs: 30, processingMs: 60 } });
+    harness = await startHarness({ sandbox });
+  });
+
+  afterAll(async () => {
+    await harness?.close({ keepSandbox: true });
+    await sandbox?.close();
+  });
+
+  it("saves a single file byte for byte into save_to", async () => {
+    const result = resultOf(
+      await harness.callTool("download_files", {
+        file_ids: [SEED.sharedImageFileId],
+        save_to: "incoming",
+      }),
+    );
+    expect(result).toMatchObject({ status: "saved", name: "logo.png" });
+    expect(result.saved_to).toBe(path.join(harness.root, "incoming", "logo.png"));
+    const saved = await fs.readFile(result.saved_to!);
+    expect(saved.equals(await sandbox.readFile(SEED.sharedImageFileId))).toBe(true);
+  });
+
+  it("downloads a whole folder as a zip job and extracts it on disk", async () => {
+    const result = resultOf(
+      await harness.callTool("download_files", {
+        directory_id: SEED.projectFolderId,
+        save_to: "project",
+        extract: true,
+      }),
+    );
+    expect(result.status).toBe("extracted");
+    expect(result.download_id).toBeGreaterThanOrEqual(FIRST_DOWNLOAD_ID);
+    expect(result.saved_to!.startsWith(path.join(harness.root, "project"))).toBe(true);
+    expect(result.files).toEqual(expect.arrayContaining(["brief.md", "data.csv", "references/links.txt"]));
+    for (const file of result.files!) {
+      await expect(fs.stat(path.join(result.saved_to!, file))).resolves.toBeTruthy();
+    }
+    const brief = await fs.readFile(path.join(result.saved_to!, "brief.md"));
+    expect(brief.equals(await sandbox.readFile(SEED.briefFileId))).toBe(true);
+    // The zip itself is removed once extracted.
+    const left = await fs.readdir(path.join(harness.root, "project"));
+    expect(left.filter((name) => name.endsWith(".zip"))).toEqual([]);
+  });
+
+  it("bundles task 42 with progress that never goes backwards, one top-level folder per input folder", async () => {
+    const progress: Progress[] = [];
+    const raw = (await harness.mcp.callTool(
+      { name: "download_task_bundle", arguments: { task_id: SEED.taskId, save_to: "task", extract: true } },
+      undefined,
+      { onprogress: (update) => progress.push(update), timeout: 30_000 },
+    )) as CallToolResult;
+    const result = resultOf(raw);
+    expect(result.status).toBe("extracted");
+    expect(new Set(result.files!.map((file) => file.split("/")[0]))).toEqual(
+      new Set(["Task 42 Output", "Session_1950"]),
+    );
+    expect(result.files).toEqual(
+      expect.arrayContaining(["Task 42 Output/result.csv", "Task 42 Output/charts/plot.png"]),
+    );
+    for (const file of result.files!) {
+      await expect(fs.stat(path.join(result.saved_to!, file))).resolves.toBeTruthy();
+    }
+
+    expect(progress.length).toBeGreaterThan(0);
+    const values = progress.map((update) => update.progress);
+    for (let index = 1; index < values.length; index += 1) {
+      expect(values[index]).toBeGreaterThanOrEqual(values[index - 1]!);
+    }
+    const last = progress.at(-1)!;
+    expect(last.total).toBeDefined();
+    expect(last.progress).toBe(last.total);
+  });
+
+  it("gives the same download result with the JSON:API and the flat response shapes", async () => {
+    const original = sandbox.shape;
+    const comparable = (result: DownloadResult) => {
+      const { url, ...rest } = result;
+      return { ...rest, urlPath: url ? new URL(url).pathname : null };
+    };
+    try {
+      sandbox.shape = "jsonapi";
+      const jsonapi = resultOf(await harness.callTool("download_files", { file_ids: [SEED.briefFileId] }));
+      sandbox.shape = "flat";
+      const flat = resultOf(await harness.callTool("download_files", { file_ids: [SEED.briefFileId] }));
+      expect(jsonapi).toMatchObject({ status: "ready", name: "brief.md" });
+      expect(comparable(flat)).toEqual(comparable(jsonapi));
+    } finally {
+      sandbox.shape = original;
+    }
+  });
+});
+
+describe("with zip jobs that take a few seconds", () => {
+  let sandbox: Sandbox;
+  let harness: Harness;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ zipJob: { pendingMs: 50, processingMs: 3000 } });
+    harness = await startHarness({ sandbox });
+  });
+
+  afterAll(async () => {
+    await harness?.close({ keepSandbox: true });
+    await sandbox?.close();
+  });
+
+  it("answers with a download_id when wait_seconds runs out, and get_download finishes the job", async () => {
+    const started = resultOf(
+      await harness.callTool("download_task_bundle", { task_id: SEED.taskId, wait_seconds: 0 }),
+    );
+    expect(["pending", "processing"]).toContain(started.status);
+    expect(started.download_id).toBeGreaterThanOrEqual(FIRST_DOWNLOAD_ID);
+
+    const finished = resultOf(
+      await harness.callTool("get_download", {
+        download_id: started.download_id,
+        wait_seconds: 10,
+        save_to: "later",
+      }),
+    );
+    expect(finished.status).toBe("saved");
+    expect(finished.download_id).toBe(started.download_id);
+    const zip = await fs.readFile(finished.saved_to!);
+    expect(zip.subarray(0, 2).toString("latin1")).toBe("PK");
+    expect(sandbox.getJob(started.download_id!)?.status).toBe("uploaded");
+  });
+
+  it("says where to continue in the text when the wait runs out", async () => {
+    const raw = await harness.callTool("download_files", {
+      directory_id: SEED.projectFolderId,
+      wait_seconds: 0,
+    });
+    const started = resultOf(raw);
+    expect(toolText(raw)).toContain(`get_download with download_id=${started.download_id}`);
+    const uploaded = resultOf(
+      await harness.callTool("get_download", { download_id: started.download_id, wait_seconds: 10 }),
+    );
+    expect(uploaded.status).toBe("uploaded");
+    expect(uploaded.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+  });
+});
+
+describe("cancelling", () => {
+  let sandbox: Sandbox;
+  let harness: Harness;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ zipJob: { pendingMs: 100, processingMs: 5000 } });
+    harness = await startHarness({ sandbox });
+  });
+
+  afterAll(async () => {
+    await harness?.close({ keepSandbox: true });
+    await sandbox?.close();
+  });
+
+  it("aborts the zip job at Vagon when the client cancels the call, and saves nothing", async () => {
+    const controller = new AbortController();
+    const call = harness.mcp.callTool(
+      { name: "download_task_bundle", arguments: { task_id: SEED.taskId, save_to: "cancelled" } },
+      undefined,
+      { signal: controller.signal, timeout: 30_000 },
+    );
+    setTimeout(() => controller.abort("user pressed stop"), 300);
+    await expect(call).rejects.toThrow();
+
+    const downloadId = latestJobId(sandbox);
+    expect(downloadId).toBeDefined();
+    const cancelled = await waitUntil(() => sandbox.getJob(downloadId!)?.status === "cancelled", 3000);
+    expect(sandbox.getJob(downloadId!)?.status).toBe("cancelled");
+    expect(cancelled).toBe(true);
+    expect(sandbox.requests.some((request) => request.route === "download-abort")).toBe(true);
+    const saved = await fs.readdir(path.join(harness.root, "cancelled")).catch(() => []);
+    expect(saved).toEqual([]);
+  });
+
+  it("cancels a queued job with cancel_download, and a second cancel is an error", async () => {
+    const started = resultOf(
+      await harness.callTool("download_files", { directory_id: SEED.projectFolderId, wait_seconds: 0 }),
+    );
+    expect(started.status).toBe("pending");
+    const id = started.download_id!;
+
+    const cancelled = await harness.callTool("cancel_download", { download_id: id });
+    expect(cancelled.isError, toolText(cancelled)).toBeFalsy();
+    expect(cancelled.structuredContent).toEqual({ download_id: id, status: "cancelled" });
+    expect(sandbox.getJob(id)?.status).toBe("cancelled");
+
+    const again = await harness.callTool("cancel_download", { download_id: id });
+    expect(again.isError).toBe(true);
+    expect(toolText(again)).toMatch(/can't be cancelled because it has already finished/);
+
+    const picked = await harness.callTool("get_download", { download_id: id, wait_seconds: 0 });
+    expect(picked.isError).toBe(true);
+    expect(toolText(picked)).toMatch(/cancelled/);
+  });
+});
