@@ -6,7 +6,7 @@ import type { Entry, FileListPage, Folder, ListFilesParams, Location, VagonClien
 
 /** The largest page Vagon accepts. */
 export const MAX_PAGE_SIZE = 100;
-const CONCURRENT_PAGES = 4;
+const CONCURRENT_PAGES = 8;
 
 export interface ListingRequest {
   location: Location;
