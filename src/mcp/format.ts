@@ -1,20 +1,13 @@
 // Compact text renderings for the model: one short line per entry, nulls dropped, sizes
 // human-readable. Never a JSON copy of structuredContent (hosts showing both would pay twice).
+import { formatBytes as formatByteCount } from "../units.js";
 import type { Entry } from "../vagon/types.js";
 
 /** At most this many entries are rendered as text in one result; structuredContent has all. */
 export const MAX_TEXT_ENTRIES = 200;
 
 export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  return bytes === null || bytes === undefined ? "" : formatByteCount(bytes);
 }
 
 /** "report.pdf  1.2 MB  id=18093  2026-02-05" or "Project Folder/  id=18088". */

@@ -1,5 +1,7 @@
 // The ten Files API endpoints, as files-api.md describes them. Handlers validate, act on the
 // in-memory state and return a body; the server adds auth, faults and the request log.
+
+import { formatBytes } from "../units.js";
 import { ApiError, badRequest, notFound } from "./errors.js";
 import type { Presigner } from "./s3.js";
 import { okFields, renderDiskItem, renderEntry } from "./shapes.js";
@@ -92,17 +94,6 @@ function validName(value: unknown): string {
     throw badRequest("file_name must be a plain name without slashes or control characters");
   }
   return value;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** "name.txt" → "name (1).txt" until unused (case-insensitive: zips get extracted on Windows too). */

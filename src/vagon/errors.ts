@@ -1,6 +1,7 @@
 // VagonError and the table that turns every documented Vagon code (plus transport failures)
 // into one paragraph in the user's terms: what happened, and what to do next.
 import { redactText } from "../log.js";
+import { formatBytes } from "../units.js";
 
 /** The client operation that failed; chooses the wording of codes that mean different things per endpoint. */
 export type VagonOperation =
@@ -160,17 +161,6 @@ function downloadTarget(context: ErrorContext): string {
     return context.fileIds.length === 1 ? `file ${shown}` : `files ${shown}${more}`;
   }
   return "the requested files";
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** What the operation was doing, for messages that don't depend on the code. */

@@ -9,6 +9,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
+import { formatBytes } from "../units.js";
 import { errorCode } from "./retry.js";
 
 export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
@@ -98,17 +99,6 @@ function isInside(root: string, candidate: string): boolean {
 function displayName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: make control characters visible in reports
   return name.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** An entry-level refusal: reported in `skipped`, extraction carries on. */

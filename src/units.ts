@@ -1,0 +1,13 @@
+// Human-readable sizes, shared by error texts, tool renderings and the sandbox's messages.
+
+/** 512 → "512 bytes", 1536 → "1.5 KB", 26843545600 → "25 GB" (binary units). */
+export function formatBytes(bytes: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+}
