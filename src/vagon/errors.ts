@@ -225,7 +225,7 @@ function explain400(operation: VagonOperation, context: ErrorContext): string {
   }
 }
 
-function explain404(operation: VagonOperation, context: ErrorContext): string {
+function explain404(operation: VagonOperation, context: ErrorContext, serverMessage: string | null): string {
   switch (operation) {
     case "list-files":
       return context.parentId
@@ -243,7 +243,10 @@ function explain404(operation: VagonOperation, context: ErrorContext): string {
         ? `Recordings folder ${context.parentId} was not found; it may have been deleted. List the recordings root (parent_id 0) to find current folder ids.`
         : `No session recordings were found${context.machineId === undefined ? "" : ` for machine ${context.machineId}`}. Check the machine id, or list the recordings without a machine filter.`;
     case "list-content":
-      return `${machine(context)} was not found or doesn't belong to this organization, so its disk can't be listed. Check the machine id in Vagon, then try again.`;
+      // Vagon answers 404 both for an unknown machine and for a path missing on its disk.
+      return context.path && !/^machine\b/i.test(serverMessage ?? "")
+        ? `Nothing was found at ${context.path} on ${machine(context)}'s disk (or the machine isn't in this organization). List a parent folder such as C:\\ to find the right path, or check the machine id in Vagon.`
+        : `${machine(context)} was not found or doesn't belong to this organization, so its disk can't be listed. Check the machine id in Vagon, then try again.`;
     case "create-file":
     case "create-directory":
       return context.machineId === undefined
@@ -333,7 +336,7 @@ export function explainApiError(input: {
         ? `Access to the session recordings was refused${context.machineId === undefined ? "" : ` for machine ${context.machineId}`}. The API key's organization may not have access to recordings; check its permissions in the Vagon dashboard (Settings), then try again.`
         : `Vagon refused access while ${doing}. Check that the API key belongs to this organization and has access to Files (Vagon dashboard, Settings), then try again.`;
     case 404:
-      return explain404(operation, context);
+      return explain404(operation, context, input.serverMessage ?? null);
     case 450:
       return explain450(operation, context);
     case 451:

@@ -196,3 +196,16 @@ describe("vagon:// resources", () => {
     expect(body.total).toBe(body.entries.length);
   });
 });
+
+describe("a path missing on a running machine's disk", () => {
+  it("names the path, not the machine", async () => {
+    const harness = await startHarness();
+    try {
+      const result = await harness.callTool("list_machine_content", { machine_id: 100, path: "C:/Nope" });
+      expect(result.isError).toBe(true);
+      expect(toolText(result)).toMatch(/Nothing was found at C:\\Nope/);
+    } finally {
+      await harness.close();
+    }
+  });
+});
