@@ -284,6 +284,7 @@ async function moveToFreeName(tempPath: string, directory: string, fileName: str
 
 const TERMINAL_STATUSES = new Set(["uploaded", "failed", "cancelled"]);
 const POLL_GRACE_MS = 5_000;
+const LONG_JOB_MS = 20_000;
 
 export interface WaitForJobOptions {
   client: VagonClient;
@@ -310,7 +311,8 @@ export async function waitForJob(options: WaitForJobOptions): Promise<DownloadJo
   const { client, downloadId, signal } = options;
   const minIntervalMs = options.minIntervalMs ?? 250;
   const maxIntervalMs = Math.max(minIntervalMs, options.maxIntervalMs ?? 1000);
-  const deadline = Date.now() + Math.max(0, options.timeoutMs);
+  const startedAt = Date.now();
+  const deadline = startedAt + Math.max(0, options.timeoutMs);
   let intervalMs = minIntervalMs;
   let lastPollAt = Date.now();
   let job = await client.getDownload(downloadId, { signal });
@@ -320,7 +322,10 @@ export async function waitForJob(options: WaitForJobOptions): Promise<DownloadJo
     if (now >= deadline) return job;
     const nextPollAt = Math.min(lastPollAt + intervalMs, deadline);
     if (nextPollAt > now) await sleep(nextPollAt - now, undefined, { signal });
-    intervalMs = Math.min(maxIntervalMs, intervalMs * 1.5);
+    // Quick at first (most jobs are small); a job still running after 20 s is a big one, where
+    // a slightly slower cadence keeps the average under one poll a second.
+    const capMs = Date.now() - startedAt > LONG_JOB_MS ? maxIntervalMs * 1.25 : maxIntervalMs;
+    intervalMs = Math.min(capMs, intervalMs * 1.5);
     lastPollAt = Date.now();
     // A poll that hangs (the client retrying a flaky API) must not hold the caller far past
     // the deadline: give it a little grace, then answer with the last status seen.
