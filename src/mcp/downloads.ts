@@ -9,7 +9,7 @@ import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
 import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
-import { UserInputError } from "./errors.js";
+import { ToolError } from "./errors.js";
 import { cappedLines, formatBytes } from "./format.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
@@ -22,49 +22,51 @@ export interface DownloadTarget {
   waitSeconds: number;
 }
 
+/** resource_link items per result; the text names every file (up to its own cap). */
 const MAX_LINKS = 20;
 const MB = 1_000_000;
 
-/** Checks save_to (before anything is sent to Vagon). extract without save_to uses the download folder. */
+/**
+ * Checks save_to before anything is sent to Vagon. "" and extract without save_to mean the
+ * default download folder; no save_to and no extract mean "just the link".
+ */
 export async function resolveTarget(
   context: ToolContext,
   args: { save_to?: string | undefined; extract: boolean; wait_seconds: number },
 ): Promise<DownloadTarget> {
   const wantsDisk = args.save_to !== undefined || args.extract;
-  const folder = wantsDisk ? await context.paths.checkFolder(args.save_to) : null;
+  const folder = wantsDisk ? await context.paths.checkFolder(args.save_to || undefined) : null;
   return { folder, extract: args.extract, waitSeconds: args.wait_seconds };
 }
 
+/** Finishes what POST /files/download started: a direct link, or a zip job to follow. */
 export async function finishDownload(
   context: ToolContext,
   start: DownloadStart,
   target: DownloadTarget,
 ): Promise<ToolOutput<DownloadResult>> {
   const progress = createProgress(context.extra);
-  if (start.kind === "link") {
-    const result: DownloadResult = {
-      status: "ready",
-      url: start.url,
-      name: start.name,
-      size: start.sizeBytes,
-    };
-    if (!target.folder) return render(result);
-    const saved = await saveWithProgress(
-      context,
-      progress,
-      start.url,
-      target.folder,
-      start.name ?? "download",
-      start.sizeBytes,
-    );
-    if (target.extract && /\.zip$/i.test(saved))
-      return extractSaved(context, progress, target.folder, saved, result);
-    progress.finish("saved");
-    return render({ ...result, status: "saved", saved_to: saved }, [fileLink(saved)]);
+  if (start.kind === "job") return followJob(context, start.downloadId, target, progress, start.name);
+
+  const result: DownloadResult = { status: "ready", url: start.url, name: start.name, size: start.sizeBytes };
+  if (!target.folder) {
+    progress.finish("ready");
+    return render(result);
   }
-  return followJob(context, start.downloadId, target, progress, start.name);
+  const extract = target.extract && /\.zip$/i.test(start.name ?? "");
+  const saved = await saveWithProgress(context, progress, {
+    url: start.url,
+    folder: target.folder,
+    fileName: start.name ?? "download",
+    expectedBytes: start.sizeBytes,
+    extract,
+  });
+  if (extract) return extractSaved(context, progress, target.folder, saved, result);
+  progress.finish("saved");
+  return render({ ...result, status: "saved", saved_to: saved.savedPath }, [fileLink(saved.savedPath)]);
 }
 
+/** Waits for a zip job within wait_seconds, then saves and extracts it when asked. */
 export async function followJob(
   context: ToolContext,
   downloadId: number,
@@ -80,11 +82,11 @@ export async function followJob(
       downloadId,
       timeoutMs: target.waitSeconds * 1000,
       signal: extra.signal,
+      // Vagon's job size is the files' total, not the zip's: name it, don't use it as a total.
       onUpdate: (update) => {
-        const total = update.sizeBytes ?? undefined;
-        if (update.status === "pending") progress.report(0, total, "queued");
+        if (update.status === "pending") progress.report(0, undefined, "queued");
         else if (update.status === "processing")
-          progress.report(0, total, `zipping ${formatBytes(update.sizeBytes) || "files"}`);
+          progress.report(0, undefined, `zipping ${formatBytes(update.sizeBytes) || "files"}`);
       },
     });
   } catch (error) {
@@ -92,69 +94,93 @@ export async function followJob(
     throw error;
   }
 
+  if (job.status === "failed") {
+    throw new ToolError(
+      `Vagon could not build zip job ${downloadId}. Start the download again; if it fails again, download the files one by one.`,
+    );
+  }
+  if (job.status === "cancelled") {
+    throw new ToolError(
+      `Zip job ${downloadId} was cancelled, so there is nothing to download. Start the download again if you still need it.`,
+    );
+  }
+
   const zipName = name ?? `download-${downloadId}.zip`;
   const base: DownloadResult = {
-    status: job.status === "uploaded" ? "uploaded" : job.status === "pending" ? "pending" : "processing",
+    status: job.status,
     download_id: downloadId,
     expires_at: job.expiresAt,
     name: zipName,
     size: job.sizeBytes,
     ...(job.url ? { url: job.url } : {}),
   };
-  if (job.status === "failed") {
-    throw new UserInputError(
-      `Vagon could not build zip job ${downloadId}. Start the download again; if it fails again, download the files one by one.`,
-    );
-  }
-  if (job.status === "cancelled") {
-    throw new UserInputError(
-      `Zip job ${downloadId} was cancelled. Start the download again if you still need it.`,
-    );
-  }
   if (job.status !== "uploaded" || !job.url) {
-    progress.finish(job.status === "pending" ? "queued" : "zipping");
-    return render(base);
+    // Not an error: the job goes on at Vagon, and get_download picks it up.
+    base.status = job.status === "pending" ? "pending" : "processing";
+    progress.finish(job.status === "pending" ? "still queued" : "still zipping");
+    return render(base, [jobLink(downloadId)]);
   }
   if (!target.folder) {
     progress.finish("ready");
     return render(base);
   }
 
-  let savedPath: string;
+  let saved: { savedPath: string; sizeBytes: number };
   try {
-    savedPath = await saveWithProgress(context, progress, job.url, target.folder, zipName, null);
+    saved = await saveWithProgress(context, progress, {
+      url: job.url,
+      folder: target.folder,
+      fileName: zipName,
+      // The job's size is the files' total, not the zip's; the response's length is checked instead.
+      expectedBytes: null,
+      extract: target.extract,
+    });
   } catch (error) {
     if (extra.signal.aborted) await abortQuietly(context, downloadId);
     throw error;
   }
   if (!target.extract) {
     progress.finish("saved");
-    return render({ ...base, status: "saved", saved_to: savedPath }, [fileLink(savedPath)]);
+    return render({ ...base, status: "saved", saved_to: saved.savedPath }, [fileLink(saved.savedPath)]);
   }
-
-  return extractSaved(context, progress, target.folder, savedPath, base);
+  return extractSaved(context, progress, target.folder, saved, base);
 }
 
-/** Unpacks a saved zip into a fresh folder named after it, then removes the zip. */
+/**
+ * Unpacks a saved zip into a fresh folder named after it, then removes the zip. Progress
+ * continues on the same byte scale: the download filled the first half, extraction the second.
+ */
 async function extractSaved(
   context: ToolContext,
   progress: ProgressReporter,
   folder: CheckedPath,
-  savedPath: string,
+  saved: { savedPath: string; sizeBytes: number },
   base: DownloadResult,
 ): Promise<ToolOutput<DownloadResult>> {
+  const { savedPath, sizeBytes } = saved;
   const destination = await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
   let extracted: ExtractResult;
   try {
     extracted = await extractZip(savedPath, destination, {
       signal: context.extra.signal,
-      onProgress: (done, total) => progress.report(done, total, `extracting ${done}/${total} files`),
+      onProgress: (done, total) =>
+        progress.report(
+          sizeBytes + Math.round((sizeBytes * done) / Math.max(total, 1)),
+          2 * sizeBytes,
+          `extracting ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} files`,
+        ),
     });
   } catch (error) {
-    // extractZip removes what it wrote; drop the folder too, and the zip when the call was cancelled.
+    // extractZip removes what it wrote; drop the folder too.
     await fs.rm(destination, { recursive: true, force: true });
-    if (context.extra.signal.aborted) await fs.rm(savedPath, { force: true });
-    throw error;
+    if (context.extra.signal.aborted) {
+      await fs.rm(savedPath, { force: true });
+      throw error;
+    }
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
+    throw new ToolError(
+      `${path.basename(savedPath)} was saved but could not be extracted: ${reason}. The zip is kept at ${savedPath}; open it with an archive tool, or download again without extract.`,
+    );
   }
   await fs.rm(savedPath, { force: true });
   progress.finish(`extracted ${extracted.files.length} files`);
@@ -174,29 +200,37 @@ async function extractSaved(
 async function saveWithProgress(
   context: ToolContext,
   progress: ProgressReporter,
-  url: string,
-  folder: CheckedPath,
-  fileName: string,
-  expectedBytes: number | null,
-): Promise<string> {
-  const saved = await saveUrlToFile({
+  options: {
+    url: string;
+    folder: CheckedPath;
+    fileName: string;
+    expectedBytes: number | null;
+    /** Extraction follows: the download is the first half of the work. */
+    extract: boolean;
+  },
+): Promise<{ savedPath: string; sizeBytes: number }> {
+  const scale = options.extract ? 2 : 1;
+  return saveUrlToFile({
     dispatcher: context.client.dispatcher,
-    url,
-    directory: folder,
-    fileName,
-    expectedBytes,
+    url: options.url,
+    directory: options.folder,
+    fileName: options.fileName,
+    expectedBytes: options.expectedBytes,
     signal: context.extra.signal,
     logger: context.logger,
     onProgress: (received, total) =>
       progress.report(
         received,
-        total ?? undefined,
+        total ? total * scale : undefined,
         total
-          ? `downloading ${Math.round(received / MB).toLocaleString("en-US")}/${Math.round(total / MB).toLocaleString("en-US")} MB`
+          ? `downloading ${megabytes(received)}/${megabytes(total)} MB`
           : `downloading ${formatBytes(received)}`,
       ),
   });
-  return saved.savedPath;
+}
+
+function megabytes(bytes: number): string {
+  return Math.round(bytes / MB).toLocaleString("en-US");
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {
@@ -225,6 +259,15 @@ function fileLink(filePath: string): ResourceLink {
   return { type: "resource_link", uri: pathToFileURL(filePath).href, name: path.basename(filePath) };
 }
 
+function jobLink(downloadId: number): ResourceLink {
+  return {
+    type: "resource_link",
+    uri: `vagon://downloads/${downloadId}`,
+    name: `zip job ${downloadId}`,
+    mimeType: "application/json",
+  };
+}
+
 function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<DownloadResult> {
   const lines: string[] = [];
   const what = `${result.name ?? "file"}${result.size ? ` (${formatBytes(result.size)})` : ""}`;
@@ -238,9 +281,10 @@ function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<
     case "saved":
       lines.push(`Saved ${what} to ${result.saved_to}`);
       break;
-    case "extracted":
-      lines.push(`Extracted ${result.files?.length ?? 0} files from ${what} into ${result.saved_to}:`);
-      lines.push(...cappedLines((result.files ?? []).map((file) => `  ${file}`)));
+    case "extracted": {
+      const files = result.files ?? [];
+      lines.push(`Extracted ${files.length} files from ${what} into ${result.saved_to}:`);
+      lines.push(...cappedLines(files.map((file) => `  ${file}`)));
       if (result.skipped?.length) {
         lines.push(`Skipped ${result.skipped.length} unsafe entries:`);
         lines.push(
@@ -251,6 +295,7 @@ function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<
         );
       }
       break;
+    }
     default:
       lines.push(`${what} is ready${result.download_id ? ` (zip job ${result.download_id})` : ""}.`);
   }

@@ -7,32 +7,38 @@ import { DownloadFailedError } from "../vagon/download.js";
 import { VagonError } from "../vagon/errors.js";
 import { UploadFailedError } from "../vagon/upload.js";
 
+/** A failure whose message is already written for the user: cause plus next step. */
+export class ToolError extends Error {
+  override name = "ToolError";
+}
+
 /** A mistake in the tool call itself (missing or conflicting arguments), with the fix. */
-export class UserInputError extends Error {
+export class UserInputError extends ToolError {
   override name = "UserInputError";
 }
 
 /** A local path refused before any I/O: outside the roots, no roots, or unusable. */
-export class LocalPathError extends Error {
+export class LocalPathError extends ToolError {
   override name = "LocalPathError";
 }
 
-export function errorText(error: unknown, toolName: string, logger: Logger): string {
-  if (
+/** True for errors whose message can be shown as it is. */
+export function isUserFacing(error: unknown): error is Error {
+  return (
+    error instanceof ToolError ||
     error instanceof VagonError ||
     error instanceof UploadFailedError ||
-    error instanceof DownloadFailedError ||
-    error instanceof UserInputError ||
-    error instanceof LocalPathError
-  ) {
-    return logger.redact(error.message);
-  }
-  logger.error(`Unexpected error in ${toolName}`, {
-    error: error instanceof Error ? error.message : String(error),
-  });
-  const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    error instanceof DownloadFailedError
+  );
+}
+
+/** The one paragraph to show for `error`; unexpected errors are logged here. */
+export function errorText(error: unknown, where: string, logger: Logger): string {
+  if (isUserFacing(error)) return logger.redact(error.message);
+  const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]?.trim();
+  logger.error(`Unexpected error in ${where}`, { error: reason });
   return logger.redact(
-    `Unexpected error in ${toolName}: ${reason}. Try again; if it persists, check the server log.`,
+    `Unexpected error in ${where}: ${reason || "unknown failure"}. Try again; if it persists, check the server log.`,
   );
 }
 

@@ -28,15 +28,17 @@ export const downloadId = z
 
 export const saveTo = z
   .string()
-  .min(1)
+  .max(4096)
   .describe(
-    "Local folder (inside an allowed root) to save into; created if missing. Omit to get only a temporary download link.",
+    'Local folder (inside an allowed root; relative paths start at the first root) to save into; created if missing. "" = the default download folder. Omit to get only a temporary download link.',
   );
 
 export const extract = z
   .boolean()
   .default(false)
-  .describe("For zip bundles: unpack into save_to/<bundle name>/ instead of keeping the .zip.");
+  .describe(
+    "Unpack the zip (a bundle, or a single .zip file) into a new folder save_to/<zip name>/ and delete the .zip. Without save_to, the default download folder is used.",
+  );
 
 export const waitSeconds = z
   .number()

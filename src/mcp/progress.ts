@@ -1,5 +1,5 @@
 // MCP progress notifications for one tool call: progress never goes backwards, at most a few
-// per second, and the last one is always sent.
+// per second within a phase, every new phase shown at once, and the last one always sent.
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
@@ -8,22 +8,32 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 const MIN_GAP_MS = 250;
 
 export interface ProgressReporter {
-  /** Reports a step; dropped when too soon after the previous one unless `force`. */
-  report(progress: number, total: number | undefined, message: string, force?: boolean): void;
-  /** Sends the final notification (the last reported values, when any was throttled away). */
+  /**
+   * Reports a step. The message's first word is its phase ("queued", "zipping", "downloading",
+   * "extracting", "uploading"): a new phase is sent at once, the same phase at most every 250 ms.
+   */
+  report(progress: number, total: number | undefined, message: string): void;
+  /** Sends the final notification: progress equal to total, with `message` (or the last one). */
   finish(message?: string): void;
+}
+
+function phaseOf(message: string): string {
+  return message.split(" ", 1)[0] ?? "";
 }
 
 export function createProgress(extra: ToolExtra): ProgressReporter {
   const progressToken = extra._meta?.progressToken;
   let highest = 0;
+  let lastTotal: number | undefined;
   let lastSentAt = 0;
-  let pending: { progress: number; total: number | undefined; message: string } | null = null;
+  let lastPhase = "";
+  let pendingMessage: string | null = null;
 
   const send = (progress: number, total: number | undefined, message: string) => {
-    if (progressToken === undefined) return;
     lastSentAt = Date.now();
-    pending = null;
+    lastPhase = phaseOf(message);
+    pendingMessage = null;
+    if (progressToken === undefined) return;
     void extra
       .sendNotification({
         method: "notifications/progress",
@@ -35,21 +45,20 @@ export function createProgress(extra: ToolExtra): ProgressReporter {
   };
 
   return {
-    report(progress, total, message, force = false) {
+    report(progress, total, message) {
       highest = Math.max(highest, progress);
-      const step = {
-        progress: highest,
-        total: total !== undefined ? Math.max(total, highest) : undefined,
-        message,
-      };
-      if (force || Date.now() - lastSentAt >= MIN_GAP_MS) send(step.progress, step.total, step.message);
-      else pending = step;
+      // A total below what was already reported would read as more than 100 %.
+      lastTotal = total !== undefined ? Math.max(total, highest) : undefined;
+      if (phaseOf(message) !== lastPhase || Date.now() - lastSentAt >= MIN_GAP_MS) {
+        send(highest, lastTotal, message);
+      } else {
+        pendingMessage = message;
+      }
     },
     finish(message) {
-      const last = pending ?? { progress: highest, total: undefined, message: "done" };
-      const total = last.total ?? Math.max(highest, 1);
-      highest = Math.max(highest, total);
-      send(highest, total, message ?? last.message);
+      const total = Math.max(lastTotal ?? highest, highest, 1);
+      highest = total;
+      send(total, total, message ?? pendingMessage ?? "done");
     },
   };
 }

@@ -1,19 +1,28 @@
 // vagon:// resources: file bytes, folder listings and zip job status (SPEC §3).
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { request } from "undici";
-import type { Location, VagonClient } from "../vagon/types.js";
-import { UserInputError } from "./errors.js";
+import type { Logger } from "../log.js";
+import type { Entry, Location, VagonClient } from "../vagon/types.js";
+import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
+import { formatBytes } from "./format.js";
 import { listFolder } from "./listing.js";
 
-const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;
-const TEXT_TYPES = /^(text\/|application\/(json|xml|csv|x-yaml|yaml|javascript|x-ndjson))|\+(json|xml)$/;
+/** Larger files are for download_files: a resource is read whole into the conversation. */
+export const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;
+/** Entries in a folder resource; the JSON says `next_page` when there are more. */
+const MAX_FOLDER_ENTRIES = 1000;
+/** Completion values offered per request (the MCP cap is 100). */
+const MAX_COMPLETIONS = 100;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|csv|x-yaml|yaml|toml|javascript|x-ndjson|x-sh|sql)\b)|\+(json|xml)\b/i;
 
 function idOf(value: string | string[] | undefined, label: string): number {
   const text = Array.isArray(value) ? value[0] : value;
   const id = Number(text);
-  if (!Number.isInteger(id) || id < 0)
-    throw new UserInputError(`${label} must be a whole number, got "${text}".`);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(id)) {
+    throw new UserInputError(`${label} must be a whole number, got "${text ?? ""}".`);
+  }
   return id;
 }
 
@@ -23,12 +32,12 @@ async function folderJson(
   location: Location,
   parentId: number,
   machineId?: number,
-) {
+): Promise<ReadResourceResult> {
   const listing = await listFolder(client, {
     location,
     machineId,
     parentId,
-    limit: 1000,
+    limit: MAX_FOLDER_ENTRIES,
     recursive: false,
     maxDepth: 0,
   });
@@ -45,82 +54,131 @@ async function folderJson(
 async function fileContents(client: VagonClient, uri: URL, fileId: number): Promise<ReadResourceResult> {
   const start = await client.startDownload({ fileIds: [fileId] });
   if (start.kind !== "link") {
+    // Vagon only zips several files or folders; answering with a job means this is a folder.
+    await client.abortDownload(start.downloadId).catch(() => {});
     throw new UserInputError(
-      `Item ${fileId} is a folder; list it with list_files or fetch it with download_files.`,
+      `Item ${fileId} is a folder, not a file. Read vagon://shared/${fileId} (or call list_files with parent_id=${fileId}) to see what is in it, or fetch it whole with download_files.`,
     );
   }
-  if ((start.sizeBytes ?? 0) > MAX_RESOURCE_BYTES) {
-    throw new UserInputError(
-      `File ${fileId} is ${start.sizeBytes} bytes, over the 10 MB resource limit. Use download_files with save_to instead.`,
+  const tooBig = (size: number) =>
+    new UserInputError(
+      `File ${fileId}${start.name ? ` (${start.name})` : ""} is ${formatBytes(size)}, over the 10 MB limit for reading it as a resource. Call download_files with file_ids=[${fileId}] and save_to to save it to disk instead.`,
     );
-  }
-  const response = await request(start.url, { dispatcher: client.dispatcher, maxRedirections: 0 } as never);
+  if (start.sizeBytes !== null && start.sizeBytes > MAX_RESOURCE_BYTES) throw tooBig(start.sizeBytes);
+
+  const response = await request(start.url, { dispatcher: client.dispatcher });
   if (response.statusCode !== 200) {
     await response.body.dump();
-    throw new UserInputError(`Fetching file ${fileId} failed with HTTP ${response.statusCode}. Try again.`);
+    throw new ToolError(
+      `Fetching file ${fileId} from storage failed with HTTP ${response.statusCode}. Try again in a moment.`,
+    );
   }
-  const bytes = Buffer.from(await response.body.arrayBuffer());
+  // The size Vagon reported may be missing or wrong: count while reading, stop at the cap.
+  const chunks: Buffer[] = [];
+  let receivedBytes = 0;
+  for await (const chunk of response.body) {
+    receivedBytes += (chunk as Buffer).length;
+    if (receivedBytes > MAX_RESOURCE_BYTES) {
+      response.body.destroy();
+      throw tooBig(start.sizeBytes ?? receivedBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const bytes = Buffer.concat(chunks);
   const mimeType = start.contentType ?? "application/octet-stream";
   return TEXT_TYPES.test(mimeType)
     ? { contents: [{ uri: uri.href, mimeType, text: bytes.toString("utf8") }] }
     : { contents: [{ uri: uri.href, mimeType, blob: bytes.toString("base64") }] };
 }
 
-export function registerResources(server: McpServer, client: VagonClient): void {
-  const completeSharedIds = async () => {
-    const listing = await listFolder(client, {
-      location: "shared",
-      parentId: 0,
-      limit: 100,
-      recursive: false,
-      maxDepth: 0,
-    });
-    return listing.entries.map((entry) => String(entry.id));
+export function registerResources(server: McpServer, client: VagonClient, logger: Logger): void {
+  // Resource errors travel as JSON-RPC errors: same wording as tool errors, secrets redacted.
+  const guarded =
+    <Args extends unknown[]>(where: string, read: (...args: Args) => Promise<ReadResourceResult>) =>
+    async (...args: Args): Promise<ReadResourceResult> => {
+      try {
+        return await read(...args);
+      } catch (error) {
+        const text = errorText(error, where, logger);
+        throw isUserFacing(error) ? new ToolError(text) : new Error(text);
+      }
+    };
+
+  const sharedRootEntries = async (): Promise<Entry[]> => {
+    try {
+      const listing = await listFolder(client, {
+        location: "shared",
+        parentId: 0,
+        limit: 100,
+        recursive: false,
+        maxDepth: 0,
+      });
+      return listing.entries;
+    } catch (error) {
+      // Listing and completion are conveniences: a failure offers nothing rather than breaking the host.
+      logger.warn("Could not list the shared root for resources", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
   };
+  const completeIds =
+    (kind: Entry["kind"], extra: string[] = []) =>
+    async (value: string) => {
+      const ids = [
+        ...extra,
+        ...(await sharedRootEntries())
+          .filter((entry) => entry.kind === kind)
+          .map((entry) => String(entry.id)),
+      ];
+      return ids.filter((id) => id.startsWith(value.trim())).slice(0, MAX_COMPLETIONS);
+    };
 
   server.registerResource(
     "file",
     new ResourceTemplate("vagon://files/{file_id}", {
-      list: async () => {
-        const listing = await listFolder(client, {
-          location: "shared",
-          parentId: 0,
-          limit: 100,
-          recursive: false,
-          maxDepth: 0,
-        });
-        return {
-          resources: listing.entries
-            .filter((entry) => entry.kind === "file")
-            .map((entry) => ({
-              uri: `vagon://files/${entry.id}`,
-              name: entry.name,
-              ...(entry.content_type ? { mimeType: entry.content_type } : {}),
-              ...(entry.size !== null ? { size: entry.size } : {}),
-            })),
-        };
-      },
-      complete: { file_id: completeSharedIds },
+      // resources/list: the shared root's entries, files as bytes and folders as listings.
+      list: async (): Promise<ListResourcesResult> => ({
+        resources: [
+          { uri: "vagon://shared/0", name: "Shared folder (root)", mimeType: "application/json" },
+          ...(await sharedRootEntries()).map((entry) =>
+            entry.kind === "directory"
+              ? { uri: `vagon://shared/${entry.id}`, name: `${entry.name}/`, mimeType: "application/json" }
+              : {
+                  uri: `vagon://files/${entry.id}`,
+                  name: entry.name,
+                  ...(entry.content_type ? { mimeType: entry.content_type } : {}),
+                  ...(entry.size !== null ? { size: entry.size } : {}),
+                },
+          ),
+        ],
+      }),
+      complete: { file_id: completeIds("file") },
     }),
     {
       title: "Vagon file",
-      description: "A file's bytes (text or base64); files over 10 MB: use download_files.",
+      description:
+        "A file's bytes: text for text types, base64 otherwise. Files over 10 MB: use download_files.",
     },
-    (uri, variables) => fileContents(client, uri, idOf(variables.file_id, "file_id")),
+    guarded("vagon://files", (uri, variables) =>
+      fileContents(client, uri, idOf(variables.file_id, "file_id")),
+    ),
   );
 
   server.registerResource(
     "shared-folder",
     new ResourceTemplate("vagon://shared/{parent_id}", {
       list: undefined,
-      complete: { parent_id: completeSharedIds },
+      complete: { parent_id: completeIds("directory", ["0"]) },
     }),
     {
       title: "Shared folder listing",
-      description: "list_files output for a shared folder (0 = root).",
+      description: "list_files output (JSON) for a folder of the shared storage; 0 = its root.",
       mimeType: "application/json",
     },
-    (uri, variables) => folderJson(client, uri, "shared", idOf(variables.parent_id, "parent_id")),
+    guarded("vagon://shared", (uri, variables) =>
+      folderJson(client, uri, "shared", idOf(variables.parent_id, "parent_id")),
+    ),
   );
 
   server.registerResource(
@@ -128,10 +186,10 @@ export function registerResources(server: McpServer, client: VagonClient): void 
     new ResourceTemplate("vagon://machines/{machine_id}/files/{parent_id}", { list: undefined }),
     {
       title: "Machine folder listing",
-      description: "list_files output for a machine's storage folder.",
+      description: "list_files output (JSON) for a folder of a machine's storage; parent_id 0 = its root.",
       mimeType: "application/json",
     },
-    (uri, variables) =>
+    guarded("vagon://machines", (uri, variables) =>
       folderJson(
         client,
         uri,
@@ -139,6 +197,7 @@ export function registerResources(server: McpServer, client: VagonClient): void 
         idOf(variables.parent_id, "parent_id"),
         idOf(variables.machine_id, "machine_id"),
       ),
+    ),
   );
 
   server.registerResource(
@@ -146,10 +205,12 @@ export function registerResources(server: McpServer, client: VagonClient): void 
     new ResourceTemplate("vagon://recordings/{parent_id}", { list: undefined }),
     {
       title: "Recordings listing",
-      description: "list_files output for a session recordings folder.",
+      description: "list_files output (JSON) for a session recordings folder; 0 = the recordings root.",
       mimeType: "application/json",
     },
-    (uri, variables) => folderJson(client, uri, "recordings", idOf(variables.parent_id, "parent_id")),
+    guarded("vagon://recordings", (uri, variables) =>
+      folderJson(client, uri, "recordings", idOf(variables.parent_id, "parent_id")),
+    ),
   );
 
   server.registerResource(
@@ -157,10 +218,10 @@ export function registerResources(server: McpServer, client: VagonClient): void 
     new ResourceTemplate("vagon://downloads/{download_id}", { list: undefined }),
     {
       title: "Zip job status",
-      description: "Status of a zip job started by download_files.",
+      description: "Status (JSON) of a zip job started by download_files or download_task_bundle.",
       mimeType: "application/json",
     },
-    async (uri, variables) => {
+    guarded("vagon://downloads", async (uri, variables) => {
       const job = await client.getDownload(idOf(variables.download_id, "download_id"));
       const body = {
         download_id: job.downloadId,
@@ -170,6 +231,6 @@ export function registerResources(server: McpServer, client: VagonClient): void 
         size: job.sizeBytes,
       };
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
-    },
+    }),
   );
 }

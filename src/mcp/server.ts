@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
-import type { Logger } from "../log.js";
+import type { Logger, LogLevel } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
 import { createLocalPaths } from "./local-paths.js";
@@ -15,6 +15,14 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 };
 
 const INSTRUCTIONS = `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, then download, upload, create folders or delete. Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
+
+/** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */
+const MCP_LOG_LEVEL: Record<LogLevel, LoggingLevel> = {
+  error: "error",
+  warn: "warning",
+  info: "info",
+  debug: "debug",
+};
 
 export interface McpServerDeps {
   config: Config;
@@ -35,14 +43,14 @@ export function createMcpServer({ config, client, logger }: McpServerDeps): McpS
     if (config.readOnly && tool.mutating) continue;
     registerTool(server, tool, { client, config, logger, paths, server });
   }
-  registerResources(server, client);
+  registerResources(server, client, logger);
 
   // This session's share of the logs, as MCP logging notifications, once it is connected.
   const removeSink = logger.addSink(({ level, message, fields }) => {
     if (!server.isConnected()) return;
     const data = fields ? { message, ...fields } : message;
     void server.server
-      .sendLoggingMessage({ level: level as LoggingLevel, logger: "vagon-files-mcp", data })
+      .sendLoggingMessage({ level: MCP_LOG_LEVEL[level], logger: "vagon-files-mcp", data })
       .catch(() => {});
   });
   const previousOnClose = server.server.onclose;

@@ -94,6 +94,8 @@ describe("list_files", () => {
     expect(sandbox.requests.filter((request) => request.route === "list-files")).toHaveLength(3);
     // The text stays bounded; structuredContent carries every entry.
     expect(text).toMatch(/more lines in structuredContent/);
+    // Far below the 25,000-token cap some hosts enforce: under ~8,000 tokens at 4 bytes each.
+    expect(Buffer.byteLength(text)).toBeLessThan(32_000);
   });
 
   it("keeps the text compact and says how to get more when the limit cuts the folder short", async () => {
@@ -106,7 +108,8 @@ describe("list_files", () => {
     expect(entryLines).toHaveLength(50);
     expect(entryLines.every((line) => /^frame-\d{4}\.txt {2}.* {2}id=\d+/.test(line))).toBe(true);
     const bytes = entryLines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
-    expect(bytes / entryLines.length).toBeLessThan(150);
+    // Well under 30 tokens (~120 bytes) per entry.
+    expect(bytes / entryLines.length).toBeLessThan(80);
     expect(text).not.toContain("{");
     expect(lines.at(-1)).toMatch(/200 more .*page=2/);
   });
@@ -184,6 +187,82 @@ describe("vagon:// resources", () => {
     expect(contents[0]).toMatchObject({ uri, mimeType: "text/plain" });
     const expected = (await sandbox.readFile(SEED.sharedTextFileId)).toString("utf8");
     expect((contents[0] as { text?: string }).text).toBe(expected);
+  });
+
+  it("reads a binary file as a base64 blob, byte for byte", async () => {
+    const uri = `vagon://files/${SEED.sharedImageFileId}`;
+    const { contents } = await harness.mcp.readResource({ uri });
+    expect(contents[0]).toMatchObject({ uri, mimeType: "image/png" });
+    const blob = Buffer.from((contents[0] as { blob: string }).blob, "base64");
+    expect(blob.equals(await sandbox.readFile(SEED.sharedImageFileId))).toBe(true);
+  });
+
+  it("refuses a file over 10 MB and points to download_files", async () => {
+    const bigId = await sandbox.addFile({
+      parentId: bigFolderId,
+      name: "huge.bin",
+      content: Buffer.alloc(10 * 1024 * 1024 + 1),
+    });
+    await expect(harness.mcp.readResource({ uri: `vagon://files/${bigId}` })).rejects.toThrow(
+      /10 MB.*download_files/,
+    );
+  });
+
+  it("answers a folder id given as a file with how to list it", async () => {
+    await expect(harness.mcp.readResource({ uri: `vagon://files/${SEED.projectFolderId}` })).rejects.toThrow(
+      /folder/,
+    );
+  });
+
+  it("offers the shared root's files and folders in resources/list", async () => {
+    const { resources } = await harness.mcp.listResources();
+    const uris = resources.map((resource) => resource.uri);
+    expect(uris).toEqual(
+      expect.arrayContaining([
+        "vagon://shared/0",
+        `vagon://files/${SEED.sharedTextFileId}`,
+        `vagon://shared/${SEED.projectFolderId}`,
+      ]),
+    );
+    expect(resources.find((resource) => resource.uri.endsWith(`/${SEED.sharedTextFileId}`))).toMatchObject({
+      name: "welcome.txt",
+      mimeType: "text/plain",
+    });
+  });
+
+  it("completes file ids and folder ids from the shared root as they are typed", async () => {
+    const files = await harness.mcp.complete({
+      ref: { type: "ref/resource", uri: "vagon://files/{file_id}" },
+      argument: { name: "file_id", value: String(SEED.sharedTextFileId).slice(0, 4) },
+    });
+    expect(files.completion.values).toContain(String(SEED.sharedTextFileId));
+    expect(files.completion.values).not.toContain(String(SEED.projectFolderId));
+    expect(
+      files.completion.values.every((value) => value.startsWith(String(SEED.sharedTextFileId).slice(0, 4))),
+    ).toBe(true);
+
+    const folders = await harness.mcp.complete({
+      ref: { type: "ref/resource", uri: "vagon://shared/{parent_id}" },
+      argument: { name: "parent_id", value: "" },
+    });
+    expect(folders.completion.values).toEqual(expect.arrayContaining(["0", String(SEED.projectFolderId)]));
+    expect(folders.completion.values).not.toContain(String(SEED.sharedTextFileId));
+  });
+
+  it("reads a machine's storage and the recordings as listings", async () => {
+    const machine = await harness.mcp.readResource({
+      uri: `vagon://machines/${SEED.runningMachineId}/files/0`,
+    });
+    const machineBody = JSON.parse((machine.contents[0] as { text: string }).text) as ListResult;
+    expect(machineBody.entries.map((entry) => entry.id)).toContain(SEED.machineProjectFolderId);
+
+    const recordings = await harness.mcp.readResource({ uri: "vagon://recordings/0" });
+    const recordingsBody = JSON.parse((recordings.contents[0] as { text: string }).text) as ListResult;
+    expect(recordingsBody.entries.length).toBeGreaterThan(0);
+
+    await expect(
+      harness.mcp.readResource({ uri: `vagon://machines/${SEED.stoppedMachineId}/files/999999` }),
+    ).rejects.toThrow(/999999.*not found/);
   });
 
   it("reads the shared root listing as JSON", async () => {

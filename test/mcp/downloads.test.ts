@@ -1,6 +1,7 @@
 // An agent fetching from Vagon Files through the MCP layer: single files, folders and task
 // bundles saved and extracted inside the root, progress, zip jobs that outlast wait_seconds,
 // a cancelled call aborting its job at Vagon, and cancel_download.
+import { readdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
@@ -117,6 +118,47 @@ describe("with quick zip jobs", () => {
     const last = progress.at(-1)!;
     expect(last.total).toBeDefined();
     expect(last.progress).toBe(last.total);
+    // Every phase is named, in order; the download and the extraction are both shown.
+    const phases = progress.map((update) => update.message?.split(" ")[0]);
+    const order = ["queued", "zipping", "downloading", "extracting", "extracted"];
+    expect(phases.every((phase) => order.includes(phase ?? ""))).toBe(true);
+    const ranks = phases.map((phase) => order.indexOf(phase ?? ""));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(phases).toEqual(expect.arrayContaining(["downloading", "extracting"]));
+    expect(last.message).toBe(`extracted ${result.files!.length} files`);
+  });
+
+  it("a call cancelled while the zip is being saved leaves no partial file behind", async () => {
+    // The zip is ready quickly; its bytes then take seconds to start arriving.
+    sandbox.setFaults({ routes: { "s3-get": { latency: 1, latencyMs: 3000 } } });
+    try {
+      const controller = new AbortController();
+      const call = harness.mcp.callTool(
+        {
+          name: "download_files",
+          arguments: { directory_id: SEED.projectFolderId, save_to: "interrupted", extract: true },
+        },
+        undefined,
+        { signal: controller.signal, timeout: 30_000 },
+      );
+      const folder = path.join(harness.root, "interrupted");
+      // Abort once the transfer has begun: the hidden temporary file is there.
+      const transferring = await waitUntil(() => {
+        try {
+          return readdirSync(folder).some((name) => name.endsWith(".partial"));
+        } catch {
+          return false;
+        }
+      }, 5000);
+      expect(transferring).toBe(true);
+      controller.abort("user pressed stop");
+      await expect(call).rejects.toThrow();
+      const cleaned = await waitUntil(() => readdirSync(folder).length === 0, 3000);
+      expect(readdirSync(folder)).toEqual([]);
+      expect(cleaned).toBe(true);
+    } finally {
+      sandbox.setFaults(null);
+    }
   });
 
   it("gives the same download result with the JSON:API and the flat response shapes", async () => {
@@ -180,11 +222,37 @@ describe("with zip jobs that take a few seconds", () => {
     });
     const started = resultOf(raw);
     expect(toolText(raw)).toContain(`get_download with download_id=${started.download_id}`);
+    // The job's status is also a resource the host can read.
+    const jobUri = `vagon://downloads/${started.download_id}`;
+    expect(raw.content).toContainEqual(expect.objectContaining({ type: "resource_link", uri: jobUri }));
+    const { contents } = await harness.mcp.readResource({ uri: jobUri });
+    const status = JSON.parse((contents[0] as { text: string }).text) as { status: string };
+    expect(["pending", "processing"]).toContain(status.status);
     const uploaded = resultOf(
       await harness.callTool("get_download", { download_id: started.download_id, wait_seconds: 10 }),
     );
     expect(uploaded.status).toBe("uploaded");
     expect(uploaded.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+  });
+  it("reports a zip job that failed at Vagon as an error with the next step", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: "Vanishing" });
+    const fileId = await sandbox.addFile({ parentId: folderId, name: "gone-soon.txt", content: "bye" });
+    const started = resultOf(
+      await harness.callTool("download_files", { directory_id: folderId, wait_seconds: 0 }),
+    );
+    // The file disappears while the job waits its turn, so Vagon can't zip it.
+    const deleted = await harness.callTool("delete_file", { file_id: fileId });
+    expect(deleted.isError, toolText(deleted)).toBeFalsy();
+
+    const finished = await harness.callTool("get_download", {
+      download_id: started.download_id,
+      wait_seconds: 10,
+      save_to: "never",
+    });
+    expect(finished.isError).toBe(true);
+    expect(toolText(finished)).toMatch(/could not build zip job \d+\. Start the download again/);
+    expect(sandbox.getJob(started.download_id!)?.status).toBe("failed");
+    expect(await fs.readdir(path.join(harness.root, "never"))).toEqual([]);
   });
 });
 

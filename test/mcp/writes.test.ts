@@ -163,20 +163,3 @@ describe("create_directory and delete_file", () => {
     }
   });
 });
-
-describe("read-only mode", () => {
-  it("does not offer the tools that change anything", async () => {
-    const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
-    try {
-      const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name);
-      for (const mutating of ["upload_file", "create_directory", "delete_file", "cancel_download"]) {
-        expect(names).not.toContain(mutating);
-      }
-      expect(names).toEqual(expect.arrayContaining(["list_files", "download_files", "get_download"]));
-      // The full server offers all nine.
-      expect((await harness.mcp.listTools()).tools).toHaveLength(9);
-    } finally {
-      await readOnly.close({ keepSandbox: true });
-    }
-  });
-});

@@ -10,7 +10,7 @@ Use this tool when you need to:
 - stop a bundle you no longer need, so Vagon stops working on it`,
   inputSchema: { download_id: params.downloadId },
   outputSchema: { download_id: z.number(), status: z.literal("cancelled") },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
   mutating: true,
   async handler(args, context) {
     await context.client.abortDownload(args.download_id, { signal: context.extra.signal });

@@ -28,7 +28,9 @@ One file gives a direct link; several files or a folder become a zip job (see ge
     wait_seconds: params.waitSeconds,
   },
   outputSchema: downloadResultShape,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  // Not read-only: with save_to they write files locally (never overwriting), and they start
+  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     if ((args.file_ids === undefined) === (args.directory_id === undefined)) {

@@ -19,7 +19,9 @@ The zip has one top-level folder per input folder; with extract it is unpacked i
     wait_seconds: params.waitSeconds,
   },
   outputSchema: downloadResultShape,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false },
+  // Not read-only: with save_to they write files locally (never overwriting), and they start
+  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     const target = await resolveTarget(context, args);

@@ -18,7 +18,9 @@ wait_seconds=0 just looks at the status.`,
     wait_seconds: params.waitSeconds,
   },
   outputSchema: downloadResultShape,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  // Not read-only: with save_to they write files locally (never overwriting), and they start
+  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     const target = await resolveTarget(context, args);

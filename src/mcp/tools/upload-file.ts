@@ -71,7 +71,8 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     parts: z.number(),
     download_url: z.string().nullable(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  // Destructive only with overwrite=true, which replaces a file of the same name.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   mutating: true,
   async handler(args, context) {
     if ((args.local_path === undefined) === (args.content === undefined)) {

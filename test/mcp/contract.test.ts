@@ -1,0 +1,139 @@
+// What a host sees before any call: nine tools named as the contract says, each with a
+// description a model can choose by, a described field for every input, an output schema and
+// honest annotations; read-only mode offers only the tools that leave Vagon Files unchanged.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { type Harness, startHarness } from "../helpers/hardening.js";
+
+interface JsonSchema {
+  type?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+const CONTRACT: Record<string, string[]> = {
+  list_files: [
+    "location",
+    "machine_id",
+    "parent_id",
+    "query",
+    "task_id",
+    "page",
+    "per_page",
+    "limit",
+    "recursive",
+    "max_depth",
+  ],
+  list_machine_content: ["machine_id", "path"],
+  upload_file: [
+    "local_path",
+    "content",
+    "encoding",
+    "location",
+    "machine_id",
+    "parent_id",
+    "file_name",
+    "overwrite",
+    "content_type",
+    "chunk_size_mb",
+  ],
+  create_directory: ["name", "location", "machine_id", "parent_id"],
+  download_files: ["file_ids", "directory_id", "save_to", "extract", "wait_seconds"],
+  download_task_bundle: ["task_id", "save_to", "extract", "wait_seconds"],
+  get_download: ["download_id", "save_to", "extract", "wait_seconds"],
+  cancel_download: ["download_id"],
+  delete_file: ["file_id"],
+};
+
+let sandbox: Sandbox;
+let harness: Harness;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  harness = await startHarness({ sandbox });
+});
+
+afterAll(async () => {
+  await harness?.close({ keepSandbox: true });
+  await sandbox?.close();
+});
+
+describe("the tool list", () => {
+  it("offers exactly the nine contract tools with exactly their input fields", async () => {
+    const { tools } = await harness.mcp.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(CONTRACT).sort());
+    for (const tool of tools) {
+      const properties = (tool.inputSchema as JsonSchema).properties ?? {};
+      expect(Object.keys(properties).sort(), tool.name).toEqual([...(CONTRACT[tool.name] ?? [])].sort());
+    }
+  });
+
+  it("describes every tool and every input field for the model", async () => {
+    const { tools } = await harness.mcp.listTools();
+    for (const tool of tools) {
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.description, tool.name).toContain("Use this tool when you need to:");
+      const properties = (tool.inputSchema as JsonSchema).properties ?? {};
+      for (const [field, schema] of Object.entries(properties)) {
+        expect(schema.description?.length ?? 0, `${tool.name}.${field}`).toBeGreaterThan(10);
+      }
+    }
+  });
+
+  it("declares an output schema and all four annotations on every tool", async () => {
+    const { tools } = await harness.mcp.listTools();
+    for (const tool of tools) {
+      expect(tool.outputSchema?.type, tool.name).toBe("object");
+      expect(tool.annotations, tool.name).toMatchObject({
+        readOnlyHint: expect.any(Boolean),
+        destructiveHint: expect.any(Boolean),
+        idempotentHint: expect.any(Boolean),
+        openWorldHint: true,
+      });
+    }
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get("delete_file")?.annotations?.destructiveHint).toBe(true);
+    expect(byName.get("list_files")?.annotations?.readOnlyHint).toBe(true);
+    expect(byName.get("list_machine_content")?.annotations?.readOnlyHint).toBe(true);
+    // Downloads write local files when asked, so they don't claim to be read-only.
+    expect(byName.get("download_files")?.annotations?.readOnlyHint).toBe(false);
+  });
+
+  it("requires the identifying input of the tools that act on one thing", async () => {
+    const { tools } = await harness.mcp.listTools();
+    const required = (name: string) =>
+      (tools.find((tool) => tool.name === name)?.inputSchema as JsonSchema | undefined)?.required ?? [];
+    expect(required("list_machine_content").sort()).toEqual(["machine_id", "path"]);
+    expect(required("create_directory")).toEqual(["name"]);
+    expect(required("download_task_bundle")).toEqual(["task_id"]);
+    expect(required("get_download")).toEqual(["download_id"]);
+    expect(required("cancel_download")).toEqual(["download_id"]);
+    expect(required("delete_file")).toEqual(["file_id"]);
+    expect(required("list_files")).toEqual([]);
+  });
+});
+
+describe("read-only mode", () => {
+  it("offers the five tools that change nothing at Vagon and refuses the others by name", async () => {
+    const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
+    try {
+      const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name).sort();
+      expect(names).toEqual([
+        "download_files",
+        "download_task_bundle",
+        "get_download",
+        "list_files",
+        "list_machine_content",
+      ]);
+      sandbox.clearRequests();
+      const refused = await readOnly.mcp
+        .callTool({ name: "delete_file", arguments: { file_id: 18094 } })
+        .catch((error: unknown) => ({ isError: true, content: [{ type: "text", text: String(error) }] }));
+      expect(refused.isError).toBe(true);
+      expect(sandbox.requests).toEqual([]);
+    } finally {
+      await readOnly.close({ keepSandbox: true });
+    }
+  });
+});
