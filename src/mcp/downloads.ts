@@ -24,6 +24,12 @@ export interface DownloadTarget {
 
 /** resource_link items per result; the text names every file (up to its own cap). */
 const MAX_LINKS = 20;
+
+/**
+ * Not read-only: with save_to the download tools write files locally (never overwriting), and
+ * they start zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
+ */
+export const DOWNLOAD_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false } as const;
 const MB = 1_000_000;
 
 /**

@@ -56,3 +56,10 @@ export const writeLocation = z
   .describe(
     "Where to write: 'shared' = the organization's shared folder (default), 'machine' = a machine's storage (needs machine_id).",
   );
+
+/** Where and how the download tools deliver: the same three fields on all of them. */
+export const downloadTarget = {
+  save_to: saveTo.optional(),
+  extract,
+  wait_seconds: waitSeconds,
+};

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
-import { finishDownload, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, finishDownload, resolveTarget } from "../downloads.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
@@ -23,14 +23,10 @@ One file gives a direct link; several files or a folder become a zip job (see ge
     directory_id: params.fileId
       .optional()
       .describe("Id of a folder to download whole, as a zip (instead of file_ids)."),
-    save_to: params.saveTo.optional(),
-    extract: params.extract,
-    wait_seconds: params.waitSeconds,
+    ...params.downloadTarget,
   },
   outputSchema: downloadResultShape,
-  // Not read-only: with save_to they write files locally (never overwriting), and they start
-  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: { ...DOWNLOAD_ANNOTATIONS, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     if ((args.file_ids === undefined) === (args.directory_id === undefined)) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
-import { finishDownload, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, finishDownload, resolveTarget } from "../downloads.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
 
@@ -14,14 +14,10 @@ Use this tool when you need to:
 The zip has one top-level folder per input folder; with extract it is unpacked into save_to.`,
   inputSchema: {
     task_id: z.number().int().positive().describe("The Vagon task id."),
-    save_to: params.saveTo.optional(),
-    extract: params.extract,
-    wait_seconds: params.waitSeconds,
+    ...params.downloadTarget,
   },
   outputSchema: downloadResultShape,
-  // Not read-only: with save_to they write files locally (never overwriting), and they start
-  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: { ...DOWNLOAD_ANNOTATIONS, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     const target = await resolveTarget(context, args);

@@ -1,5 +1,5 @@
 import { defineTool } from "../define-tool.js";
-import { followJob, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, followJob, resolveTarget } from "../downloads.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
 
@@ -13,14 +13,10 @@ Use this tool when you need to:
 wait_seconds=0 just looks at the status.`,
   inputSchema: {
     download_id: params.downloadId,
-    save_to: params.saveTo.optional(),
-    extract: params.extract,
-    wait_seconds: params.waitSeconds,
+    ...params.downloadTarget,
   },
   outputSchema: downloadResultShape,
-  // Not read-only: with save_to they write files locally (never overwriting), and they start
-  // zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  annotations: { ...DOWNLOAD_ANNOTATIONS, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
     const target = await resolveTarget(context, args);
