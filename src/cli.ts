@@ -11,10 +11,10 @@ import {
 } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
-import { startSandbox } from "./sandbox/index.js";
-import { startHttpServer } from "./transports/http.js";
-import { startStdioServer } from "./transports/stdio.js";
 import { createVagonClient } from "./vagon/client.js";
+
+// The sandbox and the transports are imported where they are used: a stdio launch by a host,
+// the common case, loads neither the sandbox nor the HTTP stack, and starts that much sooner.
 
 /** Give cleanup this long before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -89,6 +89,7 @@ async function serve(initialConfig: Config): Promise<void> {
 
   try {
     if (config.sandbox.enabled) {
+      const { startSandbox } = await import("./sandbox/index.js");
       const sandbox = await startSandbox({ shape: config.sandbox.shape, logger });
       add(() => sandbox.close());
       logger.addSecret(sandbox.apiSecret);
@@ -111,12 +112,14 @@ async function serve(initialConfig: Config): Promise<void> {
     }
 
     if (config.transport === "stdio") {
+      const { startStdioServer } = await import("./transports/stdio.js");
       const session = await startStdioServer({ config, client, logger, createServer: createMcpServer });
       add(() => session.close());
       void session.closed.then(() => shutdown("the MCP host closed stdin"));
       return;
     }
 
+    const { startHttpServer } = await import("./transports/http.js");
     const http = await startHttpServer({ config, client, logger, createServer: createMcpServer });
     add(() => http.close());
     process.stderr.write(
@@ -138,6 +141,7 @@ async function serve(initialConfig: Config): Promise<void> {
 async function serveSandboxOnly(loaded: Extract<LoadedConfig, { command: "sandbox" }>): Promise<void> {
   const logger = createLogger({ level: loaded.logLevel });
   const { add } = createShutdown(logger);
+  const { startSandbox } = await import("./sandbox/index.js");
   const sandbox = await startSandbox({ ...loaded.sandbox, logger });
   add(() => sandbox.close());
   const text = [

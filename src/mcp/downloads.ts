@@ -217,7 +217,7 @@ async function saveWithProgress(
 ): Promise<{ savedPath: string; sizeBytes: number }> {
   const scale = options.extract ? 2 : 1;
   return saveUrlToFile({
-    dispatcher: context.client.dispatcher,
+    http: context.client.http,
     url: options.url,
     directory: options.folder,
     fileName: options.fileName,

@@ -1,7 +1,6 @@
 // vagon:// resources: file bytes, folder listings and zip job status (SPEC §3).
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
-import { request } from "undici";
 import type { Logger } from "../log.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
@@ -66,7 +65,7 @@ async function fileContents(client: VagonClient, uri: URL, fileId: number): Prom
     );
   if (start.sizeBytes !== null && start.sizeBytes > MAX_RESOURCE_BYTES) throw tooBig(start.sizeBytes);
 
-  const response = await request(start.url, { dispatcher: client.dispatcher });
+  const response = await client.http.request(start.url);
   if (response.statusCode !== 200) {
     await response.body.dump();
     throw new ToolError(

@@ -1,8 +1,7 @@
 // Builds one McpServer for one MCP session from the shared config, client and logger.
-import { readFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
-import type { Config } from "../config.js";
+import { type Config, packageVersion } from "../config.js";
 import type { Logger, LogLevel } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
@@ -10,9 +9,6 @@ import { createLocalPaths } from "./local-paths.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
 
 const INSTRUCTIONS = `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, then download, upload, create folders or delete. Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
 
@@ -35,7 +31,7 @@ export type McpServerFactory = (deps: McpServerDeps) => McpServer;
 
 export function createMcpServer({ config, client, logger }: McpServerDeps): McpServer {
   const server = new McpServer(
-    { name: "vagon-files-mcp", version },
+    { name: "vagon-files-mcp", version: packageVersion() },
     { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
   );
   const paths = createLocalPaths(config, server, logger);

@@ -1,6 +1,5 @@
-// The Vagon Files API client: one keep-alive dispatcher, one request() that signs, sends,
+// The Vagon Files API client: one keep-alive connection pool, one request() that signs, sends,
 // retries and maps errors, and one method per documented endpoint. Knows nothing of MCP.
-import { Agent, request as undiciRequest } from "undici";
 import { type Logger, silentLogger } from "../log.js";
 import {
   apiError,
@@ -16,6 +15,7 @@ import {
   VagonError,
   type VagonOperation,
 } from "./errors.js";
+import { createHttpPool } from "./http.js";
 import { backoffDelayMs, parseRetryAfterMs, sleep } from "./retry.js";
 import {
   describeSchemaError,
@@ -135,7 +135,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
   const basePath = baseUrl.pathname.replace(/\/+$/, "");
   const host = baseUrl.host;
 
-  const dispatcher = new Agent({
+  const http = createHttpPool({
     connections: options.connectionsPerOrigin ?? 16,
     pipelining: 1,
     keepAliveTimeout: 10_000,
@@ -179,8 +179,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
       let retryAfterHeader: string | string[] | undefined;
       let responseText: string;
       try {
-        const response = await undiciRequest(url, {
-          dispatcher,
+        const response = await http.request(url, {
           method: spec.method,
           headers: {
             authorization: signed.header,
@@ -318,7 +317,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
   }
 
   return {
-    dispatcher,
+    http,
 
     async listFiles(params: ListFilesParams, callOptions?: CallOptions) {
       const parentId =
@@ -594,7 +593,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
     },
 
     async close() {
-      await dispatcher.close();
+      await http.close();
     },
   };
 }

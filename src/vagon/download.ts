@@ -9,9 +9,9 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Dispatcher, request } from "undici";
 import { type Logger, silentLogger } from "../log.js";
 import { withCopySuffix } from "./extract.js";
+import type { HttpPool, HttpResponse } from "./http.js";
 import { errorCode, errorMessage, RETRYABLE_NETWORK_CODES } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
@@ -49,7 +49,7 @@ export class DownloadFailedError extends Error {
 class RetryableDownloadError extends Error {}
 
 export interface SaveUrlOptions {
-  dispatcher: Dispatcher;
+  http: HttpPool;
   /** Presigned URL; never logged or put in an error message. */
   url: string;
   /** Checked absolute folder; must exist. */
@@ -76,7 +76,7 @@ export interface SavedFile {
 }
 
 export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile> {
-  const { dispatcher, url, directory, expectedBytes, signal } = options;
+  const { http, url, directory, expectedBytes, signal } = options;
   const logger = options.logger ?? silentLogger;
   const retries = Math.max(0, Math.floor(options.retries ?? 4));
   const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
@@ -102,11 +102,10 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   // One attempt: request from haveBytes on, append to the temp file. Resolves when the body ended.
   const attempt = async (): Promise<void> => {
     const headers: Record<string, string> = haveBytes > 0 ? { range: `bytes=${haveBytes}-` } : {};
-    let response: Dispatcher.ResponseData;
+    let response: HttpResponse;
     try {
-      response = await request(url, {
+      response = await http.request(url, {
         method: "GET",
-        dispatcher,
         headers,
         signal,
         headersTimeout: stallTimeoutMs,

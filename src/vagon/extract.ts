@@ -8,7 +8,7 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { formatBytes } from "../units.js";
 import { errorCode } from "./retry.js";
 
@@ -116,6 +116,8 @@ export async function extractZip(
 
   await fs.mkdir(destDir, { recursive: true });
   const destRoot = await fs.realpath(destDir);
+  // Loaded here, not at start-up: most sessions never extract anything.
+  const { default: yauzl } = await import("yauzl");
   // decodeStrings: false, because yauzl would fail the whole archive on the first hostile
   // name; we decode names ourselves and refuse just that entry.
   const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, autoClose: false });

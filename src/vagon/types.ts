@@ -1,6 +1,6 @@
 // The normalized vocabulary of the Vagon client. Whatever shape the API answered with
 // (current JSON:API-like or the older flat revision), callers only ever see these types.
-import type { Dispatcher } from "undici";
+import type { HttpPool } from "./http.js";
 
 export type Location = "shared" | "machine" | "recordings";
 export type EntryKind = "file" | "directory";
@@ -146,7 +146,7 @@ export interface VagonApi {
 }
 
 export interface VagonClient extends VagonApi {
-  /** The one keep-alive undici dispatcher, shared with the upload/download engines for presigned URLs. */
-  readonly dispatcher: Dispatcher;
+  /** The one keep-alive connection pool, shared with the upload/download engines for presigned URLs. */
+  readonly http: HttpPool;
   close(): Promise<void>;
 }

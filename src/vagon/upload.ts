@@ -6,7 +6,6 @@ import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { request } from "undici";
 import { type Logger, silentLogger } from "../log.js";
 import { errorCode, errorMessage, parseRetryAfterMs, RETRYABLE_NETWORK_CODES } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
@@ -199,9 +198,8 @@ async function putPart(
     streams = [fileStream, counter];
   }
   try {
-    const response = await request(part.url, {
+    const response = await client.http.request(part.url, {
       method: "PUT",
-      dispatcher: client.dispatcher,
       // S3 requires an exact Content-Length: a chunked body gets 501.
       headers: { "content-length": String(length) },
       body,

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import diagnosticsChannel from "node:diagnostics_channel";
 import { createServer } from "node:net";
-import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, type LogRecord } from "../../src/log.js";
 import { SEED, startSandbox } from "../../src/sandbox/index.js";
@@ -197,7 +196,7 @@ describe("uploading", () => {
     const parts = await Promise.all(
       created.uploadUrls.map(async ({ partNumber, url }) => {
         const slice = bytes.subarray((partNumber - 1) * partSizeBytes, partNumber * partSizeBytes);
-        const response = await request(url, { method: "PUT", body: slice, dispatcher: client.dispatcher });
+        const response = await client.http.request(url, { method: "PUT", body: slice });
         await response.body.dump();
         expect(response.statusCode).toBe(200);
         const etag = String(response.headers.etag);
@@ -499,7 +498,7 @@ describe("every error the sandbox can produce reads right", () => {
     });
     const [part] = created.uploadUrls;
     if (!part) throw new Error("expected one upload URL");
-    const response = await request(part.url, { method: "PUT", body: "12345", dispatcher: client.dispatcher });
+    const response = await client.http.request(part.url, { method: "PUT", body: "12345" });
     await response.body.dump();
     const error = await failureOf(
       client.completeUpload(created.id, [{ partNumber: 1, etag: String(response.headers.etag) }]),

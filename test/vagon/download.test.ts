@@ -71,7 +71,7 @@ describe("saveUrlToFile", () => {
     const { url, sizeBytes } = await storedFile("render.png", content);
     const progress: [number, number | null][] = [];
     const saved = await saveUrlToFile({
-      dispatcher: client.dispatcher,
+      http: client.http,
       url,
       directory: saveDir,
       fileName: "render.png",
@@ -95,7 +95,7 @@ describe("saveUrlToFile", () => {
     const seed = findSeed((random) => random() < 0.5 && random() >= 0.5);
     sandbox.setFaults({ seed, routes: { "s3-get": { truncate: 0.5 } } });
     const saved = await saveUrlToFile({
-      dispatcher: client.dispatcher,
+      http: client.http,
       url,
       directory: saveDir,
       fileName: "cut.bin",
@@ -115,7 +115,7 @@ describe("saveUrlToFile", () => {
     sandbox.setFaults({ seed: 1, routes: { "s3-get": { truncate: 1 } } });
     await expect(
       saveUrlToFile({
-        dispatcher: client.dispatcher,
+        http: client.http,
         url,
         directory: saveDir,
         fileName: "never.bin",
@@ -133,7 +133,7 @@ describe("saveUrlToFile", () => {
     const { url, sizeBytes } = await storedFile("bundle.zip", content);
     const save = () =>
       saveUrlToFile({
-        dispatcher: client.dispatcher,
+        http: client.http,
         url,
         directory: saveDir,
         fileName: "bundle.zip",
@@ -151,7 +151,7 @@ describe("saveUrlToFile", () => {
     const controller = new AbortController();
     await expect(
       saveUrlToFile({
-        dispatcher: client.dispatcher,
+        http: client.http,
         url,
         directory: saveDir,
         fileName: "big.bin",
@@ -167,7 +167,7 @@ describe("saveUrlToFile", () => {
     const { url, sizeBytes } = await storedFile("odd.bin", randomBytes(1000));
     await expect(
       saveUrlToFile({
-        dispatcher: client.dispatcher,
+        http: client.http,
         url,
         directory: saveDir,
         fileName: "odd.bin",
@@ -182,7 +182,7 @@ describe("saveUrlToFile", () => {
     clockOffsetMs = 2 * 60 * 60 * 1000;
     await expect(
       saveUrlToFile({
-        dispatcher: client.dispatcher,
+        http: client.http,
         url,
         directory: saveDir,
         fileName: "late.bin",
@@ -197,7 +197,7 @@ describe("saveUrlToFile", () => {
     const content = Buffer.from("x");
     const { url } = await storedFile("evil", content);
     const saved = await saveUrlToFile({
-      dispatcher: client.dispatcher,
+      http: client.http,
       url,
       directory: saveDir,
       fileName: "../../etc/passwd",
@@ -269,7 +269,7 @@ describe("waitForJob", () => {
     );
 
     const saved = await saveUrlToFile({
-      dispatcher: client.dispatcher,
+      http: client.http,
       url: job.url!,
       directory: saveDir,
       fileName: `${folderName}.zip`,

@@ -5,7 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/index.js";
@@ -316,7 +315,7 @@ describe("uploadFile", () => {
     expect(arrayBufferGrowthMb).toBeLessThan(64);
 
     // The stored object is the file, byte for byte (hashed as a stream, not read whole).
-    const response = await request(result.downloadUrl!, { dispatcher: client.dispatcher });
+    const response = await client.http.request(result.downloadUrl!);
     const storedHash = createHash("sha256");
     for await (const chunk of response.body) storedHash.update(chunk as Buffer);
     expect(storedHash.digest("hex")).toBe(sourceHash.digest("hex"));

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { lookup } from "mime-types";
 import { z } from "zod";
 import { type UploadSource, uploadFile as upload } from "../../vagon/upload.js";
 import { defineTool } from "../define-tool.js";
@@ -101,7 +100,9 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     }
     if (/[/\\\0]/.test(fileName))
       throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
-    const contentType = args.content_type ?? (lookup(fileName) || "application/octet-stream");
+    // mime-types carries a 150 KB database: loaded when an upload needs a guess, not at start-up.
+    const contentType =
+      args.content_type ?? ((await import("mime-types")).lookup(fileName) || "application/octet-stream");
     const progress = createProgress(context.extra);
     const result = await upload({
       client: context.client,

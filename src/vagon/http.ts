@@ -1,0 +1,30 @@
+// The one keep-alive connection pool, for the Vagon API and the presigned S3 URLs alike.
+// undici is a third of the server's code, so it is loaded with the first request rather than at
+// start-up: a host that launches the server and lists its tools never waits for it.
+import type { Agent, Dispatcher } from "undici";
+
+type Undici = typeof import("undici");
+export type HttpRequestOptions = Omit<NonNullable<Parameters<Undici["request"]>[1]>, "dispatcher">;
+export type HttpResponse = Dispatcher.ResponseData<unknown>;
+
+export interface HttpPool {
+  request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+let undici: Promise<Undici> | undefined;
+
+export function createHttpPool(agentOptions: Agent.Options): HttpPool {
+  let agent: Agent | undefined;
+  return {
+    async request(url, options) {
+      undici ??= import("undici");
+      const { Agent, request } = await undici;
+      agent ??= new Agent(agentOptions);
+      return request(url, { ...options, dispatcher: agent });
+    },
+    async close() {
+      await agent?.close();
+    },
+  };
+}
