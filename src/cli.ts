@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// The only entry point: argv/env → config → (sandbox) → Vagon client → the chosen transport.
+// The program: argv/env → config → (sandbox) → Vagon client → the chosen transport. Bundled into
+// dist/server.cjs, which the installed command (src/launcher.ts → dist/cli.js) runs.
 // In stdio mode stdout belongs to the MCP protocol: everything human goes to stderr.
 import {
   type Config,

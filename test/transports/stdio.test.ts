@@ -79,3 +79,85 @@ describe("the command line", () => {
     expect(run.stderr).toMatch(/--sandbox/);
   });
 });
+
+describe("the compiled-code cache", () => {
+  let cacheHome: string;
+  const run = (env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [cli, "--version"], {
+      encoding: "utf8",
+      env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...env },
+    });
+  const cacheFiles = async () => {
+    const folder = path.join(cacheHome, "vagon-files-mcp");
+    const names = await fs.readdir(folder).catch(() => [] as string[]);
+    return Promise.all(
+      names.map(async (name) => ({
+        name,
+        bytes: await fs.readFile(path.join(folder, name)),
+        inode: (await fs.stat(path.join(folder, name))).ino,
+      })),
+    );
+  };
+
+  beforeAll(async () => {
+    cacheHome = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-cache-"));
+  });
+  afterAll(async () => {
+    await fs.rm(cacheHome, { recursive: true, force: true });
+  });
+
+  it("is written by the first run and used, unchanged, by the next", async () => {
+    expect(run().status).toBe(0);
+    const [written, ...others] = await cacheFiles();
+    expect(others).toEqual([]);
+    expect(written!.name).toMatch(/^server-[0-9a-f]{32}\.v8$/);
+    expect(written!.bytes.length).toBeGreaterThan(10_000);
+
+    const second = run();
+    expect(second.status).toBe(0);
+    expect(second.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // Only a missing or rejected cache is written again (as a new file renamed into place).
+    expect((await cacheFiles())[0]!.inode).toBe(written!.inode);
+  });
+
+  it("a corrupt cache is ignored and replaced; one left by another build is removed", async () => {
+    const folder = path.join(cacheHome, "vagon-files-mcp");
+    const [current] = await cacheFiles();
+    await fs.writeFile(path.join(folder, current!.name), "not V8 code");
+    await fs.writeFile(path.join(folder, "server-00000000000000000000000000000000.v8"), "old build");
+
+    const result = run();
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const after = await cacheFiles();
+    expect(after.map((file) => file.name)).toEqual([current!.name]);
+    expect(after[0]!.bytes.length).toBeGreaterThan(10_000);
+  });
+
+  it("a cache made by `--version` grows once a run serves a session", async () => {
+    await fs.rm(path.join(cacheHome, "vagon-files-mcp"), { recursive: true, force: true });
+    expect(run().status).toBe(0);
+    const [small] = await cacheFiles();
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, "--sandbox"],
+      env: { ...(process.env as Record<string, string>), XDG_CACHE_HOME: cacheHome },
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "cache-test", version: "1.0.0" });
+    await client.connect(transport);
+    await client.callTool({ name: "list_files", arguments: {} });
+    await client.close();
+    // The server writes the cache as it exits, just after the host closed stdin.
+    await expect
+      .poll(async () => (await cacheFiles())[0]!.bytes.length)
+      .toBeGreaterThan(small!.bytes.length * 1.1);
+  });
+
+  it("NODE_DISABLE_COMPILE_CACHE=1 writes nothing", async () => {
+    await fs.rm(path.join(cacheHome, "vagon-files-mcp"), { recursive: true, force: true });
+    expect(run({ NODE_DISABLE_COMPILE_CACHE: "1" }).status).toBe(0);
+    expect(await cacheFiles()).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The installed command (dist/cli.js). It runs dist/server.cjs, the whole server bundled into one
+// file, through a V8 code cache: hosts start the server cold for every session, and compiling
+// the bundle is a large part of that start. The first run saves the compiled code in the user's
+// cache folder as it exits; later runs load it instead of compiling (~60 ms of ~300 on a 2-core
+// machine). The cache is named by a hash of the bundle, so a new build never runs stale code;
+// any trouble with it just means compiling as usual. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
+
+const CACHE_PREFIX = "server-";
+
+function cacheFolder(): string | null {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return null;
+  const base =
+    process.platform === "win32"
+      ? process.env.LOCALAPPDATA
+      : process.env.XDG_CACHE_HOME || (homedir() ? path.join(homedir(), ".cache") : undefined);
+  return base ? path.join(base, "vagon-files-mcp") : null;
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the cache atomically and drops the ones older builds left. Never throws. */
+function writeCache(folder: string, file: string, data: Buffer): void {
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, data, { mode: 0o600 });
+    renameSync(temp, file);
+    for (const name of readdirSync(folder)) {
+      if (name.startsWith(CACHE_PREFIX) && path.join(folder, name) !== file) {
+        rmSync(path.join(folder, name), { force: true });
+      }
+    }
+  } catch {
+    // A read-only or full disk only costs the next start its compile.
+  }
+}
+
+const serverPath = fileURLToPath(new URL("./server.cjs", import.meta.url));
+const source = readFileSync(serverPath, "utf8");
+const folder = cacheFolder();
+const cacheFile = folder
+  ? path.join(folder, `${CACHE_PREFIX}${createHash("sha256").update(source).digest("hex").slice(0, 32)}.v8`)
+  : null;
+const cachedData = cacheFile ? readCache(cacheFile) : undefined;
+// The same wrapper Node gives every CommonJS module, so the bundle runs as it would with require().
+const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  filename: serverPath,
+  cachedData,
+});
+if (folder && cacheFile) {
+  // Made at exit, the cache holds every function the run compiled, not just the top level. It is
+  // written when there was none, V8 refused it, or this run compiled clearly more than it holds
+  // (the first run was `--help`, this one served a session).
+  process.once("exit", () => {
+    const compiled = script.createCachedData();
+    const usable = cachedData !== undefined && !script.cachedDataRejected;
+    if (!usable || compiled.length > cachedData.length * 1.1) writeCache(folder, cacheFile, compiled);
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(
+  module.exports,
+  createRequire(serverPath),
+  module,
+  serverPath,
+  path.dirname(serverPath),
+);
