@@ -3,10 +3,9 @@
 // against the expected size, flushed, and only then given its final name — one that was
 // free, so nothing the user had is ever overwritten. Any failure leaves no file behind.
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Logger, silentLogger } from "../log.js";
@@ -38,6 +37,91 @@ export function sanitizeFileName(name: string): string {
     cleaned = stem + extension;
   }
   return cleaned;
+}
+
+/** Bytes a writer batches per write: few large writes instead of the socket's 64 KB chunks. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/** How much a writer lets pile up unflushed before it starts the next datasync. */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Appends a download to its temp file from a given offset, counting bytes as they are written,
+ * and flushes to disk as it goes: a datasync every 64 MiB, one at a time, overlapping the
+ * network. Flushing only at the end left a 1 GiB download waiting ~0.9 s for the disk after its
+ * last byte had arrived; now only the last stretch is left. When the writer has finished, the
+ * bytes are on disk; `handleClosed` resolves once its file handle is closed, however it ended.
+ */
+class FlushingFileWriter extends Writable {
+  readonly handleClosed: Promise<void>;
+  #handle: fs.FileHandle;
+  #position: number;
+  #onBytes: (count: number) => void;
+  #unflushed = 0;
+  #flushing: Promise<void> | null = null;
+
+  static async open(filePath: string, position: number, onBytes: (count: number) => void) {
+    return new FlushingFileWriter(await fs.open(filePath, "r+"), position, onBytes);
+  }
+
+  private constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
+    super({ highWaterMark: WRITE_BUFFER_BYTES });
+    this.#handle = handle;
+    this.#position = position;
+    this.#onBytes = onBytes;
+    this.handleClosed = new Promise((resolve) => this.once("close", resolve)).then(() => handle.close());
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.#writeAll(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    (this.#flushing ?? Promise.resolve())
+      .then(() => this.#handle.datasync())
+      .then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // No datasync may still be running on the handle when it is closed.
+    (this.#flushing ?? Promise.resolve()).then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  async #writeAll(buffers: Buffer[]): Promise<void> {
+    let pending = buffers;
+    while (pending.length > 0) {
+      const { bytesWritten } = await this.#handle.writev(pending, this.#position);
+      this.#position += bytesWritten;
+      this.#unflushed += bytesWritten;
+      this.#onBytes(bytesWritten);
+      pending = dropBytes(pending, bytesWritten);
+    }
+    if (this.#unflushed >= FLUSH_EVERY_BYTES && this.#flushing === null) {
+      this.#unflushed = 0;
+      const flushing = this.#handle.datasync().finally(() => {
+        if (this.#flushing === flushing) this.#flushing = null;
+      });
+      // A failed background flush is retried by the final one, which reports it.
+      flushing.catch(() => {});
+      this.#flushing = flushing;
+    }
+  }
+}
+
+/** What is left of `buffers` once the first `count` bytes are gone (a short write). */
+export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
+  let skip = count;
+  const rest: Buffer[] = [];
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) skip -= buffer.length;
+    else {
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+  }
+  return rest;
 }
 
 /** A download that ended without a saved file; the message is safe to show and names the next step. */
@@ -158,29 +242,17 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
     }
 
     let counted = 0;
-    // 1 MiB buffers let the file stream batch the socket's 64 KB chunks into few large writes:
-    // 0.9× the time of a plain GET piped to a file, instead of 1.3–1.7× with the defaults.
-    const counter = new Transform({
-      highWaterMark: WRITE_BUFFER_BYTES,
-      transform(chunk: Buffer, _encoding, callback) {
-        counted += chunk.length;
-        report(haveBytes + counted);
-        callback(null, chunk);
-      },
-    });
-    const writer = createWriteStream(tempPath, {
-      flags: "r+",
-      start: haveBytes,
-      highWaterMark: WRITE_BUFFER_BYTES,
+    const writer = await FlushingFileWriter.open(tempPath, haveBytes, (count) => {
+      counted += count;
+      report(haveBytes + counted);
     });
     let failure: { error: unknown } | null = null;
     try {
-      await pipeline(response.body, counter, writer, { signal });
+      await pipeline(response.body, writer, { signal });
     } catch (error) {
       failure = { error };
     }
-    // Not events.once: it would reject on the 'error' the failed pipeline already reported.
-    if (!writer.closed) await new Promise<void>((resolve) => writer.once("close", () => resolve()));
+    await writer.handleClosed;
     // What is on disk is what we have, whatever the counter saw.
     haveBytes = (await fs.stat(tempPath)).size;
     if (failure !== null) {
@@ -235,12 +307,6 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
         `The download ended with ${haveBytes} bytes instead of ${totalBytes}; nothing was saved.`,
       );
     }
-    const handle = await fs.open(tempPath, "r+");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     signal?.throwIfAborted();
     const savedPath = await moveToFreeName(tempPath, directory, fileName);
     report(haveBytes);
@@ -290,7 +356,6 @@ async function moveToFreeName(tempPath: string, directory: string, fileName: str
 
 const TERMINAL_STATUSES = new Set(["uploaded", "failed", "cancelled"]);
 const POLL_GRACE_MS = 5_000;
-const WRITE_BUFFER_BYTES = 1024 * 1024;
 const LONG_JOB_MS = 20_000;
 
 export interface WaitForJobOptions {

@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { mulberry32 } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { createVagonClient } from "../../src/vagon/client.js";
-import { sanitizeFileName, saveUrlToFile, waitForJob } from "../../src/vagon/download.js";
+import { dropBytes, sanitizeFileName, saveUrlToFile, waitForJob } from "../../src/vagon/download.js";
 import { extractZip } from "../../src/vagon/extract.js";
 import type { DownloadJob, VagonClient } from "../../src/vagon/types.js";
 
@@ -86,6 +86,40 @@ describe("saveUrlToFile", () => {
     for (let index = 1; index < progress.length; index += 1) {
       expect(progress[index]![0]).toBeGreaterThan(progress[index - 1]![0]);
     }
+  });
+
+  it("flushes to disk as it downloads, not all at the end", async () => {
+    const content = randomBytes(200 * MIB);
+    const { url, sizeBytes } = await storedFile("flushed.bin", content);
+    // FileHandle is not exported: reach its prototype through an open handle.
+    const probe = await fs.open(path.join(workDir, "probe"), "w");
+    const prototype = Object.getPrototypeOf(probe) as fs.FileHandle;
+    await probe.close();
+    const realDatasync = prototype.datasync;
+    let receivedBytes = 0;
+    const flushedAt: number[] = [];
+    const datasync = vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
+      flushedAt.push(receivedBytes);
+      return realDatasync.call(this);
+    });
+    try {
+      const saved = await saveUrlToFile({
+        http: client.http,
+        url,
+        directory: saveDir,
+        fileName: "flushed.bin",
+        expectedBytes: sizeBytes,
+        onProgress: (bytes) => {
+          receivedBytes = bytes;
+        },
+      });
+      expect((await fs.readFile(saved.savedPath)).equals(content)).toBe(true);
+    } finally {
+      datasync.mockRestore();
+    }
+    // One flush per 64 MiB while the body streams in, and a last one once all of it is written.
+    expect(flushedAt.filter((bytes) => bytes < sizeBytes).length).toBeGreaterThanOrEqual(2);
+    expect(flushedAt.at(-1)).toBe(sizeBytes);
   });
 
   it("resumes a body cut short with a Range request and the file is intact", async () => {
@@ -204,6 +238,16 @@ describe("saveUrlToFile", () => {
       expectedBytes: 1,
     });
     expect(saved.savedPath).toBe(path.join(saveDir, "passwd"));
+  });
+});
+
+describe("dropBytes", () => {
+  it("keeps what a short write left unwritten, in order", () => {
+    const buffers = [Buffer.from("abc"), Buffer.from("de"), Buffer.from("fgh")];
+    expect(Buffer.concat(dropBytes(buffers, 0)).toString()).toBe("abcdefgh");
+    expect(Buffer.concat(dropBytes(buffers, 4)).toString()).toBe("efgh");
+    expect(Buffer.concat(dropBytes(buffers, 5)).toString()).toBe("fgh");
+    expect(dropBytes(buffers, 8)).toEqual([]);
   });
 });
 
