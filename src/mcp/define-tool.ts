@@ -1,6 +1,7 @@
 // One tool = one definition: schemas, annotations and a short handler that returns
 // structured data plus its compact text. Registration, error handling and the result
 // envelope live here, once.
+import { setMaxListeners } from "node:events";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
@@ -61,6 +62,9 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       annotations: { ...tool.annotations, openWorldHint: true },
     },
     async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
+      // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
+      // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
+      setMaxListeners(64, extra.signal);
       try {
         const output = await tool.handler(args, { ...base, extra });
         return {
