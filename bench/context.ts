@@ -1,5 +1,7 @@
 // What a listing costs the model: bytes of the tool result (every content item + the JSON of
 // structuredContent) per listed entry, against the raw API JSON per entry of the same listing.
+// Hosts pass the model one or the other, so each is reported too: the content items (Claude
+// Desktop, claude.ai, Cursor, ChatGPT) or the JSON of structuredContent alone (Claude Code).
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type BenchResult, callTool, note, ratioResult, signedGetText } from "./lib.js";
 import { lastFullListing } from "./list.js";
@@ -32,6 +34,11 @@ async function rawListingBytes(env: BenchEnv, folderId: number, maxEntries: numb
   return { bytes, entries };
 }
 
+/** What one kind of host hands its model per listed entry, and that against the raw API JSON. */
+function hostView(bytesPerEntry: number, rawPerEntry: number) {
+  return { bytesPerEntry, ratio: bytesPerEntry / rawPerEntry };
+}
+
 function contextResult(
   env: BenchEnv,
   name: string,
@@ -44,9 +51,14 @@ function contextResult(
   const { contentBytes, structuredBytes } = resultBytes(result);
   const toolPerEntry = (contentBytes + structuredBytes) / listed;
   const rawPerEntry = raw.bytes / raw.entries;
+  const textOnly = hostView(contentBytes / listed, rawPerEntry);
+  const structuredOnly = hostView(structuredBytes / listed, rawPerEntry);
   note(
     `${name}: content ${contentBytes} B + structured ${structuredBytes} B over ${listed} entries; ` +
-      `raw ${raw.bytes} B over ${raw.entries} entries`,
+      `raw ${raw.bytes} B over ${raw.entries} entries; the model gets per entry ` +
+      `text only ${textOnly.bytesPerEntry.toFixed(0)} B = ${textOnly.ratio.toFixed(2)} of raw ` +
+      `(Claude Desktop, claude.ai, Cursor, ChatGPT) or structured only ` +
+      `${structuredOnly.bytesPerEntry.toFixed(0)} B = ${structuredOnly.ratio.toFixed(2)} of raw (Claude Code)`,
   );
   return ratioResult({
     name,
@@ -64,6 +76,10 @@ function contextResult(
       structuredBytes,
       contentBytesPerEntry: contentBytes / listed,
       structuredBytesPerEntry: structuredBytes / listed,
+      // Claude Desktop, claude.ai, Cursor, ChatGPT: the content items.
+      textOnly,
+      // Claude Code: JSON.stringify(structuredContent), the text dropped.
+      structuredOnly,
       rawBytes: raw.bytes,
       rawEntries: raw.entries,
       rawShape: env.sandbox.shape,

@@ -2,6 +2,7 @@
 // human-readable. Never a JSON copy of structuredContent (hosts showing both would pay twice).
 import { formatBytes as formatByteCount } from "../units.js";
 import type { Entry } from "../vagon/types.js";
+import { NORMAL_STATUS } from "./compact.js";
 
 /** At most this many entries are rendered as text in one result; structuredContent has all. */
 export const MAX_TEXT_ENTRIES = 200;
@@ -10,14 +11,18 @@ export function formatBytes(bytes: number | null | undefined): string {
   return bytes === null || bytes === undefined ? "" : formatByteCount(bytes);
 }
 
-/** "report.pdf  1.2 MB  id=18093  2026-02-05" or "Project Folder/  id=18088". */
+/**
+ * "report.pdf  1.2 MB id=18093 2026-02-05" or "Project Folder/  id=18088": two spaces end the
+ * name (names may hold single spaces), one separates the rest.
+ */
 export function entryLine(entry: Entry, indent = 0): string {
-  const parts = [`${"  ".repeat(indent)}${entry.name}${entry.kind === "directory" ? "/" : ""}`];
-  if (entry.kind === "file" && entry.size !== null) parts.push(formatBytes(entry.size));
-  parts.push(`id=${entry.id}`);
-  if (entry.modified) parts.push(entry.modified.slice(0, 10));
-  if (entry.status !== "upload_completed") parts.push(`(${entry.status})`);
-  return parts.join("  ");
+  const details: string[] = [];
+  if (entry.kind === "file" && entry.size !== null) details.push(formatBytes(entry.size));
+  details.push(`id=${entry.id}`);
+  if (entry.modified) details.push(entry.modified.slice(0, 10));
+  if (entry.status !== NORMAL_STATUS) details.push(`(${entry.status})`);
+  const name = `${"  ".repeat(indent)}${entry.name}${entry.kind === "directory" ? "/" : ""}`;
+  return `${name}  ${details.join(" ")}`;
 }
 
 /** Renders up to `max` lines and says how many were left out. */

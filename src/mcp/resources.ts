@@ -3,6 +3,7 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/serv
 import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
+import { listingOutput } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
 import { formatBytes } from "./format.js";
 import { listFolder } from "./listing.js";
@@ -40,13 +41,7 @@ async function folderJson(
     recursive: false,
     maxDepth: 0,
   });
-  const body = {
-    folder: listing.folder,
-    entries: listing.entries,
-    total: listing.total,
-    next_page: listing.nextPage,
-    ...(listing.storage ? { storage: listing.storage } : {}),
-  };
+  const body = listingOutput(listing, machineId);
   return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
 }
 

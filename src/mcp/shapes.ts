@@ -1,21 +1,54 @@
-// Output schemas shared by several tools: the normalized entry and the one download result.
+// Output schemas shared by several tools: a folder listing and the one download result.
 import { z } from "zod";
 
-export const entryShape = {
+// A listed entry as the model receives it (see compact.ts): what the listing already says is
+// left out, so every field that is absent has exactly one value it stands for.
+export const entrySchema = z.object({
   id: z.number(),
   name: z.string(),
   kind: z.enum(["file", "directory"]),
-  size: z.number().nullable(),
-  content_type: z.string().nullable(),
-  modified: z.string().nullable(),
-  path: z.string().nullable(),
-  status: z.string(),
-  machine_id: z.number().nullable(),
-};
-export const entrySchema = z.object({
-  ...entryShape,
-  depth: z.number().optional().describe("Levels below the listed folder (recursive listings)."),
+  size: z.number().nullable().optional(),
+  content_type: z.string().nullable().optional(),
+  modified: z.string().nullable().optional(),
+  path: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Omitted when it is folder.path + '/' + name (a null folder.path as '')."),
+  status: z.string().optional().describe("Omitted when 'upload_completed'."),
+  machine_id: z
+    .number()
+    .nullable()
+    .optional()
+    .describe("Omitted when it is folder.machine_id, or null and folder has none."),
+  depth: z
+    .number()
+    .optional()
+    .describe("Levels below the listed folder (recursive listings); omitted when 0."),
 });
+export type ListingEntry = z.infer<typeof entrySchema>;
+
+export const listingFolderSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  path: z.string().nullable(),
+  machine_id: z.number().optional().describe("The machine whose storage is listed."),
+});
+export type ListingFolder = z.infer<typeof listingFolderSchema>;
+
+/** list_files' output, also the JSON of the folder resources. */
+export const listingShape = {
+  folder: listingFolderSchema.nullable(),
+  entries: z.array(entrySchema).describe("size, content_type and modified are omitted when null."),
+  total: z.number().describe("Entries in the listed folder."),
+  next_page: z.number().nullable(),
+  storage: z
+    .object({ used: z.number(), total: z.number() })
+    .nullable()
+    .optional()
+    .describe("Bytes, at a root."),
+};
+export type ListingOutput = z.infer<z.ZodObject<typeof listingShape>>;
 
 export const downloadResultShape = {
   status: z

@@ -27,6 +27,8 @@ let bigFolderId: number;
 beforeAll(async () => {
   sandbox = await startSandbox();
   harness = await startHarness({ sandbox });
+  // tools/list first, as hosts do: the SDK client then checks each result against its outputSchema.
+  await harness.mcp.listTools();
   bigFolderId = sandbox.addDirectory({ parentId: 0, name: "Frames" });
   for (let index = 0; index < 250; index += 1) {
     await sandbox.addFile({
@@ -106,7 +108,9 @@ describe("list_files", () => {
     expect(lines[0]).toMatch(/Frames.*50 of 250 entries/);
     const entryLines = lines.slice(1, -1);
     expect(entryLines).toHaveLength(50);
-    expect(entryLines.every((line) => /^frame-\d{4}\.txt {2}.* {2}id=\d+/.test(line))).toBe(true);
+    expect(
+      entryLines.every((line) => /^frame-\d{4}\.txt {2}\d+ bytes id=\d+ \d{4}-\d{2}-\d{2}$/.test(line)),
+    ).toBe(true);
     const bytes = entryLines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
     // Well under 30 tokens (~120 bytes) per entry.
     expect(bytes / entryLines.length).toBeLessThan(80);
@@ -114,16 +118,26 @@ describe("list_files", () => {
     expect(lines.at(-1)).toMatch(/200 more .*page=2/);
   });
 
+  it("counts what is left after a page asked for by number", async () => {
+    const { listing, text } = await listFiles({ parent_id: bigFolderId, page: 2, per_page: 100 });
+    expect(listing.entries).toHaveLength(100);
+    expect(listing.next_page).toBe(3);
+    expect(text.split("\n").at(-1)).toBe("50 more — call again with page=3 per_page=100");
+  });
+
   it("walks sub-folders with depth when recursive", async () => {
     const { listing, text } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true });
     const byId = new Map(listing.entries.map((entry) => [entry.id, entry]));
-    expect(byId.get(SEED.briefFileId)?.depth).toBe(0);
-    expect(byId.get(SEED.nestedFolderId)?.depth).toBe(0);
+    // Depth 0, directly in the listed folder, is left out.
+    expect(byId.get(SEED.briefFileId)?.depth).toBeUndefined();
+    expect(byId.get(SEED.nestedFolderId)?.depth).toBeUndefined();
     expect(byId.get(SEED.nestedFileId)?.depth).toBe(1);
     // Children come right after their parent, indented, so the text reads as a tree.
     const ids = listing.entries.map((entry) => entry.id);
     expect(ids.indexOf(SEED.nestedFileId)).toBe(ids.indexOf(SEED.nestedFolderId) + 1);
     expect(text).toMatch(/\n {2}links\.txt/);
+    // `total` counts the listed folder; the header says what the walk added.
+    expect(text.split("\n")[0]).toMatch(/: 3 of 3 entries \+ 1 in sub-folders$/);
   });
 
   it("gives the same result with the JSON:API and the flat response shapes", async () => {

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { listingOutput } from "../compact.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { cappedLines, entryLine, formatBytes } from "../format.js";
 import { type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
-import { entrySchema } from "../shapes.js";
+import { listingShape } from "../shapes.js";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -14,7 +15,8 @@ Use this tool when you need to:
 - find the id of a file or folder before downloading, uploading into or deleting it
 - see what a task produced (location 'machine' with task_id)
 - search by name (query) or walk sub-folders (recursive)
-Fetches up to \`limit\` entries across pages; says how to get more.`,
+Fetches up to \`limit\` entries across pages; says how to get more.
+Structured entries omit nulls and defaults: status upload_completed, path = folder.path + '/' + name, machine_id = folder.machine_id.`,
   inputSchema: {
     location: params.location,
     machine_id: params.machineId
@@ -41,7 +43,9 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
       .min(1)
       .max(10_000)
       .default(100)
-      .describe("Fetch as many pages as needed, up to this many entries (default 100)."),
+      .describe(
+        "Fetch as many pages as needed, up to this many entries (default 100). Over ~500, a result can exceed some hosts' tool-output caps (Claude Code: 25,000 tokens): prefer query or pages.",
+      ),
     recursive: z.boolean().default(false).describe("Also list sub-folders (bounded by limit and max_depth)."),
     max_depth: z
       .number()
@@ -51,17 +55,7 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
       .default(3)
       .describe("How many folder levels below parent_id to walk when recursive."),
   },
-  outputSchema: {
-    folder: z.object({ id: z.number(), name: z.string(), path: z.string().nullable() }).nullable(),
-    entries: z.array(entrySchema),
-    total: z.number().describe("Entries in the listed folder."),
-    next_page: z.number().nullable(),
-    storage: z
-      .object({ used: z.number(), total: z.number() })
-      .nullable()
-      .optional()
-      .describe("Bytes, at a root."),
-  },
+  outputSchema: listingShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   mutating: false,
   async handler(args, context) {
@@ -88,13 +82,7 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
       context.extra.signal,
     );
     return {
-      structured: {
-        folder: listing.folder,
-        entries: listing.entries,
-        total: listing.total,
-        next_page: listing.nextPage,
-        ...(listing.storage ? { storage: listing.storage } : {}),
-      },
+      structured: listingOutput(listing, args.location === "machine" ? args.machine_id : undefined),
       text: renderListing(listing, args.page === undefined ? args.limit : undefined),
     };
   },
@@ -104,7 +92,12 @@ export function renderListing(listing: Listing, limit: number | undefined): stri
   const folderName = listing.folder
     ? `${listing.folder.path ?? listing.folder.name} (id=${listing.folder.id})`
     : "root";
-  const header = [`${folderName}: ${listing.entries.length} of ${listing.total} entries`];
+  // `total` counts the listed folder only; a recursive walk adds sub-folder entries after it.
+  const topLevel = listing.entries.filter((entry) => (entry.depth ?? 0) === 0).length;
+  const inSubFolders = listing.entries.length - topLevel;
+  const header = [
+    `${folderName}: ${topLevel} of ${listing.total} entries${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
+  ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
   const lines = [
@@ -112,8 +105,9 @@ export function renderListing(listing: Listing, limit: number | undefined): stri
     ...cappedLines(listing.entries.map((entry) => entryLine(entry, entry.depth ?? 0))),
   ];
   if (listing.truncated) {
-    const remaining = Math.max(0, listing.total - listing.entries.length);
     if (listing.nextPage !== null) {
+      // Pages before nextPage are all full, whether fetched now (limit) or earlier (page=K).
+      const remaining = Math.max(0, listing.total - (listing.nextPage - 1) * listing.perPage);
       lines.push(`${remaining} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`);
     } else if (limit !== undefined) {
       lines.push(`More entries exist — call again with a larger limit (now ${limit}) or narrow with query.`);
