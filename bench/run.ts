@@ -4,8 +4,9 @@
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
 //   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, zip
-//   BENCH_ROUNDS=2               baseline/measured pairs per transfer and list benchmark
+//   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
+//   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
@@ -13,7 +14,18 @@ import { fileURLToPath } from "node:url";
 import { benchColdStart } from "./cold-start.js";
 import { benchContext } from "./context.js";
 import { benchDownload } from "./download.js";
-import { type BenchResult, CLI_PATH, failedResult, MIB, note, print, sizeLabel } from "./lib.js";
+import {
+  type BenchResult,
+  CLI_PATH,
+  failedResult,
+  MIB,
+  median,
+  note,
+  print,
+  sizeLabel,
+  targetText,
+  verdict,
+} from "./lib.js";
 import { benchList } from "./list.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
@@ -54,21 +66,7 @@ function selected(): string[] {
   return Object.keys(BENCHMARKS).filter((name) => names.includes(name));
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` first`);
-  const options = {
-    sizeBytes: Math.round(positiveNumber("BENCH_SIZE_MB", 1024) * MIB),
-    rounds: Math.round(positiveNumber("BENCH_ROUNDS", 2)),
-    zipJobSeconds: positiveNumber("BENCH_ZIP_JOB_SECONDS", 60),
-    listEntries: 5000,
-  };
-  const names = selected();
-  const startedAt = performance.now();
-  print(
-    `vagon-files-mcp bench — ${names.join(", ")}; transfer file ${sizeLabel(options.sizeBytes)}, ` +
-      `${options.rounds} round(s); node ${process.version}, ${cpus().length} cores`,
-  );
-
+async function runSuite(names: string[], options: BenchEnv["options"]): Promise<BenchResult[]> {
   const env = await createBenchEnv(options);
   const results: BenchResult[] = [];
   try {
@@ -92,10 +90,71 @@ async function main(): Promise<void> {
   } finally {
     await env.close();
   }
+  return results;
+}
+
+/** One result per benchmark from several runs, judged on the median of what each run judged. */
+function medianOf(runs: BenchResult[]): BenchResult {
+  const first = runs[0]!;
+  const judged = (run: BenchResult) => (run.compares === "ratio" ? (run.ratio ?? Number.NaN) : run.value);
+  const measured = runs.filter((run) => Number.isFinite(judged(run)));
+  if (measured.length === 0) return { ...first, pass: false, line: `${first.name}: no run measured MISS` };
+  const middle = median(measured.map(judged));
+  const pass = verdict(middle, first.comparison, first.target);
+  const digits = first.compares === "ratio" ? 2 : first.unit === "s" ? 2 : 0;
+  const each = measured.map((run) => judged(run).toFixed(digits)).join(", ");
+  const what = first.compares === "ratio" ? "median ratio" : "median";
+  const unit = first.compares === "ratio" ? "" : ` ${first.unit}`;
+  return {
+    ...first,
+    value: median(measured.map((run) => run.value)),
+    baseline: first.compares === "ratio" ? median(measured.map((run) => run.baseline ?? Number.NaN)) : null,
+    ratio: first.compares === "ratio" ? middle : null,
+    pass,
+    line:
+      `${first.name}: ${what} ${middle.toFixed(digits)}${unit} (runs ${each}) ` +
+      `(target ${targetText(first.comparison, first.target, digits)}${unit}) ${pass ? "PASS" : "MISS"}`,
+    details: {
+      statistic: `median of ${measured.length} runs`,
+      runs: measured.map(({ line: _line, ...run }) => run),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\` first`);
+  const options = {
+    sizeBytes: Math.round(positiveNumber("BENCH_SIZE_MB", 1024) * MIB),
+    rounds: Math.round(positiveNumber("BENCH_ROUNDS", 3)),
+    zipJobSeconds: positiveNumber("BENCH_ZIP_JOB_SECONDS", 60),
+    listEntries: 5000,
+  };
+  const repeat = Math.round(positiveNumber("BENCH_REPEAT", 1));
+  const names = selected();
+  const startedAt = performance.now();
+  print(
+    `vagon-files-mcp bench — ${names.join(", ")}; transfer file ${sizeLabel(options.sizeBytes)}, ` +
+      `${options.rounds} round(s)${repeat > 1 ? `, ${repeat} runs` : ""}; node ${process.version}, ${cpus().length} cores`,
+  );
+
+  const runs: BenchResult[][] = [];
+  for (let run = 1; run <= repeat; run++) {
+    if (repeat > 1) print(`\nrun ${run} of ${repeat}`);
+    runs.push(await runSuite(names, options));
+  }
+  const results =
+    repeat === 1
+      ? runs[0]!
+      : runs[0]!.map((result) => medianOf(runs.map((run) => run.find((r) => r.name === result.name)!)));
 
   const durationSeconds = (performance.now() - startedAt) / 1000;
   const passed = results.filter((result) => result.pass).length;
   print("");
+  if (repeat > 1) {
+    print(`medians of ${repeat} runs:`);
+    for (const result of results) print(result.line);
+    print("");
+  }
   print(`summary: ${passed}/${results.length} targets met in ${durationSeconds.toFixed(0)} s`);
   for (const result of results.filter((result) => !result.pass)) print(`  MISS ${result.name}`);
 
@@ -107,6 +166,7 @@ async function main(): Promise<void> {
     cores: cpus().length,
     sizeBytes: options.sizeBytes,
     rounds: options.rounds,
+    repeat,
     durationSeconds,
     results: results.map(({ line: _line, ...result }) => result),
   };

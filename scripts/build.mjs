@@ -10,7 +10,13 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 const dist = new URL("../dist/", import.meta.url).pathname;
-const common = { bundle: true, platform: "node", target: "node20.18", minify: !process.env.NO_MINIFY, logLevel: "warning" };
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20.18",
+  minify: !process.env.NO_MINIFY,
+  logLevel: "warning",
+};
 
 await rm(dist, { recursive: true, force: true });
 const server = await build({

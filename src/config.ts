@@ -90,6 +90,8 @@ Environment:
                                     Clients send "Authorization: Bearer <token>".
   VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL:
                                     see the matching flags above.
+  NODE_DISABLE_COMPILE_CACHE=1      Don't keep compiled code in $XDG_CACHE_HOME/vagon-files-mcp
+                                    (default ~/.cache/..., %LOCALAPPDATA% on Windows), which halves start-up.
 
 Secrets (API secret, HTTP token, presigned URL signatures) never appear in logs or error texts.
 `;

@@ -9,7 +9,6 @@ import { createLocalPaths } from "./local-paths.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
 
-
 const INSTRUCTIONS = `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, then download, upload, create folders or delete. Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
 
 /** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */
