@@ -1,10 +1,14 @@
 // list_files over a 5,000-entry folder against the walk an agent does without it: page after
-// page of the API's default 20, one request at a time.
+// page of the API's default 20, one request at a time. Both sides are measured warm: the server
+// is a long-lived process (its first listings pay for JIT compilation), so three untimed listings
+// come first, and each baseline process walks 50 pages untimed before its timed walk.
 import { type BenchResult, callTool, note, ratioResult, runRaw, type ToolCall } from "./lib.js";
 import type { BenchEnv } from "./setup.js";
 
 /** The last full listing, for the context bench to weigh. */
 export let lastFullListing: ToolCall | null = null;
+
+const WARMUP_CALLS = 3;
 
 export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
   const count = env.options.listEntries;
@@ -13,6 +17,9 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
   const walkMs: number[] = [];
   const toolMs: number[] = [];
   let pages = 0;
+  for (let warmup = 0; warmup < WARMUP_CALLS; warmup++) {
+    await callTool(server.client, "list_files", { parent_id: folderId, limit: count });
+  }
 
   for (let round = 0; round < env.options.rounds; round++) {
     const order = round % 2 === 0 ? ["walk", "tool"] : ["tool", "walk"];
@@ -25,6 +32,7 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
           apiSecret: env.sandbox.apiSecret,
           parentId: folderId,
           perPage: 20,
+          warmupPages: 50,
         });
         if (walk.entries !== count)
           throw new Error(`the walk saw ${walk.entries} entries, expected ${count}`);
@@ -55,7 +63,7 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
       comparison: "<=",
       target: 0.25,
       details: {
-        statistic: "best of runs",
+        statistic: `best of runs, after ${WARMUP_CALLS} untimed listings / 50 untimed walk pages`,
         toolMs,
         walkMs,
         walkPages: pages,

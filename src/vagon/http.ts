@@ -16,14 +16,19 @@ let undici: Promise<Undici> | undefined;
 
 export function createHttpPool(agentOptions: Agent.Options): HttpPool {
   let agent: Agent | undefined;
+  let closed = false;
   return {
     async request(url, options) {
       undici ??= import("undici");
       const { Agent, request } = await undici;
+      // As undici's own Agent does once closed; also no new pool for a request that was
+      // waiting for undici to load when close() ran.
+      if (closed) throw new Error("The connection pool is closed.");
       agent ??= new Agent(agentOptions);
       return request(url, { ...options, dispatcher: agent });
     },
     async close() {
+      closed = true;
       await agent?.close();
     },
   };

@@ -608,3 +608,14 @@ describe("request details", () => {
     );
   });
 });
+
+describe("the connection pool", () => {
+  it("refuses requests once closed, even one that was waiting for undici to load", async () => {
+    const { createHttpPool } = await import("../../src/vagon/http.js");
+    const pool = createHttpPool({});
+    const early = pool.request("http://127.0.0.1:9/never");
+    await pool.close();
+    await expect(early).rejects.toThrow(/closed/);
+    await expect(pool.request("http://127.0.0.1:9/never")).rejects.toThrow(/closed/);
+  });
+});
