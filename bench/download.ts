@@ -1,7 +1,16 @@
 // download_files to disk against a raw GET of the same presigned link piped to a file.
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type BenchResult, callTool, note, ratioResult, removeQuietly, runRaw, sizeLabel } from "./lib.js";
+import {
+  type BenchResult,
+  callTool,
+  note,
+  ratioResult,
+  removeQuietly,
+  runRaw,
+  settleDisk,
+  sizeLabel,
+} from "./lib.js";
 import type { BenchEnv } from "./setup.js";
 import { rawUpload } from "./upload.js";
 
@@ -24,6 +33,7 @@ export async function benchDownload(env: BenchEnv): Promise<BenchResult[]> {
   for (let round = 0; round < env.options.rounds; round++) {
     const order = round % 2 === 0 ? ["raw", "tool"] : ["tool", "raw"];
     for (const which of order) {
+      settleDisk();
       if (which === "raw") {
         const startedAt = performance.now();
         const start = await env.vagon.startDownload({ fileIds: [fileId] });

@@ -1,7 +1,7 @@
 // Shared machinery of the benchmarks: results, formatting, timing, the server under test
 // (a separate `node dist/cli.js` process so its RSS is its own), and the raw-transfer helper
 // process that runs every baseline off the sandbox's thread, just as the server does.
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -143,6 +143,15 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Writes out what earlier benchmarks left dirty in the page cache (the sandbox stores every upload
+ * on this same disk), so that writeback is not billed to the next timed transfer: a download that
+ * flushes its file would otherwise queue behind gigabytes of someone else's data.
+ */
+export function settleDisk(): void {
+  spawnSync("sync", { stdio: "ignore" });
 }
 
 export function sleep(ms: number): Promise<void> {

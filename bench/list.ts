@@ -9,6 +9,7 @@ import type { BenchEnv } from "./setup.js";
 export let lastFullListing: ToolCall | null = null;
 
 const WARMUP_CALLS = 3;
+const API_LATENCY_MS = 20;
 
 export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
   const count = env.options.listEntries;
@@ -21,35 +22,55 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
     await callTool(server.client, "list_files", { parent_id: folderId, limit: count });
   }
 
+  const walkOnce = async () => {
+    const walk = await runRaw({
+      kind: "walk",
+      apiUrl: env.sandbox.apiUrl,
+      apiKey: env.sandbox.apiKey,
+      apiSecret: env.sandbox.apiSecret,
+      parentId: folderId,
+      perPage: 20,
+      warmupPages: 50,
+    });
+    if (walk.entries !== count) throw new Error(`the walk saw ${walk.entries} entries, expected ${count}`);
+    pages = walk.pages;
+    return walk.elapsedMs;
+  };
+  const listOnce = async () => {
+    const call = await callTool(server.client, "list_files", { parent_id: folderId, limit: count });
+    const entries = call.structured.entries;
+    const listed = Array.isArray(entries) ? entries.length : -1;
+    if (listed !== count) throw new Error(`list_files returned ${listed} entries, expected ${count}`);
+    lastFullListing = call;
+    return call.elapsedMs;
+  };
+
   for (let round = 0; round < env.options.rounds; round++) {
     const order = round % 2 === 0 ? ["walk", "tool"] : ["tool", "walk"];
     for (const which of order) {
       if (which === "walk") {
-        const walk = await runRaw({
-          kind: "walk",
-          apiUrl: env.sandbox.apiUrl,
-          apiKey: env.sandbox.apiKey,
-          apiSecret: env.sandbox.apiSecret,
-          parentId: folderId,
-          perPage: 20,
-          warmupPages: 50,
-        });
-        if (walk.entries !== count)
-          throw new Error(`the walk saw ${walk.entries} entries, expected ${count}`);
-        pages = walk.pages;
-        walkMs.push(walk.elapsedMs);
-        note(`list walk #${walkMs.length}: ${walk.elapsedMs.toFixed(0)} ms over ${walk.pages} pages`);
+        walkMs.push(await walkOnce());
+        note(`list walk #${walkMs.length}: ${walkMs.at(-1)!.toFixed(0)} ms over ${pages} pages`);
       } else {
-        const call = await callTool(server.client, "list_files", { parent_id: folderId, limit: count });
-        const entries = call.structured.entries;
-        const listed = Array.isArray(entries) ? entries.length : -1;
-        if (listed !== count) throw new Error(`list_files returned ${listed} entries, expected ${count}`);
-        lastFullListing = call;
-        toolMs.push(call.elapsedMs);
-        note(`list tool #${toolMs.length}: ${call.elapsedMs.toFixed(0)} ms`);
+        toolMs.push(await listOnce());
+        note(`list tool #${toolMs.length}: ${toolMs.at(-1)!.toFixed(0)} ms`);
       }
     }
   }
+
+  // Loopback makes both sides CPU-bound on a shared 2-core machine. For scale, the same pair once
+  // more with every listing answer 20 ms late, a short internet round trip to a real API.
+  env.sandbox.setFaults({ seed: 1, routes: { "list-files": { latency: 1, latencyMs: API_LATENCY_MS } } });
+  let withLatency: { toolMs: number; walkMs: number };
+  try {
+    withLatency = { toolMs: await listOnce(), walkMs: await walkOnce() };
+  } finally {
+    env.sandbox.setFaults(null);
+  }
+  note(
+    `list with ${API_LATENCY_MS} ms API latency: tool ${withLatency.toolMs.toFixed(0)} ms vs walk ` +
+      `${withLatency.walkMs.toFixed(0)} ms → ${(withLatency.toolMs / withLatency.walkMs).toFixed(2)}`,
+  );
 
   return [
     ratioResult({
@@ -67,6 +88,10 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
         toolMs,
         walkMs,
         walkPages: pages,
+        [`with${API_LATENCY_MS}msApiLatency`]: {
+          ...withLatency,
+          ratio: withLatency.toolMs / withLatency.walkMs,
+        },
       },
     }),
   ];

@@ -9,6 +9,7 @@ import {
   ratioResult,
   runRaw,
   sampleRss,
+  settleDisk,
   sizeLabel,
   startServer,
   valueResult,
@@ -60,6 +61,7 @@ export async function benchUpload(env: BenchEnv): Promise<BenchResult[]> {
   for (let round = 0; round < env.options.rounds; round++) {
     const order = round % 2 === 0 ? ["raw", "tool"] : ["tool", "raw"];
     for (const which of order) {
+      settleDisk();
       const fileName = `bench-upload-${++run}.bin`;
       if (which === "raw") {
         const raw = await rawUpload(env, filePath, fileName);
