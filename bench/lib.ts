@@ -26,6 +26,8 @@ export interface BenchResult {
   /** value / baseline, or null when the target applies to the value itself. */
   ratio: number | null;
   unit: string;
+  /** Decimals the value is printed with. */
+  digits: number;
   /** What is compared with the target: the ratio or the value. */
   compares: "ratio" | "value";
   comparison: "<=" | "<";
@@ -70,6 +72,7 @@ export function ratioResult(input: {
     baseline: input.baseline,
     ratio,
     unit: input.unit,
+    digits,
     compares: "ratio",
     comparison: input.comparison,
     target: input.target,
@@ -100,6 +103,7 @@ export function valueResult(input: {
     baseline: null,
     ratio: null,
     unit: input.unit,
+    digits,
     compares: "value",
     comparison: input.comparison,
     target: input.target,
@@ -120,6 +124,7 @@ export function failedResult(name: string, error: unknown): BenchResult {
     baseline: null,
     ratio: null,
     unit: "",
+    digits: 0,
     compares: "value",
     comparison: "<=",
     target: Number.NaN,

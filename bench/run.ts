@@ -101,7 +101,7 @@ function medianOf(runs: BenchResult[]): BenchResult {
   if (measured.length === 0) return { ...first, pass: false, line: `${first.name}: no run measured MISS` };
   const middle = median(measured.map(judged));
   const pass = verdict(middle, first.comparison, first.target);
-  const digits = first.compares === "ratio" ? 2 : first.unit === "s" ? 2 : 0;
+  const digits = first.compares === "ratio" ? 2 : first.digits;
   const each = measured.map((run) => judged(run).toFixed(digits)).join(", ");
   const what = first.compares === "ratio" ? "median ratio" : "median";
   const unit = first.compares === "ratio" ? "" : ` ${first.unit}`;

@@ -76,7 +76,9 @@ class FlushingFileWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    // After the background flush, whatever became of it: a failure there is retried here.
     (this.#flushing ?? Promise.resolve())
+      .catch(() => {})
       .then(() => this.#handle.datasync())
       .then(() => callback(), callback);
   }
@@ -103,7 +105,7 @@ class FlushingFileWriter extends Writable {
       const flushing = this.#handle.datasync().finally(() => {
         if (this.#flushing === flushing) this.#flushing = null;
       });
-      // A failed background flush is retried by the final one, which reports it.
+      // A failed background flush is retried by the final one (_final), which reports it.
       flushing.catch(() => {});
       this.#flushing = flushing;
     }

@@ -122,6 +122,34 @@ describe("saveUrlToFile", () => {
     expect(flushedAt.at(-1)).toBe(sizeBytes);
   });
 
+  it("a background flush that fails is retried by the final one", async () => {
+    const content = randomBytes(80 * MIB);
+    const { url, sizeBytes } = await storedFile("reflushed.bin", content);
+    const probe = await fs.open(path.join(workDir, "probe"), "w");
+    const prototype = Object.getPrototypeOf(probe) as fs.FileHandle;
+    await probe.close();
+    const realDatasync = prototype.datasync;
+    let calls = 0;
+    const datasync = vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
+      calls += 1;
+      if (calls === 1) return Promise.reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
+      return realDatasync.call(this);
+    });
+    try {
+      const saved = await saveUrlToFile({
+        http: client.http,
+        url,
+        directory: saveDir,
+        fileName: "reflushed.bin",
+        expectedBytes: sizeBytes,
+      });
+      expect((await fs.readFile(saved.savedPath)).equals(content)).toBe(true);
+    } finally {
+      datasync.mockRestore();
+    }
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+
   it("resumes a body cut short with a Range request and the file is intact", async () => {
     const content = randomBytes(8 * MIB);
     const { url, sizeBytes } = await storedFile("cut.bin", content);
