@@ -132,7 +132,12 @@ describe("saveUrlToFile", () => {
     let calls = 0;
     const datasync = vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
       calls += 1;
-      if (calls === 1) return Promise.reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
+      // Still running when the last byte is written, then failing.
+      if (calls === 1) {
+        return new Promise((_, reject) =>
+          setTimeout(() => reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })), 1000),
+        );
+      }
       return realDatasync.call(this);
     });
     try {
