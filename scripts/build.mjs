@@ -24,12 +24,19 @@ const server = await build({
   entryPoints: ["src/cli.ts"],
   outfile: `${dist}server.cjs`,
   format: "cjs",
+  // src/launcher.ts reads the bundle as latin1, which is exact only for ASCII.
+  charset: "ascii",
+  // Notices found in the code go to THIRD-PARTY-LICENSES.txt below, not into the bundle.
+  legalComments: "external",
   sourcemap: "linked",
   // config.ts finds package.json next to dist/ through import.meta.url, which CommonJS lacks.
   define: { "import.meta.url": "__importMetaUrl" },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   metafile: true,
 });
+if ((await readFile(`${dist}server.cjs`)).some((byte) => byte > 0x7f)) {
+  throw new Error("dist/server.cjs is not pure ASCII, but src/launcher.ts reads it as latin1");
+}
 await build({ ...common, entryPoints: ["src/launcher.ts"], outfile: `${dist}cli.js`, format: "esm" });
 
 // The bundle carries code of the packages below; their licenses travel with it.
@@ -45,6 +52,9 @@ for (const dir of [...packageDirs].sort()) {
   const text = licenseFile ? await readFile(`${dir}/${licenseFile}`, "utf8") : `License: ${license}`;
   notices.push(`${name}@${version} (${license})\n\n${text.trim()}\n`);
 }
+const legalFile = `${dist}server.cjs.LEGAL.txt`;
+notices.push(`Notices found in the bundled code:\n\n${(await readFile(legalFile, "utf8")).trim()}\n`);
+await rm(legalFile);
 await writeFile(
   `${dist}THIRD-PARTY-LICENSES.txt`,
   `dist/server.cjs bundles the following packages.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,

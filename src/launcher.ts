@@ -50,10 +50,13 @@ function writeCache(folder: string, file: string, data: Buffer): void {
 }
 
 const serverPath = fileURLToPath(new URL("./server.cjs", import.meta.url));
-const source = readFileSync(serverPath, "utf8");
+const bytes = readFileSync(serverPath);
+// The bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks): latin1 decodes it
+// exactly, and faster than UTF-8.
+const source = bytes.toString("latin1");
 const folder = cacheFolder();
 const cacheFile = folder
-  ? path.join(folder, `${CACHE_PREFIX}${createHash("sha256").update(source).digest("hex").slice(0, 32)}.v8`)
+  ? path.join(folder, `${CACHE_PREFIX}${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}.v8`)
   : null;
 const cachedData = cacheFile ? readCache(cacheFile) : undefined;
 // The same wrapper Node gives every CommonJS module, so the bundle runs as it would with require().
@@ -61,15 +64,11 @@ const script = new Script(`(function (exports, require, module, __filename, __di
   filename: serverPath,
   cachedData,
 });
-if (folder && cacheFile) {
-  // Made at exit, the cache holds every function the run compiled, not just the top level. It is
-  // written when there was none, V8 refused it, or this run compiled clearly more than it holds
-  // (the first run was `--help`, this one served a session).
-  process.once("exit", () => {
-    const compiled = script.createCachedData();
-    const usable = cachedData !== undefined && !script.cachedDataRejected;
-    if (!usable || compiled.length > cachedData.length * 1.1) writeCache(folder, cacheFile, compiled);
-  });
+// Made at exit, the cache holds every function the run compiled, not just the top level; so a
+// run that only prints help or the version, and would leave a cache missing the server, writes none.
+const serving = !process.argv.slice(2).some((arg) => ["--help", "-h", "--version", "-v"].includes(arg));
+if (folder && cacheFile && serving && (cachedData === undefined || script.cachedDataRejected)) {
+  process.once("exit", () => writeCache(folder, cacheFile, script.createCachedData()));
 }
 const module = { exports: {} };
 script.runInThisContext()(

@@ -9,12 +9,11 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Logger, silentLogger } from "../log.js";
-import { withCopySuffix } from "./extract.js";
+import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
 import { errorCode, errorMessage, RETRYABLE_NETWORK_CODES } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
-const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const MAX_NAME_BYTES = 200;
 
 /**

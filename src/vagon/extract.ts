@@ -50,7 +50,9 @@ const S_IFLNK = 0o120000;
 // Errors after which carrying on with the next entry would only fail the same way.
 const FATAL_FS_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
-const WINDOWS_RESERVED_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+/** Device names Windows reserves in any folder, with any extension (COM¹–³ and LPT¹–³ too). */
+export const WINDOWS_RESERVED_NAME =
+  /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
 
 /**
  * Turns an entry name into path segments that can only land inside the destination, or a
