@@ -5,6 +5,7 @@
 // cache folder as it exits; later runs load it instead of compiling (~60 ms of ~300 on a 2-core
 // machine). The cache is named by a hash of the bundle, so a new build never runs stale code;
 // any trouble with it just means compiling as usual. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+import { isAscii } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -51,9 +52,9 @@ function writeCache(folder: string, file: string, data: Buffer): void {
 
 const serverPath = fileURLToPath(new URL("./server.cjs", import.meta.url));
 const bytes = readFileSync(serverPath);
-// The bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks): latin1 decodes it
-// exactly, and faster than UTF-8.
-const source = bytes.toString("latin1");
+// The published bundle is ASCII (esbuild escapes the rest), which latin1 decodes exactly and
+// faster than UTF-8; an unminified build keeps comments, and those may not be.
+const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
 const folder = cacheFolder();
 const cacheFile = folder
   ? path.join(folder, `${CACHE_PREFIX}${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}.v8`)
