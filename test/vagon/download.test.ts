@@ -61,6 +61,18 @@ async function storedFile(name: string, content: Buffer): Promise<{ url: string;
   return { url: start.url, sizeBytes: content.length };
 }
 
+/** Wraps every FileHandle's datasync; `real()` runs the original on the same handle. */
+async function spyOnDatasync(wrapper: (real: () => Promise<void>) => Promise<void>) {
+  // FileHandle is not exported: reach its prototype through an open handle.
+  const probe = await fs.open(path.join(workDir, "probe"), "w");
+  const prototype = Object.getPrototypeOf(probe) as fs.FileHandle;
+  await probe.close();
+  const original = prototype.datasync;
+  return vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
+    return wrapper(() => original.call(this));
+  });
+}
+
 function s3Gets() {
   return sandbox.requests.filter((entry) => entry.route === "s3-get");
 }
@@ -91,16 +103,11 @@ describe("saveUrlToFile", () => {
   it("flushes to disk as it downloads, not all at the end", async () => {
     const content = randomBytes(200 * MIB);
     const { url, sizeBytes } = await storedFile("flushed.bin", content);
-    // FileHandle is not exported: reach its prototype through an open handle.
-    const probe = await fs.open(path.join(workDir, "probe"), "w");
-    const prototype = Object.getPrototypeOf(probe) as fs.FileHandle;
-    await probe.close();
-    const realDatasync = prototype.datasync;
     let receivedBytes = 0;
     const flushedAt: number[] = [];
-    const datasync = vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
+    const datasync = await spyOnDatasync((real) => {
       flushedAt.push(receivedBytes);
-      return realDatasync.call(this);
+      return real();
     });
     try {
       const saved = await saveUrlToFile({
@@ -125,12 +132,8 @@ describe("saveUrlToFile", () => {
   it("a background flush that fails is retried by the final one", async () => {
     const content = randomBytes(80 * MIB);
     const { url, sizeBytes } = await storedFile("reflushed.bin", content);
-    const probe = await fs.open(path.join(workDir, "probe"), "w");
-    const prototype = Object.getPrototypeOf(probe) as fs.FileHandle;
-    await probe.close();
-    const realDatasync = prototype.datasync;
     let calls = 0;
-    const datasync = vi.spyOn(prototype, "datasync").mockImplementation(function (this: fs.FileHandle) {
+    const datasync = await spyOnDatasync((real) => {
       calls += 1;
       // Still running when the last byte is written, then failing.
       if (calls === 1) {
@@ -138,7 +141,7 @@ describe("saveUrlToFile", () => {
           setTimeout(() => reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })), 1000),
         );
       }
-      return realDatasync.call(this);
+      return real();
     });
     try {
       const saved = await saveUrlToFile({
