@@ -50,8 +50,10 @@ for (const dir of [...packageDirs].sort()) {
   notices.push(`${name}@${version} (${license})\n\n${text.trim()}\n`);
 }
 const legalFile = `${dist}server.cjs.LEGAL.txt`;
-notices.push(`Notices found in the bundled code:\n\n${(await readFile(legalFile, "utf8")).trim()}\n`);
-await rm(legalFile);
+// esbuild writes this file only when the code holds such notices.
+const codeNotices = (await readFile(legalFile, "utf8").catch(() => "")).trim();
+if (codeNotices) notices.push(`Notices found in the bundled code:\n\n${codeNotices}\n`);
+await rm(legalFile, { force: true });
 await writeFile(
   `${dist}THIRD-PARTY-LICENSES.txt`,
   `dist/server.cjs bundles the following packages.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,

@@ -290,15 +290,10 @@ function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<
     case "extracted": {
       const files = result.files ?? [];
       lines.push(`Extracted ${files.length} files from ${what} into ${result.saved_to}:`);
-      lines.push(...cappedLines(files.map((file) => `  ${file}`)));
+      lines.push(...cappedLines(files, (file) => `  ${file}`));
       if (result.skipped?.length) {
         lines.push(`Skipped ${result.skipped.length} unsafe entries:`);
-        lines.push(
-          ...cappedLines(
-            result.skipped.map((skip) => `  ${skip.entry}: ${skip.reason}`),
-            20,
-          ),
-        );
+        lines.push(...cappedLines(result.skipped, (skip) => `  ${skip.entry}: ${skip.reason}`, 20));
       }
       break;
     }

@@ -25,8 +25,9 @@ export function entryLine(entry: Entry, indent = 0): string {
   return `${name}  ${details.join(" ")}`;
 }
 
-/** Renders up to `max` lines and says how many were left out. */
-export function cappedLines(lines: string[], max = MAX_TEXT_ENTRIES): string[] {
-  if (lines.length <= max) return lines;
-  return [...lines.slice(0, max), `… ${lines.length - max} more lines in structuredContent`];
+/** Renders the first `max` items, one line each (only those: a listing may hold 10,000), and says how many were left out. */
+export function cappedLines<T>(items: T[], render: (item: T) => string, max = MAX_TEXT_ENTRIES): string[] {
+  const lines = items.slice(0, max).map(render);
+  if (items.length > max) lines.push(`… ${items.length - max} more lines in structuredContent`);
+  return lines;
 }

@@ -102,7 +102,7 @@ export function renderListing(listing: Listing, limit: number | undefined): stri
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
   const lines = [
     header.join("; "),
-    ...cappedLines(listing.entries.map((entry) => entryLine(entry, entry.depth ?? 0))),
+    ...cappedLines(listing.entries, (entry) => entryLine(entry, entry.depth ?? 0)),
   ];
   if (listing.truncated) {
     if (listing.nextPage !== null) {

@@ -37,15 +37,13 @@ The machine must be running.`,
     const items = await context.client.listMachineContent(args.machine_id, args.path, {
       signal: context.extra.signal,
     });
-    const lines = items.map(
-      (item) =>
-        `${item.name}${item.kind === "directory" ? "\\" : ""}${item.size !== null && item.kind === "file" ? `  ${formatBytes(item.size)}` : ""}`,
-    );
+    const line = (item: (typeof items)[number]) =>
+      `${item.name}${item.kind === "directory" ? "\\" : ""}${item.size !== null && item.kind === "file" ? `  ${formatBytes(item.size)}` : ""}`;
     return {
       structured: { machine_id: args.machine_id, path: args.path, entries: items },
       text: [
         `${args.path} on machine ${args.machine_id} (${items.length} entries):`,
-        ...cappedLines(lines),
+        ...cappedLines(items, line),
       ].join("\n"),
     };
   },
