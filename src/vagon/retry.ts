@@ -70,3 +70,125 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** Network failures that happen before a request leaves this machine: safe to resend any method. */
+export const PRE_SEND_NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/** The first meaningful network code on an error or its causes (undici wraps the socket's). */
+export function networkCodeOf(error: unknown): string {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return codes.find((code) => code !== "UND_ERR_SOCKET") ?? codes[0] ?? "";
+}
+
+/**
+ * What a failed attempt may carry to steer the engine. `retryable` overrides the engine's own
+ * triage (a caller that knows better, e.g. an S3 `RequestTimeout` in a 400); `status` is the
+ * HTTP status when there was an answer; `retryAfterMs` is the server's Retry-After.
+ */
+export interface RetryHints {
+  retryable?: boolean;
+  status?: number | null;
+  retryAfterMs?: number | null;
+}
+
+/**
+ * Whether an attempt that failed with `error` is worth sending again. 429 and 503 say "not now"
+ * before doing anything, so any request may repeat; other 5xx, 408 and a connection lost mid-way
+ * may have happened after the work was done, so only idempotent ones repeat. A wrong host name
+ * won't start resolving within a few seconds.
+ */
+export function isWorthRetrying(error: unknown, idempotent: boolean): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const hints = error as RetryHints;
+  if (typeof hints.retryable === "boolean") return hints.retryable;
+  if (typeof hints.status === "number") {
+    if (hints.status === 429 || hints.status === 503) return true;
+    return idempotent && (hints.status === 408 || hints.status >= 500);
+  }
+  const code = networkCodeOf(error);
+  if (PRE_SEND_NETWORK_CODES.has(code)) return true;
+  return idempotent && RETRYABLE_NETWORK_CODES.has(code);
+}
+
+export interface RetryAttempt {
+  /** 1 for the first try. */
+  attempt: number;
+  /** Call when this attempt moved work forward (bytes arrived): the next retry starts at once. */
+  markProgress(): void;
+}
+
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  error: unknown;
+}
+
+export interface RetryOptions {
+  /** May an attempt that possibly reached the server be sent again? (GET, PUT of a part, DELETE.) */
+  idempotent: boolean;
+  signal?: AbortSignal;
+  /** Tries in all, the first included (default 4). An attempt that made progress doesn't count. */
+  maxAttempts?: number;
+  /** First backoff step; doubles per attempt with full jitter (default 250 ms). */
+  baseDelayMs?: number;
+  /** Longest backoff (default 8 s). */
+  maxDelayMs?: number;
+  /** Longest Retry-After honoured (default 30 s); a longer ask is waited this long. */
+  maxRetryAfterMs?: number;
+  /** Overrides the triage above (still never retries once `signal` aborted). */
+  shouldRetry?: (error: unknown) => boolean;
+  onRetry?: (info: RetryInfo) => void;
+  /** Seams for tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/**
+ * The one retry engine: runs `attempt` until it succeeds, fails for good, runs out of tries or
+ * the signal aborts. Throws the last attempt's error unchanged (the caller words it), or the
+ * signal's reason once aborted. Every attempt is a fresh call, so callers re-sign per attempt.
+ */
+export async function withRetries<T>(
+  attempt: (context: RetryAttempt) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 4;
+  const baseDelayMs = options.baseDelayMs ?? 250;
+  const maxDelayMs = options.maxDelayMs ?? 8_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const pause = options.sleep ?? sleep;
+  const shouldRetry = options.shouldRetry ?? ((error: unknown) => isWorthRetrying(error, options.idempotent));
+  // Tries counted since the last one that made progress.
+  let fruitlessTries = 0;
+  for (let attemptNumber = 1; ; attemptNumber += 1) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    let progressed = false;
+    try {
+      return await attempt({ attempt: attemptNumber, markProgress: () => (progressed = true) });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      fruitlessTries = progressed ? 0 : fruitlessTries + 1;
+      if (fruitlessTries >= maxAttempts || !shouldRetry(error)) throw error;
+      const retryAfterMs = (error as RetryHints | null)?.retryAfterMs;
+      const delayMs = progressed
+        ? 0
+        : typeof retryAfterMs === "number"
+          ? Math.min(retryAfterMs, maxRetryAfterMs)
+          : backoffDelayMs(fruitlessTries, baseDelayMs, maxDelayMs, options.random);
+      options.onRetry?.({ attempt: attemptNumber, delayMs, error });
+      if (delayMs > 0) await pause(delayMs, options.signal);
+    }
+  }
+}
