@@ -3,7 +3,12 @@
 // envelope live here, once.
 import { setMaxListeners } from "node:events";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult, ResourceLink, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  CallToolResult,
+  ImageContent,
+  ResourceLink,
+  ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
@@ -24,6 +29,8 @@ export interface ToolContext {
 export interface ToolOutput<Structured> {
   structured: Structured;
   text: string;
+  /** Shown to the model after the text (read_file's images). */
+  images?: ImageContent[];
   links?: ResourceLink[];
 }
 
@@ -68,7 +75,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       try {
         const output = await tool.handler(args, { ...base, extra });
         return {
-          content: [{ type: "text", text: output.text }, ...(output.links ?? [])],
+          content: [{ type: "text", text: output.text }, ...(output.images ?? []), ...(output.links ?? [])],
           structuredContent: output.structured as Record<string, unknown>,
         };
       } catch (error) {

@@ -5,6 +5,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
 import { DownloadFailedError } from "../vagon/download.js";
 import { VagonError } from "../vagon/errors.js";
+import { RangedReadError } from "../vagon/ranged-reader.js";
 import { UploadFailedError } from "../vagon/upload.js";
 
 /** A failure whose message is already written for the user: cause plus next step. */
@@ -28,7 +29,8 @@ export function isUserFacing(error: unknown): error is Error {
     error instanceof ToolError ||
     error instanceof VagonError ||
     error instanceof UploadFailedError ||
-    error instanceof DownloadFailedError
+    error instanceof DownloadFailedError ||
+    error instanceof RangedReadError
   );
 }
 

@@ -2,11 +2,13 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
+import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { listingOutput } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
 import { formatBytes } from "./format.js";
 import { listFolder } from "./listing.js";
+import { classify, SNIFF_BYTES } from "./reading/classify.js";
 
 /** Larger files are for download_files: a resource is read whole into the conversation. */
 export const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;
@@ -46,41 +48,26 @@ async function folderJson(
 }
 
 async function fileContents(client: VagonClient, uri: URL, fileId: number): Promise<ReadResourceResult> {
-  const start = await client.startDownload({ fileIds: [fileId] });
-  if (start.kind !== "link") {
-    // Vagon only zips several files or folders; answering with a job means this is a folder.
-    await client.abortDownload(start.downloadId).catch(() => {});
+  const file = await openStoredFile(client, fileId);
+  if (!file) {
     throw new UserInputError(
       `Item ${fileId} is a folder, not a file. Read vagon://shared/${fileId} (or call list_files with parent_id=${fileId}) to see what is in it, or fetch it whole with download_files.`,
     );
   }
-  const tooBig = (size: number) =>
-    new UserInputError(
-      `File ${fileId}${start.name ? ` (${start.name})` : ""} is ${formatBytes(size)}, over the 10 MB limit for reading it as a resource. Call download_files with file_ids=[${fileId}] and save_to to save it to disk instead.`,
-    );
-  if (start.sizeBytes !== null && start.sizeBytes > MAX_RESOURCE_BYTES) throw tooBig(start.sizeBytes);
-
-  const response = await client.http.request(start.url);
-  if (response.statusCode !== 200) {
-    await response.body.dump();
-    throw new ToolError(
-      `Fetching file ${fileId} from storage failed with HTTP ${response.statusCode}. Try again in a moment.`,
+  const { reader } = file;
+  if (reader.sizeBytes > MAX_RESOURCE_BYTES) {
+    throw new UserInputError(
+      `File ${fileId}${file.name ? ` (${file.name})` : ""} is ${formatBytes(reader.sizeBytes)}, over the 10 MB limit for reading it as a resource. Call read_file with file_id=${fileId} to read parts of it, or download_files with file_ids=[${fileId}] and save_to to save it to disk.`,
     );
   }
-  // The size Vagon reported may be missing or wrong: count while reading, stop at the cap.
-  const chunks: Buffer[] = [];
-  let receivedBytes = 0;
-  for await (const chunk of response.body) {
-    receivedBytes += (chunk as Buffer).length;
-    if (receivedBytes > MAX_RESOURCE_BYTES) {
-      response.body.destroy();
-      throw tooBig(start.sizeBytes ?? receivedBytes);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const bytes = Buffer.concat(chunks);
-  const mimeType = start.contentType ?? "application/octet-stream";
-  return TEXT_TYPES.test(mimeType)
+  // The same ranged reader as read_file: retried, resumed, and a link that expired renewed.
+  const bytes = await reader.read(0, reader.sizeBytes);
+  const mimeType = file.contentType ?? "application/octet-stream";
+  const isText =
+    TEXT_TYPES.test(mimeType) ||
+    classify(file.name ?? "", file.contentType, bytes.subarray(0, SNIFF_BYTES), bytes.length <= SNIFF_BYTES)
+      .kind === "text";
+  return isText
     ? { contents: [{ uri: uri.href, mimeType, text: bytes.toString("utf8") }] }
     : { contents: [{ uri: uri.href, mimeType, blob: bytes.toString("base64") }] };
 }

@@ -164,6 +164,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!object) throw new Error(`No completed file ${id} in the sandbox`);
       return store.readAll(object);
     },
+    servedBytes: (id) => {
+      const key = state.entries.get(id)?.objectKey;
+      return key ? (store.servedBytes.get(key) ?? 0) : 0;
+    },
     getJob: (downloadId) => {
       const job = jobs.get(downloadId);
       return job ? jobs.toPublic(job) : undefined;

@@ -160,6 +160,8 @@ export class Presigner {
 
 export class ObjectStore {
   readonly objects = new Map<string, StoredObject>();
+  /** Body bytes sent by object GETs, per object key, so tests can check what a reader fetched. */
+  readonly servedBytes = new Map<string, number>();
   private readonly uploads = new Map<string, MultipartUpload>();
   private readonly objectsDir: string;
   private readonly partsDir: string;
@@ -378,6 +380,16 @@ export class ObjectStore {
   }
 }
 
+/** Counts the body bytes of object GETs as they are handed to the socket (ObjectStore.servedBytes). */
+function countServedBytes(store: ObjectStore, key: string): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      store.servedBytes.set(key, (store.servedBytes.get(key) ?? 0) + chunk.length);
+      callback(null, chunk);
+    },
+  });
+}
+
 function removeFiles(paths: string[]): void {
   for (const path of paths) rm(path, { force: true }).catch(() => undefined);
 }
@@ -570,7 +582,12 @@ export async function handleObjectGet(
     // Full Content-Length announced, half the bytes sent, then the connection is cut.
     const sentBytes = Math.floor(lengthBytes / 2);
     try {
-      await pipeline(deps.store.openRange(object, start, start + sentBytes - 1), res, { end: false });
+      await pipeline(
+        deps.store.openRange(object, start, start + sentBytes - 1),
+        countServedBytes(deps.store, object.key),
+        res,
+        { end: false },
+      );
     } catch {
       // client gone
     }
@@ -579,7 +596,7 @@ export async function handleObjectGet(
     return;
   }
   try {
-    await pipeline(deps.store.openRange(object, start, end), res);
+    await pipeline(deps.store.openRange(object, start, end), countServedBytes(deps.store, object.key), res);
   } catch {
     // Client went away mid-download (or a range read failed): the socket is already torn down.
     res.destroy();

@@ -127,6 +127,11 @@ export interface Sandbox {
   /** Root folder id of a location: shared (machineId null) or a machine's storage. */
   rootId(machineId?: number | null): number;
   recordingsRootId(): number;
+  /**
+   * Body bytes its presigned GETs have sent of a file's object so far (ranged or not, truncated
+   * ones included), so a test can check how much of a file a reader fetched.
+   */
+  servedBytes(id: number): number;
   /** Bytes of a completed file, read from disk (tests only: small files). */
   readFile(id: number): Promise<Buffer>;
   getJob(downloadId: number): SandboxJob | undefined;

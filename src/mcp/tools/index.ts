@@ -8,11 +8,13 @@ import { downloadTaskBundle } from "./download-task-bundle.js";
 import { getDownload } from "./get-download.js";
 import { listFiles } from "./list-files.js";
 import { listMachineContent } from "./list-machine-content.js";
+import { readFile } from "./read-file.js";
 import { uploadFile } from "./upload-file.js";
 
 export const TOOLS: AnyTool[] = [
   listFiles,
   listMachineContent,
+  readFile,
   uploadFile,
   createDirectory,
   downloadFiles,

@@ -1,0 +1,343 @@
+// grep over a stream of bytes without trusting the pattern: the regular expression runs in a
+// worker thread, fed chunk by chunk, and a watchdog terminates the worker when one chunk takes
+// longer than the time budget (catastrophic backtracking): the server's own thread never runs
+// the pattern against data, so a hostile pattern can't stall other calls. V8's own engine keeps
+// the scan at wire speed; the budget keeps it honest.
+import { Worker } from "node:worker_threads";
+import type { Codec } from "./text.js";
+
+export const MAX_GREP_MATCHES = 200;
+/** A matching line is shown around its match, at most this many characters. */
+const MATCH_LINE_CHARS = 400;
+/** A context line is shown up to this many characters. */
+const CONTEXT_LINE_CHARS = 200;
+/** Bytes handed to the worker per message: few messages, small enough for a quick watchdog. */
+const BATCH_BYTES = 512 * 1024;
+
+export interface GrepMatch {
+  line: number;
+  text: string;
+  before?: string[];
+  after?: string[];
+}
+
+export interface GrepOptions {
+  pattern: string;
+  ignoreCase: boolean;
+  /** Context lines before and after each match. */
+  context: number;
+  maxMatches?: number;
+  /** Longest time the worker may spend on one chunk before it is stopped (default 2 s). */
+  chunkBudgetMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (scannedBytes: number) => void;
+}
+
+export interface GrepResult {
+  matches: GrepMatch[];
+  scannedBytes: number;
+  /** The whole input was searched. */
+  complete: boolean;
+  stopped?: "match_limit" | "regex_timeout";
+  /** The line number the search had reached when the watchdog stopped it. */
+  stalledAfterLine?: number;
+}
+
+/** The flags a pattern is compiled with, or an error message when it does not compile. */
+export function checkPattern(pattern: string, ignoreCase: boolean): string | null {
+  try {
+    new RegExp(pattern, ignoreCase ? "gmi" : "gm");
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * The worker's whole program; it is started from this function's source (eval), so it must not
+ * reference anything outside itself. Lines are found by running the pattern over each batch
+ * (V8 skips ahead fast) and confirming a candidate on its own line, as grep matches per line.
+ */
+function grepWorkerMain(): void {
+  const { parentPort, workerData } = require("node:worker_threads");
+  const data = workerData as {
+    pattern: string;
+    flags: string;
+    context: number;
+    maxMatches: number;
+    encoding: string;
+    matchChars: number;
+    contextChars: number;
+  };
+  const search = new RegExp(data.pattern, `${data.flags}gm`);
+  const confirm = new RegExp(data.pattern, `${data.flags}m`);
+  const decoder = new TextDecoder(data.encoding);
+  const context = data.context;
+  let carry = "";
+  let lineNumber = 1;
+  let found = 0;
+  let recent: string[] = [];
+  let waitingForAfter: { after: string[]; need: number }[] = [];
+  const trimLine = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : line);
+  const shorten = (line: string, limit: number, around: number) => {
+    if (line.length <= limit) return line;
+    const from = Math.max(0, Math.min(around - Math.floor(limit / 4), line.length - limit));
+    return `${from > 0 ? "…" : ""}${line.slice(from, from + limit)}${from + limit < line.length ? "…" : ""}`;
+  };
+
+  const scan = (body: string) => {
+    const matches: { line: number; text: string; before: string[]; after: string[] }[] = [];
+    let countedTo = 0;
+    let countedLine = lineNumber;
+    // Lines at the start of this batch complete the after-context of earlier matches.
+    if (waitingForAfter.length > 0) {
+      let from = 0;
+      while (waitingForAfter.length > 0 && from < body.length) {
+        const end = body.indexOf("\n", from);
+        const line = trimLine(body.slice(from, end === -1 ? body.length : end));
+        for (const waiting of waitingForAfter) {
+          waiting.after.push(shorten(line, data.contextChars, 0));
+          waiting.need -= 1;
+        }
+        waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
+        if (end === -1) break;
+        from = end + 1;
+      }
+    }
+    search.lastIndex = 0;
+    while (found < data.maxMatches) {
+      const hit = search.exec(body);
+      if (!hit) break;
+      const at = hit.index;
+      const lineStart = body.lastIndexOf("\n", at - 1) + 1;
+      let lineEnd = body.indexOf("\n", at);
+      if (lineEnd === -1) lineEnd = body.length;
+      const line = trimLine(body.slice(lineStart, lineEnd));
+      if (at + hit[0].length > lineEnd && !confirm.test(line)) {
+        // The candidate spans a line break: grep's answer is per line.
+        search.lastIndex = at + 1;
+        continue;
+      }
+      for (
+        let index = body.indexOf("\n", countedTo);
+        index !== -1 && index < lineStart;
+        index = body.indexOf("\n", index + 1)
+      ) {
+        countedLine += 1;
+        countedTo = index + 1;
+      }
+      countedTo = Math.max(countedTo, lineStart);
+      const before: string[] = [];
+      let cursor = lineStart;
+      while (before.length < context && cursor > 0) {
+        const previousStart = body.lastIndexOf("\n", cursor - 2) + 1;
+        before.unshift(shorten(trimLine(body.slice(previousStart, cursor - 1)), data.contextChars, 0));
+        cursor = previousStart;
+      }
+      if (before.length < context) before.unshift(...recent.slice(recent.length - (context - before.length)));
+      const after: string[] = [];
+      cursor = lineEnd + 1;
+      while (after.length < context && cursor < body.length) {
+        let nextEnd = body.indexOf("\n", cursor);
+        if (nextEnd === -1) nextEnd = body.length;
+        after.push(shorten(trimLine(body.slice(cursor, nextEnd)), data.contextChars, 0));
+        cursor = nextEnd + 1;
+      }
+      const match = {
+        line: countedLine,
+        text: shorten(line, data.matchChars, at - lineStart),
+        before,
+        after,
+      };
+      if (after.length < context) waitingForAfter.push({ after, need: context - after.length });
+      matches.push(match);
+      found += 1;
+      if (lineEnd >= body.length) break;
+      search.lastIndex = lineEnd + 1;
+    }
+    for (let index = body.indexOf("\n", countedTo); index !== -1; index = body.indexOf("\n", index + 1)) {
+      countedLine += 1;
+    }
+    lineNumber = countedLine;
+    if (context > 0) {
+      const tail: string[] = [];
+      let cursor = body.length;
+      while (tail.length < context && cursor > 0) {
+        const start = body.lastIndexOf("\n", cursor - 2) + 1;
+        tail.unshift(shorten(trimLine(body.slice(start, cursor - 1)), data.contextChars, 0));
+        cursor = start;
+      }
+      recent = [...recent, ...tail].slice(-context);
+    }
+    return matches;
+  };
+
+  parentPort.on("message", (message: { type: "chunk"; bytes: ArrayBuffer } | { type: "end" }) => {
+    let body: string;
+    if (message.type === "chunk") {
+      const text = carry + decoder.decode(new Uint8Array(message.bytes), { stream: true });
+      const lastNewline = text.lastIndexOf("\n");
+      // A line that never ends is searched in pieces rather than held whole.
+      if (lastNewline === -1 && text.length < 4 * 1024 * 1024) {
+        carry = text;
+        parentPort.postMessage({ type: "scanned", matches: [], lineNumber, found });
+        return;
+      }
+      body = lastNewline === -1 ? text : text.slice(0, lastNewline + 1);
+      carry = lastNewline === -1 ? "" : text.slice(lastNewline + 1);
+    } else {
+      body = carry + decoder.decode();
+      carry = "";
+    }
+    const matches = scan(body);
+    parentPort.postMessage({ type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
+  });
+}
+
+// Transpilers that keep function names (tsx, vitest) wrap arrows in a __name() helper of their module.
+const WORKER_SOURCE = `var __name = (target) => target;\n(${grepWorkerMain.toString()})()`;
+
+/** Searches `chunks` line by line; stops at the match limit, on cancellation or at the watchdog. */
+export async function grepStream(
+  chunks: AsyncIterable<Buffer>,
+  codec: Codec,
+  options: GrepOptions,
+): Promise<GrepResult> {
+  const maxMatches = options.maxMatches ?? MAX_GREP_MATCHES;
+  const budgetMs = options.chunkBudgetMs ?? 2000;
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      pattern: options.pattern,
+      flags: options.ignoreCase ? "i" : "",
+      context: options.context,
+      maxMatches,
+      encoding: codec.encoding,
+      matchChars: MATCH_LINE_CHARS,
+      contextChars: CONTEXT_LINE_CHARS,
+    },
+    // A pattern can't grow the heap without bound either.
+    resourceLimits: { maxOldGenerationSizeMb: 256 },
+  });
+  const matches: GrepMatch[] = [];
+  let scannedBytes = 0;
+  let outstanding = 0;
+  let lineNumber = 1;
+  let finished: ((result: GrepResult) => void) | null = null;
+  let failed: ((error: unknown) => void) | null = null;
+  let stopReading = false;
+  let watchdog: NodeJS.Timeout | null = null;
+  let settled = false;
+  const sizes: number[] = [];
+  let wakeFeeder: (() => void) | null = null;
+  const wake = () => {
+    const waiting = wakeFeeder;
+    wakeFeeder = null;
+    waiting?.();
+  };
+
+  const done = new Promise<GrepResult>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  const settle = (result: GrepResult | { error: unknown }) => {
+    if (settled) return;
+    settled = true;
+    stopReading = true;
+    wake();
+    if (watchdog) clearTimeout(watchdog);
+    void worker.terminate();
+    if ("error" in result) failed?.(result.error);
+    else finished?.(result);
+  };
+  const armWatchdog = () => {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog =
+      outstanding > 0
+        ? setTimeout(
+            () =>
+              settle({
+                matches,
+                scannedBytes,
+                complete: false,
+                stopped: "regex_timeout",
+                stalledAfterLine: lineNumber,
+              }),
+            budgetMs,
+          )
+        : null;
+  };
+  const abort = () => settle({ error: options.signal?.reason ?? new Error("cancelled") });
+  options.signal?.addEventListener("abort", abort, { once: true });
+
+  worker.on(
+    "message",
+    (message: { type: string; matches: Required<GrepMatch>[]; lineNumber: number; found: number }) => {
+      outstanding -= 1;
+      scannedBytes += sizes.shift() ?? 0;
+      lineNumber = message.lineNumber;
+      for (const match of message.matches) {
+        matches.push({
+          line: match.line,
+          text: match.text,
+          ...(match.before.length > 0 ? { before: match.before } : {}),
+          ...(match.after.length > 0 ? { after: match.after } : {}),
+        });
+      }
+      options.onProgress?.(scannedBytes);
+      armWatchdog();
+      wake();
+      if (message.found >= maxMatches) {
+        settle({ matches, scannedBytes, complete: false, stopped: "match_limit" });
+      } else if (message.type === "done") {
+        settle({ matches, scannedBytes, complete: true });
+      }
+    },
+  );
+  worker.on("error", (error) => settle({ error }));
+
+  const send = (batch: Buffer[]) => {
+    const bytes = Buffer.concat(batch);
+    // A private copy the worker can own (a pooled Buffer's memory can't be transferred).
+    const owned = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    outstanding += 1;
+    sizes.push(bytes.length);
+    worker.postMessage({ type: "chunk", bytes: owned }, [owned]);
+    if (outstanding === 1) armWatchdog();
+  };
+
+  const feeding = (async () => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for await (const chunk of chunks) {
+      if (stopReading) break;
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= BATCH_BYTES) {
+        send(batch);
+        batch = [];
+        batchBytes = 0;
+        // Keep the worker a little ahead, no more: memory stays flat, the watchdog stays fair.
+        while (outstanding > 2 && !stopReading) {
+          await new Promise<void>((resolve) => {
+            wakeFeeder = resolve;
+          });
+        }
+      }
+    }
+    if (stopReading) return;
+    if (batchBytes > 0) send(batch);
+    outstanding += 1;
+    sizes.push(0);
+    worker.postMessage({ type: "end" });
+    armWatchdog();
+  })().catch((error: unknown) => settle({ error }));
+
+  try {
+    return await done;
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
+    stopReading = true;
+    await feeding;
+  }
+}

@@ -1,0 +1,499 @@
+import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
+import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
+import { ToolError, UserInputError } from "../errors.js";
+import { formatBytes } from "../format.js";
+import * as params from "../params.js";
+import { createProgress } from "../progress.js";
+import { classify, SNIFF_BYTES } from "../reading/classify.js";
+import { checkPattern, type GrepMatch, grepStream, MAX_GREP_MATCHES } from "../reading/grep.js";
+import { forwardStreamSource, rangedSource, streamTailSource } from "../reading/sources.js";
+import {
+  type ByteSource,
+  type Codec,
+  readByteRange,
+  readHead,
+  readTail,
+  type TextSlice,
+} from "../reading/text.js";
+import { CorruptZipError, openZip, type ZipMember } from "../reading/zip.js";
+
+export const DEFAULT_MAX_BYTES = 16 * 1024;
+const MAX_MAX_BYTES = 256 * 1024;
+/** Larger images are pointed to download_files: they would crowd out the conversation. */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/**
+ * Bytes grep matches and zip listings may take, text and structured copy together: 28 KiB at the
+ * default max_bytes, inside SPEC's ~30 KB per result.
+ */
+function listingBudget(maxBytes: number): number {
+  return 2 * maxBytes - 4096;
+}
+
+/** Zip members listed per call. */
+const ZIP_LIST_LIMIT = 100;
+
+type Mode =
+  | { kind: "first" }
+  | { kind: "head"; lines: number }
+  | { kind: "tail"; lines: number }
+  | { kind: "range"; offset: number; length: number }
+  | { kind: "grep"; pattern: string; ignoreCase: boolean; context: number };
+
+const matchSchema = z.object({
+  line: z.number().describe("1-based line number."),
+  text: z.string(),
+  before: z
+    .array(z.string())
+    .optional()
+    .describe("Context lines before (not repeating lines shown already)."),
+  after: z.array(z.string()).optional().describe("Context lines after."),
+});
+
+const memberSchema = z.object({
+  path: z.string(),
+  size: z.number(),
+  compressed_size: z.number(),
+  modified: z.string(),
+  unreadable: z.string().optional().describe("Why read_file can't read it (encrypted, unsupported method)."),
+});
+
+const outputShape = {
+  id: z.number(),
+  name: z.string(),
+  content_type: z.string().nullable().optional(),
+  size: z.number(),
+  kind: z.enum(["text", "image", "zip", "binary"]),
+  entry: z.string().optional().describe("The zip member read."),
+  range: z
+    .object({ start: z.number(), end: z.number() })
+    .optional()
+    .describe("Bytes [start, end) of the file (or member) the text covers."),
+  eof: z.boolean().optional().describe("The text reaches the end of the file."),
+  truncated: z.boolean().optional().describe("Cut by max_bytes, a line too long, or the match limit."),
+  text: z.string().optional(),
+  matches: z.array(matchSchema).optional(),
+  scanned_bytes: z.number().optional(),
+  complete: z.boolean().optional().describe("grep searched the whole file."),
+  entries: z.array(memberSchema).optional(),
+  total_entries: z.number().optional(),
+  note: z.string().optional().describe("What happened and what to do next, when it matters."),
+};
+type ReadFileOutput = z.infer<z.ZodObject<typeof outputShape>>;
+type Base = Pick<ReadFileOutput, "id" | "name" | "content_type" | "size">;
+
+export const readFile = defineTool({
+  name: "read_file",
+  title: "Read a stored file",
+  description: `Read a file stored in Vagon Files without saving it, fetching only the bytes needed (the tail of a 5 GB log costs kilobytes).
+Use this tool when you need to:
+- check a task's log: tail=100, or grep="error|failed" with context=2
+- look at a rendered image (PNG, JPEG, GIF, WebP up to 5 MB come back as an image)
+- see what a zip holds (members listed) or read one member (entry)
+Text: nothing asked = the first 16 KiB; give at most one of head, tail, offset+length, grep. Other binary files: use download_files.`,
+  inputSchema: {
+    file_id: params.fileId,
+    head: z.number().int().min(1).max(100_000).optional().describe("Return the first N lines."),
+    tail: z.number().int().min(1).max(100_000).optional().describe("Return the last N lines."),
+    offset: z.number().int().min(0).optional().describe("Return bytes from this offset (with length)."),
+    length: z.number().int().min(1).optional().describe("Bytes to return from offset (at most max_bytes)."),
+    grep: z
+      .string()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("Regular expression (JavaScript syntax): the matching lines with their numbers, up to 200."),
+    ignore_case: z.boolean().default(false).describe("grep: ignore case."),
+    context: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe("grep: lines shown before and after each match."),
+    entry: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe("Zip files: the member to read; a path ending in / lists that folder's members."),
+    max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(MAX_MAX_BYTES)
+      .default(DEFAULT_MAX_BYTES)
+      .describe("Most text returned, in bytes (default 16384, max 262144)."),
+  },
+  outputSchema: outputShape,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  mutating: false,
+  async handler(args, context) {
+    const mode = modeOf(args);
+    const signal = context.extra.signal;
+    const file = await openStoredFile(context.client, args.file_id, { signal });
+    if (!file) {
+      throw new UserInputError(
+        `Item ${args.file_id} is a folder, not a file. Call list_files with parent_id=${args.file_id} to see what is in it.`,
+      );
+    }
+    const { reader } = file;
+    const base: Base = {
+      id: args.file_id,
+      name: file.name ?? `file ${args.file_id}`,
+      ...(file.contentType ? { content_type: file.contentType } : {}),
+      size: reader.sizeBytes,
+    };
+    // Head and the default read take their first window with the bytes that classify the file.
+    const firstBytes = mode.kind === "first" || mode.kind === "head" ? args.max_bytes + 4096 : SNIFF_BYTES;
+    const prefix = await reader.read(0, Math.min(reader.sizeBytes, firstBytes), { signal });
+    const source = rangedSource(reader, prefix, signal);
+    const classified = classify(
+      base.name,
+      file.contentType,
+      prefix.subarray(0, SNIFF_BYTES),
+      reader.sizeBytes <= SNIFF_BYTES,
+    );
+    const read: ReadContext = { base, mode, maxBytes: args.max_bytes, context, label: base.name };
+
+    if (classified.kind === "zip") return readZip(read, reader, args.entry);
+    if (args.entry !== undefined) {
+      throw new UserInputError(`${base.name} is not a zip file, so it has no members: leave out entry.`);
+    }
+    if (classified.kind === "image") return readImage(read, source, classified.mimeType);
+    if (classified.kind === "binary") return binaryPointer(read, "");
+    if (mode.kind === "grep") {
+      return readGrep(
+        read,
+        classified.codec,
+        reader.sizeBytes,
+        reader.streamRange(0, reader.sizeBytes, { signal }),
+      );
+    }
+    return readText(read, source, classified.codec, () => Promise.resolve(source));
+  },
+});
+
+interface ReadContext {
+  base: Base;
+  mode: Mode;
+  maxBytes: number;
+  context: ToolContext;
+  /** How the text names what is read: the file, or "member in archive". */
+  label: string;
+  entry?: string;
+}
+
+function modeOf(args: {
+  head?: number | undefined;
+  tail?: number | undefined;
+  offset?: number | undefined;
+  length?: number | undefined;
+  grep?: string | undefined;
+  ignore_case: boolean;
+  context: number;
+  max_bytes: number;
+}): Mode {
+  const given = [
+    args.head !== undefined && "head",
+    args.tail !== undefined && "tail",
+    (args.offset !== undefined || args.length !== undefined) && "offset/length",
+    args.grep !== undefined && "grep",
+  ].filter(Boolean);
+  if (given.length > 1) {
+    throw new UserInputError(
+      `Give at most one of head, tail, offset+length and grep (got ${given.join(", ")}).`,
+    );
+  }
+  if (args.head !== undefined) return { kind: "head", lines: args.head };
+  if (args.tail !== undefined) return { kind: "tail", lines: args.tail };
+  if (args.offset !== undefined || args.length !== undefined) {
+    return { kind: "range", offset: args.offset ?? 0, length: args.length ?? args.max_bytes };
+  }
+  if (args.grep !== undefined) {
+    const problem = checkPattern(args.grep, args.ignore_case);
+    if (problem)
+      throw new UserInputError(
+        `grep is not a valid regular expression: ${problem}. Fix the pattern, then try again.`,
+      );
+    return { kind: "grep", pattern: args.grep, ignoreCase: args.ignore_case, context: args.context };
+  }
+  return { kind: "first" };
+}
+
+function sizeLine(read: ReadContext, size: number): string {
+  return `${read.label} (${formatBytes(size)})`;
+}
+
+async function readText(
+  read: ReadContext,
+  source: ByteSource,
+  codec: Codec,
+  tailSource: () => Promise<ByteSource>,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const { mode, maxBytes } = read;
+  let slice: TextSlice;
+  if (mode.kind === "tail")
+    slice = await readTail(await tailSource(), codec, { lines: mode.lines, maxBytes });
+  else if (mode.kind === "range") slice = await readByteRange(source, codec, { ...mode, maxBytes });
+  else
+    slice = await readHead(source, codec, { lines: mode.kind === "head" ? mode.lines : undefined, maxBytes });
+
+  const size = source.sizeBytes;
+  const next: string[] = [];
+  if (slice.truncated && !slice.note)
+    next.push(`cut at max_bytes=${maxBytes}; raise it (up to ${MAX_MAX_BYTES}) for more`);
+  if (!slice.eof && mode.kind !== "tail") next.push(`more follows: offset=${slice.end}`);
+  if (slice.cutLines > 0) next.push(`${slice.cutLines} long line${slice.cutLines === 1 ? "" : "s"} cut`);
+  const what =
+    mode.kind === "tail"
+      ? `last ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
+      : mode.kind === "head"
+        ? `first ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
+        : "bytes";
+  const header = `${sizeLine(read, size)}, ${what} ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
+  const note = [slice.note, slice.truncated && !slice.note ? `Cut at max_bytes=${maxBytes}.` : undefined]
+    .filter(Boolean)
+    .join(" ");
+  return {
+    structured: {
+      ...read.base,
+      kind: "text",
+      ...(read.entry ? { entry: read.entry } : {}),
+      range: { start: slice.start, end: slice.end },
+      eof: slice.eof,
+      truncated: slice.truncated || slice.cutLines > 0,
+      text: slice.text,
+      ...(note ? { note } : {}),
+    },
+    text: `${header}${slice.note ? `\n${slice.note}` : ""}\n${slice.text}`,
+  };
+}
+
+async function readGrep(
+  read: ReadContext,
+  codec: Codec,
+  sizeBytes: number,
+  chunks: AsyncIterable<Buffer>,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const mode = read.mode as Extract<Mode, { kind: "grep" }>;
+  const progress = createProgress(read.context.extra);
+  const totalMb = Math.max(1, Math.round(sizeBytes / 1e6));
+  const result = await grepStream(chunks, codec, {
+    pattern: mode.pattern,
+    ignoreCase: mode.ignoreCase,
+    context: mode.context,
+    signal: read.context.extra.signal,
+    onProgress: (scanned) =>
+      progress.report(
+        scanned,
+        sizeBytes,
+        `scanning ${Math.round(scanned / 1e6).toLocaleString("en-US")}/${totalMb.toLocaleString("en-US")} MB`,
+      ),
+  });
+  progress.finish(`scanned ${formatBytes(result.scannedBytes)}`);
+
+  // Context lines are shown once: a line already shown (an earlier match or its context) is not repeated.
+  const lines: string[] = [];
+  const shown: GrepMatch[] = [];
+  let usedBytes = 0;
+  let lastShownLine = 0;
+  for (const [index, match] of result.matches.entries()) {
+    const nextLine = result.matches[index + 1]?.line ?? Number.POSITIVE_INFINITY;
+    const firstBefore = match.line - (match.before?.length ?? 0);
+    const before = (match.before ?? []).filter((_, offset) => firstBefore + offset > lastShownLine);
+    const after = (match.after ?? []).filter((_, offset) => match.line + 1 + offset < nextLine);
+    const group: string[] = [];
+    if (lines.length > 0 && match.line - before.length > lastShownLine + 1 && mode.context > 0)
+      group.push("--");
+    group.push(...before.map((text, offset) => `${match.line - before.length + offset}- ${text}`));
+    group.push(`${match.line}: ${match.text}`);
+    group.push(...after.map((text, offset) => `${match.line + 1 + offset}- ${text}`));
+    const shownMatch = {
+      line: match.line,
+      text: match.text,
+      ...(before.length > 0 ? { before } : {}),
+      ...(after.length > 0 ? { after } : {}),
+    };
+    // Text and structured both carry the lines, JSON-escaped in the second.
+    const groupBytes =
+      group.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) +
+      Buffer.byteLength(JSON.stringify(shownMatch));
+    if (usedBytes + groupBytes > listingBudget(read.maxBytes)) break;
+    usedBytes += groupBytes;
+    lines.push(...group);
+    shown.push(shownMatch);
+    lastShownLine = match.line + after.length;
+  }
+  const notShown = result.matches.length - shown.length;
+  const notes: string[] = [];
+  if (result.stopped === "regex_timeout") {
+    notes.push(
+      `The pattern took too long (over 2 s on the text after line ${result.stalledAfterLine ?? 1}), so the search was stopped after ${formatBytes(result.scannedBytes)}: it backtracks catastrophically. Simplify nested quantifiers such as (a+)+ and try again.`,
+    );
+  } else if (result.stopped === "match_limit") {
+    notes.push(
+      `Stopped at ${MAX_GREP_MATCHES} matches after ${formatBytes(result.scannedBytes)}; narrow the pattern to see later ones.`,
+    );
+  }
+  if (notShown > 0)
+    notes.push(
+      `${notShown} more matching lines found but not shown (max_bytes=${read.maxBytes}); raise max_bytes or narrow the pattern.`,
+    );
+  const note = notes.join(" ");
+  const flags = mode.ignoreCase ? "i" : "";
+  const scope = result.complete ? "whole file" : "stopped early";
+  const header = `${result.matches.length} matching line${result.matches.length === 1 ? "" : "s"} for /${mode.pattern}/${flags} in ${sizeLine(read, sizeBytes)}: scanned ${formatBytes(result.scannedBytes)}, ${scope}`;
+  return {
+    structured: {
+      ...read.base,
+      kind: "text",
+      ...(read.entry ? { entry: read.entry } : {}),
+      matches: shown,
+      scanned_bytes: result.scannedBytes,
+      complete: result.complete,
+      truncated: !result.complete || notShown > 0,
+      ...(note ? { note } : {}),
+    },
+    text: [header, ...(note ? [note] : []), ...lines].join("\n"),
+  };
+}
+
+async function readImage(
+  read: ReadContext,
+  source: ByteSource,
+  mimeType: string,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const size = source.sizeBytes;
+  if (size > MAX_IMAGE_BYTES) {
+    const note = `${read.label} is a ${formatBytes(size)} ${mimeType.slice(6).toUpperCase()} image, over the ${formatBytes(MAX_IMAGE_BYTES)} read_file shows. ${downloadHint(read)}`;
+    return {
+      structured: { ...read.base, kind: "image", ...(read.entry ? { entry: read.entry } : {}), note },
+      text: note,
+    };
+  }
+  const bytes = await source.read(0, size);
+  const image: ImageContent = { type: "image", data: bytes.toString("base64"), mimeType };
+  return {
+    structured: { ...read.base, kind: "image", ...(read.entry ? { entry: read.entry } : {}) },
+    text: `${sizeLine(read, size)}: ${mimeType.slice(6).toUpperCase()} image, shown below.`,
+    images: [image],
+  };
+}
+
+function downloadHint(read: ReadContext): string {
+  return read.entry
+    ? `To get it, call download_files with file_ids=[${read.base.id}], save_to and extract=true.`
+    : `To get it, call download_files with file_ids=[${read.base.id}] (add save_to to save it to disk).`;
+}
+
+function binaryPointer(read: ReadContext, kindHint: string): ToolOutput<ReadFileOutput> {
+  const type = read.base.content_type ? `${read.base.content_type}, ` : "";
+  const note = `${read.label} (${read.entry ? "" : type}${formatBytes(read.base.size)}) is ${kindHint || "a binary file"}: read_file shows text, images and zip listings only. ${downloadHint(read)}`;
+  return {
+    structured: { ...read.base, kind: "binary", ...(read.entry ? { entry: read.entry } : {}), note },
+    text: note,
+  };
+}
+
+function corruptZip(read: ReadContext, error: unknown): never {
+  if (error instanceof CorruptZipError) {
+    throw new ToolError(
+      `${read.base.name} can't be read as a zip archive (${error.message.replace(/\.$/, "")}): it may be damaged or not a zip at all. Fetch it whole with download_files to inspect it.`,
+    );
+  }
+  throw error;
+}
+
+async function readZip(
+  read: ReadContext,
+  reader: RangedReader,
+  entry: string | undefined,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const signal = read.context.extra.signal;
+  const archive = await openZip(reader, signal).catch((error: unknown) => corruptZip(read, error));
+  if (entry === undefined || entry.endsWith("/")) {
+    if (read.mode.kind !== "first") {
+      throw new UserInputError(
+        `${read.base.name} is a zip: head, tail, offset and grep read one member. Pass entry with the member's path (call read_file without them to list members).`,
+      );
+    }
+    return listZip(read, archive, entry);
+  }
+  const found = await archive.find(entry).catch((error: unknown) => corruptZip(read, error));
+  if (!found) {
+    throw new UserInputError(
+      `${read.base.name} has no member "${entry}". Call read_file with file_id=${read.base.id} and no entry to list its members (paths are case-sensitive).`,
+    );
+  }
+  const { member } = found;
+  if (member.unreadable) {
+    throw new ToolError(
+      `Member "${entry}" of ${read.base.name} can't be read here: it is ${member.unreadable}. Download the zip with download_files and open it with a tool that supports it.`,
+    );
+  }
+  const memberRead: ReadContext = {
+    ...read,
+    entry,
+    label: `${entry} in ${read.base.name}`,
+    base: { ...read.base, size: member.size },
+  };
+  const source = forwardStreamSource(
+    () => found.open().catch((error: unknown) => corruptZip(read, error)),
+    member.size,
+  );
+  const sample = await source.read(0, SNIFF_BYTES);
+  const classified = classify(entry, null, sample, member.size <= SNIFF_BYTES);
+  if (classified.kind === "image") return readImage(memberRead, source, classified.mimeType);
+  if (classified.kind !== "text")
+    return binaryPointer(memberRead, classified.kind === "zip" ? "a zip inside the zip" : "");
+  if (read.mode.kind === "grep")
+    return readGrep(memberRead, classified.codec, member.size, await found.open());
+  return readText(memberRead, source, classified.codec, async () =>
+    streamTailSource(await found.open(), Math.max(read.maxBytes * 4, 1024 * 1024)),
+  );
+}
+
+async function listZip(
+  read: ReadContext,
+  archive: Awaited<ReturnType<typeof openZip>>,
+  folder: string | undefined,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const listing = await archive
+    .list(ZIP_LIST_LIMIT, folder ? (member) => member.path.startsWith(folder) : undefined)
+    .catch((error: unknown) => corruptZip(read, error));
+  const lines: string[] = [];
+  const members: ZipMember[] = [];
+  let usedBytes = 0;
+  for (const member of listing.members) {
+    const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${member.modified.slice(0, 16).replace("T", " ")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
+    const memberBytes = Buffer.byteLength(line) + 1 + Buffer.byteLength(JSON.stringify(member));
+    if (usedBytes + memberBytes > listingBudget(read.maxBytes)) break;
+    usedBytes += memberBytes;
+    lines.push(line);
+    members.push(member);
+  }
+  const total = listing.matched;
+  const more = total - members.length;
+  const note =
+    more > 0
+      ? `${more.toLocaleString("en-US")} more not shown: pass entry="<folder>/" to list one folder, or entry="<path>" to read a member.`
+      : undefined;
+  const scope = folder ? ` under ${folder}` : "";
+  return {
+    structured: {
+      ...read.base,
+      kind: "zip",
+      entries: members,
+      total_entries: total,
+      truncated: more > 0,
+      ...(note ? { note } : {}),
+    },
+    text: [
+      `${sizeLine(read, read.base.size)}: zip of ${total.toLocaleString("en-US")} member${total === 1 ? "" : "s"}${scope}${more > 0 ? `, first ${members.length} shown` : ""}`,
+      ...lines,
+      ...(note ? [note] : []),
+    ].join("\n"),
+  };
+}
