@@ -27,6 +27,7 @@ const VALID_CALLS: Record<string, Record<string, unknown>> = {
   get_download: { download_id: 5085, wait_seconds: 0 },
   cancel_download: { download_id: 987_654 },
   delete_file: { file_id: 987_654 },
+  read_file: { file_id: SEED.sharedTextFileId, tail: 5 },
 };
 
 const adversarialValue: fc.Arbitrary<unknown> = fc.oneof(

@@ -31,6 +31,7 @@ describe("read-only mode", () => {
           "get_download",
           "list_files",
           "list_machine_content",
+          "read_file",
         ].sort(),
       );
       sandbox.clearRequests();

@@ -44,6 +44,18 @@ const CONTRACT: Record<string, string[]> = {
   get_download: ["download_id", "save_to", "extract", "wait_seconds"],
   cancel_download: ["download_id"],
   delete_file: ["file_id"],
+  read_file: [
+    "file_id",
+    "head",
+    "tail",
+    "offset",
+    "length",
+    "grep",
+    "ignore_case",
+    "context",
+    "entry",
+    "max_bytes",
+  ],
 };
 
 let sandbox: Sandbox;
@@ -111,6 +123,7 @@ describe("the tool list", () => {
     expect(required("cancel_download")).toEqual(["download_id"]);
     expect(required("delete_file")).toEqual(["file_id"]);
     expect(required("list_files")).toEqual([]);
+    expect(required("read_file")).toEqual(["file_id"]);
   });
 });
 
@@ -125,6 +138,7 @@ describe("read-only mode", () => {
         "get_download",
         "list_files",
         "list_machine_content",
+        "read_file",
       ]);
       sandbox.clearRequests();
       const refused = await readOnly.mcp

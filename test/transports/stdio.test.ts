@@ -42,6 +42,7 @@ describe("the stdio server (built binary)", () => {
       "get_download",
       "list_files",
       "list_machine_content",
+      "read_file",
       "upload_file",
     ]);
     const result = await client.callTool({ name: "list_files", arguments: { location: "shared" } });
