@@ -9,13 +9,15 @@ import type {
   ResourceLink,
   ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
+import { type Cuttable, fitToBudget, resultBytes } from "./budget.js";
 import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
+import { unknownArgumentsText } from "./unknown-arguments.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -32,6 +34,11 @@ export interface ToolOutput<Structured> {
   /** Shown to the model after the text (read_file's images). */
   images?: ImageContent[];
   links?: ResourceLink[];
+  /**
+   * How to shorten this result if it is over the output budget (budget.ts); a result that can
+   * grow with the data (listings, extracted files) must offer one.
+   */
+  cut?: Cuttable<ToolOutput<Structured>>;
 }
 
 export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.ZodRawShape> {
@@ -64,7 +71,14 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.inputSchema,
+      // Strict: an unknown name is refused with the valid ones, not silently dropped, and hosts
+      // see additionalProperties: false.
+      inputSchema: z.strictObject(tool.inputSchema as z.ZodRawShape, {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
+            : undefined,
+      }),
       outputSchema: tool.outputSchema,
       annotations: { ...tool.annotations, openWorldHint: true },
     },
@@ -74,13 +88,22 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       setMaxListeners(64, extra.signal);
       try {
         const output = await tool.handler(args, { ...base, extra });
-        return {
-          content: [{ type: "text", text: output.text }, ...(output.images ?? []), ...(output.links ?? [])],
-          structuredContent: output.structured as Record<string, unknown>,
-        };
+        return fitToBudget(toResult(output), resultBytes, cutOf(output), tool.name);
       } catch (error) {
         return toolErrorResult(error, tool.name, base.logger);
       }
     },
   );
+}
+
+function toResult(output: ToolOutput<unknown>): CallToolResult {
+  return {
+    content: [{ type: "text", text: output.text }, ...(output.images ?? []), ...(output.links ?? [])],
+    structuredContent: output.structured as Record<string, unknown>,
+  };
+}
+
+function cutOf(output: ToolOutput<unknown>): Cuttable<CallToolResult> | undefined {
+  const { cut } = output;
+  return cut ? { items: cut.items, keep: (keep) => toResult(cut.keep(keep)) } : undefined;
 }

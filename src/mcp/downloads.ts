@@ -275,8 +275,26 @@ function jobLink(downloadId: number): ResourceLink {
 }
 
 function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<DownloadResult> {
+  const files = result.files ?? [];
+  const output = renderShown(result, links, files.length);
+  return files.length > 0
+    ? { ...output, cut: { items: files.length, keep: (keep) => renderShown(result, links, keep) } }
+    : output;
+}
+
+/** The result naming only the first `shown` extracted files (the output budget may cut the rest). */
+function renderShown(
+  result: DownloadResult,
+  links: ResourceLink[],
+  shown: number,
+): ToolOutput<DownloadResult> {
   const lines: string[] = [];
   const what = `${result.name ?? "file"}${result.size ? ` (${formatBytes(result.size)})` : ""}`;
+  const allFiles = result.files ?? [];
+  const structured: DownloadResult =
+    shown < allFiles.length
+      ? { ...result, files: allFiles.slice(0, shown), files_total: allFiles.length }
+      : result;
   switch (result.status) {
     case "pending":
     case "processing":
@@ -288,9 +306,13 @@ function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<
       lines.push(`Saved ${what} to ${result.saved_to}`);
       break;
     case "extracted": {
-      const files = result.files ?? [];
-      lines.push(`Extracted ${files.length} files from ${what} into ${result.saved_to}:`);
-      lines.push(...cappedLines(files, (file) => `  ${file}`));
+      lines.push(`Extracted ${allFiles.length} files from ${what} into ${result.saved_to}:`);
+      lines.push(...allFiles.slice(0, shown).map((file) => `  ${file}`));
+      if (shown < allFiles.length) {
+        lines.push(
+          `  … ${(allFiles.length - shown).toLocaleString("en-US")} more files, all extracted there (the list was cut to fit the output budget; look in ${result.saved_to}).`,
+        );
+      }
       if (result.skipped?.length) {
         lines.push(`Skipped ${result.skipped.length} unsafe entries:`);
         lines.push(...cappedLines(result.skipped, (skip) => `  ${skip.entry}: ${skip.reason}`, 20));
@@ -305,5 +327,5 @@ function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<
       `Temporary download link (expires${result.expires_at ? ` ${result.expires_at}` : " soon"}): ${result.url}`,
     );
   }
-  return { structured: result, text: lines.join("\n"), links };
+  return { structured, text: lines.join("\n"), links };
 }

@@ -28,6 +28,6 @@ export function entryLine(entry: Entry, indent = 0): string {
 /** Renders the first `max` items, one line each (only those: a listing may hold 10,000), and says how many were left out. */
 export function cappedLines<T>(items: T[], render: (item: T) => string, max = MAX_TEXT_ENTRIES): string[] {
   const lines = items.slice(0, max).map(render);
-  if (items.length > max) lines.push(`… ${items.length - max} more lines in structuredContent`);
+  if (items.length > max) lines.push(`… ${items.length - max} more not shown`);
   return lines;
 }

@@ -4,7 +4,7 @@ import type { ListResourcesResult, ReadResourceResult } from "@modelcontextproto
 import type { Logger } from "../log.js";
 import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
-import { listingOutput } from "./compact.js";
+import { listingOutput, loadTypeTable } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
 import { formatBytes } from "./format.js";
 import { listFolder } from "./listing.js";
@@ -43,7 +43,7 @@ async function folderJson(
     recursive: false,
     maxDepth: 0,
   });
-  const body = listingOutput(listing, machineId);
+  const body = listingOutput(listing, machineId, await loadTypeTable());
   return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
 }
 

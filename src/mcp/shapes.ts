@@ -6,10 +6,14 @@ import { z } from "zod";
 export const entrySchema = z.object({
   id: z.number(),
   name: z.string(),
-  kind: z.enum(["file", "directory"]),
+  kind: z.enum(["file", "directory"]).optional().describe("Omitted when 'file'."),
   size: z.number().nullable().optional(),
-  content_type: z.string().nullable().optional(),
-  modified: z.string().nullable().optional(),
+  content_type: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("Omitted when null or when it is the standard MIME type of the name's extension."),
+  modified: z.string().nullable().optional().describe("UTC, to the second."),
   path: z
     .string()
     .nullable()
@@ -41,7 +45,8 @@ export const listingShape = {
   folder: listingFolderSchema.nullable(),
   entries: z.array(entrySchema).describe("size, content_type and modified are omitted when null."),
   total: z.number().describe("Entries in the listed folder."),
-  next_page: z.number().nullable(),
+  next_page: z.number().nullable().describe("The page to ask for next (with per_page), null at the end."),
+  per_page: z.number().optional().describe("The page size next_page counts in; present with next_page."),
   storage: z
     .object({ used: z.number(), total: z.number() })
     .nullable()
@@ -61,6 +66,10 @@ export const downloadResultShape = {
   size: z.number().nullable().optional(),
   saved_to: z.string().optional().describe("Local path of the saved file or extraction folder."),
   files: z.array(z.string()).optional().describe("Extracted files, relative to saved_to."),
+  files_total: z
+    .number()
+    .optional()
+    .describe("Files extracted in all, when the output budget cut the files list short."),
   skipped: z.array(z.object({ entry: z.string(), reason: z.string() })).optional(),
 };
 export type DownloadResult = z.infer<z.ZodObject<typeof downloadResultShape>>;

@@ -1,7 +1,9 @@
 // An agent browsing Vagon Files through the MCP layer: list_files in every location, paging
 // at scale, recursive walks, the live disk of a machine, both API response shapes, and the
 // vagon:// resources. Real sandbox, real client, real server, SDK client in memory.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OUTPUT_BUDGET_BYTES } from "../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 
@@ -87,17 +89,23 @@ describe("list_files", () => {
     expect(listing.entries.every((entry) => entry.kind === "directory")).toBe(true);
   });
 
-  it("fetches 250 entries across three pages of 100 when limit is 250", async () => {
+  it("fetches 250 entries across three pages of 100 when limit is 250, then cuts to the output budget at a page end", async () => {
     sandbox.clearRequests();
     const { listing, text } = await listFiles({ parent_id: bigFolderId, limit: 250, per_page: 100 });
-    expect(listing.entries).toHaveLength(250);
-    expect(new Set(listing.entries.map((entry) => entry.id)).size).toBe(250);
-    expect(listing.total).toBe(250);
     expect(sandbox.requests.filter((request) => request.route === "list-files")).toHaveLength(3);
-    // The text stays bounded; structuredContent carries every entry.
-    expect(text).toMatch(/more lines in structuredContent/);
-    // Far below the 25,000-token cap some hosts enforce: under ~8,000 tokens at 4 bytes each.
-    expect(Buffer.byteLength(text)).toBeLessThan(32_000);
+    expect(listing.total).toBe(250);
+    // 250 entries in both forms are over the ~8,000-token budget; the cut ends where a page ends.
+    expect(listing.entries.length % 100).toBe(0);
+    expect(listing.next_page).toBe(listing.entries.length / 100 + 1);
+    expect(text).toMatch(
+      new RegExp(
+        `${250 - listing.entries.length} more — call again with page=${listing.next_page} per_page=100`,
+      ),
+    );
+    expect(text).not.toMatch(/structuredContent/);
+    expect(Buffer.byteLength(text) + Buffer.byteLength(JSON.stringify(listing))).toBeLessThan(
+      OUTPUT_BUDGET_BYTES,
+    );
   });
 
   it("keeps the text compact and says how to get more when the limit cuts the folder short", async () => {

@@ -4,8 +4,9 @@
 // real client, real server; the SDK client validates every result against the advertised schema.
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import mime from "mime-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compactEntry } from "../../src/mcp/compact.js";
+import { compactEntry, toSecond } from "../../src/mcp/compact.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import type { Entry, ListFilesParams } from "../../src/vagon/types.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
@@ -13,7 +14,7 @@ import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 interface CompactEntry {
   id: number;
   name: string;
-  kind: "file" | "directory";
+  kind?: "file" | "directory";
   size?: number | null;
   content_type?: string | null;
   modified?: string | null;
@@ -48,9 +49,9 @@ beforeAll(async () => {
   for (let index = 0; index < 100; index += 1) {
     await sandbox.addFile({
       parentId: framesFolderId,
-      name: `shot_001_frame_${String(index).padStart(5, "0")}.exr`,
+      name: `shot_001_frame_${String(index).padStart(5, "0")}.png`,
       content: Buffer.alloc(64 + index),
-      contentType: "image/x-exr",
+      contentType: "image/png",
     });
   }
   const pending = await harness.vagon.createFile({
@@ -79,12 +80,18 @@ function expand(listing: CompactListing): Array<Entry & { depth: number }> {
     const depth = entry.depth ?? 0;
     // Only entries directly in the listed folder may leave their path out.
     if (!("path" in entry)) expect(depth, entry.name).toBe(0);
+    const kind = entry.kind ?? "file";
     return {
       id: entry.id,
       name: entry.name,
-      kind: entry.kind,
+      kind,
       size: entry.size ?? null,
-      content_type: entry.content_type ?? null,
+      content_type:
+        "content_type" in entry
+          ? (entry.content_type ?? null)
+          : kind === "file"
+            ? mime.lookup(entry.name) || null
+            : null,
       modified: entry.modified ?? null,
       path: "path" in entry ? (entry.path ?? null) : `${listing.folder?.path ?? ""}/${entry.name}`,
       status: entry.status ?? "upload_completed",
@@ -115,7 +122,8 @@ async function clientEntries(params: ListFilesParams, maxDepth: number): Promise
   return byId;
 }
 
-const instant = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+/** The instant to the second, as listings say it. */
+const instant = (iso: string | null) => (iso === null ? null : Math.floor(Date.parse(iso) / 1000));
 
 const LISTINGS: Array<{ label: string; args: Record<string, unknown>; params: ListFilesParams }> = [
   { label: "the shared root", args: {}, params: { location: "shared" } },
@@ -152,20 +160,20 @@ describe("a listed entry leaves out only what the listing already says", () => {
     for (const [index, entry] of rebuilt.entries()) {
       const { depth: _depth, ...full } = entry;
       const original = truth.get(entry.id)!;
-      // The same instant; only a zero millisecond part may be dropped.
+      // The same instant to the second.
       expect(instant(full.modified)).toBe(instant(original.modified));
       expect(listing.entries[index]?.modified ?? null).toBe(
-        original.modified?.replace(/\.000Z$/, "Z") ?? null,
+        original.modified === null ? null : toSecond(original.modified),
       );
       expect({ ...full, modified: original.modified }).toEqual(original);
     }
   });
 
-  it("lists a folder of files as id, name, kind, size, content_type and modified only", async () => {
+  it("lists a folder of files as id, name, size and modified only when the name says the type", async () => {
     const { listing } = await listFiles({ parent_id: framesFolderId });
     expect(listing.entries).toHaveLength(100);
     for (const entry of listing.entries) {
-      expect(Object.keys(entry)).toEqual(["id", "name", "kind", "size", "content_type", "modified"]);
+      expect(Object.keys(entry)).toEqual(["id", "name", "size", "modified"]);
     }
   });
 
@@ -178,13 +186,11 @@ describe("a listed entry leaves out only what the listing already says", () => {
     expect(shared.listing.folder).not.toHaveProperty("machine_id");
   });
 
-  it("drops a zero millisecond part of modified and keeps any other", async () => {
+  it("says modified to the second", async () => {
     const { listing } = await listFiles({});
-    const logo = listing.entries.find((entry) => entry.id === SEED.sharedImageFileId);
-    expect(logo?.modified).toMatch(/T\d{2}:\d{2}:\d{2}Z$/);
-    const folder = listing.entries.find((entry) => entry.id === SEED.projectFolderId);
-    expect(folder?.modified).toMatch(/\.\d{3}Z$/);
-    expect(folder?.modified).not.toMatch(/\.000Z$/);
+    for (const entry of listing.entries.filter((listed) => listed.modified)) {
+      expect(entry.modified).toMatch(/T\d{2}:\d{2}:\d{2}Z$/);
+    }
   });
 
   it("keeps a status other than upload_completed, in the JSON and in the text", async () => {
@@ -278,11 +284,12 @@ describe("the output schema", () => {
       const { listing } = await listFiles(args);
       expect(validate(listing).valid, JSON.stringify(args)).toBe(true);
       const first = listing.entries[0]!;
-      // Not vacuous: a null status, an unknown field or a missing kind would fail the SDK client's check.
+      // Not vacuous: a null status, an unknown field or a missing id would fail the SDK client's check.
       expect(validate({ ...listing, entries: [{ ...first, status: null }] }).valid).toBe(false);
       expect(validate({ ...listing, entries: [{ ...first, uid: "x" }] }).valid).toBe(false);
-      const { kind: _kind, ...withoutKind } = first;
-      expect(validate({ ...listing, entries: [withoutKind] }).valid).toBe(false);
+      expect(validate({ ...listing, entries: [{ ...first, kind: "link" }] }).valid).toBe(false);
+      const { id: _id, ...withoutId } = first;
+      expect(validate({ ...listing, entries: [withoutId] }).valid).toBe(false);
     }
   });
 });
@@ -302,14 +309,16 @@ describe("compactEntry", () => {
   const folder = { id: 5, name: "Docs", path: "/Docs", machine_id: 100 };
 
   it("leaves out a derivable path and machine_id and the normal status", () => {
-    expect(compactEntry(entry, folder)).toEqual({
+    expect(compactEntry(entry, folder, mime.lookup)).toEqual({
       id: 7,
       name: "a.txt",
-      kind: "file",
       size: 3,
-      content_type: "text/plain",
-      modified: "2026-02-03T09:15:00.120Z",
+      modified: "2026-02-03T09:15:00Z",
     });
+    expect(compactEntry({ ...entry, content_type: "text/markdown" }, folder, mime.lookup)).toMatchObject({
+      content_type: "text/markdown",
+    });
+    expect(compactEntry({ ...entry, kind: "directory" }, folder)).toMatchObject({ kind: "directory" });
   });
 
   it("says null when a path or machine_id that absence would derive is null", () => {

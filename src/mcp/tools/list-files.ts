@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { listingOutput } from "../compact.js";
-import { defineTool } from "../define-tool.js";
+import { MAX_RESULT_ENTRIES } from "../budget.js";
+import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
+import { defineTool, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
-import { cappedLines, entryLine, formatBytes } from "../format.js";
+import { entryLine, formatBytes } from "../format.js";
 import { type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
-import { listingShape } from "../shapes.js";
+import { type ListingOutput, listingShape } from "../shapes.js";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -44,7 +45,7 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
       .max(10_000)
       .default(100)
       .describe(
-        "Fetch as many pages as needed, up to this many entries (default 100). Over ~500, a result can exceed some hosts' tool-output caps (Claude Code: 25,000 tokens): prefer query or pages.",
+        "Fetch as many pages as needed, up to this many entries (default 100). A result stays within the output budget (~30 KB): a longer one is cut at a page boundary and says which page to ask for next.",
       ),
     recursive: z.boolean().default(false).describe("Also list sub-folders (bounded by limit and max_depth)."),
     max_depth: z
@@ -75,20 +76,92 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
         taskId: args.task_id,
         page: args.page,
         perPage: args.per_page,
-        limit: args.limit,
+        limit: Math.min(args.limit, MAX_RESULT_ENTRIES),
         recursive: args.recursive,
         maxDepth: args.max_depth,
       },
       context.extra.signal,
     );
-    return {
-      structured: listingOutput(listing, args.location === "machine" ? args.machine_id : undefined),
-      text: renderListing(listing, args.page === undefined ? args.limit : undefined),
-    };
+    return listingResult(listing, {
+      typeForName: await loadTypeTable(),
+      machineId: args.location === "machine" ? args.machine_id : undefined,
+      // Where the returned entries start in the folder: a cut must end on a page boundary.
+      startOffset: args.page === undefined ? 0 : (args.page - 1) * listing.perPage,
+      limit: args.page === undefined ? args.limit : undefined,
+    });
   },
 });
 
-export function renderListing(listing: Listing, limit: number | undefined): string {
+interface ListingResultOptions {
+  typeForName: TypeForName;
+  machineId: number | undefined;
+  startOffset: number;
+  /** The limit asked for (limit mode), undefined when paging by hand. */
+  limit: number | undefined;
+  /** Cut short by the output budget, not by the caller. */
+  cutForBudget?: boolean;
+}
+
+/** Structured and text forms of one listing, and how to cut it to the output budget. */
+function listingResult(listing: Listing, options: ListingResultOptions): ToolOutput<ListingOutput> {
+  return {
+    structured: listingOutput(listing, options.machineId, options.typeForName),
+    text: renderListing(listing, options),
+    cut: {
+      items: listing.entries.length,
+      keep: (keep) =>
+        listingResult(cutListing(listing, keep, options.startOffset), { ...options, cutForBudget: true }),
+    },
+  };
+}
+
+/**
+ * The listing with at most `keep` entries. A flat listing is cut where a page ends, so "call
+ * again with page=K per_page=P" continues exactly after the last entry shown; a recursive walk
+ * has no page to continue at and says how to narrow it instead.
+ */
+export function cutListing(listing: Listing, keep: number, startOffset: number): Listing {
+  const walked = listing.entries.some((entry) => (entry.depth ?? 0) > 0);
+  if (walked || keep <= 0) {
+    return {
+      ...listing,
+      entries: listing.entries.slice(0, Math.max(0, keep)),
+      nextPage: null,
+      truncated: true,
+    };
+  }
+  const page = pageAlignedCut(startOffset, keep, listing.perPage);
+  return {
+    ...listing,
+    entries: listing.entries.slice(0, page.keep),
+    nextPage: (startOffset + page.keep) / page.perPage + 1,
+    perPage: page.perPage,
+    truncated: true,
+  };
+}
+
+/**
+ * The most of `available` entries from offset `start` that end on a page boundary: whole pages
+ * of the listing's own size when that many fit, else the largest page size that divides `start`.
+ */
+export function pageAlignedCut(
+  start: number,
+  available: number,
+  perPage: number,
+): { keep: number; perPage: number } {
+  if (available >= perPage && start % perPage === 0) {
+    return { keep: available - (available % perPage), perPage };
+  }
+  for (let size = Math.min(MAX_PAGE_SIZE, available); size > 1; size -= 1) {
+    if (start % size === 0) return { keep: size, perPage: size };
+  }
+  return { keep: 1, perPage: 1 };
+}
+
+export function renderListing(
+  listing: Listing,
+  options: Pick<ListingResultOptions, "limit" | "cutForBudget">,
+): string {
   const folderName = listing.folder
     ? `${listing.folder.path ?? listing.folder.name} (id=${listing.folder.id})`
     : "root";
@@ -100,17 +173,24 @@ export function renderListing(listing: Listing, limit: number | undefined): stri
   ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
-  const lines = [
-    header.join("; "),
-    ...cappedLines(listing.entries, (entry) => entryLine(entry, entry.depth ?? 0)),
-  ];
+  if (options.cutForBudget) header.push("cut to fit the output budget");
+  // Every entry of the result is a line: the output budget, not a line cap, bounds the length.
+  const lines = [header.join("; "), ...listing.entries.map((entry) => entryLine(entry, entry.depth ?? 0))];
   if (listing.truncated) {
     if (listing.nextPage !== null) {
       // Pages before nextPage are all full, whether fetched now (limit) or earlier (page=K).
       const remaining = Math.max(0, listing.total - (listing.nextPage - 1) * listing.perPage);
-      lines.push(`${remaining} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`);
-    } else if (limit !== undefined) {
-      lines.push(`More entries exist — call again with a larger limit (now ${limit}) or narrow with query.`);
+      lines.push(
+        `${remaining.toLocaleString("en-US")} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
+      );
+    } else if (options.cutForBudget) {
+      lines.push(
+        "More entries exist — list a sub-folder with its id as parent_id, lower max_depth, or narrow with query.",
+      );
+    } else if (options.limit !== undefined) {
+      lines.push(
+        `More entries exist — call again with a larger limit (now ${options.limit}) or narrow with query.`,
+      );
     }
   }
   return lines.join("\n");

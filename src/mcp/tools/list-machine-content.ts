@@ -1,7 +1,22 @@
 import { z } from "zod";
-import { defineTool } from "../define-tool.js";
-import { cappedLines, formatBytes } from "../format.js";
+import { defineTool, type ToolOutput } from "../define-tool.js";
+import { formatBytes } from "../format.js";
 import * as params from "../params.js";
+
+const machineContentShape = {
+  machine_id: z.number(),
+  path: z.string(),
+  total: z.number().describe("Entries in the folder; more than entries when the output budget cut it."),
+  entries: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      kind: z.enum(["file", "directory"]),
+      size: z.number().nullable(),
+    }),
+  ),
+};
+type MachineContent = z.infer<z.ZodObject<typeof machineContentShape>>;
 
 export const listMachineContent = defineTool({
   name: "list_machine_content",
@@ -19,18 +34,7 @@ The machine must be running.`,
       .max(1024)
       .describe("Windows folder path, e.g. C:\\Users or C:/Users (both accepted)."),
   },
-  outputSchema: {
-    machine_id: z.number(),
-    path: z.string(),
-    entries: z.array(
-      z.object({
-        name: z.string(),
-        path: z.string(),
-        kind: z.enum(["file", "directory"]),
-        size: z.number().nullable(),
-      }),
-    ),
-  },
+  outputSchema: machineContentShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   mutating: false,
   async handler(args, context) {
@@ -39,12 +43,22 @@ The machine must be running.`,
     });
     const line = (item: (typeof items)[number]) =>
       `${item.name}${item.kind === "directory" ? "\\" : ""}${item.size !== null && item.kind === "file" ? `  ${formatBytes(item.size)}` : ""}`;
-    return {
-      structured: { machine_id: args.machine_id, path: args.path, entries: items },
-      text: [
+    const result = (shown: typeof items): ToolOutput<MachineContent> => {
+      const lines = [
         `${args.path} on machine ${args.machine_id} (${items.length} entries):`,
-        ...cappedLines(items, line),
-      ].join("\n"),
+        ...shown.map(line),
+      ];
+      if (shown.length < items.length) {
+        lines.push(
+          `${(items.length - shown.length).toLocaleString("en-US")} more, cut to fit the output budget — list a sub-folder's path to see the rest.`,
+        );
+      }
+      return {
+        structured: { machine_id: args.machine_id, path: args.path, total: items.length, entries: shown },
+        text: lines.join("\n"),
+        cut: { items: items.length, keep: (keep) => result(items.slice(0, keep)) },
+      };
     };
+    return result(items);
   },
 });

@@ -1,0 +1,97 @@
+// The output budget (SPEC §2) through the MCP client: a 3,000-entry folder asked for with
+// limit 10,000 comes back within ~30 KB / 8,000 tokens, text and structured together, and a
+// model that only reads the text can continue from the line it was given until it has seen every
+// entry exactly once.
+import { countTokens } from "@anthropic-ai/tokenizer";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OUTPUT_BUDGET_BYTES, resultBytes } from "../../src/mcp/budget.js";
+import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+
+const FOLDER_ENTRIES = 3000;
+
+let sandbox: Sandbox;
+let harness: Harness;
+let folderId: number;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  harness = await startHarness({ sandbox, logLevel: "info" });
+  folderId = sandbox.addDirectory({ parentId: 0, name: "Renders" });
+  for (let index = 0; index < FOLDER_ENTRIES; index += 1) {
+    await sandbox.addFile({
+      parentId: folderId,
+      name: `shot_010_frame_${String(index).padStart(5, "0")}.png`,
+      content: Buffer.alloc(index % 97),
+      contentType: "image/png",
+    });
+  }
+}, 30_000);
+
+afterAll(async () => {
+  await harness?.close({ keepSandbox: true });
+  await sandbox?.close();
+});
+
+/** Everything a host may hand the model, as tokens of a Claude tokenizer. */
+function resultTokens(result: CallToolResult): number {
+  const text = toolText(result);
+  return countTokens(text) + countTokens(JSON.stringify(result.structuredContent ?? {}));
+}
+
+/** The entry names of a text rendering (one line per entry: the name ends at two spaces). */
+function namesInText(text: string): string[] {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("shot_"))
+    .map((line) => line.split("  ")[0] ?? "");
+}
+
+/** The arguments the text says to call again with, read as a text-only model would. */
+function continuationFrom(text: string): Record<string, number> | null {
+  const match = /call again with page=(\d+) per_page=(\d+)/.exec(text);
+  return match ? { page: Number(match[1]), per_page: Number(match[2]) } : null;
+}
+
+describe("output budget", () => {
+  it("keeps list_files limit 10000 over 3,000 entries within the budget, and the text alone continues to the last entry", async () => {
+    const first = await harness.callTool("list_files", { parent_id: folderId, limit: 10_000 });
+    expect(first.isError, toolText(first)).toBeFalsy();
+    expect(resultBytes(first)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
+    expect(resultTokens(first)).toBeLessThan(8000);
+    const firstText = toolText(first);
+    expect(firstText).toMatch(/cut to fit the output budget/);
+    expect(firstText).not.toMatch(/structuredContent/);
+    const structured = first.structuredContent as { entries: { name: string }[]; next_page: number };
+    // Text and structured hold the same entries.
+    expect(namesInText(firstText)).toEqual(structured.entries.map((entry) => entry.name));
+
+    const seen = namesInText(firstText);
+    let next = continuationFrom(firstText);
+    let calls = 1;
+    while (next !== null) {
+      const page = await harness.callTool("list_files", { parent_id: folderId, ...next });
+      expect(page.isError, toolText(page)).toBeFalsy();
+      expect(resultBytes(page)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
+      seen.push(...namesInText(toolText(page)));
+      next = continuationFrom(toolText(page));
+      calls += 1;
+      expect(calls).toBeLessThan(100);
+    }
+    const expected = Array.from(
+      { length: FOLDER_ENTRIES },
+      (_, index) => `shot_010_frame_${String(index).padStart(5, "0")}.png`,
+    );
+    expect(seen).toEqual(expected);
+  });
+
+  it("cuts a hand-paged listing where a page ends, so the next call starts right after it", async () => {
+    sandbox.clearRequests();
+    const result = await harness.callTool("list_files", { parent_id: folderId, page: 3, per_page: 100 });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const names = namesInText(toolText(result));
+    expect(names[0]).toBe("shot_010_frame_00200.png");
+    expect(resultBytes(result)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
+  });
+});
