@@ -1,6 +1,9 @@
 // The program: argv/env → config → (sandbox) → Vagon client → the chosen transport. Bundled into
 // dist/server.cjs, which the installed command (src/launcher.ts → dist/cli.js) runs.
 // In stdio mode stdout belongs to the MCP protocol: everything human goes to stderr.
+import * as fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import {
   type Config,
   ConfigError,
@@ -54,10 +57,15 @@ function createShutdown(logger: Logger) {
   return { add: (cleanup: Cleanup) => cleanups.push(cleanup), shutdown };
 }
 
-function connectionHelp(mcpUrl: string, options: { sandbox: boolean; token: boolean }): string {
+function connectionHelp(
+  mcpUrl: string,
+  options: { sandbox: boolean; token: boolean; roots: string[] },
+): string {
   const name = options.sandbox ? "vagon-files-sandbox" : "vagon-files";
   const server: Record<string, unknown> = { type: "http", url: mcpUrl };
-  if (options.token) server.headers = { Authorization: "Bearer <VAGON_MCP_HTTP_TOKEN>" };
+  // Hosts that read mcp.json (Claude Code, Cursor) expand ${VAR} from the environment.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder the host fills in, not ours
+  if (options.token) server.headers = { Authorization: "Bearer ${VAGON_MCP_HTTP_TOKEN}" };
   const snippet = JSON.stringify({ mcpServers: { [name]: server } }, null, 2);
   const header = options.token ? ' --header "Authorization: Bearer $VAGON_MCP_HTTP_TOKEN"' : "";
   const lines = [
@@ -67,6 +75,9 @@ function connectionHelp(mcpUrl: string, options: { sandbox: boolean; token: bool
       : "vagon-files-mcp is serving Vagon Files over HTTP.",
     "",
     `  MCP endpoint: ${mcpUrl}`,
+    options.roots.length > 0
+      ? `  Local folder:  ${options.roots.join(", ")} (uploads from disk, downloads)`
+      : "  Local folder:  none (uploads from disk and saving downloads are off until --root is set)",
     "",
     "Connect from Claude Code:",
     `  claude mcp add --transport http ${name} ${mcpUrl}${header}`,
@@ -90,7 +101,20 @@ async function serve(initialConfig: Config): Promise<void> {
   try {
     if (config.sandbox.enabled) {
       const { startSandbox } = await import("./sandbox/index.js");
-      const sandbox = await startSandbox({ shape: config.sandbox.shape, logger });
+      const { zipJobMs } = config.sandbox;
+      const sandbox = await startSandbox({
+        shape: config.sandbox.shape,
+        logger,
+        // A third queued, two thirds zipping, as the sandbox's own default.
+        ...(zipJobMs !== undefined
+          ? {
+              zipJob: {
+                pendingMs: Math.round(zipJobMs / 3),
+                processingMs: zipJobMs - Math.round(zipJobMs / 3),
+              },
+            }
+          : {}),
+      });
       add(() => sandbox.close());
       logger.addSecret(sandbox.apiSecret);
       config = { ...config, apiUrl: sandbox.apiUrl, apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret };
@@ -105,11 +129,17 @@ async function serve(initialConfig: Config): Promise<void> {
     });
     add(() => client.close());
 
-    if (config.roots.length === 0) {
+    if (config.sandbox.enabled && config.roots.length === 0) {
+      // Every story should work out of the box on the sandbox, saving downloads included.
+      const root = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-sandbox-files-"));
+      config = { ...config, roots: [root] };
+      logger.info(`no --root given: local files (uploads from disk, downloads) use the fresh folder ${root}`);
+    } else if (config.roots.length === 0) {
       logger.info(
         "no local root configured: uploads from disk and saving downloads are off until --root is set",
       );
     }
+    await warnAboutMissingRoots(config.roots, logger);
 
     if (config.transport === "stdio") {
       const { startStdioServer } = await import("./transports/stdio.js");
@@ -123,7 +153,11 @@ async function serve(initialConfig: Config): Promise<void> {
     const http = await startHttpServer({ config, client, logger, createServer: createMcpServer });
     add(() => http.close());
     process.stderr.write(
-      connectionHelp(http.url, { sandbox: config.sandbox.enabled, token: !!config.http.token }),
+      connectionHelp(http.url, {
+        sandbox: config.sandbox.enabled,
+        token: !!config.http.token,
+        roots: config.roots,
+      }),
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -135,6 +169,17 @@ async function serve(initialConfig: Config): Promise<void> {
       logger.error(`could not start: ${errorText(error)}`);
     }
     await shutdown("start-up failed", 1);
+  }
+}
+
+/** A configured root that isn't a folder allows nothing: say so now, not at the first download. */
+async function warnAboutMissingRoots(roots: string[], logger: Logger): Promise<void> {
+  for (const root of roots) {
+    const stats = await fs.stat(root).catch(() => null);
+    if (stats?.isDirectory()) continue;
+    logger.warn(
+      `the root ${root} ${stats ? "is not a folder" : "does not exist"}, so it allows nothing; create it, or fix --root / VAGON_MCP_ROOTS`,
+    );
   }
 }
 

@@ -20,7 +20,12 @@ export interface Config {
   logLevel: LogLevel;
   transport: "stdio" | "http";
   http: { host: string; port: number; token: string | null; stateless: boolean };
-  sandbox: { enabled: boolean; shape: ResponseShape };
+  sandbox: {
+    enabled: boolean;
+    shape: ResponseShape;
+    /** How long a sandbox zip job takes, queued plus zipping (default: the sandbox's 3 s). */
+    zipJobMs?: number;
+  };
   /** Part uploads in flight at once. */
   uploadConcurrency: number;
 }
@@ -90,6 +95,8 @@ Environment:
                                     Clients send "Authorization: Bearer <token>".
   VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL:
                                     see the matching flags above.
+  VAGON_SANDBOX_ZIP_MS              With --sandbox: how long its zip jobs take, queued plus zipping
+                                    (default 3000 ms; 0 for scripts and tests that shouldn't wait).
   NODE_DISABLE_COMPILE_CACHE=1      Don't keep compiled code in $XDG_CACHE_HOME/vagon-files-mcp
                                     (default ~/.cache/..., %LOCALAPPDATA% on Windows), which halves start-up.
 
@@ -333,7 +340,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     logLevel,
     transport,
     http: { host, port, token, stateless: flags.stateless === true },
-    sandbox: { enabled: sandboxEnabled, shape },
+    sandbox: {
+      enabled: sandboxEnabled,
+      shape,
+      ...(nonEmpty(env.VAGON_SANDBOX_ZIP_MS) !== undefined
+        ? {
+            zipJobMs: validate(
+              integerSchema("VAGON_SANDBOX_ZIP_MS", 0, 3_600_000),
+              env.VAGON_SANDBOX_ZIP_MS as string,
+            ),
+          }
+        : {}),
+    },
     uploadConcurrency,
   };
   return { command: "serve", config };

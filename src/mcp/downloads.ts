@@ -19,6 +19,13 @@ export interface DownloadTarget {
   /** Checked folder to save into; null = return the link only. */
   folder: CheckedPath | null;
   extract: boolean;
+  /**
+   * The caller named save_to and it was new or empty: extract right there, as they expect,
+   * instead of into a sub-folder named after the zip.
+   */
+  extractInPlace: boolean;
+  /** save_to was named (not the default download folder). */
+  namedFolder: boolean;
   waitSeconds: number;
 }
 
@@ -42,7 +49,20 @@ export async function resolveTarget(
 ): Promise<DownloadTarget> {
   const wantsDisk = args.save_to !== undefined || args.extract;
   const folder = wantsDisk ? await context.paths.checkFolder(args.save_to || undefined) : null;
-  return { folder, extract: args.extract, waitSeconds: args.wait_seconds };
+  const extractInPlace = args.extract && !!args.save_to && folder !== null && (await isEmptyFolder(folder));
+  return {
+    folder,
+    extract: args.extract,
+    extractInPlace,
+    namedFolder: !!args.save_to,
+    waitSeconds: args.wait_seconds,
+  };
+}
+
+/** True when `folder` holds nothing but (optionally) `except`. */
+async function isEmptyFolder(folder: string, except?: string): Promise<boolean> {
+  const names = await fs.readdir(folder);
+  return names.every((name) => name === except);
 }
 
 /** Finishes what POST /files/download started: a direct link, or a zip job to follow. */
@@ -67,7 +87,7 @@ export async function finishDownload(
     expectedBytes: start.sizeBytes,
     extract,
   });
-  if (extract) return extractSaved(context, progress, target.folder, saved, result);
+  if (extract) return extractSaved(context, progress, target, saved, result);
   progress.finish("saved");
   return render({ ...result, status: "saved", saved_to: saved.savedPath }, [fileLink(saved.savedPath)]);
 }
@@ -149,22 +169,28 @@ export async function followJob(
     progress.finish("saved");
     return render({ ...base, status: "saved", saved_to: saved.savedPath }, [fileLink(saved.savedPath)]);
   }
-  return extractSaved(context, progress, target.folder, saved, base);
+  return extractSaved(context, progress, target, saved, base);
 }
 
 /**
- * Unpacks a saved zip into a fresh folder named after it, then removes the zip. Progress
- * continues on the same byte scale: the download filled the first half, extraction the second.
+ * Unpacks a saved zip, then removes the zip: into save_to itself when the caller named a new or
+ * empty folder, else into a fresh folder named after the zip (never into what is already there).
+ * Progress continues on the same byte scale: the download filled the first half, extraction the second.
  */
 async function extractSaved(
   context: ToolContext,
   progress: ProgressReporter,
-  folder: CheckedPath,
+  target: DownloadTarget,
   saved: { savedPath: string; sizeBytes: number },
   base: DownloadResult,
 ): Promise<ToolOutput<DownloadResult>> {
+  const folder = target.folder as CheckedPath;
   const { savedPath, sizeBytes } = saved;
-  const destination = await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
+  // Checked again now: something may have arrived while the zip was being built and fetched.
+  const inPlace = target.extractInPlace && (await isEmptyFolder(folder, path.basename(savedPath)));
+  const destination = inPlace
+    ? folder
+    : await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
   let extracted: ExtractResult;
   try {
     extracted = await extractZip(savedPath, destination, {
@@ -177,8 +203,8 @@ async function extractSaved(
         ),
     });
   } catch (error) {
-    // extractZip removes what it wrote; drop the folder too.
-    await fs.rm(destination, { recursive: true, force: true });
+    // extractZip removes what it wrote; drop the folder too when this call made it.
+    if (!inPlace) await fs.rm(destination, { recursive: true, force: true });
     if (context.extra.signal.aborted) {
       await fs.rm(savedPath, { force: true });
       throw error;
@@ -191,6 +217,10 @@ async function extractSaved(
   await fs.rm(savedPath, { force: true });
   progress.finish(`extracted ${extracted.files.length} files`);
   const links = extracted.files.slice(0, MAX_LINKS).map((file) => fileLink(path.join(destination, file)));
+  const note =
+    target.namedFolder && !inPlace
+      ? `${folder} already held files, so nothing there was touched: the zip was unpacked into a new folder inside it.`
+      : undefined;
   return render(
     {
       ...base,
@@ -200,6 +230,7 @@ async function extractSaved(
       ...(extracted.skipped.length > 0 ? { skipped: extracted.skipped } : {}),
     },
     links,
+    note,
   );
 }
 
@@ -274,11 +305,15 @@ function jobLink(downloadId: number): ResourceLink {
   };
 }
 
-function render(result: DownloadResult, links: ResourceLink[] = []): ToolOutput<DownloadResult> {
+function render(
+  result: DownloadResult,
+  links: ResourceLink[] = [],
+  note?: string,
+): ToolOutput<DownloadResult> {
   const files = result.files ?? [];
-  const output = renderShown(result, links, files.length);
+  const output = renderShown(result, links, files.length, note);
   return files.length > 0
-    ? { ...output, cut: { items: files.length, keep: (keep) => renderShown(result, links, keep) } }
+    ? { ...output, cut: { items: files.length, keep: (keep) => renderShown(result, links, keep, note) } }
     : output;
 }
 
@@ -287,6 +322,7 @@ function renderShown(
   result: DownloadResult,
   links: ResourceLink[],
   shown: number,
+  note: string | undefined,
 ): ToolOutput<DownloadResult> {
   const lines: string[] = [];
   const what = `${result.name ?? "file"}${result.size ? ` (${formatBytes(result.size)})` : ""}`;
@@ -306,6 +342,7 @@ function renderShown(
       lines.push(`Saved ${what} to ${result.saved_to}`);
       break;
     case "extracted": {
+      if (note) lines.push(note);
       lines.push(`Extracted ${allFiles.length} files from ${what} into ${result.saved_to}:`);
       lines.push(...allFiles.slice(0, shown).map((file) => `  ${file}`));
       if (shown < allFiles.length) {

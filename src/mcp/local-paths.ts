@@ -35,6 +35,8 @@ function codeOf(error: unknown): string {
 
 export function createLocalPaths(config: Config, server: McpServer, logger: Logger): LocalPaths {
   let clientRoots: string[] | null = null;
+  /** Configured roots that didn't resolve the last time roots() looked. */
+  let missingRoots: string[] = [];
 
   server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
     clientRoots = null;
@@ -58,19 +60,31 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   async function roots(): Promise<string[]> {
     const candidates = [...config.roots, ...(await fetchClientRoots())];
     const real: string[] = [];
+    const missing: string[] = [];
     for (const candidate of candidates) {
       try {
         real.push(await fs.realpath(candidate));
       } catch {
-        // A root that doesn't exist (yet) allows nothing.
+        // A root that doesn't exist (yet) allows nothing; the errors that need one name it.
+        if (config.roots.includes(candidate)) missing.push(candidate);
       }
     }
+    missingRoots = missing;
     return [...new Set(real)];
+  }
+
+  /** Nothing is allowed: because no root is configured, or because the configured ones are missing. */
+  function noRootsError(): LocalPathError {
+    if (missingRoots.length === 0) return new LocalPathError(NO_ROOTS);
+    const named = missingRoots.map((root) => `"${root}"`).join(", ");
+    return new LocalPathError(
+      `The configured local folder ${named} does not exist, so files can't be read from or saved to this computer. Create it, or point --root (VAGON_MCP_ROOTS) at a folder that exists, then restart the server.`,
+    );
   }
 
   /** Lexical checks and resolution against the first root; no I/O on the target itself. */
   async function resolveInput(input: string, allowed: string[]): Promise<string> {
-    if (allowed.length === 0) throw new LocalPathError(NO_ROOTS);
+    if (allowed.length === 0) throw noRootsError();
     if (input.includes("\0"))
       throw new LocalPathError("The path contains a NUL byte; give a plain folder or file path.");
     if (path.sep === "/" && input.includes("\\")) {
@@ -87,8 +101,10 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   }
 
   function outside(input: string, allowed: string[]): LocalPathError {
+    const missing =
+      missingRoots.length > 0 ? ` (The configured root ${missingRoots.join(", ")} does not exist.)` : "";
     return new LocalPathError(
-      `"${input}" is outside the folders this server may use (${allowed.join(", ")}). Pick a path inside one of them, or add a root with --root.`,
+      `"${input}" is outside the folders this server may use (${allowed.join(", ")}). Pick a path inside one of them, or add a root with --root.${missing}`,
     );
   }
 
@@ -140,7 +156,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
 
     async checkFolder(input) {
       const allowed = await roots();
-      if (allowed.length === 0) throw new LocalPathError(NO_ROOTS);
+      if (allowed.length === 0) throw noRootsError();
       const wanted = input ?? config.downloadDir ?? path.join(allowed[0]!, "vagon-downloads");
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);

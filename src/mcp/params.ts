@@ -37,7 +37,7 @@ export const extract = z
   .boolean()
   .default(false)
   .describe(
-    "Unpack the zip (a bundle, or a single .zip file) into a new folder save_to/<zip name>/ and delete the .zip. Without save_to, the default download folder is used.",
+    "Unpack the zip (a bundle, or a single .zip file) and delete the .zip: into save_to itself when it is new or empty, else into a new folder save_to/<zip name>/ (nothing is overwritten). Without save_to, into <default download folder>/<zip name>/.",
   );
 
 export const waitSeconds = z

@@ -44,6 +44,8 @@ export interface JobRecord {
   objectKey: string | null;
   failureReason: string | null;
   timers: Set<NodeJS.Timeout>;
+  /** The archive is being written (or was): processing ends when it is done. */
+  zipStarted: boolean;
   cancelZip: (() => void) | null;
 }
 
@@ -75,19 +77,34 @@ export class ZipJobs {
       objectKey: null,
       failureReason: null,
       timers: new Set(),
+      zipStarted: false,
       cancelZip: null,
     };
     this.jobs.set(job.downloadId, job);
-    this.after(job, this.options.pendingMs, () => {
-      job.status = "processing";
-      this.after(job, this.options.processingMs, () => {
-        this.zip(job).catch((error: unknown) => {
-          this.options.logger.error("sandbox zip job crashed", { error: String(error) });
-          if (job.status === "processing") job.status = "failed";
-        });
-      });
-    });
+    // The phases follow the sandbox's clock, so a test that injects one sees each phase exactly
+    // when it moves the clock there, however loaded the machine. Real timers only nudge a job on
+    // at its deadlines when nobody polls; every read advances it too.
+    this.nudgeAt(job, this.options.pendingMs);
+    this.nudgeAt(job, this.options.pendingMs + this.options.processingMs);
     return job;
+  }
+
+  /** Moves a job to the phase the clock says it is in, starting the zip when processing is over. */
+  private advance(job: JobRecord): void {
+    if (this.closed || (job.status !== "pending" && job.status !== "processing")) return;
+    const elapsedMs = this.options.clock() - job.createdAtMs;
+    if (job.status === "pending" && elapsedMs >= this.options.pendingMs) job.status = "processing";
+    if (
+      job.status === "processing" &&
+      !job.zipStarted &&
+      elapsedMs >= this.options.pendingMs + this.options.processingMs
+    ) {
+      job.zipStarted = true;
+      this.zip(job).catch((error: unknown) => {
+        this.options.logger.error("sandbox zip job crashed", { error: String(error) });
+        if (job.status === "processing") job.status = "failed";
+      });
+    }
   }
 
   /** A job that exists and has not expired. Expired jobs are forgotten, their archive removed. */
@@ -100,6 +117,7 @@ export class ZipJobs {
       if (job.objectKey) this.options.store.deleteObject(job.objectKey);
       return undefined;
     }
+    this.advance(job);
     return job;
   }
 
@@ -125,12 +143,23 @@ export class ZipJobs {
     for (const job of this.jobs.values()) this.stop(job);
   }
 
-  private after(job: JobRecord, delayMs: number, action: () => void): void {
-    const timer = setTimeout(() => {
-      job.timers.delete(timer);
-      if (job.status === "cancelled" || this.closed) return;
-      action();
-    }, delayMs);
+  /**
+   * Advances the job once `offsetMs` after its creation has come. A timer may fire a millisecond
+   * before Date.now agrees, so one that is just short tries again; an injected clock far behind
+   * is left to the test that moves it.
+   */
+  private nudgeAt(job: JobRecord, offsetMs: number): void {
+    const remainingMs = job.createdAtMs + offsetMs - this.options.clock();
+    const timer = setTimeout(
+      () => {
+        job.timers.delete(timer);
+        if (this.closed) return;
+        this.advance(job);
+        const shortMs = job.createdAtMs + offsetMs - this.options.clock();
+        if (shortMs > 0 && shortMs <= 5) this.nudgeAt(job, offsetMs);
+      },
+      Math.max(0, remainingMs),
+    );
     job.timers.add(timer);
   }
 

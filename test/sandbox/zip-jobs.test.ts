@@ -47,11 +47,16 @@ describe("sandbox zip download jobs", () => {
   });
   afterAll(() => sandbox.close());
 
+  /**
+   * Moves the sandbox's clock one phase step (50 ms) per look until the job reaches `status`. The
+   * phases follow that clock alone; only the zipping itself is real work, which is looked for again.
+   */
   async function waitForStatus(downloadId: number, status: string) {
-    for (let attempt = 0; attempt < 200; attempt++) {
+    for (let attempt = 0; attempt < 500; attempt++) {
       const answer = await call(sandbox, "GET", `/files/downloads/${downloadId}`);
       if (answer.json.attributes?.status === status) return answer.json;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (attempt < 10) nowMs += 50;
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
     throw new Error(`job ${downloadId} never reached ${status}`);
   }
@@ -76,7 +81,15 @@ describe("sandbox zip download jobs", () => {
       attributes: { status: "pending", size: expectedSize },
     });
     expect(pending.json.attributes.download_url).toBeUndefined();
-    await waitForStatus(downloadId, "processing");
+    // Just short of the pending phase's end, it is still pending; at its end, processing.
+    nowMs += 49;
+    expect((await call(sandbox, "GET", `/files/downloads/${downloadId}`)).json.attributes.status).toBe(
+      "pending",
+    );
+    nowMs += 1;
+    expect((await call(sandbox, "GET", `/files/downloads/${downloadId}`)).json.attributes.status).toBe(
+      "processing",
+    );
     const uploaded = await waitForStatus(downloadId, "uploaded");
     expect(Date.parse(uploaded.attributes.expires_at) - nowMs).toBeGreaterThan(23.9 * 3600_000);
 
@@ -122,7 +135,7 @@ describe("sandbox zip download jobs", () => {
     const aborted = await call(sandbox, "DELETE", `/files/downloads/${downloadId}`);
     expect(aborted.status).toBe(200);
     expect(sandbox.getJob(downloadId)?.status).toBe("cancelled");
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    nowMs += 1000; // past every phase's end
     expect((await call(sandbox, "GET", `/files/downloads/${downloadId}`)).json.attributes.status).toBe(
       "cancelled",
     );
@@ -138,7 +151,7 @@ describe("sandbox zip download jobs", () => {
     });
     await waitForStatus(started.json.download_id, "processing");
     expect((await call(sandbox, "DELETE", `/files/downloads/${started.json.download_id}`)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    nowMs += 1000; // past every phase's end
     const after = await call(sandbox, "GET", `/files/downloads/${started.json.download_id}`);
     expect(after.json.attributes).toMatchObject({ status: "cancelled" });
     expect(after.json.attributes.download_url).toBeUndefined();
