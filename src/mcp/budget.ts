@@ -7,32 +7,49 @@ import { ToolError } from "./errors.js";
 
 /** SPEC §2: no result over ~8,000 tokens. */
 export const OUTPUT_BUDGET_TOKENS = 8000;
-/**
- * Measured with a Claude tokenizer, listings cost one token per 2.4-2.5 bytes (ids, sizes, dates
- * and JSON punctuation tokenize densely) and prose one per 4. Counting bytes at 2.3 a token keeps
- * every kind of result under the token budget without tokenizing at run time.
- */
-export const OUTPUT_BUDGET_BYTES = Math.floor(OUTPUT_BUDGET_TOKENS * 2.3);
+/** What fitToBudget aims at: estimates run within ~12 % of a Claude tokenizer, so leave room. */
+const ESTIMATE_LIMIT = 7200;
 
 /**
- * No result holds more entries than this: even the shortest entry costs over 18 bytes in both
+ * No result holds more entries than this: even the shortest entry costs over 8 tokens in both
  * forms together, so fetching more than this only to cut it away is wasted work.
  */
 export const MAX_RESULT_ENTRIES = 1000;
 
 /**
- * Bytes a host may hand the model as text: every content item (text as text) plus
- * structuredContent. Images are not counted: a model sees them as pixels, not as their base64
- * (read_file caps them by size itself).
+ * Tokens a Claude tokenizer would count, without tokenizing: words cost ~1 token per 3.5
+ * letters, numbers 1 per 2 digits, punctuation 1 per 1.5 marks (JSON and listings are dense in
+ * both), other scripts 1 per 2 bytes. Checked against @anthropic-ai/tokenizer on listings, JSON,
+ * prose and code in test/mcp/output-budget.test.ts.
  */
-export function resultBytes(result: CallToolResult): number {
-  let bytes = 0;
+export function estimateTokens(text: string): number {
+  let letters = 0;
+  let digits = 0;
+  let marks = 0;
+  let otherBytes = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) letters += 1;
+    else if (code >= 48 && code <= 57) digits += 1;
+    else if (code > 127) otherBytes += code > 2047 ? 3 : 2;
+    else if (code !== 32 && code !== 10 && code !== 9 && code !== 13) marks += 1;
+  }
+  return Math.ceil(letters / 3.5 + digits / 2 + marks / 1.5 + otherBytes / 2);
+}
+
+/**
+ * Estimated tokens a host may hand the model as text: every content item (text as text) plus
+ * the JSON of structuredContent. Images are not counted: a model sees them as pixels, not as their
+ * base64 (read_file caps them by size itself).
+ */
+export function resultTokens(result: CallToolResult): number {
+  let tokens = 0;
   for (const item of result.content) {
     if (item.type === "image") continue;
-    bytes += Buffer.byteLength(item.type === "text" ? item.text : JSON.stringify(item));
+    tokens += estimateTokens(item.type === "text" ? item.text : JSON.stringify(item));
   }
-  if (result.structuredContent) bytes += Buffer.byteLength(JSON.stringify(result.structuredContent));
-  return bytes;
+  if (result.structuredContent) tokens += estimateTokens(JSON.stringify(result.structuredContent));
+  return tokens;
 }
 
 /** How a long result gets shorter: the same result with only its first `keep` items. */
@@ -44,21 +61,22 @@ export interface Cuttable<Result> {
 }
 
 /**
- * The largest version of `result` within `budgetBytes`: as it is when it fits, else cut to the
- * most items that fit (found by bisection: measuring is cheap next to the call itself).
+ * The largest version of `result` within `limitTokens` (estimated): as it is when it fits, else
+ * cut to the most items that fit (found by bisection: measuring is cheap next to the call itself).
+ * `limitTokens` is larger only where the caller asked for more with a documented parameter.
  */
 export function fitToBudget<Result>(
   result: Result,
   measure: (candidate: Result) => number,
   cut: Cuttable<Result> | undefined,
   toolName: string,
-  budgetBytes = OUTPUT_BUDGET_BYTES,
+  limitTokens = ESTIMATE_LIMIT,
 ): Result {
-  const fullBytes = measure(result);
-  if (fullBytes <= budgetBytes) return result;
+  const fullTokens = measure(result);
+  if (fullTokens <= limitTokens) return result;
   const tooLarge = () =>
     new ToolError(
-      `${toolName}'s answer would be about ${Math.ceil(fullBytes / 2.3 / 1000)},000 tokens, over the ${OUTPUT_BUDGET_TOKENS.toLocaleString("en-US")}-token budget of one tool result. Ask for less: a narrower filter, a smaller limit or a page.`,
+      `${toolName}'s answer would be about ${Math.ceil(fullTokens / 1000).toLocaleString("en-US")},000 tokens, over the ${OUTPUT_BUDGET_TOKENS.toLocaleString("en-US")}-token budget of one tool result. Ask for less: a narrower filter, a smaller limit or a page.`,
     );
   if (!cut) throw tooLarge();
   let low = 0;
@@ -67,7 +85,7 @@ export function fitToBudget<Result>(
   while (low <= high) {
     const middle = Math.floor((low + high) / 2);
     const candidate = cut.keep(middle);
-    if (measure(candidate) <= budgetBytes) {
+    if (measure(candidate) <= limitTokens) {
       best = candidate;
       low = middle + 1;
     } else {

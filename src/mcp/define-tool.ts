@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
-import { type Cuttable, fitToBudget, resultBytes } from "./budget.js";
+import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
 import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
@@ -50,6 +50,11 @@ export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.Zo
   annotations: Omit<ToolAnnotations, "title" | "openWorldHint">;
   /** Changes something at Vagon: hidden in read-only mode. */
   mutating: boolean;
+  /**
+   * A larger output budget (estimated tokens) for a call that explicitly asked for more with a
+   * documented parameter (read_file's max_bytes); every other result stays within the default.
+   */
+  budgetTokens?(args: z.infer<z.ZodObject<Input>>): number | undefined;
   handler(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
@@ -88,7 +93,13 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       setMaxListeners(64, extra.signal);
       try {
         const output = await tool.handler(args, { ...base, extra });
-        return fitToBudget(toResult(output), resultBytes, cutOf(output), tool.name);
+        return fitToBudget(
+          toResult(output),
+          resultTokens,
+          cutOf(output),
+          tool.name,
+          tool.budgetTokens?.(args),
+        );
       } catch (error) {
         return toolErrorResult(error, tool.name, base.logger);
       }

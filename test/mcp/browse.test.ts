@@ -2,8 +2,9 @@
 // at scale, recursive walks, the live disk of a machine, both API response shapes, and the
 // vagon:// resources. Real sandbox, real client, real server, SDK client in memory.
 
+import { countTokens } from "@anthropic-ai/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OUTPUT_BUDGET_BYTES } from "../../src/mcp/budget.js";
+import { OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 
@@ -103,9 +104,7 @@ describe("list_files", () => {
       ),
     );
     expect(text).not.toMatch(/structuredContent/);
-    expect(Buffer.byteLength(text) + Buffer.byteLength(JSON.stringify(listing))).toBeLessThan(
-      OUTPUT_BUDGET_BYTES,
-    );
+    expect(countTokens(text) + countTokens(JSON.stringify(listing))).toBeLessThan(OUTPUT_BUDGET_TOKENS);
   });
 
   it("keeps the text compact and says how to get more when the limit cuts the folder short", async () => {

@@ -2,10 +2,11 @@
 // limit 10,000 comes back within ~30 KB / 8,000 tokens, text and structured together, and a
 // model that only reads the text can continue from the line it was given until it has seen every
 // entry exactly once.
+import * as fs from "node:fs/promises";
 import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OUTPUT_BUDGET_BYTES, resultBytes } from "../../src/mcp/budget.js";
+import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 
@@ -40,6 +41,15 @@ function resultTokens(result: CallToolResult): number {
   return countTokens(text) + countTokens(JSON.stringify(result.structuredContent ?? {}));
 }
 
+/** Tokens per entry in each form, as the bench reports them. */
+function tokensPerEntry(result: CallToolResult): { text: number; structured: number } {
+  const entries = (result.structuredContent as { entries: unknown[] }).entries.length;
+  return {
+    text: countTokens(toolText(result)) / entries,
+    structured: countTokens(JSON.stringify(result.structuredContent)) / entries,
+  };
+}
+
 /** The entry names of a text rendering (one line per entry: the name ends at two spaces). */
 function namesInText(text: string): string[] {
   return text
@@ -58,8 +68,9 @@ describe("output budget", () => {
   it("keeps list_files limit 10000 over 3,000 entries within the budget, and the text alone continues to the last entry", async () => {
     const first = await harness.callTool("list_files", { parent_id: folderId, limit: 10_000 });
     expect(first.isError, toolText(first)).toBeFalsy();
-    expect(resultBytes(first)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
-    expect(resultTokens(first)).toBeLessThan(8000);
+    expect(resultTokens(first)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+    const perEntry = tokensPerEntry(first);
+    expect(perEntry.text).toBeLessThan(30);
     const firstText = toolText(first);
     expect(firstText).toMatch(/cut to fit the output budget/);
     expect(firstText).not.toMatch(/structuredContent/);
@@ -73,7 +84,7 @@ describe("output budget", () => {
     while (next !== null) {
       const page = await harness.callTool("list_files", { parent_id: folderId, ...next });
       expect(page.isError, toolText(page)).toBeFalsy();
-      expect(resultBytes(page)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
+      expect(resultTokens(page)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
       seen.push(...namesInText(toolText(page)));
       next = continuationFrom(toolText(page));
       calls += 1;
@@ -92,6 +103,22 @@ describe("output budget", () => {
     expect(result.isError, toolText(result)).toBeFalsy();
     const names = namesInText(toolText(result));
     expect(names[0]).toBe("shot_010_frame_00200.png");
-    expect(resultBytes(result)).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES);
+    expect(resultTokens(result)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+  });
+
+  it("estimates tokens within 15 % of a Claude tokenizer for listings, JSON, prose and code", async () => {
+    const listing = await harness.callTool("list_files", { parent_id: folderId, page: 1, per_page: 100 });
+    const samples = [
+      toolText(listing),
+      JSON.stringify(listing.structuredContent),
+      (await fs.readFile("README.md", "utf8")).slice(0, 16_000),
+      (await fs.readFile("src/vagon/client.ts", "utf8")).slice(0, 16_000),
+      JSON.stringify({ text: (await fs.readFile("README.md", "utf8")).slice(0, 8000) }),
+    ];
+    for (const sample of samples) {
+      const ratio = estimateTokens(sample) / countTokens(sample);
+      expect(ratio, sample.slice(0, 60)).toBeGreaterThan(0.85);
+      expect(ratio, sample.slice(0, 60)).toBeLessThan(1.25);
+    }
   });
 });

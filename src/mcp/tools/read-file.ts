@@ -129,6 +129,9 @@ Text: nothing asked = the first 16 KiB; give at most one of head, tail, offset+l
   outputSchema: outputShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   mutating: false,
+  // The text comes twice (text and structured), and max_bytes is the documented way to ask for
+  // more: dense text (logs, CSV) costs up to a token per 2 bytes in each copy.
+  budgetTokens: (args) => args.max_bytes + 2048,
   async handler(args, context) {
     const mode = modeOf(args);
     const signal = context.extra.signal;
