@@ -1,6 +1,9 @@
-// Logging for every part of the server. Logs go to stderr (stdout is the stdio protocol
-// channel) and to any extra sink, such as MCP logging notifications. Every line passes
-// through redact() first, so secrets and presigned signatures never leave the process.
+// Logging for every part of the server. Every record goes to stderr (stdout is the stdio
+// protocol channel) and to the process-wide sinks; a record logged while an MCP session's call
+// is running (inside withLogScope) also goes to that session's sink, and to no other session.
+// Every line passes through redact() first, so secrets and presigned signatures never leave
+// the process.
+import { AsyncLocalStorage } from "node:async_hooks";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -13,12 +16,28 @@ export interface LogRecord {
 
 export type LogSink = (record: LogRecord) => void;
 
+// Which session's call is running: set where a session's messages enter the server, carried by
+// Node through every await, timer and callback that call starts, and by nothing else.
+const sessionScope = new AsyncLocalStorage<LogSink>();
+
+/**
+ * Runs `work` so that what it logs, and what anything it starts logs, also reaches `sink` (a
+ * session's MCP log notifications). Records logged outside any scope (start-up, the HTTP
+ * transport, refused requests) reach only stderr and the process-wide sinks.
+ */
+export function withLogScope<T>(sink: LogSink, work: () => T): T {
+  return sessionScope.run(sink, work);
+}
+
 export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   debug(message: string, fields?: Record<string, unknown>): void;
-  /** Adds a sink; returns a function that removes it. */
+  /**
+   * Adds a process-wide sink that receives every record, whichever session caused it; returns a
+   * function that removes it. Never for a session's own output: use withLogScope.
+   */
   addSink(sink: LogSink): () => void;
   /** Registers a value that must never appear in any log line (API secret, HTTP token). */
   addSecret(secret: string): void;
@@ -61,7 +80,8 @@ export function createLogger(options: { level?: LogLevel; stderr?: boolean } = {
       ? (JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>)
       : undefined;
     const record: LogRecord = { level: recordLevel, message: redact(message), fields: safeFields };
-    for (const sink of sinks) {
+    const sessionSink = sessionScope.getStore();
+    for (const sink of sessionSink ? [...sinks, sessionSink] : sinks) {
       try {
         sink(record);
       } catch {

@@ -1,8 +1,9 @@
 // Builds one McpServer for one MCP session from the shared config, client and logger.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { type Config, packageVersion } from "../config.js";
-import type { Logger, LogLevel } from "../log.js";
+import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
 import { createLocalPaths } from "./local-paths.js";
@@ -40,18 +41,45 @@ export function createMcpServer({ config, client, logger }: McpServerDeps): McpS
   }
   registerResources(server, client, logger);
 
-  // This session's share of the logs, as MCP logging notifications, once it is connected.
-  const removeSink = logger.addSink(({ level, message, fields }) => {
+  // This session's share of the logs, as MCP logging notifications: only what its own calls
+  // cause, because every message it receives is handled inside its log scope.
+  const sessionSink: LogSink = ({ level, message, fields }) => {
     if (!server.isConnected()) return;
     const data = fields ? { message, ...fields } : message;
     void server.server
       .sendLoggingMessage({ level: MCP_LOG_LEVEL[level], logger: "vagon-files-mcp", data })
       .catch(() => {});
-  });
-  const previousOnClose = server.server.onclose;
-  server.server.onclose = () => {
-    removeSink();
-    previousOnClose?.();
+  };
+  const connect = server.connect.bind(server);
+  server.connect = (transport: Transport) => {
+    scopeIncomingMessages(transport, sessionSink);
+    return connect(transport);
   };
   return server;
+}
+
+/**
+ * Whatever handler the SDK installs for incoming messages runs inside the session's log scope,
+ * so the call it starts (and every await, timer and request under it) logs to this session.
+ * Installed before connect(), so not even a message delivered while the transport starts escapes.
+ */
+function scopeIncomingMessages(transport: Transport, sink: LogSink): void {
+  // Some transports forward onmessage to an inner one through an accessor (the Node Streamable
+  // HTTP transport wraps the web-standard one): keep that forwarding, hand it the scoped handler.
+  let inherited: PropertyDescriptor | undefined;
+  for (let owner: object | null = transport; owner && !inherited; owner = Object.getPrototypeOf(owner)) {
+    inherited = Object.getOwnPropertyDescriptor(owner, "onmessage");
+  }
+  let stored: Transport["onmessage"];
+  Object.defineProperty(transport, "onmessage", {
+    configurable: true,
+    enumerable: true,
+    get: () => (inherited?.get ? inherited.get.call(transport) : stored),
+    set: (next: Transport["onmessage"]) => {
+      const scoped: Transport["onmessage"] =
+        next && ((message, extra) => withLogScope(sink, () => next(message, extra)));
+      if (inherited?.set) inherited.set.call(transport, scoped);
+      else stored = scoped;
+    },
+  });
 }

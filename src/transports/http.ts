@@ -1,12 +1,15 @@
 // The Streamable HTTP transport at /mcp on a plain node:http server.
 //
 // Stateful (default): one McpServer + transport per MCP session, created on initialize,
-// removed on DELETE, on close, or after a stretch of idleness. Stateless (--stateless): a
+// removed on DELETE, on close, or after a stretch without requests (an open GET stream is not a
+// request: it would keep a forgotten session forever). At the session cap the least recently
+// used idle session makes room. Session ids are never logged. Stateless (--stateless): a
 // fresh server + transport per request, so identical replicas can serve any request; long
 // jobs live on at Vagon under their download_id, which get_download picks up anywhere.
 //
 // Every request passes, in this order: Host check, Origin check (DNS-rebinding protection
-// for local servers), routing, bearer token (when configured), body size limit.
+// for local servers), routing, bearer token (when configured), body size limit. Refusals are
+// described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches any session.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +17,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
+import { createRefusalLog } from "./refusal-log.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
 export const MCP_PATH = "/mcp";
@@ -24,10 +28,12 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 
 export interface HttpServerOptions extends McpServerDeps {
   createServer: McpServerFactory;
-  /** Sessions without any request for this long are closed. */
+  /** Sessions without any request for this long are closed, open GET streams or not. */
   idleSessionMs?: number;
   maxBodyBytes?: number;
   maxSessions?: number;
+  /** The clock idleness is measured with (tests move it instead of waiting). */
+  now?: () => number;
 }
 
 export interface HttpServerHandle {
@@ -36,13 +42,17 @@ export interface HttpServerHandle {
   readonly port: number;
   /** Open MCP sessions (always 0 when stateless). */
   sessionCount(): number;
+  /** Closes the sessions idle past the limit now (a timer does it every half limit, ≤ 60 s). */
+  sweepIdleSessions(): Promise<number>;
   close(): Promise<void>;
 }
 
 interface Session {
   server: McpServer;
   transport: StreamableHTTPServerTransport;
+  /** When the last request (of any method) arrived or a POST/DELETE finished. */
   lastActivityMs: number;
+  /** POST/DELETE requests in flight; a GET stream doesn't count, so it can't pin a session. */
   activeRequests: number;
 }
 
@@ -100,6 +110,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const now = options.now ?? Date.now;
+  const refusals = createRefusalLog(logger);
   const { host, stateless } = config.http;
 
   // Hash both sides so the comparison takes the same time whatever the lengths.
@@ -112,6 +124,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     : [boundHostname];
   let boundPort = 0;
 
+  // In least-recently-used order: each request moves its session to the end.
   const sessions = new Map<string, Session>();
   // Per-request servers of stateless mode, so close() can end the ones still streaming.
   const statelessServers = new Set<McpServer>();
@@ -154,17 +167,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const session = sessions.get(sessionId);
     if (!session) return;
     sessions.delete(sessionId);
-    logger.debug(`closing MCP session (${reason})`, { sessionId });
+    logger.debug(`closing an MCP session (${reason}); ${sessions.size} left`);
     await session.server.close().catch((error: unknown) => {
       logger.warn(`closing an MCP session failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
 
+  /** Counts a request against its session: activity now, and in flight until it ends unless a GET. */
+  function trackRequest(session: Session, req: IncomingMessage, res: ServerResponse) {
+    session.lastActivityMs = now();
+    if (req.method === "GET") return;
+    session.activeRequests += 1;
+    res.once("close", () => {
+      session.activeRequests -= 1;
+      session.lastActivityMs = now();
+    });
+  }
+
+  /** The least recently used session with no POST/DELETE in flight, closed to make room. */
+  async function evictLeastRecentlyUsed(): Promise<boolean> {
+    for (const [sessionId, session] of sessions) {
+      if (session.activeRequests > 0) continue;
+      await closeSession(sessionId, "evicted: the session table is full and it was the least recently used");
+      return true;
+    }
+    return false;
+  }
+
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (sessions.size >= maxSessions) {
-      sendError(res, 503, "Too many open MCP sessions; close unused ones (DELETE /mcp) or try again later.", {
-        "retry-after": "60",
-      });
+    if (sessions.size >= maxSessions && !(await evictLeastRecentlyUsed())) {
+      sendError(res, 503, "Too many MCP sessions busy at once; try again later.", { "retry-after": "60" });
       return;
     }
     const server = createServer(deps);
@@ -174,22 +206,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (sessionId) => {
           sessions.set(sessionId, session);
-          logger.debug("MCP session opened", { sessionId });
+          logger.debug(`MCP session opened; ${sessions.size} open`);
         },
       }),
-      lastActivityMs: Date.now(),
-      activeRequests: 1,
+      lastActivityMs: now(),
+      activeRequests: 0,
     };
+    trackRequest(session, req, res);
     // Set before connect(): the SDK chains its own handler after ours.
     session.transport.onclose = () => {
       const sessionId = session.transport.sessionId;
       if (sessionId !== undefined && sessions.get(sessionId) === session) sessions.delete(sessionId);
     };
     session.transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
-    res.once("close", () => {
-      session.activeRequests -= 1;
-      session.lastActivityMs = Date.now();
-    });
     try {
       await server.connect(session.transport);
       await session.transport.handleRequest(req, res, body);
@@ -240,12 +269,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(res, 404, "Session not found: it expired or was closed; initialize a new session.");
       return;
     }
-    session.activeRequests += 1;
-    session.lastActivityMs = Date.now();
-    res.once("close", () => {
-      session.activeRequests -= 1;
-      session.lastActivityMs = Date.now();
-    });
+    sessions.delete(sessionId);
+    sessions.set(sessionId, session);
+    trackRequest(session, req, res);
     await session.transport.handleRequest(req, res, body);
   }
 
@@ -278,12 +304,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (!hostAllowed(req.headers.host)) {
-      logger.warn("refused a request with a foreign Host header", { host: req.headers.host ?? null });
+      refusals.refused("foreign Host header", req.headers.host ?? null);
       sendError(res, 403, "Forbidden: Host header not allowed.");
       return;
     }
     if (!originAllowed(headerValue(req.headers.origin))) {
-      logger.warn("refused a request from a foreign Origin", { origin: req.headers.origin ?? null });
+      refusals.refused("foreign Origin", headerValue(req.headers.origin) ?? null);
       sendError(res, 403, "Forbidden: Origin not allowed.");
       return;
     }
@@ -299,6 +325,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     if (!tokenAccepted(headerValue(req.headers.authorization))) {
       const error = req.headers.authorization === undefined ? "" : ', error="invalid_token"';
+      refusals.refused(req.headers.authorization === undefined ? "no bearer token" : "wrong bearer token");
       sendError(res, 401, "Unauthorized: send Authorization: Bearer <VAGON_MCP_HTTP_TOKEN>.", {
         "www-authenticate": `Bearer realm="vagon-files-mcp"${error}`,
       });
@@ -324,14 +351,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   boundPort = (httpServer.address() as AddressInfo).port;
 
   const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
-  const sweepTimer = setInterval(() => {
-    const now = Date.now();
-    for (const [sessionId, session] of sessions) {
-      if (session.activeRequests <= 0 && now - session.lastActivityMs >= idleSessionMs) {
-        void closeSession(sessionId, "idle");
-      }
-    }
-  }, sweepEveryMs);
+  async function sweepIdleSessions(): Promise<number> {
+    const idle = [...sessions].filter(
+      ([, session]) => session.activeRequests <= 0 && now() - session.lastActivityMs >= idleSessionMs,
+    );
+    await Promise.all(idle.map(([sessionId]) => closeSession(sessionId, "idle")));
+    return idle.length;
+  }
+  const sweepTimer = setInterval(() => void sweepIdleSessions(), sweepEveryMs);
   sweepTimer.unref();
 
   const urlHost =
@@ -344,9 +371,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     url,
     port: boundPort,
     sessionCount: () => sessions.size,
+    sweepIdleSessions,
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);
+        refusals.close();
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
         await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
