@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { isPathWithinAllowedDirectories } from "./containment.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
 
 export type ResponseShape = "jsonapi" | "flat";
@@ -182,11 +183,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
-}
-
 function parseArgv(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: ARG_OPTIONS, strict: true, allowPositionals: true });
@@ -296,7 +292,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
         `The download dir ${downloadDir} needs a root to live in; add --root DIR (or VAGON_MCP_ROOTS) containing it.`,
       );
     }
-    if (!roots.some((root) => isInside(downloadDir as string, root))) {
+    if (!isPathWithinAllowedDirectories(downloadDir, roots)) {
       throw new ConfigError(
         `The download dir ${downloadDir} is outside every root (${roots.join(", ")}); pick a folder inside one, or add a --root that contains it.`,
       );

@@ -101,7 +101,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
           tool.budgetTokens?.(args),
         );
       } catch (error) {
-        return toolErrorResult(error, tool.name, base.logger);
+        return toolErrorResult(error, tool.name, base.logger, extra.signal);
       }
     },
   );

@@ -44,6 +44,16 @@ export function errorText(error: unknown, where: string, logger: Logger): string
   );
 }
 
-export function toolErrorResult(error: unknown, toolName: string, logger: Logger): CallToolResult {
+export function toolErrorResult(
+  error: unknown,
+  toolName: string,
+  logger: Logger,
+  signal?: AbortSignal,
+): CallToolResult {
+  // The client cancelled the call: expected, not a failure (and nobody reads this result).
+  if (signal?.aborted) {
+    logger.debug(`${toolName} was cancelled by the client`);
+    return { isError: true, content: [{ type: "text", text: `${toolName} was cancelled.` }] };
+  }
   return { isError: true, content: [{ type: "text", text: errorText(error, toolName, logger) }] };
 }

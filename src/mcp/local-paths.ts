@@ -1,32 +1,45 @@
 // The only door to the local disk. Every path an agent names is resolved with realpath and
-// checked against the allowed roots (configured ones plus the MCP client's roots) before any
-// I/O or remote call; after that, code holds a CheckedPath, never a raw string.
+// checked against the allowed roots before any I/O or remote call; after that, code holds a
+// CheckedPath (and, for reads, the open handle), never a raw string. Over stdio the client's MCP
+// roots are added to the configured ones (client and server share one user and one disk); over
+// HTTP the client is not the server's user, so its roots can only narrow the configured ones.
+import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
+import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
 import type { Logger } from "../log.js";
+import { raceSeam } from "../race-seam.js";
+import { isWellFormedText } from "../well-formed.js";
 import { LocalPathError } from "./errors.js";
 
 export type CheckedPath = string & { readonly __checked: unique symbol };
 
 const NO_ROOTS =
   "No local folder is allowed yet, so files can't be read from or saved to this computer. Start the server with --root <folder> (or set VAGON_MCP_ROOTS), or let your MCP host share a root folder; remote features work without one.";
+const NO_ROOTS_HTTP =
+  "This HTTP server has no local folder configured, so it can't read files from or save files to its disk (your client's roots don't count over HTTP: your disk is not the server's). Upload with content instead, or take the download link; the server's operator can allow a folder with --root.";
+
+export interface CheckedFile {
+  path: CheckedPath;
+  sizeBytes: number;
+  /**
+   * The file, opened once and verified to be the checked one: read from this, never the path
+   * (which may point elsewhere by now). The caller closes it.
+   */
+  handle: fs.FileHandle;
+}
 
 export interface LocalPaths {
-  /** An existing regular file inside a root, for upload. */
-  checkReadableFile(input: string): Promise<{ path: CheckedPath; sizeBytes: number }>;
+  /** An existing regular file inside a root, for upload, opened. */
+  checkReadableFile(input: string): Promise<CheckedFile>;
   /** A folder inside a root, created when missing; undefined input = the default download folder. */
   checkFolder(input: string | undefined): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
   roots(): Promise<string[]>;
-}
-
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
 }
 
 function codeOf(error: unknown): string {
@@ -57,25 +70,32 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     return clientRoots;
   }
 
+  const overHttp = config.transport === "http";
+
   async function roots(): Promise<string[]> {
-    const candidates = [...config.roots, ...(await fetchClientRoots())];
-    const real: string[] = [];
-    const missing: string[] = [];
-    for (const candidate of candidates) {
-      try {
-        real.push(await fs.realpath(candidate));
-      } catch {
-        // A root that doesn't exist (yet) allows nothing; the errors that need one name it.
-        if (config.roots.includes(candidate)) missing.push(candidate);
-      }
-    }
-    missingRoots = missing;
-    return [...new Set(real)];
+    const configured = await realPaths(config.roots);
+    missingRoots = config.roots.filter((_, index) => configured[index] === undefined);
+    const existing = configured.filter((root): root is string => root !== undefined);
+    // Without any configured root an HTTP server has no local-disk features at all.
+    if (overHttp && existing.length === 0) return [];
+    const offered = (await realPaths(await fetchClientRoots())).filter(
+      (root): root is string => root !== undefined,
+    );
+    if (!overHttp) return [...new Set([...existing, ...offered])];
+    // Over HTTP a client root counts only where it lies inside a configured root: the overlap
+    // of each pair. A client offering file:/// gets the configured roots, never more; one whose
+    // roots overlap none of them (its own disk) narrows nothing.
+    const narrowed = offered.flatMap((clientRoot) =>
+      existing.flatMap((root) =>
+        isPathWithin(root, clientRoot) ? [clientRoot] : isPathWithin(clientRoot, root) ? [root] : [],
+      ),
+    );
+    return [...new Set(narrowed.length > 0 ? narrowed : existing)];
   }
 
   /** Nothing is allowed: because no root is configured, or because the configured ones are missing. */
   function noRootsError(): LocalPathError {
-    if (missingRoots.length === 0) return new LocalPathError(NO_ROOTS);
+    if (missingRoots.length === 0) return new LocalPathError(overHttp ? NO_ROOTS_HTTP : NO_ROOTS);
     const named = missingRoots.map((root) => `"${root}"`).join(", ");
     return new LocalPathError(
       `The configured local folder ${named} does not exist, so files can't be read from or saved to this computer. Create it, or point --root (VAGON_MCP_ROOTS) at a folder that exists, then restart the server.`,
@@ -85,6 +105,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   /** Lexical checks and resolution against the first root; no I/O on the target itself. */
   async function resolveInput(input: string, allowed: string[]): Promise<string> {
     if (allowed.length === 0) throw noRootsError();
+    if (!isWellFormedText(input)) {
+      throw new LocalPathError(
+        "The path contains ill-formed Unicode (a lone surrogate), which no file name can hold; give the path as plain text.",
+      );
+    }
     if (input.includes("\0"))
       throw new LocalPathError("The path contains a NUL byte; give a plain folder or file path.");
     if (path.sep === "/" && input.includes("\\")) {
@@ -128,6 +153,8 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     }
   }
 
+  const isAllowed = (real: string, allowed: string[]) => isPathWithinAllowedDirectories(real, allowed);
+
   return {
     roots,
 
@@ -142,32 +169,80 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
           throw new LocalPathError("The path is too long for this file system.");
         // Don't confirm or deny existence of files outside the roots.
         const nearest = await realpathOfNearest(absolute);
-        if (!allowed.some((root) => isInside(root, nearest))) throw outside(input, allowed);
+        if (!isAllowed(nearest, allowed)) throw outside(input, allowed);
         throw new LocalPathError(
           `There is no file at "${input}". Check the name with your file browser and try again.`,
         );
       }
-      if (!allowed.some((root) => isInside(root, real))) throw outside(input, allowed);
-      const stat = await fs.stat(real);
-      if (!stat.isFile())
-        throw new LocalPathError(`"${input}" is not a regular file; upload_file sends one file.`);
-      return { path: real as CheckedPath, sizeBytes: stat.size };
+      if (!isAllowed(real, allowed)) throw outside(input, allowed);
+      await raceSeam("read:checked", real);
+      // Open once, then prove the handle is the file that was checked: no link followed at the
+      // last step, and the path, resolved again, still leads inside a root to this very inode.
+      // O_NONBLOCK: a FIFO swapped in must not hang the open.
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+      } catch (error) {
+        throw new LocalPathError(
+          codeOf(error) === "ELOOP"
+            ? `"${input}" was replaced by a link while it was being checked, so it was not read. Try again.`
+            : `Can't open "${input}": ${codeOf(error) || String(error)}.`,
+        );
+      }
+      try {
+        const opened = await handle.stat();
+        if (!opened.isFile())
+          throw new LocalPathError(`"${input}" is not a regular file; upload_file sends one file.`);
+        const again = await fs.realpath(absolute).catch(() => null);
+        const atPath = again === null ? null : await fs.stat(again).catch(() => null);
+        if (
+          again === null ||
+          atPath === null ||
+          !isAllowed(again, allowed) ||
+          atPath.dev !== opened.dev ||
+          atPath.ino !== opened.ino
+        ) {
+          throw new LocalPathError(
+            `"${input}" changed while it was being checked (a folder or link on its path was swapped), so it was not read. Try again.`,
+          );
+        }
+        return { path: real as CheckedPath, sizeBytes: opened.size, handle };
+      } catch (error) {
+        await handle.close().catch(() => {});
+        throw error;
+      }
     },
 
     async checkFolder(input) {
       const allowed = await roots();
       if (allowed.length === 0) throw noRootsError();
-      const wanted = input ?? config.downloadDir ?? path.join(allowed[0]!, "vagon-downloads");
+      // The configured download folder, unless a client's roots narrowed access away from it.
+      const defaultFolder =
+        config.downloadDir !== null && isAllowed(await realpathOfNearest(config.downloadDir), allowed)
+          ? config.downloadDir
+          : path.join(allowed[0]!, "vagon-downloads");
+      const wanted = input ?? defaultFolder;
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);
-      if (!allowed.some((root) => isInside(root, planned))) throw outside(wanted, allowed);
-      await fs.mkdir(planned, { recursive: true });
+      if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
+      try {
+        await fs.mkdir(planned, { recursive: true });
+      } catch (error) {
+        if (codeOf(error) === "EEXIST" || codeOf(error) === "ENOTDIR")
+          throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+        throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
+      }
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
       const real = await fs.realpath(planned);
-      if (!allowed.some((root) => isInside(root, real))) throw outside(wanted, allowed);
+      if (!isAllowed(real, allowed)) throw outside(wanted, allowed);
       if (!(await fs.stat(real)).isDirectory())
-        throw new LocalPathError(`"${wanted}" is a file, not a folder.`);
+        throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
       return real as CheckedPath;
     },
   };
+}
+
+/** The real path of each candidate, index for index; undefined where it doesn't exist (yet). */
+async function realPaths(candidates: string[]): Promise<(string | undefined)[]> {
+  return Promise.all(candidates.map((candidate) => fs.realpath(candidate).catch(() => undefined)));
 }

@@ -2,6 +2,10 @@
 // everywhere (the sentry-mcp ParamX habit).
 import { z } from "zod";
 
+/** The refusal of a name holding a lone UTF-16 surrogate, which has no UTF-8 form. */
+export const ILL_FORMED_NAME =
+  "The name contains ill-formed Unicode (a lone surrogate, such as \\ud800 without its pair), which can't be stored. Remove that character or send the name as plain UTF-8 text.";
+
 export const location = z
   .enum(["shared", "machine", "recordings"])
   .default("shared")

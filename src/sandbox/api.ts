@@ -2,6 +2,7 @@
 // in-memory state and return a body; the server adds auth, faults and the request log.
 
 import { formatBytes } from "../units.js";
+import { isWellFormedText } from "../well-formed.js";
 import { ApiError, badRequest, notFound } from "./errors.js";
 import type { Presigner } from "./s3.js";
 import { okFields, renderDiskItem, renderEntry } from "./shapes.js";
@@ -90,6 +91,8 @@ function validName(value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw badRequest("file_name is required");
   if (value.length > MAX_NAME_LENGTH)
     throw badRequest(`file_name is longer than ${MAX_NAME_LENGTH} characters`);
+  // Before anything is created: a name with a lone surrogate has no UTF-8 form to store.
+  if (!isWellFormedText(value)) throw badRequest("file_name is not well-formed Unicode (a lone surrogate)");
   if (/[/\\]/.test(value) || value === "." || value === ".." || /\p{Cc}/u.test(value)) {
     throw badRequest("file_name must be a plain name without slashes or control characters");
   }

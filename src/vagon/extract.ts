@@ -9,6 +9,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import type yauzl from "yauzl";
+import { isPathWithin } from "../containment.js";
 import { formatBytes } from "../units.js";
 import { errorCode } from "./retry.js";
 
@@ -93,11 +94,6 @@ export function withCopySuffix(fileName: string, copy: number): string {
   return `${stem} (${copy})${extension}`;
 }
 
-function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === "" || (relative.split(path.sep)[0] !== ".." && !path.isAbsolute(relative));
-}
-
 function displayName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: make control characters visible in reports
   return name.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
@@ -147,7 +143,7 @@ export async function extractZip(
         const stats = await fs.lstat(current);
         if (stats.isSymbolicLink()) {
           const target = await fs.realpath(current).catch(() => null);
-          if (target === null || !isInside(destRoot, target)) {
+          if (target === null || !isPathWithin(destRoot, target)) {
             throw new SkipEntry(
               `the folder "${segment}" on its path is a link leading outside the destination`,
             );
@@ -159,7 +155,7 @@ export async function extractZip(
       checkedDirs.add(current);
     }
     const real = await fs.realpath(current);
-    if (!isInside(destRoot, real)) throw new SkipEntry("its folder resolves outside the destination");
+    if (!isPathWithin(destRoot, real)) throw new SkipEntry("its folder resolves outside the destination");
     return real;
   };
 

@@ -35,7 +35,14 @@ export function chooseChunkSizeMb(sizeBytes: number): number {
   return Math.max(250, Math.ceil(sizeMb / 10_000));
 }
 
-export type UploadSource = { kind: "file"; path: string } | { kind: "bytes"; bytes: Buffer };
+/**
+ * A file on disk, or bytes in memory. With `handle`, every byte and stat comes from that open
+ * handle (the file the path was checked to be when it was opened), never from the path again,
+ * which someone with write access to the folder could point elsewhere meanwhile.
+ */
+export type UploadSource =
+  | { kind: "file"; path: string; handle?: fs.FileHandle }
+  | { kind: "bytes"; bytes: Buffer };
 
 export interface UploadOptions {
   client: VagonClient;
@@ -150,13 +157,33 @@ function planParts(
 
 function openPartBody(source: UploadSource, start: number, end: number): Readable {
   if (source.kind === "file") {
-    return createReadStream(source.path, { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
+    const range = { start, end: end - 1, highWaterMark: READ_CHUNK_BYTES };
+    if (source.handle) return readRange(source.handle, start, end);
+    return createReadStream(source.path, range);
   }
   const { bytes } = source;
   return Readable.from(
     (function* () {
       for (let offset = start; offset < end; offset += READ_CHUNK_BYTES) {
         yield bytes.subarray(offset, Math.min(end, offset + READ_CHUNK_BYTES));
+      }
+    })(),
+  );
+}
+
+/**
+ * Positional reads from the shared handle: parts in parallel and retries all read the same open
+ * file, and nothing closes it (a FileHandle's own read stream closes the handle when destroyed).
+ */
+function readRange(handle: fs.FileHandle, start: number, end: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let position = start; position < end; ) {
+        const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) throw new Error("the file got shorter while it was being uploaded");
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
       }
     })(),
   );
@@ -246,9 +273,11 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
   let sizeBytes: number;
   let sourceModifiedMs: number | null = null;
   if (source.kind === "file") {
-    const stats = await fs.stat(source.path).catch((error: unknown) => {
-      throw new Error(`Can't read ${source.path}: ${errorMessage(error)}.`, { cause: error });
-    });
+    const stats = await (source.handle ? source.handle.stat() : fs.stat(source.path)).catch(
+      (error: unknown) => {
+        throw new Error(`Can't read ${source.path}: ${errorMessage(error)}.`, { cause: error });
+      },
+    );
     if (!stats.isFile()) throw new Error(`${source.path} is not a regular file, so it can't be uploaded.`);
     sizeBytes = stats.size;
     sourceModifiedMs = stats.mtimeMs;
@@ -352,7 +381,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
     if (firstError !== null) throw (firstError as { error: unknown }).error;
 
     if (source.kind === "file") {
-      const after = await fs.stat(source.path);
+      const after = await (source.handle ? source.handle.stat() : fs.stat(source.path));
       if (after.size !== sizeBytes || after.mtimeMs !== sourceModifiedMs) {
         throw new Error(`${source.path} changed while it was being uploaded`);
       }

@@ -240,12 +240,19 @@ describe("delete_file with a host that asks the user", () => {
 });
 
 describe("logging", () => {
-  it("forwards the server's log lines as MCP notifications, in MCP's level names", async () => {
+  it("forwards what a call logs as MCP notifications; a process-level line reaches no session", async () => {
+    // Logged outside any call (start-up, the HTTP transport): stderr only.
     harness.logger.warn("disk nearly full");
+    await harness.callTool("get_download", { download_id: 777_777, wait_seconds: 0 });
     await vi.waitFor(() =>
-      expect(harness.notifications).toContainEqual(
-        expect.objectContaining({ level: "warning", data: "disk nearly full" }),
-      ),
+      expect(JSON.stringify(harness.notifications)).toContain("/files/downloads/777777"),
     );
+    expect(harness.notifications).toContainEqual(
+      expect.objectContaining({
+        level: "debug",
+        data: expect.objectContaining({ message: "vagon request" }),
+      }),
+    );
+    expect(JSON.stringify(harness.notifications)).not.toContain("disk nearly full");
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWellFormedText } from "../../well-formed.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
@@ -11,7 +12,12 @@ Use this tool when you need to:
 - organize uploads into a new folder
 - prepare a destination before uploading several files`,
   inputSchema: {
-    name: z.string().min(1).max(255).describe("Name of the new folder (one path component, no slashes)."),
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
+      .describe("Name of the new folder (one path component, no slashes)."),
     location: params.writeLocation,
     machine_id: params.machineId
       .optional()

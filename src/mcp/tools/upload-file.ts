@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { type UploadSource, uploadFile as upload } from "../../vagon/upload.js";
+import { isWellFormedText } from "../../well-formed.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { formatBytes } from "../format.js";
@@ -42,6 +43,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       .string()
       .min(1)
       .max(255)
+      .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
       .optional()
       .describe("Name in Vagon Files; default: the local file's name (required with content)."),
     overwrite: z
@@ -84,7 +86,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     let fileName: string;
     if (args.local_path !== undefined) {
       const checked = await context.paths.checkReadableFile(args.local_path);
-      source = { kind: "file", path: checked.path };
+      source = { kind: "file", path: checked.path, handle: checked.handle };
       fileName = args.file_name ?? path.basename(checked.path);
     } else {
       if (!args.file_name)
@@ -98,12 +100,18 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       source = { kind: "bytes", bytes };
       fileName = args.file_name;
     }
-    if (/[/\\\0]/.test(fileName))
+    if (/[/\\\0]/.test(fileName)) {
+      if (source.kind === "file") await source.handle?.close();
       throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
+    }
     // mime-types carries a 150 KB database: loaded when an upload needs a guess, not at start-up.
     const contentType =
       args.content_type ?? ((await import("mime-types")).lookup(fileName) || "application/octet-stream");
     const progress = createProgress(context.extra);
+    // The upload reads the checked file through its open handle, closed whatever happens.
+    const closeHandle = async () => {
+      if (source.kind === "file") await source.handle?.close().catch(() => {});
+    };
     const result = await upload({
       client: context.client,
       source,
@@ -118,7 +126,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       logger: context.logger,
       onProgress: (sent, total) =>
         progress.report(sent, total, `uploading ${formatBytes(sent)} of ${formatBytes(total)}`),
-    });
+    }).finally(closeHandle);
     progress.finish("uploaded");
     return {
       structured: {
