@@ -10,7 +10,7 @@ export type RacePoint =
   | "write:before-create"
   /** download: an attempt failed; next the same temporary file is written again. */
   | "write:between-attempts"
-  /** extraction: the next entry is about to be created. */
+  /** extraction: the entry's folder was checked; next its file is created in it. */
   | "extract:before-entry";
 
 export type RaceHook = (point: RacePoint, target: string) => Promise<void> | void;

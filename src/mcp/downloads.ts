@@ -186,11 +186,15 @@ async function extractSaved(
 ): Promise<ToolOutput<DownloadResult>> {
   const folder = target.folder as CheckedPath;
   const { savedPath, sizeBytes } = saved;
-  // Checked again now: something may have arrived while the zip was being built and fetched.
+  // Extraction goes into a folder made here, now, inside the checked folder (or into that folder
+  // itself when it is new or empty), which must still be itself: not swapped for a link since
+  // it was checked. Checked again now: something may have arrived while the zip was fetched.
+  await assertFolderIsItself(folder);
   const inPlace = target.extractInPlace && (await isEmptyFolder(folder, path.basename(savedPath)));
   const destination = inPlace
     ? folder
     : await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
+  await assertFolderIsItself(destination as CheckedPath);
   let extracted: ExtractResult;
   try {
     extracted = await extractZip(savedPath, destination, {
@@ -203,8 +207,9 @@ async function extractSaved(
         ),
     });
   } catch (error) {
-    // extractZip removes what it wrote; drop the folder too when this call made it.
-    if (!inPlace) await fs.rm(destination, { recursive: true, force: true });
+    // extractZip removes what it wrote; drop the folder too when this call made it, unless the
+    // path leads elsewhere now.
+    if (!inPlace && (await isItself(folder))) await fs.rm(destination, { recursive: true, force: true });
     if (context.extra.signal.aborted) {
       await fs.rm(savedPath, { force: true });
       throw error;
@@ -277,6 +282,18 @@ async function abortQuietly(context: ToolContext, downloadId: number): Promise<v
   } catch (error) {
     // 4716: already finished; nothing to abort.
     context.logger.debug(`Abort of zip job ${downloadId} not needed or failed`, { error: String(error) });
+  }
+}
+
+async function isItself(folder: string): Promise<boolean> {
+  return (await fs.realpath(folder).catch(() => null)) === folder;
+}
+
+async function assertFolderIsItself(folder: CheckedPath): Promise<void> {
+  if (!(await isItself(folder))) {
+    throw new ToolError(
+      `The folder ${folder} was moved or replaced by a link after it was checked, so nothing was extracted into it. Check the folder and try again.`,
+    );
   }
 }
 

@@ -2,13 +2,18 @@
 // next to its destination, resumed with Range requests when the connection breaks, checked
 // against the expected size, flushed, and only then given its final name — one that was
 // free, so nothing the user had is ever overwritten. Any failure leaves no file behind.
+// The temporary file is created exclusively in a folder whose real path is re-verified right
+// before, then written only through the handle opened then (retries included), so a folder or
+// file swapped for a link meanwhile can't redirect a single byte.
 import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Logger, silentLogger } from "../log.js";
+import { raceSeam } from "../race-seam.js";
 import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
 import { errorCode, errorMessage, RETRYABLE_NETWORK_CODES } from "./retry.js";
@@ -48,26 +53,23 @@ const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
  * and flushes to disk as it goes: a datasync every 64 MiB, one at a time, overlapping the
  * network. Flushing only at the end left a 1 GiB download waiting ~0.9 s for the disk after its
  * last byte had arrived; now only the last stretch is left. When the writer has finished, the
- * bytes are on disk; `handleClosed` resolves once its file handle is closed, however it ended.
+ * bytes are on disk; `settled` resolves once it no longer touches its handle, however it ended.
+ * The handle stays open: the download owns it across attempts.
  */
 class FlushingFileWriter extends Writable {
-  readonly handleClosed: Promise<void>;
+  readonly settled: Promise<void>;
   #handle: fs.FileHandle;
   #position: number;
   #onBytes: (count: number) => void;
   #unflushed = 0;
   #flushing: Promise<void> | null = null;
 
-  static async open(filePath: string, position: number, onBytes: (count: number) => void) {
-    return new FlushingFileWriter(await fs.open(filePath, "r+"), position, onBytes);
-  }
-
-  private constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
+  constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
     super({ highWaterMark: WRITE_BUFFER_BYTES });
     this.#handle = handle;
     this.#position = position;
     this.#onBytes = onBytes;
-    this.handleClosed = new Promise((resolve) => this.once("close", resolve)).then(() => handle.close());
+    this.settled = new Promise((resolve) => this.once("close", () => resolve()));
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -168,11 +170,21 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   const fileName = sanitizeFileName(options.fileName);
   signal?.throwIfAborted();
 
-  const tempPath = path.join(
-    directory,
-    `.${fileName.slice(0, 80)}.${randomBytes(6).toString("hex")}.partial`,
+  const tempPath = path.join(directory, partialFileName(fileName));
+  await raceSeam("write:before-create", directory);
+  await assertFolderUnchanged(directory);
+  // Exclusive and no link followed: the name must be new, and ours.
+  const handle = await fs.open(
+    tempPath,
+    fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
+    0o600,
   );
-  await (await fs.open(tempPath, "wx")).close();
+  try {
+    await assertStillOurs(handle, tempPath, directory);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
 
   let haveBytes = 0;
   let totalBytes: number | null = expectedBytes;
@@ -205,13 +217,13 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
     if (status === 200 && haveBytes > 0) {
       // The server ignored the range: start over.
       haveBytes = 0;
-      await fs.truncate(tempPath, 0);
+      await handle.truncate(0);
     } else if (status === 206) {
       const range = /bytes (\d+)-\d+\/(\d+|\*)/.exec(String(response.headers["content-range"] ?? ""));
       if (!range || Number(range[1]) !== haveBytes) {
         await response.body.dump();
         haveBytes = 0;
-        await fs.truncate(tempPath, 0);
+        await handle.truncate(0);
         throw new RetryableDownloadError("the server resumed at the wrong offset");
       }
       if (range[2] !== "*" && totalBytes === null) totalBytes = Number(range[2]);
@@ -243,7 +255,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
     }
 
     let counted = 0;
-    const writer = await FlushingFileWriter.open(tempPath, haveBytes, (count) => {
+    const writer = new FlushingFileWriter(handle, haveBytes, (count) => {
       counted += count;
       report(haveBytes + counted);
     });
@@ -253,9 +265,9 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
     } catch (error) {
       failure = { error };
     }
-    await writer.handleClosed;
+    await writer.settled;
     // What is on disk is what we have, whatever the counter saw.
-    haveBytes = (await fs.stat(tempPath)).size;
+    haveBytes = (await handle.stat()).size;
     if (failure !== null) {
       if (signal?.aborted) throw signal.reason ?? failure.error;
       // Every byte arrived and the connection broke only afterwards: nothing to resume.
@@ -301,6 +313,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
           reason: error.message,
         });
         await sleep(delayMs, undefined, { signal });
+        await raceSeam("write:between-attempts", tempPath);
       }
     }
     if (totalBytes !== null && haveBytes !== totalBytes) {
@@ -309,13 +322,43 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
       );
     }
     signal?.throwIfAborted();
+    // The name we give is the file we wrote, in the folder that was checked.
+    await assertStillOurs(handle, tempPath, directory);
+    await handle.close();
     const savedPath = await moveToFreeName(tempPath, directory, fileName);
     report(haveBytes);
     logger.debug("download saved", { savedPath, sizeBytes: haveBytes });
     return { savedPath, sizeBytes: haveBytes };
   } catch (error) {
+    await handle.close().catch(() => {});
     await fs.rm(tempPath, { force: true }).catch(() => {});
     throw error;
+  }
+}
+
+/** The hidden name a download is written under; the stale-file sweep recognizes exactly these. */
+export function partialFileName(fileName: string): string {
+  return `.${fileName.slice(0, 80)}.${randomBytes(6).toString("hex")}.partial`;
+}
+
+/** The checked folder still is what was checked: its real path is itself (no link swapped in). */
+async function assertFolderUnchanged(directory: string): Promise<void> {
+  const real = await fs.realpath(directory).catch(() => null);
+  if (real !== directory) {
+    throw new DownloadFailedError(
+      `The folder ${directory} was moved or replaced by a link while the download was being prepared, so nothing was saved. Check the folder and try again.`,
+    );
+  }
+}
+
+/** The temp file's name still leads, through the checked folder, to the file we hold open. */
+async function assertStillOurs(handle: fs.FileHandle, tempPath: string, directory: string): Promise<void> {
+  await assertFolderUnchanged(directory);
+  const [held, named] = await Promise.all([handle.stat(), fs.lstat(tempPath).catch(() => null)]);
+  if (named === null || named.dev !== held.dev || named.ino !== held.ino) {
+    throw new DownloadFailedError(
+      `The temporary file of this download in ${directory} was replaced while it was being written, so nothing was saved. Check the folder and try again.`,
+    );
   }
 }
 

@@ -10,11 +10,23 @@ import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import type yauzl from "yauzl";
 import { isPathWithin } from "../containment.js";
+import { raceSeam } from "../race-seam.js";
 import { formatBytes } from "../units.js";
 import { errorCode } from "./retry.js";
 
 export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
 export const DEFAULT_MAX_EXTRACT_ENTRIES = 100_000;
+/**
+ * An entry may expand at most this many times its compressed size. Deflate tops out near 1,032×;
+ * real files (logs, CSV, source) stay well below 200×, a zip bomb's runs of zeros don't.
+ */
+export const MAX_COMPRESSION_RATIO = 200;
+/** Entries up to this size are exempt from the ratio cap: a small file can't fill a disk. */
+export const RATIO_EXEMPT_BYTES = 1024 * 1024;
+/** NAME_MAX of every common file system, in bytes. */
+const MAX_NAME_BYTES = 255;
+/** Below Linux's PATH_MAX (4,096 bytes), with room for a " (n)" suffix. */
+const MAX_PATH_BYTES = 4_000;
 
 export interface ExtractOptions {
   /** Limit on bytes actually written, counted while streaming. Default 10 GiB. */
@@ -25,6 +37,16 @@ export interface ExtractOptions {
   onProgress?: (doneFiles: number, totalFiles: number) => void;
   /** Aborting stops at once and removes everything this call wrote. */
   signal?: AbortSignal;
+  /** Free bytes where `destDir` lives; default fs.statfs (tests pass a small disk). */
+  freeBytes?: (directory: string) => Promise<number>;
+}
+
+/** The destination folder was moved or swapped for a link mid-way: stop, and touch nothing by path. */
+class DestinationChangedError extends Error {}
+
+async function statfsFreeBytes(directory: string): Promise<number> {
+  const stats = await fs.statfs(directory);
+  return stats.bavail * stats.bsize;
 }
 
 export interface SkippedEntry {
@@ -114,6 +136,17 @@ export async function extractZip(
 
   await fs.mkdir(destDir, { recursive: true });
   const destRoot = await fs.realpath(destDir);
+  const destIdentity = await fs.stat(destRoot);
+  // Before each entry: the destination still is the folder we started in, reached by no link.
+  const verifyDestination = async () => {
+    const real = await fs.realpath(destRoot).catch(() => null);
+    const now = real === null ? null : await fs.lstat(destRoot).catch(() => null);
+    if (real !== destRoot || now === null || now.dev !== destIdentity.dev || now.ino !== destIdentity.ino) {
+      throw new DestinationChangedError(
+        `the destination folder ${destRoot} was moved or replaced by a link while extracting, so extraction stopped; what was written before stays where it went`,
+      );
+    }
+  };
   // Loaded here, not at start-up: most sessions never extract anything.
   const { default: yauzl } = await import("yauzl");
   // decodeStrings: false, because yauzl would fail the whole archive on the first hostile
@@ -164,6 +197,7 @@ export async function extractZip(
     const baseName = segments[segments.length - 1] ?? "_";
     let handle: fs.FileHandle | undefined;
     let finalName = baseName;
+    await raceSeam("extract:before-entry", parent);
     // Never overwrite: an existing file or an earlier entry of the same name gets a suffix.
     for (let copy = 0; handle === undefined; copy += 1) {
       finalName = withCopySuffix(baseName, copy);
@@ -178,6 +212,19 @@ export async function extractZip(
     }
     const filePath = path.join(parent, finalName);
     writtenPaths.push(filePath);
+    // Created through the folder checked a moment ago? If it was swapped meanwhile, the empty
+    // file landed elsewhere: take back exactly that file (same inode) and stop.
+    const [held, parentNow] = await Promise.all([handle.stat(), fs.realpath(parent).catch(() => null)]);
+    if (parentNow !== parent) {
+      const named = await fs.lstat(filePath).catch(() => null);
+      await handle.close().catch(() => {});
+      writtenPaths.pop();
+      if (named && named.dev === held.dev && named.ino === held.ino)
+        await fs.unlink(filePath).catch(() => {});
+      throw new DestinationChangedError(
+        `the folder of "${finalName}" was replaced by a link while extracting, so extraction stopped`,
+      );
+    }
 
     let entryBytes = 0;
     let checksum = 0;
@@ -230,7 +277,22 @@ export async function extractZip(
         `The archive has ${zip.entryCount} entries, more than the limit of ${maxEntries}; nothing was extracted.`,
       );
     }
-    for await (const entry of zip.eachEntry()) {
+    // The whole central directory first: archive-level refusals come before any byte is written.
+    const entries: yauzl.Entry[] = [];
+    for await (const entry of zip.eachEntry()) entries.push(entry);
+    refuseOverlappingEntries(entries);
+    const plannedBytes = Math.min(
+      maxTotalBytes,
+      entries.reduce((sum, entry) => (ratioProblem(entry) === null ? sum + entry.uncompressedSize : sum), 0),
+    );
+    const freeBytes = await (options.freeBytes ?? statfsFreeBytes)(destRoot);
+    if (plannedBytes > freeBytes) {
+      throw new Error(
+        `The archive needs ${formatBytes(plannedBytes)} but only ${formatBytes(freeBytes)} is free where it would be extracted; nothing was extracted. Free some space or extract somewhere else`,
+      );
+    }
+
+    for (const entry of entries) {
       signal?.throwIfAborted();
       const rawName = yauzl.getFileNameLowLevel(
         entry.generalPurposeBitFlag,
@@ -242,6 +304,17 @@ export async function extractZip(
       try {
         const planned = safeEntryPath(rawName);
         if ("reason" in planned) throw new SkipEntry(planned.reason);
+        if (planned.segments.some((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES)) {
+          throw new SkipEntry(
+            `a name on its path is longer than ${MAX_NAME_BYTES} bytes, more than file systems allow`,
+          );
+        }
+        if (Buffer.byteLength(path.join(destRoot, ...planned.segments)) > MAX_PATH_BYTES) {
+          throw new SkipEntry(
+            `its path (${planned.segments.length} levels) is longer than the ${MAX_PATH_BYTES} bytes file systems allow`,
+          );
+        }
+        await verifyDestination();
         const fileType = (entry.externalFileAttributes >>> 16) & S_IFMT;
         if (fileType === S_IFLNK) throw new SkipEntry("it is a symbolic link");
         if (fileType !== 0 && fileType !== S_IFREG && fileType !== S_IFDIR) {
@@ -257,17 +330,27 @@ export async function extractZip(
           throw new SkipEntry(
             `it is ${formatBytes(entry.uncompressedSize)}, more than the ${formatBytes(maxTotalBytes - totalBytes)} left of the extraction limit`,
           );
+        } else if (ratioProblem(entry) !== null) {
+          throw new SkipEntry(ratioProblem(entry) as string);
         } else {
           await writeEntry(entry, planned.segments);
         }
       } catch (error) {
-        if (!(error instanceof SkipEntry)) throw error;
-        skipped.push({ entry: shown, reason: error.message });
+        if (errorCode(error) === "ENAMETOOLONG") {
+          skipped.push({ entry: shown, reason: "its path is too long for this file system" });
+        } else if (error instanceof SkipEntry) {
+          skipped.push({ entry: shown, reason: error.message });
+        } else {
+          throw error;
+        }
       }
       done += 1;
       onProgress?.(done, zip.entryCount);
     }
   } catch (error) {
+    // Paths through a swapped folder lead somewhere else: remove nothing by path then.
+    if (error instanceof DestinationChangedError)
+      throw new Error(`Extraction stopped: ${error instanceof Error ? error.message : ""}`);
     // Leave nothing half-done: remove what this call wrote, then the folders it created.
     for (const filePath of writtenPaths) await fs.rm(filePath, { force: true }).catch(() => {});
     for (const dir of createdDirs.reverse()) await fs.rmdir(dir).catch(() => {});
@@ -276,4 +359,31 @@ export async function extractZip(
     zip.close();
   }
   return { files, skipped, totalBytes };
+}
+
+/** Why an entry's declared sizes make it a bomb, or null. */
+function ratioProblem(entry: yauzl.Entry): string | null {
+  if (entry.uncompressedSize <= RATIO_EXEMPT_BYTES) return null;
+  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  if (ratio <= MAX_COMPRESSION_RATIO) return null;
+  return `it would expand ${Math.round(ratio)}× (${formatBytes(entry.compressedSize)} to ${formatBytes(entry.uncompressedSize)}), more than the ${MAX_COMPRESSION_RATIO}× a real file reaches (a zip bomb)`;
+}
+
+/**
+ * Refuses an archive whose entries share bytes: 100 entries pointing at one 5 MiB body is 10 KB
+ * that writes 500 MB. Each local header (30 bytes + name) and its data must end before the next
+ * entry's header begins.
+ */
+function refuseOverlappingEntries(entries: yauzl.Entry[]): void {
+  const byOffset = [...entries].sort((a, b) => a.relativeOffsetOfLocalHeader - b.relativeOffsetOfLocalHeader);
+  for (let index = 1; index < byOffset.length; index += 1) {
+    const previous = byOffset[index - 1]!;
+    const previousEnd =
+      previous.relativeOffsetOfLocalHeader + 30 + previous.fileNameRaw.length + previous.compressedSize;
+    if (byOffset[index]!.relativeOffsetOfLocalHeader < previousEnd) {
+      throw new Error(
+        "The archive's entries overlap (several names point at the same bytes, a trick to make a small zip write far more than its size); nothing was extracted",
+      );
+    }
+  }
 }

@@ -84,3 +84,45 @@ export function patternBytes(sizeBytes: number, seed: number): Buffer {
   }
   return bytes;
 }
+
+/**
+ * A zip of one stored body and `count` central-directory entries that all point at it: a few KB
+ * of archive that would write count × body bytes (the overlapping-entry zip bomb).
+ */
+export async function writeOverlappingZip(zipPath: string, count: number, body: Buffer): Promise<void> {
+  const { crc32 } = await import("node:zlib");
+  const checksum = crc32(body);
+  const localName = Buffer.from("body.bin");
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(0x21, 12); // 1980-01-01
+  local.writeUInt32LE(checksum, 14);
+  local.writeUInt32LE(body.length, 18);
+  local.writeUInt32LE(body.length, 22);
+  local.writeUInt16LE(localName.length, 26);
+  const central: Buffer[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const name = Buffer.from(`copy-${String(index).padStart(3, "0")}.bin`);
+    const record = Buffer.alloc(46);
+    record.writeUInt32LE(0x02014b50, 0);
+    record.writeUInt16LE(20, 4);
+    record.writeUInt16LE(20, 6);
+    record.writeUInt16LE(0x21, 14);
+    record.writeUInt32LE(checksum, 16);
+    record.writeUInt32LE(body.length, 20);
+    record.writeUInt32LE(body.length, 24);
+    record.writeUInt16LE(name.length, 28);
+    record.writeUInt32LE(0, 42); // every entry's data is the one body at offset 0
+    central.push(record, name);
+  }
+  const centralBytes = Buffer.concat(central);
+  const centralOffset = local.length + localName.length + body.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(count, 8);
+  end.writeUInt16LE(count, 10);
+  end.writeUInt32LE(centralBytes.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  await fs.writeFile(zipPath, Buffer.concat([local, localName, body, centralBytes, end]));
+}

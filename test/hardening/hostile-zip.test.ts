@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { extractZip } from "../../src/vagon/extract.js";
-import { listTree, writeHostileZip } from "./fixtures.js";
+import { listTree, patternBytes, writeHostileZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;
 
@@ -135,7 +135,8 @@ describe("extracting a hostile bundle", () => {
   it("keeps the total written under the cap across many entries", async () => {
     const items = Array.from({ length: 12 }, (_, index) => ({
       name: `part-${String(index).padStart(2, "0")}.bin`,
-      content: Buffer.alloc(2 * MIB, index),
+      // Incompressible, so the compression-ratio cap doesn't refuse them first.
+      content: patternBytes(2 * MIB, index),
       compress: true,
     }));
     await writeHostileZip(zipPath, items);

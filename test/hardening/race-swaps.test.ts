@@ -1,0 +1,168 @@
+// Anyone who can write inside a root (another process, an agent with a shell) can swap a file or
+// folder for a link between the server's check and its use. These tests make that race
+// deterministic: a seam (src/race-seam.ts) pauses the server exactly between check and use and
+// the test swaps in a link to a folder outside the root. Nothing outside may be read or written.
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type RacePoint, setRaceHook } from "../../src/race-seam.js";
+import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+
+const SECRET = "outside the root: must never be uploaded";
+const DECOY = "inside the root: fine to upload, same size";
+
+let sandbox: Sandbox;
+let harness: Harness;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ zipJob: { pendingMs: 10, processingMs: 10 } });
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+beforeEach(async () => {
+  harness = await startHarness({ sandbox });
+  sandbox.clearRequests();
+});
+
+afterEach(async () => {
+  setRaceHook(null);
+  sandbox.setFaults(null);
+  await harness.close({ keepSandbox: true });
+});
+
+/** Runs `swap` once, the first time the server reaches `point` (optionally for a matching target). */
+function swapAt(
+  point: RacePoint,
+  swap: (target: string) => Promise<void>,
+  match = (_target: string) => true,
+) {
+  let done = false;
+  setRaceHook(async (reached, target) => {
+    if (done || reached !== point || !match(target)) return;
+    done = true;
+    await swap(target);
+  });
+  return () => done;
+}
+
+/** Replaces `place` with a link to `target`, keeping what was there under a new name. */
+async function replaceWithLink(place: string, target: string): Promise<void> {
+  await fs.rename(place, `${place}.moved-away`);
+  await fs.symlink(target, place);
+}
+
+async function uploadedContents(): Promise<string[]> {
+  const contents: string[] = [];
+  for (const entry of sandbox.children(SEED.sharedRootId)) {
+    if (entry.kind === "file")
+      contents.push((await sandbox.readFile(entry.id).catch(() => Buffer.from(""))).toString());
+  }
+  return contents;
+}
+
+describe("upload_file's local_path", () => {
+  it("a file swapped for a link to an outside file after the check is not uploaded", async () => {
+    await fs.writeFile(path.join(harness.outside, "secret.txt"), SECRET);
+    await fs.writeFile(
+      path.join(harness.root, "decoy.txt"),
+      DECOY.slice(0, SECRET.length).padEnd(SECRET.length),
+    );
+    const swapped = swapAt("read:checked", (checked) =>
+      replaceWithLink(checked, path.join(harness.outside, "secret.txt")),
+    );
+
+    const result = await harness.callTool("upload_file", { local_path: "decoy.txt" });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/replaced by a link|changed while it was being checked/);
+    expect(await uploadedContents()).not.toContain(SECRET);
+    expect(sandbox.requests.filter((request) => request.method === "POST")).toEqual([]);
+  });
+
+  it("a parent folder swapped for a link after the check is not followed", async () => {
+    await fs.mkdir(path.join(harness.root, "docs"));
+    await fs.writeFile(path.join(harness.root, "docs", "notes.txt"), DECOY);
+    await fs.writeFile(path.join(harness.outside, "notes.txt"), SECRET);
+    const swapped = swapAt("read:checked", () =>
+      replaceWithLink(path.join(harness.root, "docs"), harness.outside),
+    );
+
+    const result = await harness.callTool("upload_file", { local_path: "docs/notes.txt" });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/changed while it was being checked/);
+    expect(await uploadedContents()).not.toContain(SECRET);
+  });
+});
+
+describe("download_files' save_to", () => {
+  it("a save_to folder swapped for a link while the zip job ran gets neither the zip nor its files", async () => {
+    const saveTo = path.join(harness.root, "bundles");
+    await fs.mkdir(saveTo);
+    const swapped = swapAt("write:before-create", () => replaceWithLink(saveTo, harness.outside));
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.briefFileId, SEED.dataCsvFileId],
+      save_to: "bundles",
+      extract: true,
+      wait_seconds: 30,
+    });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/replaced by a link/);
+    expect(await fs.readdir(harness.outside)).toEqual([]);
+  });
+
+  it("a .partial file swapped for a link between two attempts is never written through", async () => {
+    const victim = path.join(harness.outside, "victim.bin");
+    await fs.writeFile(victim, "");
+    // Every body is cut short until the swap, so the download has to try again.
+    sandbox.setFaults({ routes: { "s3-get": { truncate: 1 } } });
+    const swapped = swapAt("write:between-attempts", async (partial) => {
+      sandbox.setFaults(null);
+      await replaceWithLink(partial, victim);
+    });
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.sharedTextFileId],
+      save_to: "single",
+    });
+
+    expect(swapped()).toBe(true);
+    expect((await fs.stat(victim)).size).toBe(0);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/temporary file .* was replaced/);
+  });
+
+  it("an extraction folder swapped for a link between an entry's check and its creation stops there", async () => {
+    let entries = 0;
+    const swapped = swapAt(
+      "extract:before-entry",
+      (folder) => replaceWithLink(folder, harness.outside),
+      // Let the first entry through, swap before the second.
+      () => {
+        entries += 1;
+        return entries === 2;
+      },
+    );
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.briefFileId, SEED.dataCsvFileId],
+      save_to: "unpacked",
+      extract: true,
+      wait_seconds: 30,
+    });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/replaced by a link while extracting/);
+    expect(await fs.readdir(harness.outside)).toEqual([]);
+  });
+});
