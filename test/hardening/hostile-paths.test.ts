@@ -239,7 +239,8 @@ describe("a hostile zip from Vagon, extracted end to end", () => {
     expect(result.isError, toolText(result)).toBeFalsy();
     const structured = result.structuredContent as { status: string; saved_to: string; files?: string[] };
     expect(structured.status).toBe("extracted");
-    expect(path.dirname(structured.saved_to)).toBe(await fs.realpath(saveTo));
+    // A new save_to receives the files itself.
+    expect(structured.saved_to).toBe(await fs.realpath(saveTo));
     expect(await snapshotOutsideRoot()).toEqual(outsideNow);
     const tree = await listTree(structured.saved_to);
     expect(tree).toEqual(expect.arrayContaining(["dup.txt", "dup (1).txt", "results/ok.csv"]));
