@@ -15,6 +15,7 @@ import {
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
 import { createVagonClient } from "./vagon/client.js";
+import { sweepLeftovers } from "./vagon/leftovers.js";
 
 // The sandbox and the transports are imported where they are used: a stdio launch by a host,
 // the common case, loads neither the sandbox nor the HTTP stack, and starts that much sooner.
@@ -140,6 +141,7 @@ async function serve(initialConfig: Config): Promise<void> {
       );
     }
     await warnAboutMissingRoots(config.roots, logger);
+    await sweepLeftoversAtStart(config, logger);
 
     if (config.transport === "stdio") {
       const { startStdioServer } = await import("./transports/stdio.js");
@@ -170,6 +172,21 @@ async function serve(initialConfig: Config): Promise<void> {
     }
     await shutdown("start-up failed", 1);
   }
+}
+
+/**
+ * A crash (SIGKILL, power loss) leaves `.partial` files and half-extracted folders: sweep this
+ * server's own stale ones from the roots and the default download folder before serving. Other
+ * folders are swept before the next download into them.
+ */
+async function sweepLeftoversAtStart(config: Config, logger: Logger): Promise<void> {
+  const firstRoot = config.roots[0];
+  const folders = [...config.roots];
+  if (config.downloadDir) folders.push(config.downloadDir);
+  else if (firstRoot) folders.push(path.join(firstRoot, "vagon-downloads"));
+  let removed = 0;
+  for (const folder of new Set(folders)) removed += (await sweepLeftovers(folder)).length;
+  if (removed > 0) logger.info(`removed ${removed} stale leftovers of interrupted transfers`);
 }
 
 /** A configured root that isn't a folder allows nothing: say so now, not at the first download. */

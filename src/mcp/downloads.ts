@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
+import { markExtraction, sweepLeftovers } from "../vagon/leftovers.js";
 import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
@@ -195,18 +196,24 @@ async function extractSaved(
     ? folder
     : await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
   await assertFolderIsItself(destination as CheckedPath);
+  // Marked while it fills, so a crash's half-filled folder is recognized and swept later.
+  const mark = await markExtraction(destination, !inPlace);
   let extracted: ExtractResult;
   try {
     extracted = await extractZip(savedPath, destination, {
       signal: context.extra.signal,
-      onProgress: (done, total) =>
+      onProgress: (done, total) => {
+        mark.refresh();
         progress.report(
           sizeBytes + Math.round((sizeBytes * done) / Math.max(total, 1)),
           2 * sizeBytes,
           `extracting ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} files`,
-        ),
+        );
+      },
     });
+    await mark.remove();
   } catch (error) {
+    await mark.remove().catch(() => {});
     // extractZip removes what it wrote; drop the folder too when this call made it, unless the
     // path leads elsewhere now.
     if (!inPlace && (await isItself(folder))) await fs.rm(destination, { recursive: true, force: true });
@@ -252,6 +259,10 @@ async function saveWithProgress(
   },
 ): Promise<{ savedPath: string; sizeBytes: number }> {
   const scale = options.extract ? 2 : 1;
+  // What a crashed earlier download or extraction left in this folder goes first.
+  const swept = await sweepLeftovers(options.folder);
+  if (swept.length > 0)
+    context.logger.info(`removed ${swept.length} stale leftovers of interrupted transfers`);
   return saveUrlToFile({
     http: context.client.http,
     url: options.url,
