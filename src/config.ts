@@ -68,7 +68,8 @@ Options (flags win over environment variables):
                            Default ${DEFAULT_API_URL}
   --root DIR               Local folder the server may read uploads from and write downloads to.
                            Repeatable. Env VAGON_MCP_ROOTS (separated by "${path.delimiter}"); any --root
-                           replaces the env list. The client's MCP roots are added when it offers them.
+                           replaces the env list. Over stdio the client's MCP roots are added; over
+                           HTTP they can only narrow these, and with none HTTP has no local disk.
                            Without any root, local-disk features refuse; everything else works.
   --download-dir DIR       Default folder for downloads; must lie inside a root.
                            Env VAGON_MCP_DOWNLOAD_DIR. Default <first root>/vagon-downloads
