@@ -108,6 +108,8 @@ export class RangedReader {
   async *streamRange(start: number, end: number, options: ReadOptions = {}): AsyncGenerator<Buffer> {
     // A one-slot hand-off between the pump and the consumer: the pump waits while a chunk is unread.
     let slot: { chunk: Buffer; taken: () => void } | null = null;
+    /** Releases the pump of the chunk the consumer holds now. */
+    let yielded: (() => void) | null = null;
     let wake: (() => void) | null = null;
     let finished: { error: unknown } | null = null;
     const notify = () => {
@@ -143,7 +145,9 @@ export class RangedReader {
         const current = slot as { chunk: Buffer; taken: () => void } | null;
         if (current) {
           slot = null;
+          yielded = current.taken;
           yield current.chunk;
+          yielded = null;
           current.taken();
           continue;
         }
@@ -158,7 +162,9 @@ export class RangedReader {
       }
     } finally {
       if (!finished) {
+        // The consumer stopped (break, return): release the pump wherever it waits, then let it end.
         consumerGone.abort(new Error("The reader stopped early."));
+        (yielded as (() => void) | null)?.();
         (slot as { taken: () => void } | null)?.taken();
         await pumping;
       }

@@ -1,6 +1,7 @@
 import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
+import { estimateTokens } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
 import { formatBytes } from "../format.js";
@@ -24,11 +25,11 @@ const MAX_MAX_BYTES = 256 * 1024;
 /** Larger images are pointed to download_files: they would crowd out the conversation. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
- * Bytes grep matches and zip listings may take, text and structured copy together: 28 KiB at the
- * default max_bytes, inside SPEC's ~30 KB per result.
+ * Estimated tokens grep matches and zip listings may take, text and structured copy together:
+ * within the default output budget at the default max_bytes, more when max_bytes asks for more.
  */
 function listingBudget(maxBytes: number): number {
-  return 2 * maxBytes - 4096;
+  return Math.round((6000 * maxBytes) / DEFAULT_MAX_BYTES);
 }
 
 /** Zip members listed per call. */
@@ -278,7 +279,7 @@ async function readGrep(
   // Context lines are shown once: a line already shown (an earlier match or its context) is not repeated.
   const lines: string[] = [];
   const shown: GrepMatch[] = [];
-  let usedBytes = 0;
+  let usedTokens = 0;
   let lastShownLine = 0;
   for (const [index, match] of result.matches.entries()) {
     const nextLine = result.matches[index + 1]?.line ?? Number.POSITIVE_INFINITY;
@@ -298,11 +299,9 @@ async function readGrep(
       ...(after.length > 0 ? { after } : {}),
     };
     // Text and structured both carry the lines, JSON-escaped in the second.
-    const groupBytes =
-      group.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) +
-      Buffer.byteLength(JSON.stringify(shownMatch));
-    if (usedBytes + groupBytes > listingBudget(read.maxBytes)) break;
-    usedBytes += groupBytes;
+    const groupTokens = estimateTokens(group.join("\n")) + estimateTokens(JSON.stringify(shownMatch));
+    if (usedTokens + groupTokens > listingBudget(read.maxBytes)) break;
+    usedTokens += groupTokens;
     lines.push(...group);
     shown.push(shownMatch);
     lastShownLine = match.line + after.length;
@@ -446,12 +445,12 @@ async function listZip(
     .catch((error: unknown) => corruptZip(read, error));
   const lines: string[] = [];
   const members: ZipMember[] = [];
-  let usedBytes = 0;
+  let usedTokens = 0;
   for (const member of listing.members) {
     const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${member.modified.slice(0, 16).replace("T", " ")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
-    const memberBytes = Buffer.byteLength(line) + 1 + Buffer.byteLength(JSON.stringify(member));
-    if (usedBytes + memberBytes > listingBudget(read.maxBytes)) break;
-    usedBytes += memberBytes;
+    const memberTokens = estimateTokens(line) + estimateTokens(JSON.stringify(member));
+    if (usedTokens + memberTokens > listingBudget(read.maxBytes)) break;
+    usedTokens += memberTokens;
     lines.push(line);
     members.push(member);
   }
