@@ -54,7 +54,6 @@ export class RangedReader {
   requestCount = 0;
   #url: string;
   #refreshing: Promise<string> | null = null;
-  #refreshed = false;
   readonly #options: RangedReaderOptions;
 
   constructor(options: RangedReaderOptions) {
@@ -268,20 +267,26 @@ export class RangedReader {
     return new AttemptError(`the storage refused the read with HTTP ${status}${detail}`, false);
   }
 
-  /** True when there is a link other than `failedUrl` to try; asks Vagon at most once. */
+  /**
+   * True when there is a link other than `failedUrl` to try. Vagon is asked at most once per
+   * reader; reads that fail while that request is out wait for its answer.
+   */
   async #refreshOnce(failedUrl: string, signal?: AbortSignal): Promise<boolean> {
     if (this.#url !== failedUrl) return true;
-    if (this.#refreshed) return false;
-    this.#refreshed = true;
     const refresh = this.#options.refreshUrl;
-    if (!refresh) return false;
-    this.#refreshing ??= refresh(signal);
+    if (!this.#refreshing) {
+      if (!refresh) return false;
+      this.#refreshing = refresh(signal).then((url) => {
+        this.#url = url;
+        return url;
+      });
+    }
     try {
-      this.#url = await this.#refreshing;
-      return true;
+      await this.#refreshing;
     } catch (error) {
       throw new AttemptError(`asking Vagon for a new link failed: ${errorMessage(error)}`, false);
     }
+    return this.#url !== failedUrl;
   }
 }
 
