@@ -159,8 +159,13 @@ describe("read_file", () => {
     expect(capped).toMatchObject({ truncated: true, range: { start: offset, end: offset + 2048 } });
   });
 
-  it("greps the whole log with line numbers and context lines", async () => {
-    const call = await read({ file_id: logId, grep: "\\[error\\]", ignore_case: true, context: 1 });
+  // A pattern with a literal every match holds is searched in the bytes; one without (or with
+  // ignore_case) in the decoded text: both answer the same.
+  it.each([
+    { grep: "\\[error\\]", ignore_case: true },
+    { grep: "\\[ERROR\\] frame \\d+", ignore_case: false },
+  ])("greps the whole log with line numbers and context lines ($grep)", async (pattern) => {
+    const call = await read({ file_id: logId, ...pattern, context: 1 });
     const result = resultOf(call);
     const errorLines = log.lines.flatMap((line, index) => (line.includes("[ERROR]") ? [index + 1] : []));
     expect(errorLines.length).toBe(8);
