@@ -9,7 +9,8 @@ import { createVagonClient } from "../src/vagon/client.js";
 
 export type RawTask =
   | { kind: "put"; url: string; filePath: string }
-  | { kind: "get"; url: string; filePath: string }
+  /** filePath null: the body is counted and dropped (the wire alone, no disk). */
+  | { kind: "get"; url: string; filePath: string | null }
   | {
       kind: "walk";
       apiUrl: string;
@@ -68,6 +69,11 @@ async function get(task: Extract<RawTask, { kind: "get" }>): Promise<RawGetResul
   if (response.statusCode !== 200) {
     await response.body.text();
     throw new Error(`GET answered ${response.statusCode}`);
+  }
+  if (task.filePath === null) {
+    let bytes = 0;
+    for await (const chunk of response.body) bytes += (chunk as Buffer).length;
+    return { elapsedMs: performance.now() - startedAt, bytes };
   }
   await pipeline(response.body, createWriteStream(task.filePath, { highWaterMark: 1024 * 1024 }));
   const elapsedMs = performance.now() - startedAt;

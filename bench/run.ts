@@ -3,7 +3,7 @@
 // the exit code is 0 unless the bench itself could not run.
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
-//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, zip
+//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, read-file, zip
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
 //   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
@@ -27,6 +27,7 @@ import {
   verdict,
 } from "./lib.js";
 import { benchList } from "./list.js";
+import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
 import { benchZipLatency } from "./zip-latency.js";
@@ -38,6 +39,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   context: benchContext,
   upload: benchUpload,
   download: benchDownload,
+  "read-file": benchReadFile,
   zip: benchZipLatency,
 };
 

@@ -9,7 +9,7 @@
 // - a completed object is stored as its part files back to back (no second copy of the bytes);
 // - faults are decided before auth and before any state change, so a faulted request did nothing.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -147,6 +147,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       refuseClash(parent, name);
       const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
       return state.addCompletedFile(parent, name, bytes, contentType ?? "application/octet-stream").id;
+    },
+    addFileFromDisk: async ({ parentId, name, path, contentType }) => {
+      const parent = folderFor(parentId, null);
+      refuseClash(parent, name);
+      const { size } = await stat(path);
+      return state.adoptCompletedFile(parent, name, path, size, contentType ?? "application/octet-stream").id;
     },
     getEntry: (id) => {
       const entry = state.entries.get(id);

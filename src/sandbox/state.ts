@@ -2,7 +2,7 @@
 // machines with their live disks, and tasks. Children are indexed by parent so a 5,000-entry
 // folder lists without scanning the whole organization.
 import { randomUUID } from "node:crypto";
-import type { ObjectStore } from "./s3.js";
+import type { ObjectStore, StoredObject } from "./s3.js";
 import type { ResponseShape, SandboxEntry } from "./types.js";
 
 /** "shared", "recordings" or "machine:<id>": the storage an entry counts against. */
@@ -186,6 +186,31 @@ export class SandboxState {
     contentType: string,
     options: { id?: number; modifiedAtMs?: number } = {},
   ): EntryRecord {
+    return this.#completedEntry(parent, name, contentType, options, (key) =>
+      this.store.putObject(key, content, contentType, name),
+    );
+  }
+
+  /** A completed file whose bytes are a file already on disk, taken as they are (benchmarks: GiBs). */
+  adoptCompletedFile(
+    parent: EntryRecord,
+    name: string,
+    path: string,
+    sizeBytes: number,
+    contentType: string,
+  ): EntryRecord {
+    return this.#completedEntry(parent, name, contentType, {}, (key) =>
+      this.store.adoptFile(key, path, sizeBytes, contentType, name),
+    );
+  }
+
+  #completedEntry(
+    parent: EntryRecord,
+    name: string,
+    contentType: string,
+    options: { id?: number; modifiedAtMs?: number },
+    store: (objectKey: string) => StoredObject,
+  ): EntryRecord {
     const entry = this.insert({
       id: options.id,
       name,
@@ -198,11 +223,11 @@ export class SandboxState {
       modifiedAtMs: options.modifiedAtMs,
       contentType,
     });
-    const object = this.store.putObject(objectKeyFor(entry), content, contentType, name);
+    const object = store(objectKeyFor(entry));
     entry.objectKey = object.key;
-    entry.sizeBytes = content.length;
+    entry.sizeBytes = object.sizeBytes;
     entry.status = "upload_completed";
-    this.storageOf(entry).usedBytes += content.length;
+    this.storageOf(entry).usedBytes += object.sizeBytes;
     return entry;
   }
 

@@ -121,6 +121,16 @@ export interface Sandbox {
     contentType?: string;
     machineId?: number | null;
   }): Promise<number>;
+  /**
+   * A completed file whose bytes are a file already on disk, used in place (not copied): for
+   * multi-GB benchmark data. The file must stay until the sandbox is closed.
+   */
+  addFileFromDisk(input: {
+    parentId: number;
+    name: string;
+    path: string;
+    contentType?: string;
+  }): Promise<number>;
   getEntry(id: number): SandboxEntry | undefined;
   /** Live (not deleted) children of a folder. */
   children(parentId: number): SandboxEntry[];

@@ -54,7 +54,6 @@ export class RangedReader {
   requestCount = 0;
   #url: string;
   #refreshing: Promise<string> | null = null;
-  #refreshed = false;
   readonly #options: RangedReaderOptions;
 
   constructor(options: RangedReaderOptions) {
@@ -108,6 +107,8 @@ export class RangedReader {
   async *streamRange(start: number, end: number, options: ReadOptions = {}): AsyncGenerator<Buffer> {
     // A one-slot hand-off between the pump and the consumer: the pump waits while a chunk is unread.
     let slot: { chunk: Buffer; taken: () => void } | null = null;
+    /** Releases the pump of the chunk the consumer holds now. */
+    let yielded: (() => void) | null = null;
     let wake: (() => void) | null = null;
     let finished: { error: unknown } | null = null;
     const notify = () => {
@@ -143,7 +144,9 @@ export class RangedReader {
         const current = slot as { chunk: Buffer; taken: () => void } | null;
         if (current) {
           slot = null;
+          yielded = current.taken;
           yield current.chunk;
+          yielded = null;
           current.taken();
           continue;
         }
@@ -158,7 +161,9 @@ export class RangedReader {
       }
     } finally {
       if (!finished) {
+        // The consumer stopped (break, return): release the pump wherever it waits, then let it end.
         consumerGone.abort(new Error("The reader stopped early."));
+        (yielded as (() => void) | null)?.();
         (slot as { taken: () => void } | null)?.taken();
         await pumping;
       }
@@ -262,20 +267,26 @@ export class RangedReader {
     return new AttemptError(`the storage refused the read with HTTP ${status}${detail}`, false);
   }
 
-  /** True when there is a link other than `failedUrl` to try; asks Vagon at most once. */
+  /**
+   * True when there is a link other than `failedUrl` to try. Vagon is asked at most once per
+   * reader; reads that fail while that request is out wait for its answer.
+   */
   async #refreshOnce(failedUrl: string, signal?: AbortSignal): Promise<boolean> {
     if (this.#url !== failedUrl) return true;
-    if (this.#refreshed) return false;
-    this.#refreshed = true;
     const refresh = this.#options.refreshUrl;
-    if (!refresh) return false;
-    this.#refreshing ??= refresh(signal);
+    if (!this.#refreshing) {
+      if (!refresh) return false;
+      this.#refreshing = refresh(signal).then((url) => {
+        this.#url = url;
+        return url;
+      });
+    }
     try {
-      this.#url = await this.#refreshing;
-      return true;
+      await this.#refreshing;
     } catch (error) {
       throw new AttemptError(`asking Vagon for a new link failed: ${errorMessage(error)}`, false);
     }
+    return this.#url !== failedUrl;
   }
 }
 

@@ -54,6 +54,74 @@ export function checkPattern(pattern: string, ignoreCase: boolean): string | nul
 }
 
 /**
+ * A piece of text every match of `pattern` contains, when one is easy to see: the longest run of
+ * plain characters outside groups, classes and quantified atoms, in a pattern without a top-level
+ * alternation. Null when there is none (or case is ignored): then every line is tested.
+ */
+export function requiredLiteral(pattern: string, ignoreCase: boolean): string | null {
+  if (ignoreCase) return null;
+  let best = "";
+  let run = "";
+  let depth = 0;
+  const endRun = () => {
+    if (run.length > best.length) best = run;
+    run = "";
+  };
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index] as string;
+    const next = pattern[index + 1];
+    if (char === "\\") {
+      // An escaped punctuation mark is itself; \d, \w, \b, \1 and the like are not literals.
+      if (next !== undefined && /[^A-Za-z0-9]/.test(next) && depth === 0) {
+        index += 1;
+        if (/[?*{]/.test(pattern[index + 1] ?? "")) endRun();
+        else run += next;
+        continue;
+      }
+      index += 1;
+      endRun();
+      continue;
+    }
+    if (char === "[") {
+      endRun();
+      for (index += 1; index < pattern.length && pattern[index] !== "]"; index++)
+        if (pattern[index] === "\\") index += 1;
+      continue;
+    }
+    if (char === "(") {
+      depth += 1;
+      endRun();
+      continue;
+    }
+    if (char === ")") {
+      depth -= 1;
+      endRun();
+      continue;
+    }
+    if (char === "|" && depth === 0) return null;
+    if (depth > 0) continue;
+    if (/[.^$+]/.test(char)) {
+      endRun();
+      continue;
+    }
+    if (/[?*{]/.test(char)) {
+      // The atom before may be absent: it leaves the run.
+      run = run.slice(0, -1);
+      endRun();
+      if (char === "{") while (index < pattern.length && pattern[index] !== "}") index += 1;
+      continue;
+    }
+    if (/[?*{]/.test(next ?? "")) {
+      endRun();
+      continue;
+    }
+    run += char;
+  }
+  endRun();
+  return best.length >= 2 ? best : null;
+}
+
+/**
  * The worker's whole program; it is started from this function's source (eval), so it must not
  * reference anything outside itself. Lines are found by running the pattern over each batch
  * (V8 skips ahead fast) and confirming a candidate on its own line, as grep matches per line.
@@ -68,6 +136,7 @@ function grepWorkerMain(): void {
     encoding: string;
     matchChars: number;
     contextChars: number;
+    literal: string | null;
   };
   const search = new RegExp(data.pattern, `${data.flags}gm`);
   const confirm = new RegExp(data.pattern, `${data.flags}m`);
@@ -172,26 +241,163 @@ function grepWorkerMain(): void {
     return matches;
   };
 
-  parentPort.on("message", (message: { type: "chunk"; bytes: ArrayBuffer } | { type: "end" }) => {
-    let body: string;
+  // With a literal every match must contain, lines are found in the bytes (memchr-fast) and only
+  // candidate lines are decoded and tested; line breaks are counted four bytes at a time.
+  const literal = data.literal === null ? null : Buffer.from(data.literal);
+  const countNewlines = (bytes: Buffer, from: number, to: number): number => {
+    let count = 0;
+    let index = from;
+    while (index < to && ((bytes.byteOffset + index) & 3) !== 0) if (bytes[index++] === 10) count += 1;
+    const wordCount = (to - index) >> 2;
+    if (wordCount > 0) {
+      const words = new Int32Array(bytes.buffer, bytes.byteOffset + index, wordCount);
+      for (let word = 0; word < wordCount; word++) {
+        const value = (words[word] as number) ^ 0x0a0a0a0a;
+        // 0x80 in each byte that was a newline (exact, no borrow between bytes), then summed.
+        const flags = ~(((value & 0x7f7f7f7f) + 0x7f7f7f7f) | value | 0x7f7f7f7f);
+        count += Math.imul((flags >>> 7) & 0x01010101, 0x01010101) >>> 24;
+      }
+      index += wordCount * 4;
+    }
+    while (index < to) if (bytes[index++] === 10) count += 1;
+    return count;
+  };
+  const lineAt = (bytes: Buffer, start: number) => {
+    const end = bytes.indexOf(10, start);
+    return end === -1 ? bytes.length : end;
+  };
+  const textOf = (bytes: Buffer, start: number, end: number) => trimLine(bytes.toString("utf8", start, end));
+  const scanBytes = (body: Buffer, needle: Buffer) => {
+    const matches: { line: number; text: string; before: string[]; after: string[] }[] = [];
+    let counted = 0;
+    let countedLine = lineNumber;
+    let from = 0;
+    while (waitingForAfter.length > 0 && from < body.length) {
+      const end = lineAt(body, from);
+      const line = shorten(textOf(body, from, end), data.contextChars, 0);
+      for (const waiting of waitingForAfter) {
+        waiting.after.push(line);
+        waiting.need -= 1;
+      }
+      waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
+      from = end + 1;
+    }
+    from = 0;
+    while (found < data.maxMatches) {
+      const hit = body.indexOf(needle, from);
+      if (hit === -1) break;
+      const start = hit === 0 ? 0 : body.lastIndexOf(10, hit - 1) + 1;
+      const end = lineAt(body, hit);
+      from = end + 1;
+      const line = textOf(body, start, end);
+      if (!confirm.test(line)) continue;
+      countedLine += countNewlines(body, counted, start);
+      counted = start;
+      const before: string[] = [];
+      let cursor = start;
+      while (before.length < context && cursor > 0) {
+        const previousStart = cursor - 1 === 0 ? 0 : body.lastIndexOf(10, cursor - 2) + 1;
+        before.unshift(shorten(textOf(body, previousStart, cursor - 1), data.contextChars, 0));
+        cursor = previousStart;
+      }
+      if (before.length < context) before.unshift(...recent.slice(recent.length - (context - before.length)));
+      const after: string[] = [];
+      cursor = end + 1;
+      while (after.length < context && cursor < body.length) {
+        const nextEnd = lineAt(body, cursor);
+        after.push(shorten(textOf(body, cursor, nextEnd), data.contextChars, 0));
+        cursor = nextEnd + 1;
+      }
+      if (after.length < context) waitingForAfter.push({ after, need: context - after.length });
+      matches.push({
+        line: countedLine,
+        text: shorten(line, data.matchChars, line.indexOf(data.literal ?? "")),
+        before,
+        after,
+      });
+      found += 1;
+    }
+    countedLine += countNewlines(body, counted, body.length);
+    lineNumber = countedLine;
+    if (context > 0) {
+      const tail: string[] = [];
+      let cursor = body.length;
+      while (tail.length < context && cursor > 0) {
+        const start = cursor - 1 === 0 ? 0 : body.lastIndexOf(10, cursor - 2) + 1;
+        tail.unshift(shorten(textOf(body, start, cursor - 1), data.contextChars, 0));
+        cursor = start;
+      }
+      recent = [...recent, ...tail].slice(-context);
+    }
+    return matches;
+  };
+
+  const { isAscii } = require("node:buffer");
+  const utf8 = data.encoding === "utf-8";
+  let carryBytes: Buffer | null = null;
+  const onBytes = (
+    message: { type: "chunk"; bytes: ArrayBuffer; length: number } | { type: "end" },
+    needle: Buffer,
+  ) => {
+    let body: Buffer;
     if (message.type === "chunk") {
-      const text = carry + decoder.decode(new Uint8Array(message.bytes), { stream: true });
-      const lastNewline = text.lastIndexOf("\n");
-      // A line that never ends is searched in pieces rather than held whole.
-      if (lastNewline === -1 && text.length < 4 * 1024 * 1024) {
-        carry = text;
+      const bytes = Buffer.from(message.bytes, 0, message.length);
+      const joined: Buffer = carryBytes ? Buffer.concat([carryBytes, bytes]) : bytes;
+      const lastNewline = joined.lastIndexOf(10);
+      if (lastNewline === -1 && joined.length < 4 * 1024 * 1024) {
+        carryBytes = joined;
         parentPort.postMessage({ type: "scanned", matches: [], lineNumber, found });
         return;
       }
-      body = lastNewline === -1 ? text : text.slice(0, lastNewline + 1);
-      carry = lastNewline === -1 ? "" : text.slice(lastNewline + 1);
+      body = lastNewline === -1 ? joined : joined.subarray(0, lastNewline + 1);
+      carryBytes =
+        lastNewline === -1 || lastNewline + 1 === joined.length
+          ? null
+          : Buffer.from(joined.subarray(lastNewline + 1));
     } else {
-      body = carry + decoder.decode();
-      carry = "";
+      body = carryBytes ?? Buffer.alloc(0);
+      carryBytes = null;
     }
-    const matches = scan(body);
+    const matches = scanBytes(body, needle);
     parentPort.postMessage({ type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
-  });
+  };
+  parentPort.on(
+    "message",
+    (message: { type: "chunk"; bytes: ArrayBuffer; length: number } | { type: "end" }) => {
+      if (literal !== null && utf8) return onBytes(message, literal);
+      let body: string;
+      if (message.type === "chunk") {
+        const bytes = Buffer.from(message.bytes, 0, message.length);
+        // UTF-8 batches end at a line break, so each decodes on its own; an ASCII one (most logs)
+        // as Latin-1, several times faster than UTF-8 decoding and the same text.
+        const decoded = !utf8
+          ? decoder.decode(bytes, { stream: true })
+          : isAscii(bytes)
+            ? bytes.toString("latin1")
+            : decoder.decode(bytes);
+        const text = carry + decoded;
+        const lastNewline = text.lastIndexOf("\n");
+        // A line that never ends is searched in pieces rather than held whole.
+        if (lastNewline === -1 && text.length < 4 * 1024 * 1024) {
+          carry = text;
+          parentPort.postMessage({ type: "scanned", matches: [], lineNumber, found });
+          return;
+        }
+        body = lastNewline === -1 ? text : text.slice(0, lastNewline + 1);
+        carry = lastNewline === -1 ? "" : text.slice(lastNewline + 1);
+      } else {
+        body = carry + (utf8 ? "" : decoder.decode());
+        carry = "";
+      }
+      const matches = scan(body);
+      parentPort.postMessage({
+        type: message.type === "end" ? "done" : "scanned",
+        matches,
+        lineNumber,
+        found,
+      });
+    },
+  );
 }
 
 // Transpilers that keep function names (tsx, vitest) wrap arrows in a __name() helper of their module.
@@ -215,6 +421,7 @@ export async function grepStream(
       encoding: codec.encoding,
       matchChars: MATCH_LINE_CHARS,
       contextChars: CONTEXT_LINE_CHARS,
+      literal: codec.encoding === "utf-8" ? requiredLiteral(options.pattern, options.ignoreCase) : null,
     },
     // A pattern can't grow the heap without bound either.
     resourceLimits: { maxOldGenerationSizeMb: 256 },
@@ -296,13 +503,24 @@ export async function grepStream(
   );
   worker.on("error", (error) => settle({ error }));
 
+  // The bytes after a batch's last line break, sent with the next one.
+  let partialLine: Buffer | null = null;
   const send = (batch: Buffer[]) => {
-    const bytes = Buffer.concat(batch);
-    // A private copy the worker can own (a pooled Buffer's memory can't be transferred).
-    const owned = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    const bytes = Buffer.concat(partialLine ? [partialLine, ...batch] : batch);
+    let length = bytes.length;
+    if (codec.encoding === "utf-8") {
+      const cut = bytes.lastIndexOf(0x0a) + 1;
+      if (cut > 0) length = cut;
+    }
+    partialLine = length < bytes.length ? Buffer.from(bytes.subarray(length)) : null;
+    // The worker takes the memory over; a pooled Buffer's would have to be copied first.
+    const owned =
+      bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length
+        ? (bytes.buffer as ArrayBuffer)
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
     outstanding += 1;
-    sizes.push(bytes.length);
-    worker.postMessage({ type: "chunk", bytes: owned }, [owned]);
+    sizes.push(length);
+    worker.postMessage({ type: "chunk", bytes: owned, length }, [owned]);
     if (outstanding === 1) armWatchdog();
   };
 
@@ -326,7 +544,7 @@ export async function grepStream(
       }
     }
     if (stopReading) return;
-    if (batchBytes > 0) send(batch);
+    if (batchBytes > 0 || partialLine) send(batch);
     outstanding += 1;
     sizes.push(0);
     worker.postMessage({ type: "end" });

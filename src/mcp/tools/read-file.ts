@@ -1,6 +1,7 @@
 import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
+import { estimateTokens } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
 import { formatBytes } from "../format.js";
@@ -24,11 +25,11 @@ const MAX_MAX_BYTES = 256 * 1024;
 /** Larger images are pointed to download_files: they would crowd out the conversation. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
- * Bytes grep matches and zip listings may take, text and structured copy together: 28 KiB at the
- * default max_bytes, inside SPEC's ~30 KB per result.
+ * Estimated tokens grep matches and zip listings may take, text and structured copy together:
+ * within the default output budget at the default max_bytes, more when max_bytes asks for more.
  */
 function listingBudget(maxBytes: number): number {
-  return 2 * maxBytes - 4096;
+  return Math.round((6000 * maxBytes) / DEFAULT_MAX_BYTES);
 }
 
 /** Zip members listed per call. */
@@ -42,13 +43,10 @@ type Mode =
   | { kind: "grep"; pattern: string; ignoreCase: boolean; context: number };
 
 const matchSchema = z.object({
-  line: z.number().describe("1-based line number."),
+  line: z.number(),
   text: z.string(),
-  before: z
-    .array(z.string())
-    .optional()
-    .describe("Context lines before (not repeating lines shown already)."),
-  after: z.array(z.string()).optional().describe("Context lines after."),
+  before: z.array(z.string()).optional(),
+  after: z.array(z.string()).optional(),
 });
 
 const memberSchema = z.object({
@@ -56,7 +54,7 @@ const memberSchema = z.object({
   size: z.number(),
   compressed_size: z.number(),
   modified: z.string(),
-  unreadable: z.string().optional().describe("Why read_file can't read it (encrypted, unsupported method)."),
+  unreadable: z.string().optional(),
 });
 
 const outputShape = {
@@ -65,20 +63,17 @@ const outputShape = {
   content_type: z.string().nullable().optional(),
   size: z.number(),
   kind: z.enum(["text", "image", "zip", "binary"]),
-  entry: z.string().optional().describe("The zip member read."),
-  range: z
-    .object({ start: z.number(), end: z.number() })
-    .optional()
-    .describe("Bytes [start, end) of the file (or member) the text covers."),
-  eof: z.boolean().optional().describe("The text reaches the end of the file."),
-  truncated: z.boolean().optional().describe("Cut by max_bytes, a line too long, or the match limit."),
+  entry: z.string().optional(),
+  range: z.object({ start: z.number(), end: z.number() }).optional().describe("Bytes [start, end) shown."),
+  eof: z.boolean().optional(),
+  truncated: z.boolean().optional(),
   text: z.string().optional(),
   matches: z.array(matchSchema).optional(),
   scanned_bytes: z.number().optional(),
   complete: z.boolean().optional().describe("grep searched the whole file."),
   entries: z.array(memberSchema).optional(),
   total_entries: z.number().optional(),
-  note: z.string().optional().describe("What happened and what to do next, when it matters."),
+  note: z.string().optional(),
 };
 type ReadFileOutput = z.infer<z.ZodObject<typeof outputShape>>;
 type Base = Pick<ReadFileOutput, "id" | "name" | "content_type" | "size">;
@@ -86,45 +81,29 @@ type Base = Pick<ReadFileOutput, "id" | "name" | "content_type" | "size">;
 export const readFile = defineTool({
   name: "read_file",
   title: "Read a stored file",
-  description: `Read a file stored in Vagon Files without saving it, fetching only the bytes needed (the tail of a 5 GB log costs kilobytes).
+  description: `Read a stored file without saving it, fetching only the bytes needed (a 5 GB log's tail costs kilobytes).
 Use this tool when you need to:
 - check a task's log: tail=100, or grep="error|failed" with context=2
-- look at a rendered image (PNG, JPEG, GIF, WebP up to 5 MB come back as an image)
-- see what a zip holds (members listed) or read one member (entry)
-Text: nothing asked = the first 16 KiB; give at most one of head, tail, offset+length, grep. Other binary files: use download_files.`,
+- look at a render (PNG, JPEG, GIF, WebP up to 5 MB come back as an image)
+- see what a zip holds, or read one member (entry)
+Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset+length, grep. Other binary: use download_files.`,
   inputSchema: {
     file_id: params.fileId,
-    head: z.number().int().min(1).max(100_000).optional().describe("Return the first N lines."),
-    tail: z.number().int().min(1).max(100_000).optional().describe("Return the last N lines."),
-    offset: z.number().int().min(0).optional().describe("Return bytes from this offset (with length)."),
-    length: z.number().int().min(1).optional().describe("Bytes to return from offset (at most max_bytes)."),
-    grep: z
-      .string()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe("Regular expression (JavaScript syntax): the matching lines with their numbers, up to 200."),
+    head: z.number().int().min(1).max(100_000).optional().describe("First N lines."),
+    tail: z.number().int().min(1).max(100_000).optional().describe("Last N lines."),
+    offset: z.number().int().min(0).optional().describe("Byte offset to read from."),
+    length: z.number().int().min(1).optional().describe("Bytes to read from offset."),
+    grep: z.string().min(1).max(1000).optional().describe("Regex (JavaScript): matching lines, up to 200."),
     ignore_case: z.boolean().default(false).describe("grep: ignore case."),
-    context: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .default(0)
-      .describe("grep: lines shown before and after each match."),
-    entry: z
-      .string()
-      .min(1)
-      .max(4096)
-      .optional()
-      .describe("Zip files: the member to read; a path ending in / lists that folder's members."),
+    context: z.number().int().min(0).max(10).default(0).describe("grep: lines around each match."),
+    entry: z.string().min(1).max(4096).optional().describe("Zip: member to read; 'dir/' lists a folder."),
     max_bytes: z
       .number()
       .int()
       .min(1024)
       .max(MAX_MAX_BYTES)
       .default(DEFAULT_MAX_BYTES)
-      .describe("Most text returned, in bytes (default 16384, max 262144)."),
+      .describe("Most text returned, in bytes."),
   },
   outputSchema: outputShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
@@ -300,7 +279,7 @@ async function readGrep(
   // Context lines are shown once: a line already shown (an earlier match or its context) is not repeated.
   const lines: string[] = [];
   const shown: GrepMatch[] = [];
-  let usedBytes = 0;
+  let usedTokens = 0;
   let lastShownLine = 0;
   for (const [index, match] of result.matches.entries()) {
     const nextLine = result.matches[index + 1]?.line ?? Number.POSITIVE_INFINITY;
@@ -320,11 +299,9 @@ async function readGrep(
       ...(after.length > 0 ? { after } : {}),
     };
     // Text and structured both carry the lines, JSON-escaped in the second.
-    const groupBytes =
-      group.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) +
-      Buffer.byteLength(JSON.stringify(shownMatch));
-    if (usedBytes + groupBytes > listingBudget(read.maxBytes)) break;
-    usedBytes += groupBytes;
+    const groupTokens = estimateTokens(group.join("\n")) + estimateTokens(JSON.stringify(shownMatch));
+    if (usedTokens + groupTokens > listingBudget(read.maxBytes)) break;
+    usedTokens += groupTokens;
     lines.push(...group);
     shown.push(shownMatch);
     lastShownLine = match.line + after.length;
@@ -468,12 +445,12 @@ async function listZip(
     .catch((error: unknown) => corruptZip(read, error));
   const lines: string[] = [];
   const members: ZipMember[] = [];
-  let usedBytes = 0;
+  let usedTokens = 0;
   for (const member of listing.members) {
     const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${member.modified.slice(0, 16).replace("T", " ")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
-    const memberBytes = Buffer.byteLength(line) + 1 + Buffer.byteLength(JSON.stringify(member));
-    if (usedBytes + memberBytes > listingBudget(read.maxBytes)) break;
-    usedBytes += memberBytes;
+    const memberTokens = estimateTokens(line) + estimateTokens(JSON.stringify(member));
+    if (usedTokens + memberTokens > listingBudget(read.maxBytes)) break;
+    usedTokens += memberTokens;
     lines.push(line);
     members.push(member);
   }
