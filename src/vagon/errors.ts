@@ -404,37 +404,12 @@ function truncate(text: string, max: number): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
-/** Network error codes that mean the request never reached Vagon (safe to retry any method). */
-export const PRE_SEND_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "UND_ERR_CONNECT_TIMEOUT",
   "ETIMEDOUT",
 ]);
-
-/**
- * The most telling `code` on an error or its causes: undici wraps the socket's own error
- * (ECONNRESET, ECONNREFUSED) in a generic UND_ERR_SOCKET, so a nested specific code wins.
- */
-export function networkErrorCode(error: unknown): string | null {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") codes.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes.find((code) => code !== "UND_ERR_SOCKET") ?? codes[0] ?? null;
-}
 
 export function isTimeoutCode(code: string | null): boolean {
   return code !== null && TIMEOUT_CODES.has(code);
