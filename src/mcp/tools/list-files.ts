@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../budget.js";
 import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
-import { entryLine, formatBytes } from "../format.js";
+import { entryLine } from "../format.js";
 import { type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
 import { type ListingOutput, listingShape } from "../shapes.js";

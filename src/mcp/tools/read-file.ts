@@ -1,9 +1,9 @@
 import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
-import { formatBytes } from "../format.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { classify, SNIFF_BYTES } from "../reading/classify.js";
