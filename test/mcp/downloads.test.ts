@@ -91,7 +91,7 @@ describe("with quick zip jobs", () => {
     expect(left.filter((name) => name.endsWith(".zip"))).toEqual([]);
   });
 
-  it("bundles task 42 with progress that never goes backwards, one top-level folder per input folder", async () => {
+  it("bundles task 42 with progress that grows with every notification on one total, one top-level folder per input folder", async () => {
     const progress: Progress[] = [];
     const raw = (await harness.mcp.callTool(
       { name: "download_task_bundle", arguments: { task_id: SEED.taskId, save_to: "task", extract: true } },
@@ -111,9 +111,17 @@ describe("with quick zip jobs", () => {
     }
 
     expect(progress.length).toBeGreaterThan(0);
+    // The MCP spec: progress MUST increase with every notification; a repeat is a violation.
     const values = progress.map((update) => update.progress);
     for (let index = 1; index < values.length; index += 1) {
-      expect(values[index]).toBeGreaterThanOrEqual(values[index - 1]!);
+      expect(values[index]).toBeGreaterThan(values[index - 1]!);
+    }
+    // One meaning of total for the whole call: the same in every notification.
+    expect(new Set(progress.map((update) => update.total)).size).toBe(1);
+    // Sizes in the units used everywhere else (no "0/0 MB" for a file of a few KB).
+    for (const update of progress.filter((item) => item.message?.startsWith("downloading"))) {
+      expect(update.message).toMatch(/^downloading [\d.]+ (bytes|KB|MB|GB)(\/[\d.]+ (bytes|KB|MB|GB))?$/);
+      expect(update.message).not.toMatch(/\b0\/0\b/);
     }
     const last = progress.at(-1)!;
     expect(last.total).toBeDefined();

@@ -282,7 +282,6 @@ async function readGrep(
 ): Promise<ToolOutput<ReadFileOutput>> {
   const mode = read.mode as Extract<Mode, { kind: "grep" }>;
   const progress = createProgress(read.context.extra);
-  const totalMb = Math.max(1, Math.round(sizeBytes / 1e6));
   const result = await grepStream(chunks, codec, {
     pattern: mode.pattern,
     ignoreCase: mode.ignoreCase,
@@ -292,7 +291,8 @@ async function readGrep(
       progress.report(
         scanned,
         sizeBytes,
-        `scanning ${Math.round(scanned / 1e6).toLocaleString("en-US")}/${totalMb.toLocaleString("en-US")} MB`,
+        // The same units as every other size the server shows (units.ts).
+        `scanning ${formatBytes(scanned)}/${formatBytes(sizeBytes)}`,
       ),
   });
   progress.finish(`scanned ${formatBytes(result.scannedBytes)}`);
