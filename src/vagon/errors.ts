@@ -201,9 +201,16 @@ const LIST_OPERATIONS: ReadonlySet<VagonOperation> = new Set([
 
 // ------------------------------------------------------------------ the code table
 
-function explain400(operation: VagonOperation, context: ErrorContext): string {
+function explain400(operation: VagonOperation, context: ErrorContext, serverMessage: string | null): string {
   switch (operation) {
     case "list-content":
+      // The docs name "machine is not running" for 400, but a 400 also answers a path that is a
+      // file or malformed: say what Vagon said.
+      if (serverMessage && !/not running/i.test(serverMessage)) {
+        return /\bis a file\b|not a (folder|directory)/i.test(serverMessage)
+          ? `${context.path ?? "That path"} on ${machine(context)}'s disk is a file, not a folder, so it can't be listed. List its parent folder instead.`
+          : `Vagon refused ${describeOperation(operation, context)}: ${serverMessage.replace(/\.\s*$/, "")}. Check the path (a Windows folder such as C:\\Users), then try again.`;
+      }
       return `${machine(context)} is not running, so its disk can't be listed. Start it in Vagon, then try again.`;
     case "list-files":
     case "list-machine-files":
@@ -328,7 +335,7 @@ export function explainApiError(input: {
   const doing = describeOperation(operation, context);
   switch (code) {
     case 400:
-      return explain400(operation, context);
+      return explain400(operation, context, input.serverMessage ?? null);
     case 401:
       return explain401(input.serverMessage ?? null);
     case 403:
