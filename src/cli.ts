@@ -16,6 +16,7 @@ import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
 import { createVagonClient } from "./vagon/client.js";
 import { sweepLeftovers } from "./vagon/leftovers.js";
+import { errorMessage } from "./vagon/retry.js";
 
 // The sandbox and the transports are imported where they are used: a stdio launch by a host,
 // the common case, loads neither the sandbox nor the HTTP stack, and starts that much sooner.
@@ -24,10 +25,6 @@ import { sweepLeftovers } from "./vagon/leftovers.js";
 const SHUTDOWN_GRACE_MS = 5000;
 
 type Cleanup = () => Promise<void>;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Runs cleanups (last registered first) once, on SIGINT/SIGTERM or when asked, then exits.
@@ -45,7 +42,7 @@ function createShutdown(logger: Logger) {
       process.exit(exitCode || 1);
     }, SHUTDOWN_GRACE_MS).unref();
     for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => logger.warn(`cleanup failed: ${errorText(error)}`));
+      await cleanup().catch((error: unknown) => logger.warn(`cleanup failed: ${errorMessage(error)}`));
     }
     process.exit(exitCode);
   };
@@ -168,7 +165,7 @@ async function serve(initialConfig: Config): Promise<void> {
     } else if (code === "EADDRNOTAVAIL") {
       logger.error(`${config.http.host} is not an address of this machine; pick another with --host`);
     } else {
-      logger.error(`could not start: ${errorText(error)}`);
+      logger.error(`could not start: ${errorMessage(error)}`);
     }
     await shutdown("start-up failed", 1);
   }
@@ -248,6 +245,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`vagon-files-mcp: ${errorText(error)}\n`);
+  process.stderr.write(`vagon-files-mcp: ${errorMessage(error)}\n`);
   process.exit(1);
 });

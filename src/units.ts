@@ -1,7 +1,8 @@
 // Human-readable sizes, shared by error texts, tool renderings and the sandbox's messages.
 
-/** 512 → "512 bytes", 1536 → "1.5 KB", 26843545600 → "25 GB" (binary units). */
-export function formatBytes(bytes: number): string {
+/** 512 → "512 bytes", 1536 → "1.5 KB", 26843545600 → "25 GB" (binary units); unknown → "". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return "";
   const units = ["bytes", "KB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;

@@ -5,13 +5,14 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import { formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
 import { markExtraction, sweepLeftovers } from "../vagon/leftovers.js";
 import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
-import { cappedLines, formatBytes } from "./format.js";
+import { cappedLines } from "./format.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -38,7 +39,13 @@ const MAX_LINKS = 20;
  * they start zip jobs at Vagon. Still offered in read-only mode, which is about changing Vagon Files.
  */
 export const DOWNLOAD_ANNOTATIONS = { readOnlyHint: false, destructiveHint: false } as const;
-const MB = 1_000_000;
+/**
+ * Progress of a download call is one scale, the same `total` in every notification: 100 units of
+ * work, of which the zip job (when there is one) takes the first 10, the transfer the next (to 100,
+ * or to 60 when extraction follows), extraction the rest. Messages say the real amounts.
+ */
+const WORK = 100;
+const SHARE = { job: 10, transferEnd: 100, transferEndBeforeExtract: 60 };
 
 /**
  * Checks save_to before anything is sent to Vagon. "" and extract without save_to mean the
@@ -103,6 +110,7 @@ export async function followJob(
 ): Promise<ToolOutput<DownloadResult>> {
   const { client, extra } = context;
   let job: DownloadJob;
+  let polls = 0;
   try {
     job = await waitForJob({
       client,
@@ -111,9 +119,12 @@ export async function followJob(
       signal: extra.signal,
       // Vagon's job size is the files' total, not the zip's: name it, don't use it as a total.
       onUpdate: (update) => {
-        if (update.status === "pending") progress.report(0, undefined, "queued");
+        polls += 1;
+        // The job's length is unknown: each look moves a little closer to the end of its share.
+        const waited = SHARE.job * (1 - 0.85 ** polls);
+        if (update.status === "pending") progress.report(waited, WORK, "queued");
         else if (update.status === "processing")
-          progress.report(0, undefined, `zipping ${formatBytes(update.sizeBytes) || "files"}`);
+          progress.report(waited, WORK, `zipping ${formatBytes(update.sizeBytes) || "files"}`);
       },
     });
   } catch (error) {
@@ -176,7 +187,7 @@ export async function followJob(
 /**
  * Unpacks a saved zip, then removes the zip: into save_to itself when the caller named a new or
  * empty folder, else into a fresh folder named after the zip (never into what is already there).
- * Progress continues on the same byte scale: the download filled the first half, extraction the second.
+ * Progress continues on the call's one scale (WORK): extraction takes its last share.
  */
 async function extractSaved(
   context: ToolContext,
@@ -186,7 +197,7 @@ async function extractSaved(
   base: DownloadResult,
 ): Promise<ToolOutput<DownloadResult>> {
   const folder = target.folder as CheckedPath;
-  const { savedPath, sizeBytes } = saved;
+  const { savedPath } = saved;
   // Extraction goes into a folder made here, now, inside the checked folder (or into that folder
   // itself when it is new or empty), which must still be itself: not swapped for a link since
   // it was checked. Checked again now: something may have arrived while the zip was fetched.
@@ -205,8 +216,9 @@ async function extractSaved(
       onProgress: (done, total) => {
         mark.refresh();
         progress.report(
-          sizeBytes + Math.round((sizeBytes * done) / Math.max(total, 1)),
-          2 * sizeBytes,
+          SHARE.transferEndBeforeExtract +
+            ((WORK - SHARE.transferEndBeforeExtract) * done) / Math.max(total, 1),
+          WORK,
           `extracting ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} files`,
         );
       },
@@ -258,7 +270,8 @@ async function saveWithProgress(
     extract: boolean;
   },
 ): Promise<{ savedPath: string; sizeBytes: number }> {
-  const scale = options.extract ? 2 : 1;
+  const start = SHARE.job;
+  const end = options.extract ? SHARE.transferEndBeforeExtract : SHARE.transferEnd;
   // What a crashed earlier download or extraction left in this folder goes first.
   const swept = await sweepLeftovers(options.folder);
   if (swept.length > 0)
@@ -273,17 +286,14 @@ async function saveWithProgress(
     logger: context.logger,
     onProgress: (received, total) =>
       progress.report(
-        received,
-        total ? total * scale : undefined,
+        // Without a length, each byte moves a little closer to the end of the transfer's share.
+        start + (end - start) * (total ? received / total : 1 - 0.5 ** (received / (1024 * 1024))),
+        WORK,
         total
-          ? `downloading ${megabytes(received)}/${megabytes(total)} MB`
+          ? `downloading ${formatBytes(received)}/${formatBytes(total)}`
           : `downloading ${formatBytes(received)}`,
       ),
   });
-}
-
-function megabytes(bytes: number): string {
-  return Math.round(bytes / MB).toLocaleString("en-US");
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {

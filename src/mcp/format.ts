@@ -1,15 +1,11 @@
 // Compact text renderings for the model: one short line per entry, nulls dropped, sizes
 // human-readable. Never a JSON copy of structuredContent (hosts showing both would pay twice).
-import { formatBytes as formatByteCount } from "../units.js";
+import { formatBytes } from "../units.js";
 import type { Entry } from "../vagon/types.js";
 import { NORMAL_STATUS } from "./compact.js";
 
 /** At most this many entries are rendered as text in one result; structuredContent has all. */
 export const MAX_TEXT_ENTRIES = 200;
-
-export function formatBytes(bytes: number | null | undefined): string {
-  return bytes === null || bytes === undefined ? "" : formatByteCount(bytes);
-}
 
 /**
  * "report.pdf  1.2 MB id=18093 2026-02-05" or "Project Folder/  id=18088": two spaces end the

@@ -1,6 +1,7 @@
 // Input fields shared by several tools, defined once so the same field reads the same
 // everywhere (the sentry-mcp ParamX habit).
 import { z } from "zod";
+import { UserInputError } from "./errors.js";
 
 /** The refusal of a name holding a lone UTF-16 surrogate, which has no UTF-8 form. */
 export const ILL_FORMED_NAME =
@@ -67,3 +68,14 @@ export const downloadTarget = {
   extract,
   wait_seconds: waitSeconds,
 };
+
+/** The machine a write goes to: required for 'machine', none for 'shared'. */
+export function machineFor(
+  location: "shared" | "machine",
+  machineId: number | undefined,
+): number | undefined {
+  if (location === "machine" && machineId === undefined) {
+    throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+  }
+  return location === "machine" ? machineId : undefined;
+}

@@ -1,5 +1,7 @@
-// MCP progress notifications for one tool call: progress never goes backwards, at most a few
-// per second within a phase, every new phase shown at once, and the last one always sent.
+// MCP progress notifications for one tool call. The MCP spec requires `progress` to grow with
+// every notification, so one that wouldn't is held back (or, for a new phase, nudged just past the
+// last one); `total` keeps the one meaning the first report gave it for the whole call; a few per
+// second at most within a phase, every new phase shown at once, and the last one always sent.
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
@@ -9,8 +11,10 @@ const MIN_GAP_MS = 250;
 
 export interface ProgressReporter {
   /**
-   * Reports a step. The message's first word is its phase ("queued", "zipping", "downloading",
-   * "extracting", "uploading"): a new phase is sent at once, the same phase at most every 250 ms.
+   * Reports a step. `total` is fixed by the first report that gives one (later ones are read on
+   * that scale; one larger than it is ignored). The message's first word is its phase ("queued",
+   * "zipping", "downloading", "extracting", "uploading"): a new phase is sent at once, the same
+   * phase at most every 250 ms.
    */
   report(progress: number, total: number | undefined, message: string): void;
   /** Sends the final notification: progress equal to total, with `message` (or the last one). */
@@ -23,13 +27,15 @@ function phaseOf(message: string): string {
 
 export function createProgress(extra: ToolExtra): ProgressReporter {
   const progressToken = extra._meta?.progressToken;
-  let highest = 0;
-  let lastTotal: number | undefined;
+  let fixedTotal: number | undefined;
+  /** The progress of the last notification sent; every next one must be larger. */
+  let lastSent = Number.NEGATIVE_INFINITY;
   let lastSentAt = 0;
   let lastPhase = "";
   let pendingMessage: string | null = null;
 
-  const send = (progress: number, total: number | undefined, message: string) => {
+  const send = (progress: number, message: string) => {
+    lastSent = progress;
     lastSentAt = Date.now();
     lastPhase = phaseOf(message);
     pendingMessage = null;
@@ -37,28 +43,43 @@ export function createProgress(extra: ToolExtra): ProgressReporter {
     void extra
       .sendNotification({
         method: "notifications/progress",
-        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), message },
+        params: {
+          progressToken,
+          progress,
+          ...(fixedTotal !== undefined ? { total: fixedTotal } : {}),
+          message,
+        },
       })
       .catch(() => {
         // The client went away; the call itself will notice.
       });
   };
 
+  /** A step small against the scale, so a nudged value never reads as real work done. */
+  const nudge = () => (fixedTotal ?? 1) / 10_000;
+
   return {
     report(progress, total, message) {
-      highest = Math.max(highest, progress);
-      // A total below what was already reported would read as more than 100 %.
-      lastTotal = total !== undefined ? Math.max(total, highest) : undefined;
-      if (phaseOf(message) !== lastPhase || Date.now() - lastSentAt >= MIN_GAP_MS) {
-        send(highest, lastTotal, message);
+      if (fixedTotal === undefined && total !== undefined && lastSent === Number.NEGATIVE_INFINITY) {
+        fixedTotal = total;
+      }
+      // Never past the end before finish() says so.
+      const capped = fixedTotal !== undefined ? Math.min(progress, fixedTotal - nudge()) : progress;
+      const newPhase = phaseOf(message) !== lastPhase;
+      if (capped > lastSent && (newPhase || Date.now() - lastSentAt >= MIN_GAP_MS)) {
+        send(capped, message);
+      } else if (newPhase && (fixedTotal === undefined || lastSent + nudge() < fixedTotal)) {
+        // A new phase that hasn't moved the count yet (the zip job queued, then zipping).
+        send(Math.max(capped, lastSent + nudge()), message);
       } else {
         pendingMessage = message;
       }
     },
     finish(message) {
-      const total = Math.max(lastTotal ?? highest, highest, 1);
-      highest = total;
-      send(total, total, message ?? pendingMessage ?? "done");
+      const end = fixedTotal ?? Math.max(lastSent + 1, 1);
+      fixedTotal ??= end;
+      if (end <= lastSent) return;
+      send(end, message ?? pendingMessage ?? "done");
     },
   };
 }

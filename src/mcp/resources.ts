@@ -2,11 +2,11 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../log.js";
+import { formatBytes } from "../units.js";
 import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { listingOutput, loadTypeTable } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
-import { formatBytes } from "./format.js";
 import { listFolder } from "./listing.js";
 import { classify, SNIFF_BYTES } from "./reading/classify.js";
 

@@ -9,14 +9,19 @@ import {
   explainInvalidResponse,
   explainTransportError,
   isTimeoutCode,
-  networkErrorCode,
-  PRE_SEND_ERROR_CODES,
   safeServerText,
   VagonError,
   type VagonOperation,
 } from "./errors.js";
 import { createHttpPool } from "./http.js";
-import { backoffDelayMs, parseRetryAfterMs, sleep } from "./retry.js";
+import {
+  networkCodeOf,
+  PRE_SEND_NETWORK_CODES,
+  parseRetryAfterMs,
+  type RetryAttempt,
+  type RetryHints,
+  withRetries,
+} from "./retry.js";
 import {
   describeSchemaError,
   parseCompletedUpload,
@@ -80,6 +85,25 @@ interface RequestSpec {
   /** DELETE: a 404 after an attempt that may have gone through means it is already gone. */
   notFoundAfterAmbiguousIsSuccess?: boolean;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * One attempt that failed: what the retry engine reads (`status`, `retryAfterMs`, `retryable`,
+ * and the network code of `cause`), and how to word it once no attempt is left.
+ */
+class FailedAttempt extends Error implements RetryHints {
+  readonly status?: number | null;
+  readonly retryAfterMs?: number | null;
+  readonly retryable?: boolean;
+
+  constructor(
+    cause: unknown,
+    hints: RetryHints,
+    readonly toVagonError: (attempts: number) => VagonError,
+  ) {
+    super("Vagon request attempt failed", { cause });
+    Object.assign(this, hints);
+  }
 }
 
 function invalidInput(operation: VagonOperation, message: string): VagonError {
@@ -161,11 +185,11 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
     }
     const url = `${origin}${path}${search.size > 0 ? `?${search}` : ""}`;
     const bodyText = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const maxAttempts = maxRetries + 1;
     let mayHaveReachedServer = false;
+    let attempts = 0;
 
-    for (let attempt = 1; ; attempt += 1) {
-      if (spec.signal?.aborted) throw abortError(spec);
+    const attempt = async ({ attempt: attemptNumber }: RetryAttempt): Promise<unknown> => {
+      attempts = attemptNumber;
       // A fresh nonce and timestamp every attempt: Vagon rejects a reused nonce.
       const signed = signRequest({
         apiKey: options.apiKey,
@@ -196,51 +220,51 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
         retryAfterHeader = response.headers["retry-after"];
         responseText = await response.body.text();
       } catch (error) {
-        if (spec.signal?.aborted) throw abortError(spec);
-        const code = networkErrorCode(error);
-        const preSend = code !== null && PRE_SEND_ERROR_CODES.has(code);
+        if (spec.signal?.aborted) throw error;
+        const code = networkCodeOf(error) || null;
+        // A wrong host name (ENOTFOUND) never left this machine either, but won't resolve on a retry.
+        const preSend = code !== null && (PRE_SEND_NETWORK_CODES.has(code) || code === "ENOTFOUND");
         logger.debug("vagon request failed", {
           method: spec.method,
           path: spec.endpoint,
           status: null,
           error: code ?? "unknown",
-          attempt,
+          attempt: attemptNumber,
           ms: Date.now() - startedMs,
         });
         if (!preSend) mayHaveReachedServer = true;
-        // A wrong host name won't start resolving within a few hundred milliseconds.
-        const worthRetrying = (preSend || spec.idempotent) && code !== "ENOTFOUND";
-        if (worthRetrying && attempt < maxAttempts) {
-          await pause(backoffDelayMs(attempt, retryBaseDelayMs, maxRetryDelayMs), spec);
-          continue;
-        }
-        throw new VagonError({
-          kind: isTimeoutCode(code) ? "timeout" : "network",
-          operation: spec.operation,
-          // Safe for the caller to repeat only when a repeat can't duplicate anything.
-          retryable: code !== "ENOTFOUND" && (preSend || spec.idempotent),
-          message: explainTransportError({
-            operation: spec.operation,
-            code,
-            host,
-            context: spec.context,
-            timeoutMs:
-              code === "UND_ERR_CONNECT_TIMEOUT"
-                ? connectTimeoutMs
-                : code === "UND_ERR_BODY_TIMEOUT"
-                  ? bodyTimeoutMs
-                  : headersTimeoutMs,
-            attempts: attempt,
-          }),
-          cause: error,
-        });
+        throw new FailedAttempt(
+          error,
+          {},
+          (tries) =>
+            new VagonError({
+              kind: isTimeoutCode(code) ? "timeout" : "network",
+              operation: spec.operation,
+              // Safe for the caller to repeat only when a repeat can't duplicate anything.
+              retryable: code !== "ENOTFOUND" && (preSend || spec.idempotent),
+              message: explainTransportError({
+                operation: spec.operation,
+                code,
+                host,
+                context: spec.context,
+                timeoutMs:
+                  code === "UND_ERR_CONNECT_TIMEOUT"
+                    ? connectTimeoutMs
+                    : code === "UND_ERR_BODY_TIMEOUT"
+                      ? bodyTimeoutMs
+                      : headersTimeoutMs,
+                attempts: tries,
+              }),
+              cause: error,
+            }),
+        );
       }
 
       logger.debug("vagon request", {
         method: spec.method,
         path: spec.endpoint,
         status,
-        attempt,
+        attempt: attemptNumber,
         ms: Date.now() - startedMs,
       });
       const body = parseJson(responseText);
@@ -263,37 +287,42 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
       const code = effectiveCode(status, clientCode);
       if (spec.notFoundAfterAmbiguousIsSuccess && mayHaveReachedServer && code === 404) return null;
       const retryAfterMs = parseRetryAfterMs(retryAfterHeader);
-      // 429 and 503 say "not now" before doing anything: any method may try again. Other
-      // gateway/server errors may have happened after the work was done: reads and deletes only.
+      // 429 and 503 say "not now" before doing anything: any method may try again (the retry
+      // engine's rule). Other gateway/server errors may have happened after the work was done.
       const answeredNotNow = code === 429 || code === 503;
       const maybeProcessed = code === 500 || code === 502 || code === 504;
       if (maybeProcessed) mayHaveReachedServer = true;
-      if ((answeredNotNow || (maybeProcessed && spec.idempotent)) && attempt < maxAttempts) {
-        const delayMs =
-          retryAfterMs !== null
-            ? Math.min(retryAfterMs, maxRetryAfterMs)
-            : backoffDelayMs(attempt, retryBaseDelayMs, maxRetryDelayMs);
-        await pause(delayMs, spec);
-        continue;
-      }
-      throw apiError({
-        operation: spec.operation,
-        status,
-        clientCode,
-        serverMessage: safeServerText(envelope.message, secrets),
-        context: spec.context,
-        retryable: answeredNotNow || code === 4720 || (maybeProcessed && spec.idempotent),
-        retryAfterMs,
-        attempts: attempt,
-      });
-    }
-  }
+      throw new FailedAttempt(
+        null,
+        // Vagon's own codes (4xxx) are answers, never worth the same request again.
+        code !== null && code < 600 ? { status: code, retryAfterMs } : { retryable: false },
+        (tries) =>
+          apiError({
+            operation: spec.operation,
+            status,
+            clientCode,
+            serverMessage: safeServerText(envelope.message, secrets),
+            context: spec.context,
+            retryable: answeredNotNow || code === 4720 || (maybeProcessed && spec.idempotent),
+            retryAfterMs,
+            attempts: tries,
+          }),
+      );
+    };
 
-  async function pause(ms: number, spec: RequestSpec): Promise<void> {
     try {
-      await sleep(ms, spec.signal);
-    } catch {
-      throw abortError(spec);
+      return await withRetries(attempt, {
+        idempotent: spec.idempotent,
+        signal: spec.signal,
+        maxAttempts: maxRetries + 1,
+        baseDelayMs: retryBaseDelayMs,
+        maxDelayMs: maxRetryDelayMs,
+        maxRetryAfterMs,
+      });
+    } catch (error) {
+      if (spec.signal?.aborted) throw abortError(spec);
+      if (error instanceof FailedAttempt) throw error.toVagonError(attempts);
+      throw error;
     }
   }
 

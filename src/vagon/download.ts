@@ -11,12 +11,11 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Logger, silentLogger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
-import { errorCode, errorMessage, RETRYABLE_NETWORK_CODES } from "./retry.js";
+import { errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
 const MAX_NAME_BYTES = 200;
@@ -130,10 +129,14 @@ export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
 /** A download that ended without a saved file; the message is safe to show and names the next step. */
 export class DownloadFailedError extends Error {
   override name = "DownloadFailedError";
+  /** Final: the retry engine doesn't try it again. */
+  readonly retryable = false;
 }
 
 /** A failed attempt that is worth another try (network trouble, 5xx, a short body). */
-class RetryableDownloadError extends Error {}
+class RetryableDownloadError extends Error {
+  readonly retryable = true;
+}
 
 export interface SaveUrlOptions {
   http: HttpPool;
@@ -199,20 +202,14 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   // One attempt: request from haveBytes on, append to the temp file. Resolves when the body ended.
   const attempt = async (): Promise<void> => {
     const headers: Record<string, string> = haveBytes > 0 ? { range: `bytes=${haveBytes}-` } : {};
-    let response: HttpResponse;
-    try {
-      response = await http.request(url, {
-        method: "GET",
-        headers,
-        signal,
-        headersTimeout: stallTimeoutMs,
-        bodyTimeout: stallTimeoutMs,
-      });
-    } catch (error) {
-      if (RETRYABLE_NETWORK_CODES.has(errorCode(error)))
-        throw new RetryableDownloadError(errorMessage(error));
-      throw error;
-    }
+    // A network failure is thrown as it is: the retry engine reads its code.
+    const response: HttpResponse = await http.request(url, {
+      method: "GET",
+      headers,
+      signal,
+      headersTimeout: stallTimeoutMs,
+      bodyTimeout: stallTimeoutMs,
+    });
     const status = response.statusCode;
     if (status === 200 && haveBytes > 0) {
       // The server ignored the range: start over.
@@ -272,9 +269,6 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
       if (signal?.aborted) throw signal.reason ?? failure.error;
       // Every byte arrived and the connection broke only afterwards: nothing to resume.
       if (totalBytes !== null && haveBytes === totalBytes) return;
-      if (RETRYABLE_NETWORK_CODES.has(errorCode(failure.error))) {
-        throw new RetryableDownloadError(errorMessage(failure.error));
-      }
       throw failure.error;
     }
     if (totalBytes !== null && haveBytes < totalBytes) {
@@ -283,38 +277,45 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   };
 
   try {
-    let fruitlessAttempts = 0;
-    for (let attemptNumber = 0; ; attemptNumber += 1) {
-      signal?.throwIfAborted();
-      const bytesBefore = haveBytes;
-      try {
-        await attempt();
-        break;
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        if (!(error instanceof RetryableDownloadError) || attemptNumber >= retries) {
-          throw error instanceof RetryableDownloadError
-            ? new DownloadFailedError(
-                `The download failed after ${attemptNumber + 1} attempts: ${error.message}. Nothing was saved; try again.`,
-                { cause: error },
-              )
-            : error;
-        }
-        // A broken connection that delivered bytes is resumed at once; only attempts that got
-        // nothing back off (250 ms, 500 ms, … 5 s).
-        const madeProgress = haveBytes > bytesBefore;
-        fruitlessAttempts = madeProgress ? 0 : fruitlessAttempts + 1;
-        const ceilingMs = madeProgress ? 100 : Math.min(5_000, 250 * 2 ** (fruitlessAttempts - 1));
-        const delayMs = ceilingMs * (0.5 + Math.random() / 2);
-        logger.debug("resuming download", {
-          attempt: attemptNumber + 1,
-          haveBytes,
-          delayMs: Math.round(delayMs),
-          reason: error.message,
-        });
-        await sleep(delayMs, undefined, { signal });
-        await raceSeam("write:between-attempts", tempPath);
+    let attempts = 0;
+    try {
+      // A broken connection that delivered bytes resumes at once; only attempts that got nothing
+      // back off (the retry engine's rule). `retries` bounds every attempt, as documented.
+      await withRetries(
+        async ({ attempt: attemptNumber, markProgress }) => {
+          attempts = attemptNumber;
+          if (attemptNumber > 1) await raceSeam("write:between-attempts", tempPath);
+          const bytesBefore = haveBytes;
+          try {
+            await attempt();
+          } finally {
+            if (haveBytes > bytesBefore) markProgress();
+          }
+        },
+        {
+          idempotent: true,
+          signal,
+          maxAttempts: retries + 1,
+          maxTotalAttempts: retries + 1,
+          onRetry: ({ attempt: attemptNumber, delayMs, error }) =>
+            logger.debug("resuming download", {
+              attempt: attemptNumber,
+              haveBytes,
+              delayMs: Math.round(delayMs),
+              reason: errorMessage(error),
+            }),
+        },
+      );
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason ?? error;
+      // Out of tries on trouble worth retrying (a short body, a 5xx, a broken connection).
+      if (error instanceof RetryableDownloadError || isWorthRetrying(error, true)) {
+        throw new DownloadFailedError(
+          `The download failed after ${attempts} attempts: ${errorMessage(error)}. Nothing was saved; try again.`,
+          { cause: error },
+        );
       }
+      throw error;
     }
     if (totalBytes !== null && haveBytes !== totalBytes) {
       throw new DownloadFailedError(
@@ -437,7 +438,7 @@ export async function waitForJob(options: WaitForJobOptions): Promise<DownloadJo
     const now = Date.now();
     if (now >= deadline) return job;
     const nextPollAt = Math.min(lastPollAt + intervalMs, deadline);
-    if (nextPollAt > now) await sleep(nextPollAt - now, undefined, { signal });
+    if (nextPollAt > now) await sleep(nextPollAt - now, signal);
     // Most jobs are small: poll every 0.8 s, so a ready job is noticed in 0.4 s on average. A job
     // still running after 20 s is a big one; 1.4 s polls keep a 60 s job under one poll a second.
     const capMs = Date.now() - startedAt > LONG_JOB_MS ? maxIntervalMs * 1.75 : maxIntervalMs;

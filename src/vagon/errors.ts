@@ -201,9 +201,16 @@ const LIST_OPERATIONS: ReadonlySet<VagonOperation> = new Set([
 
 // ------------------------------------------------------------------ the code table
 
-function explain400(operation: VagonOperation, context: ErrorContext): string {
+function explain400(operation: VagonOperation, context: ErrorContext, serverMessage: string | null): string {
   switch (operation) {
     case "list-content":
+      // The docs name "machine is not running" for 400, but a 400 also answers a path that is a
+      // file or malformed: say what Vagon said.
+      if (serverMessage && !/not running/i.test(serverMessage)) {
+        return /\bis a file\b|not a (folder|directory)/i.test(serverMessage)
+          ? `${context.path ?? "That path"} on ${machine(context)}'s disk is a file, not a folder, so it can't be listed. List its parent folder instead.`
+          : `Vagon refused ${describeOperation(operation, context)}: ${serverMessage.replace(/\.\s*$/, "")}. Check the path (a Windows folder such as C:\\Users), then try again.`;
+      }
       return `${machine(context)} is not running, so its disk can't be listed. Start it in Vagon, then try again.`;
     case "list-files":
     case "list-machine-files":
@@ -328,7 +335,7 @@ export function explainApiError(input: {
   const doing = describeOperation(operation, context);
   switch (code) {
     case 400:
-      return explain400(operation, context);
+      return explain400(operation, context, input.serverMessage ?? null);
     case 401:
       return explain401(input.serverMessage ?? null);
     case 403:
@@ -404,37 +411,12 @@ function truncate(text: string, max: number): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
-/** Network error codes that mean the request never reached Vagon (safe to retry any method). */
-export const PRE_SEND_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
-
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
   "UND_ERR_CONNECT_TIMEOUT",
   "ETIMEDOUT",
 ]);
-
-/**
- * The most telling `code` on an error or its causes: undici wraps the socket's own error
- * (ECONNRESET, ECONNREFUSED) in a generic UND_ERR_SOCKET, so a nested specific code wins.
- */
-export function networkErrorCode(error: unknown): string | null {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") codes.push(code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes.find((code) => code !== "UND_ERR_SOCKET") ?? codes[0] ?? null;
-}
 
 export function isTimeoutCode(code: string | null): boolean {
   return code !== null && TIMEOUT_CODES.has(code);

@@ -141,6 +141,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Tries in all, the first included (default 4). An attempt that made progress doesn't count. */
   maxAttempts?: number;
+  /**
+   * Tries in all, counting those that made progress too (default: no such bound). A download
+   * whose every connection breaks after a few bytes gives up here instead of crawling on.
+   */
+  maxTotalAttempts?: number;
   /** First backoff step; doubles per attempt with full jitter (default 250 ms). */
   baseDelayMs?: number;
   /** Longest backoff (default 8 s). */
@@ -180,7 +185,10 @@ export async function withRetries<T>(
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       fruitlessTries = progressed ? 0 : fruitlessTries + 1;
-      if (fruitlessTries >= maxAttempts || !shouldRetry(error)) throw error;
+      const outOfTries =
+        fruitlessTries >= maxAttempts ||
+        attemptNumber >= (options.maxTotalAttempts ?? Number.POSITIVE_INFINITY);
+      if (outOfTries || !shouldRetry(error)) throw error;
       const retryAfterMs = (error as RetryHints | null)?.retryAfterMs;
       const delayMs = progressed
         ? 0

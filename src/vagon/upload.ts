@@ -5,9 +5,8 @@
 import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Logger, silentLogger } from "../log.js";
-import { errorCode, errorMessage, parseRetryAfterMs, RETRYABLE_NETWORK_CODES } from "./retry.js";
+import { errorMessage, parseRetryAfterMs, withRetries } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
 
 const MIB = 1024 * 1024;
@@ -91,7 +90,7 @@ export class UploadFailedError extends Error {
   }
 }
 
-/** One part's failure; `retryable` decides whether the same presigned URL is tried again. */
+/** One part's failure; `retryable` and `retryAfterMs` steer the retry engine (same presigned URL). */
 class PartUploadError extends Error {
   constructor(
     message: string,
@@ -110,22 +109,10 @@ interface PlannedPart {
   end: number;
 }
 
-function isRetryable(error: unknown): boolean {
-  if (error instanceof PartUploadError) return error.retryable;
-  return RETRYABLE_NETWORK_CODES.has(errorCode(error));
-}
-
 function isNotFound(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { status, clientCode } = error as { status?: unknown; clientCode?: unknown };
   return status === 404 || clientCode === 404;
-}
-
-/** Full jitter over an exponential ceiling (250 ms, 500 ms, 1 s, … up to 8 s). */
-function backoffMs(attempt: number, retryAfterMs: number | null): number {
-  if (retryAfterMs !== null) return Math.min(retryAfterMs, 20_000);
-  const ceiling = Math.min(8_000, 250 * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /** Splits the file to match the URLs Vagon handed out. */
@@ -335,32 +322,36 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
     const parts = planParts(sizeBytes, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
     const etags: string[] = new Array(parts.length);
 
+    // A part's PUT can be sent again: the same bytes to the same URL (the retry engine decides when).
     const uploadPart = async (part: PlannedPart, index: number) => {
-      for (let attempt = 0; ; attempt += 1) {
-        signal.throwIfAborted();
-        let attemptBytes = 0;
-        try {
-          etags[index] = await putPart(client, source, part, stallTimeoutMs, signal, (count) => {
-            attemptBytes += count;
-            countBytes(count);
-          });
-          return;
-        } catch (error) {
-          // Progress is reported as the maximum so far, so taking these back never shows a step back.
-          countBytes(-attemptBytes);
-          if (signal.aborted) throw signal.reason ?? error;
-          if (!isRetryable(error) || attempt >= partRetries) throw error;
-          const delayMs = backoffMs(attempt, error instanceof PartUploadError ? error.retryAfterMs : null);
-          logger.debug("retrying upload part", {
-            id: created.id,
-            part: part.partNumber,
-            attempt: attempt + 1,
-            delayMs: Math.round(delayMs),
-            reason: errorMessage(error),
-          });
-          await sleep(delayMs, undefined, { signal });
-        }
-      }
+      await withRetries(
+        async () => {
+          let attemptBytes = 0;
+          try {
+            etags[index] = await putPart(client, source, part, stallTimeoutMs, signal, (count) => {
+              attemptBytes += count;
+              countBytes(count);
+            });
+          } catch (error) {
+            // Progress is reported as the maximum so far, so taking these back never shows a step back.
+            countBytes(-attemptBytes);
+            throw error;
+          }
+        },
+        {
+          idempotent: true,
+          signal,
+          maxAttempts: partRetries + 1,
+          onRetry: ({ attempt, delayMs, error }) =>
+            logger.debug("retrying upload part", {
+              id: created.id,
+              part: part.partNumber,
+              attempt,
+              delayMs: Math.round(delayMs),
+              reason: errorMessage(error),
+            }),
+        },
+      );
     };
 
     let nextIndex = 0;

@@ -105,6 +105,21 @@ describe("withRetries, the one retry engine", () => {
     expect(seen.retries.every((retry) => retry.delayMs === 0)).toBe(true);
   });
 
+  it("still stops at maxTotalAttempts when every attempt makes a little progress", async () => {
+    const seen = recorder();
+    let calls = 0;
+    const crawling = withRetries(
+      async ({ markProgress }) => {
+        calls += 1;
+        markProgress();
+        throw failure({ code: "ECONNRESET" });
+      },
+      { idempotent: true, maxAttempts: 2, maxTotalAttempts: 3, ...seen.options },
+    );
+    await expect(crawling).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect(calls).toBe(3);
+  });
+
   it("stops waiting and throws the abort reason as soon as the signal aborts", async () => {
     const controller = new AbortController();
     const reason = new Error("cancelled by the client");

@@ -32,7 +32,7 @@ Use this tool when you need to:
       throw new UserInputError(
         "A folder name can't contain slashes or NUL; create nested folders one at a time.",
       );
-    const machineId = machineFor(args.location, args.machine_id);
+    const machineId = params.machineFor(args.location, args.machine_id);
     const created = await context.client.createDirectory(
       { name: args.name, parentId: args.parent_id, ...(machineId ? { machineId } : {}) },
       { signal: context.extra.signal },
@@ -43,14 +43,3 @@ Use this tool when you need to:
     };
   },
 });
-
-/** The machine a write goes to: required for 'machine', none for 'shared'. */
-export function machineFor(
-  location: "shared" | "machine",
-  machineId: number | undefined,
-): number | undefined {
-  if (location === "machine" && machineId === undefined) {
-    throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
-  }
-  return location === "machine" ? machineId : undefined;
-}

@@ -4,6 +4,7 @@ import { DOWNLOAD_ANNOTATIONS, finishDownload, resolveTarget } from "../download
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
+import { explainFolderAmongFiles } from "../wrong-kind.js";
 
 export const downloadFiles = defineTool({
   name: "download_files",
@@ -35,10 +36,15 @@ One file gives a direct link; several files or a folder become a zip job (see ge
       );
     }
     const target = await resolveTarget(context, args);
-    const start = await context.client.startDownload(
-      args.file_ids ? { fileIds: args.file_ids } : { directoryId: args.directory_id! },
-      { signal: context.extra.signal },
-    );
+    const start = await context.client
+      .startDownload(args.file_ids ? { fileIds: args.file_ids } : { directoryId: args.directory_id! }, {
+        signal: context.extra.signal,
+      })
+      .catch((error: unknown) =>
+        args.file_ids
+          ? explainFolderAmongFiles(error, context.client, args.file_ids, context.extra.signal)
+          : Promise.reject(error),
+      );
     return finishDownload(context, start, target);
   },
 });

@@ -1,12 +1,14 @@
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../budget.js";
 import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
-import { entryLine, formatBytes } from "../format.js";
+import { entryLine } from "../format.js";
 import { type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
 import { type ListingOutput, listingShape } from "../shapes.js";
+import { explainFileAsFolder } from "../wrong-kind.js";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -81,6 +83,10 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
         maxDepth: args.max_depth,
       },
       context.extra.signal,
+    ).catch((error: unknown) =>
+      args.location === "shared"
+        ? explainFileAsFolder(error, context.client, args.parent_id, context.extra.signal)
+        : Promise.reject(error),
     );
     return listingResult(listing, {
       typeForName: await loadTypeTable(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
-import { formatBytes } from "../format.js";
 import * as params from "../params.js";
 
 const machineContentShape = {

@@ -1,10 +1,10 @@
 import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
 import { estimateTokens } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
-import { formatBytes } from "../format.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { classify, SNIFF_BYTES } from "../reading/classify.js";
@@ -261,7 +261,6 @@ async function readGrep(
 ): Promise<ToolOutput<ReadFileOutput>> {
   const mode = read.mode as Extract<Mode, { kind: "grep" }>;
   const progress = createProgress(read.context.extra);
-  const totalMb = Math.max(1, Math.round(sizeBytes / 1e6));
   const result = await grepStream(chunks, codec, {
     pattern: mode.pattern,
     ignoreCase: mode.ignoreCase,
@@ -271,7 +270,8 @@ async function readGrep(
       progress.report(
         scanned,
         sizeBytes,
-        `scanning ${Math.round(scanned / 1e6).toLocaleString("en-US")}/${totalMb.toLocaleString("en-US")} MB`,
+        // The same units as every other size the server shows (units.ts).
+        `scanning ${formatBytes(scanned)}/${formatBytes(sizeBytes)}`,
       ),
   });
   progress.finish(`scanned ${formatBytes(result.scannedBytes)}`);

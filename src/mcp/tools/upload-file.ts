@@ -1,13 +1,17 @@
 import path from "node:path";
 import { z } from "zod";
-import { type UploadSource, uploadFile as upload } from "../../vagon/upload.js";
+import { formatBytes } from "../../units.js";
+import {
+  MAX_CHUNK_SIZE_MB,
+  MIN_CHUNK_SIZE_MB,
+  type UploadSource,
+  uploadFile as upload,
+} from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
-import { formatBytes } from "../format.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
-import { machineFor } from "./create-directory.js";
 
 /** Inline content is for small files the model writes itself; bigger ones go through local_path. */
 const MAX_INLINE_BYTES = 10 * 1024 * 1024;
@@ -59,10 +63,10 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     chunk_size_mb: z
       .number()
       .int()
-      .min(5)
-      .max(5120)
+      .min(MIN_CHUNK_SIZE_MB)
+      .max(MAX_CHUNK_SIZE_MB)
       .optional()
-      .describe("Part size in MB (5–5120); default chosen for speed."),
+      .describe(`Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}); default chosen for speed.`),
   },
   outputSchema: {
     id: z.number(),
@@ -81,7 +85,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
         "Give exactly one of local_path (a file inside an allowed root) or content (the file's text or base64).",
       );
     }
-    const machineId = machineFor(args.location, args.machine_id);
+    const machineId = params.machineFor(args.location, args.machine_id);
     let source: UploadSource;
     let fileName: string;
     if (args.local_path !== undefined) {
