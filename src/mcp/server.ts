@@ -10,7 +10,15 @@ import { createLocalPaths } from "./local-paths.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
 
-const INSTRUCTIONS = `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, then download, upload, create folders or delete. Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
+/** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
+function instructions(readOnly: boolean): string {
+  const actions = readOnly
+    ? "then read or download (this server is read-only: no uploads, folders or deletes)"
+    : "then download, upload, create folders or delete";
+  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}`;
+}
+
+const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
 
 /** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */
 const MCP_LOG_LEVEL: Record<LogLevel, LoggingLevel> = {
@@ -32,7 +40,7 @@ export type McpServerFactory = (deps: McpServerDeps) => McpServer;
 export function createMcpServer({ config, client, logger }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
-    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { logging: {} }, instructions: instructions(config.readOnly) },
   );
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {

@@ -128,6 +128,17 @@ describe("the tool list", () => {
 });
 
 describe("read-only mode", () => {
+  it("tells the model in its instructions that nothing can be uploaded, created or deleted", async () => {
+    const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
+    try {
+      const text = readOnly.mcp.getInstructions() ?? "";
+      expect(text).toMatch(/read-only/);
+      expect(text).not.toMatch(/download, upload, create folders or delete/);
+    } finally {
+      await readOnly.close({ keepSandbox: true });
+    }
+  });
+
   it("offers the five tools that change nothing at Vagon and refuses the others by name", async () => {
     const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
     try {
