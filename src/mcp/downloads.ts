@@ -82,7 +82,13 @@ export async function finishDownload(
   const progress = createProgress(context.extra);
   if (start.kind === "job") return followJob(context, start.downloadId, target, progress, start.name);
 
-  const result: DownloadResult = { status: "ready", url: start.url, name: start.name, size: start.sizeBytes };
+  const result: DownloadResult = {
+    status: "ready",
+    url: start.url,
+    expires_at: presignedExpiry(start.url),
+    name: start.name,
+    size: start.sizeBytes,
+  };
   if (!target.folder) {
     progress.finish("ready");
     return render(result);
@@ -294,6 +300,20 @@ async function saveWithProgress(
           : `downloading ${formatBytes(received)}`,
       ),
   });
+}
+
+/**
+ * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
+ * X-Amz-Expires seconds; null when the link doesn't say.
+ */
+export function presignedExpiry(url: string): string | null {
+  const params = URL.canParse(url) ? new URL(url).searchParams : null;
+  const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params?.get("X-Amz-Date") ?? "");
+  const lifetimeSeconds = Number(params?.get("X-Amz-Expires"));
+  if (!signedAt || !Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) return null;
+  const [, year, month, day, hour, minute, second] = signedAt;
+  const signedMs = Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!, +second!);
+  return new Date(signedMs + lifetimeSeconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {

@@ -13,6 +13,7 @@ interface DownloadResult {
   status: string;
   download_id?: number;
   url?: string;
+  expires_at?: string | null;
   name?: string | null;
   size?: number | null;
   saved_to?: string;
@@ -67,6 +68,15 @@ describe("with quick zip jobs", () => {
     expect(result.saved_to).toBe(path.join(harness.root, "incoming", "logo.png"));
     const saved = await fs.readFile(result.saved_to!);
     expect(saved.equals(await sandbox.readFile(SEED.sharedImageFileId))).toBe(true);
+  });
+
+  it("says when a single file's link expires, from the link itself", async () => {
+    const result = resultOf(await harness.callTool("download_files", { file_ids: [SEED.sharedTextFileId] }));
+    expect(result.status).toBe("ready");
+    const expiresMs = Date.parse(result.expires_at ?? "");
+    // The sandbox signs single-file links for an hour, as Vagon does.
+    expect(expiresMs - Date.now()).toBeGreaterThan(3500_000);
+    expect(expiresMs - Date.now()).toBeLessThan(3700_000);
   });
 
   it("downloads a whole folder as a zip job and extracts it on disk", async () => {
