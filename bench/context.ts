@@ -2,6 +2,7 @@
 // structuredContent) per listed entry, against the raw API JSON per entry of the same listing.
 // Hosts pass the model one or the other, so each is reported too: the content items (Claude
 // Desktop, claude.ai, Cursor, ChatGPT) or the JSON of structuredContent alone (Claude Code).
+import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type BenchResult, callTool, note, ratioResult, signedGetText } from "./lib.js";
 import { lastFullListing } from "./list.js";
@@ -51,6 +52,15 @@ function contextResult(
   const { contentBytes, structuredBytes } = resultBytes(result);
   const toolPerEntry = (contentBytes + structuredBytes) / listed;
   const rawPerEntry = raw.bytes / raw.entries;
+  // What the model pays, in a Claude tokenizer's tokens (SPEC aims < 30 per entry in each form).
+  const text = result.content
+    .map((item) => (item.type === "text" ? item.text : JSON.stringify(item)))
+    .join("\n");
+  const textTokensPerEntry = countTokens(text) / listed;
+  const structuredTokensPerEntry = countTokens(JSON.stringify(result.structuredContent ?? {})) / listed;
+  note(
+    `${name}: tokens per entry — text ${textTokensPerEntry.toFixed(1)}, structured ${structuredTokensPerEntry.toFixed(1)}`,
+  );
   const textOnly = hostView(contentBytes / listed, rawPerEntry);
   const structuredOnly = hostView(structuredBytes / listed, rawPerEntry);
   note(
@@ -75,6 +85,8 @@ function contextResult(
       contentBytes,
       structuredBytes,
       contentBytesPerEntry: contentBytes / listed,
+      textTokensPerEntry,
+      structuredTokensPerEntry,
       structuredBytesPerEntry: structuredBytes / listed,
       // Claude Desktop, claude.ai, Cursor, ChatGPT: the content items.
       textOnly,
