@@ -36,6 +36,10 @@ export interface CheckedFile {
 export interface LocalPaths {
   /** An existing regular file inside a root, for upload, opened. */
   checkReadableFile(input: string): Promise<CheckedFile>;
+  /** A folder inside a root (sent whole by a folder upload), else what checkReadableFile gives. */
+  checkReadableSource(
+    input: string,
+  ): Promise<({ kind: "file" } & CheckedFile) | { kind: "directory"; path: CheckedPath }>;
   /** A folder inside a root, created when missing; undefined input = the default download folder. */
   checkFolder(input: string | undefined): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
@@ -155,8 +159,18 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
 
   const isAllowed = (real: string, allowed: string[]) => isPathWithinAllowedDirectories(real, allowed);
 
-  return {
+  const paths: LocalPaths = {
     roots,
+
+    async checkReadableSource(input) {
+      const allowed = await roots();
+      const absolute = await resolveInput(input, allowed);
+      const real = await fs.realpath(absolute).catch(() => null);
+      // Folders are walked without following links (local-tree.ts); anything else is a file.
+      if (real !== null && isAllowed(real, allowed) && (await fs.stat(real).catch(() => null))?.isDirectory())
+        return { kind: "directory", path: real as CheckedPath };
+      return { kind: "file", ...(await paths.checkReadableFile(input)) };
+    },
 
     async checkReadableFile(input) {
       const allowed = await roots();
@@ -240,6 +254,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       return real as CheckedPath;
     },
   };
+  return paths;
 }
 
 /** The real path of each candidate, index for index; undefined where it doesn't exist (yet). */

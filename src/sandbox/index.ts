@@ -74,11 +74,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   faults.configure(options.faults ?? null);
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
+  const bandwidth = { bytesPerSecond: options.connectionBytesPerSecond ?? null };
 
   const server = createServer(
     createRequestListener({
       api,
-      s3: { store, presigner },
+      s3: { store, presigner, bandwidth },
       faults,
       checker: new SignatureChecker(apiKey, apiSecret, clock),
       requests,
@@ -131,6 +132,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.shape = shape;
     },
     setFaults: (config) => faults.configure(config),
+    setBandwidthCap: (bytesPerSecond) => {
+      bandwidth.bytesPerSecond = bytesPerSecond;
+    },
     requests,
     clearRequests: () => {
       requests.length = 0;

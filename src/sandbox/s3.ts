@@ -452,6 +452,36 @@ function parseRange(header: string | undefined, sizeBytes: number): ByteRange {
 export interface S3HandlerDeps {
   store: ObjectStore;
   presigner: Presigner;
+  /** Per-connection throughput cap (bytes/s) read at the start of each transfer; null = none. */
+  bandwidth: { bytesPerSecond: number | null };
+}
+
+/**
+ * Paces a stream to `bytesPerSecond`, as S3 paces each connection: a chunk passes once the bytes
+ * before it would have taken that long. One request is one connection's transfer here.
+ */
+export function throttle(bytesPerSecond: number): Transform {
+  const startedAt = performance.now();
+  let passedBytes = 0;
+  return new Transform({
+    highWaterMark: READ_CHUNK_BYTES,
+    transform(chunk: Buffer, _encoding, callback) {
+      const dueAt = startedAt + (passedBytes / bytesPerSecond) * 1000;
+      passedBytes += chunk.length;
+      const waitMs = dueAt - performance.now();
+      if (waitMs <= 1) callback(null, chunk);
+      else setTimeout(() => callback(null, chunk), waitMs);
+    },
+  });
+}
+
+/** `source` through the cap when one is set. */
+function paced(deps: S3HandlerDeps, source: Readable): Readable {
+  const cap = deps.bandwidth.bytesPerSecond;
+  if (!cap) return source;
+  const pacer = throttle(cap);
+  source.on("error", (error) => pacer.destroy(error));
+  return source.pipe(pacer);
 }
 
 function objectKeyOf(path: string): string {
@@ -514,7 +544,7 @@ export async function handlePartPut(
 
   let part: StoredPart | null;
   try {
-    part = await deps.store.writePart(verdict.uploadId, verdict.partNumber, req);
+    part = await deps.store.writePart(verdict.uploadId, verdict.partNumber, paced(deps, req));
   } catch {
     // The client went away mid-body: nothing to answer.
     if (!res.destroyed)
@@ -583,7 +613,7 @@ export async function handleObjectGet(
     const sentBytes = Math.floor(lengthBytes / 2);
     try {
       await pipeline(
-        deps.store.openRange(object, start, start + sentBytes - 1),
+        paced(deps, deps.store.openRange(object, start, start + sentBytes - 1)),
         countServedBytes(deps.store, object.key),
         res,
         { end: false },
@@ -596,7 +626,11 @@ export async function handleObjectGet(
     return;
   }
   try {
-    await pipeline(deps.store.openRange(object, start, end), countServedBytes(deps.store, object.key), res);
+    await pipeline(
+      paced(deps, deps.store.openRange(object, start, end)),
+      countServedBytes(deps.store, object.key),
+      res,
+    );
   } catch {
     // Client went away mid-download (or a range read failed): the socket is already torn down.
     res.destroy();

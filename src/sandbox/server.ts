@@ -179,6 +179,10 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
       }
       return sendJson(res, entry, status, errorBody(status, message, deps.clock()));
     }
+    if (fault.kind === "forbidden") {
+      if (isS3) return sendS3Error(res, (s) => (entry.status = s), 403, "AccessDenied", "Access Denied");
+      return sendJson(res, entry, 403, errorBody(403, "Forbidden", deps.clock()));
+    }
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -221,13 +225,17 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     if (!matched)
       return sendJson(res, entry, 404, errorBody(404, `No route for ${method} ${path}`, deps.clock()));
 
-    const fault = deps.faults.pick(matched.route);
+    const rangeStart = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ""))?.[1];
+    const fault = deps.faults.pick(matched.route, {
+      path,
+      rangeStart: rangeStart === undefined ? null : Number(rangeStart),
+    });
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === "drop") {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === "rateLimit429" || fault?.kind === "error5xx") {
+    if (fault?.kind === "rateLimit429" || fault?.kind === "error5xx" || fault?.kind === "forbidden") {
       return sendFault(res, entry, matched.kind !== "api", fault);
     }
     if (fault?.kind === "latency") {

@@ -35,11 +35,32 @@ export interface FaultRates {
   truncate?: number;
 }
 
+/**
+ * A fault aimed at particular requests rather than drawn at random: the first `times`
+ * requests that match get it. Tests use it to break exactly one file or one byte range.
+ */
+export interface ScriptedFault {
+  route: SandboxRoute;
+  /** Only requests whose path contains this (S3 paths end with the object's file name). */
+  pathIncludes?: string;
+  /** s3-get only: only requests whose Range header starts at this byte. */
+  rangeStart?: number;
+  /**
+   * forbidden = S3's 403 AccessDenied (or the API's 403): not worth a retry. stall = hold the
+   * request unanswered until the client gives up or the sandbox closes.
+   */
+  fault: "error5xx" | "rateLimit429" | "drop" | "truncate" | "forbidden" | "stall";
+  /** How many matching requests get the fault; default 1. */
+  times?: number;
+}
+
 export interface FaultConfig {
   /** Seed for the deterministic random source (same seed, same faults). */
   seed?: number;
   /** Per-route rates; "*" applies to every route without its own entry. */
   routes: Partial<Record<SandboxRoute | "*", FaultRates>>;
+  /** Checked before the random rates; each is used up after `times` hits. */
+  scripted?: ScriptedFault[];
 }
 
 export interface SandboxOptions {
@@ -62,6 +83,11 @@ export interface SandboxOptions {
   faults?: FaultConfig | null;
   /** Lifetime of presigned URLs; default 3600 s (download job URLs: until the job expires). */
   presignTtlSeconds?: number;
+  /**
+   * Per-connection throughput cap for presigned object GETs and part PUTs, in bytes per second,
+   * as real S3 caps each connection (tens of MB/s); default none. Changeable with setBandwidthCap.
+   */
+  connectionBytesPerSecond?: number | null;
   /** Where the sandbox reports unexpected failures (a handler that threw); default silent. */
   logger?: Logger;
   /**
@@ -78,7 +104,7 @@ export interface RecordedRequest {
   status: number;
   /** Vagon body client_code when it differs from the HTTP status. */
   clientCode: number | null;
-  fault: keyof FaultRates | null;
+  fault: keyof FaultRates | "forbidden" | null;
 }
 
 export interface SandboxEntry {
@@ -109,6 +135,8 @@ export interface Sandbox {
   readonly apiSecret: string;
   shape: ResponseShape;
   setFaults(faults: FaultConfig | null): void;
+  /** Per-connection S3 throughput cap in bytes per second; null = none. */
+  setBandwidthCap(bytesPerSecond: number | null): void;
   /** Every request served (API and S3), oldest first. */
   readonly requests: RecordedRequest[];
   clearRequests(): void;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
+import { uploadFolder } from "../../vagon/folder-upload.js";
 import {
   MAX_CHUNK_SIZE_MB,
   MIN_CHUNK_SIZE_MB,
@@ -8,13 +9,17 @@ import {
   uploadFile as upload,
 } from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
-import { defineTool } from "../define-tool.js";
+import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
+import type { CheckedPath } from "../local-paths.js";
+import { excludeMatcher, walkLocalFolder } from "../local-tree.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 
 /** Inline content is for small files the model writes itself; bigger ones go through local_path. */
 const MAX_INLINE_BYTES = 10 * 1024 * 1024;
+/** Failures and skipped links listed in one folder result; the counts cover all of them. */
+const MAX_LISTED_PROBLEMS = 40;
 
 export const uploadFile = defineTool({
   name: "upload_file",
@@ -23,13 +28,14 @@ export const uploadFile = defineTool({
 Use this tool when you need to:
 - put input files where a cloud machine can use them
 - save a result or note you wrote into the shared folder
+- send a whole folder (local_path naming a folder: its tree is mirrored, files already there by name and size are skipped, so a re-run resumes)
 Give local_path (inside an allowed root) or content. Large files are streamed in parallel parts with progress.`,
   inputSchema: {
     local_path: z
       .string()
       .min(1)
       .optional()
-      .describe("Path of the local file to upload (must be inside an allowed root)."),
+      .describe("Local file or folder to upload (inside an allowed root)."),
     content: z
       .string()
       .optional()
@@ -49,7 +55,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       .max(255)
       .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
       .optional()
-      .describe("Name in Vagon Files; default: the local file's name (required with content)."),
+      .describe("Name in Vagon Files; default: the local file's or folder's name (required with content)."),
     overwrite: z
       .boolean()
       .default(false)
@@ -67,14 +73,33 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       .max(MAX_CHUNK_SIZE_MB)
       .optional()
       .describe(`Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}); default chosen for speed.`),
+    skip_existing: z
+      .boolean()
+      .default(true)
+      .describe("Folders: skip files whose name and size already match there (default true)."),
+    exclude: z
+      .array(z.string().min(1).max(200))
+      .max(50)
+      .optional()
+      .describe(
+        'Folders: globs to leave out, matched on the relative path and the name, e.g. ["node_modules", ".git", "*.tmp"].',
+      ),
   },
+  // One file answers id..download_url; a folder answers folder_id..bytes.
   outputSchema: {
-    id: z.number(),
-    uid: z.string(),
-    name: z.string(),
-    size: z.number(),
-    parts: z.number(),
-    download_url: z.string().nullable(),
+    id: z.number().optional(),
+    uid: z.string().optional(),
+    name: z.string().optional(),
+    size: z.number().optional(),
+    parts: z.number().optional(),
+    download_url: z.string().nullable().optional(),
+    folder_id: z.number().optional(),
+    uploaded: z.number().optional(),
+    skipped: z.number().optional(),
+    failed: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    failed_count: z.number().optional(),
+    not_sent: z.array(z.string()).optional(),
+    bytes: z.number().optional(),
   },
   // Destructive only with overwrite=true, which replaces a file of the same name.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
@@ -89,7 +114,8 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     let source: UploadSource;
     let fileName: string;
     if (args.local_path !== undefined) {
-      const checked = await context.paths.checkReadableFile(args.local_path);
+      const checked = await context.paths.checkReadableSource(args.local_path);
+      if (checked.kind === "directory") return sendFolder(context, args, checked.path, machineId);
       source = { kind: "file", path: checked.path, handle: checked.handle };
       fileName = args.file_name ?? path.basename(checked.path);
     } else {
@@ -147,6 +173,87 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     };
   },
 });
+
+interface FolderArgs {
+  parent_id: number;
+  file_name?: string | undefined;
+  overwrite: boolean;
+  content_type?: string | undefined;
+  chunk_size_mb?: number | undefined;
+  skip_existing: boolean;
+  exclude?: string[] | undefined;
+}
+
+async function sendFolder(
+  context: ToolContext,
+  args: FolderArgs,
+  folder: CheckedPath,
+  machineId: number | undefined,
+): Promise<ToolOutput<Record<string, unknown>>> {
+  const folderName = args.file_name ?? path.basename(folder);
+  if (/[/\\\0]/.test(folderName))
+    throw new UserInputError("file_name can't contain slashes or NUL; give just the folder's name.");
+  const tree = await walkLocalFolder(folder, {
+    roots: await context.paths.roots(),
+    isExcluded: await excludeMatcher(args.exclude),
+    signal: context.extra.signal,
+  });
+  const { lookup } = await import("mime-types");
+  const progress = createProgress(context.extra);
+  const result = await uploadFolder({
+    client: context.client,
+    folderName,
+    directories: tree.directories,
+    files: tree.files,
+    parentId: args.parent_id,
+    ...(machineId ? { machineId } : {}),
+    skipExisting: args.skip_existing,
+    overwrite: args.overwrite,
+    contentTypeOf: (name) => args.content_type ?? (lookup(name) || "application/octet-stream"),
+    ...(args.chunk_size_mb ? { chunkSizeMb: args.chunk_size_mb } : {}),
+    partConcurrency: context.config.uploadConcurrency,
+    signal: context.extra.signal,
+    logger: context.logger,
+    onProgress: ({ sentBytes, totalBytes, filesDone, filesTotal }) =>
+      progress.report(
+        sentBytes,
+        totalBytes,
+        `uploading ${filesDone}/${filesTotal} files, ${formatBytes(sentBytes)} of ${formatBytes(totalBytes)}`,
+      ),
+  });
+  progress.finish(`uploaded ${result.uploaded} files`);
+  const notSent = tree.skipped.map((skip) => `${skip.path} (${skip.reason})`);
+  const lines = [
+    `Uploaded folder ${folderName}/ id=${result.folderId}: ${result.uploaded} uploaded (${formatBytes(result.bytes)}), ${result.skipped} already there, ${result.failed.length} failed${tree.excluded ? `, ${tree.excluded} excluded` : ""}.`,
+  ];
+  if (result.failed.length > 0) {
+    lines.push("Failed (nothing was left behind for these; call again to retry them):");
+    lines.push(...listed(result.failed.map((failure) => `${failure.path}: ${failure.message}`)));
+  }
+  if (notSent.length > 0) {
+    lines.push("Not sent:");
+    lines.push(...listed(notSent));
+  }
+  return {
+    structured: {
+      folder_id: result.folderId,
+      uploaded: result.uploaded,
+      skipped: result.skipped,
+      failed: result.failed.slice(0, MAX_LISTED_PROBLEMS),
+      ...(result.failed.length > MAX_LISTED_PROBLEMS ? { failed_count: result.failed.length } : {}),
+      ...(notSent.length > 0 ? { not_sent: notSent.slice(0, MAX_LISTED_PROBLEMS) } : {}),
+      bytes: result.bytes,
+    },
+    text: lines.join("\n"),
+  };
+}
+
+/** The first few problems, one line each, and how many more there were. */
+function listed(lines: string[]): string[] {
+  const shown = lines.slice(0, MAX_LISTED_PROBLEMS).map((line) => `  ${line}`);
+  if (lines.length > MAX_LISTED_PROBLEMS) shown.push(`  … and ${lines.length - MAX_LISTED_PROBLEMS} more`);
+  return shown;
+}
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 

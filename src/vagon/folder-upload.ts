@@ -1,0 +1,278 @@
+// Folder upload: mirror a local tree under a Vagon folder (re-using folders that exist by
+// name), then send its files through the single-file engine, several at a time. Small files
+// and multipart ones get separate lanes so a few big files never hold the small ones back.
+// Every file either completes or leaves no entry (the single-file engine removes its own).
+import { constants as fsConstants } from "node:fs";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { type Logger, silentLogger } from "../log.js";
+import { errorMessage } from "./retry.js";
+import type { Entry, VagonClient } from "./types.js";
+import { chooseChunkSizeMb, UploadFailedError, uploadFile } from "./upload.js";
+
+const MIB = 1024 * 1024;
+/** Single-part files in flight at once: each costs two API round trips and one PUT. */
+const SMALL_FILES_IN_FLIGHT = 8;
+/** Multipart files in flight at once, each with its own `partConcurrency` parts. */
+const LARGE_FILES_IN_FLIGHT = 2;
+/** Folders created or listed at once. */
+const FOLDERS_IN_FLIGHT = 8;
+
+export interface FolderPlanFile {
+  /** Relative to the uploaded folder, "/" separated. */
+  relativePath: string;
+  /** Checked absolute local path. */
+  path: string;
+  sizeBytes: number;
+}
+
+export interface FolderUploadOptions {
+  client: VagonClient;
+  /** Name of the folder created (or re-used) under parentId. */
+  folderName: string;
+  /** Relative folder paths, parents first. */
+  directories: string[];
+  files: FolderPlanFile[];
+  parentId: number;
+  machineId?: number;
+  /** A file whose name and size already match at the destination is not sent again. */
+  skipExisting: boolean;
+  overwrite?: boolean;
+  contentTypeOf(fileName: string): string;
+  chunkSizeMb?: number;
+  /** Parts in flight per multipart file. */
+  partConcurrency?: number;
+  smallFilesInFlight?: number;
+  largeFilesInFlight?: number;
+  /** Bytes sent so far over the bytes to send (skipped files excluded), and files finished. */
+  onProgress?: (progress: {
+    sentBytes: number;
+    totalBytes: number;
+    filesDone: number;
+    filesTotal: number;
+  }) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface FolderUploadResult {
+  folderId: number;
+  uploaded: number;
+  skipped: number;
+  failed: { path: string; message: string }[];
+  /** Bytes of the files uploaded by this call. */
+  bytes: number;
+}
+
+/** What a remote folder already holds, by name. */
+interface RemoteFolder {
+  id: number;
+  children: Map<string, Entry>;
+}
+
+export async function uploadFolder(options: FolderUploadOptions): Promise<FolderUploadResult> {
+  const { client, signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const location = options.machineId === undefined ? ("shared" as const) : ("machine" as const);
+  const failed: FolderUploadResult["failed"] = [];
+
+  const listChildren = async (folderId: number): Promise<Map<string, Entry>> => {
+    const children = new Map<string, Entry>();
+    for (let page: number | null = 1; page !== null; ) {
+      const listing = await client.listFiles(
+        { location, machineId: options.machineId, parentId: folderId, page, perPage: 100 },
+        { signal },
+      );
+      for (const entry of listing.entries) if (!children.has(entry.name)) children.set(entry.name, entry);
+      page = listing.entries.length === 0 ? null : listing.nextPage;
+    }
+    return children;
+  };
+
+  /** The folder `name` inside `parent`: the existing one, or a new one. */
+  const ensureFolder = async (parent: RemoteFolder, name: string): Promise<RemoteFolder> => {
+    const existing = parent.children.get(name);
+    if (existing?.kind === "directory") return { id: existing.id, children: await listChildren(existing.id) };
+    if (existing) throw new Error(`a file named "${name}" is in the way of the folder`);
+    const created = await client.createDirectory(
+      {
+        name,
+        parentId: parent.id,
+        ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+      },
+      { signal },
+    );
+    return { id: created.id, children: new Map() };
+  };
+
+  const rootChildren = await listChildren(options.parentId);
+  const top = await ensureFolder({ id: options.parentId, children: rootChildren }, options.folderName);
+  const folders = new Map<string, RemoteFolder>([["", top]]);
+  /** Relative folders that could not be mirrored, with why: their files fail with that reason. */
+  const brokenFolders = new Map<string, string>();
+
+  // Level by level, so every parent exists before its children are created.
+  const byDepth = new Map<number, string[]>();
+  for (const directory of options.directories) {
+    const depth = directory.split("/").length;
+    byDepth.set(depth, [...(byDepth.get(depth) ?? []), directory]);
+  }
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    await runPool(byDepth.get(depth)!, FOLDERS_IN_FLIGHT, signal, async (directory) => {
+      const parentPath = path.posix.dirname(directory) === "." ? "" : path.posix.dirname(directory);
+      const parent = folders.get(parentPath);
+      if (!parent) {
+        brokenFolders.set(
+          directory,
+          brokenFolders.get(parentPath) ?? "its parent folder could not be created",
+        );
+        return;
+      }
+      try {
+        folders.set(directory, await ensureFolder(parent, path.posix.basename(directory)));
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason ?? error;
+        brokenFolders.set(directory, `its folder could not be created (${errorMessage(error)})`);
+      }
+    });
+  }
+
+  // Which files to send; the rest are skipped (already there) or fail with their folder.
+  const toSend: { file: FolderPlanFile; folderId: number }[] = [];
+  let skipped = 0;
+  for (const file of options.files) {
+    const folderPath =
+      path.posix.dirname(file.relativePath) === "." ? "" : path.posix.dirname(file.relativePath);
+    const folder = folders.get(folderPath);
+    if (!folder) {
+      failed.push({
+        path: file.relativePath,
+        message: brokenFolders.get(folderPath) ?? "its folder is missing",
+      });
+      continue;
+    }
+    const existing = folder.children.get(path.posix.basename(file.relativePath));
+    if (options.skipExisting && existing?.kind === "file" && existing.size === file.sizeBytes) {
+      skipped++;
+      continue;
+    }
+    toSend.push({ file, folderId: folder.id });
+  }
+
+  const totalBytes = toSend.reduce((sum, { file }) => sum + file.sizeBytes, 0);
+  let sentBytes = 0;
+  let filesDone = 0;
+  const report = () => options.onProgress?.({ sentBytes, totalBytes, filesDone, filesTotal: toSend.length });
+  let uploaded = 0;
+  let uploadedBytes = 0;
+
+  const sendOne = async ({ file, folderId }: { file: FolderPlanFile; folderId: number }) => {
+    const fileName = path.posix.basename(file.relativePath);
+    let fileSent = 0;
+    let handle: fs.FileHandle | undefined;
+    try {
+      // Read through a handle opened without following a link, as single-file uploads do.
+      handle = await openRegularFile(file.path);
+      await uploadFile({
+        client,
+        source: { kind: "file", path: file.path, handle },
+        fileName,
+        contentType: options.contentTypeOf(fileName),
+        parentId: folderId,
+        ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+        overwrite: options.overwrite ?? false,
+        ...(options.chunkSizeMb ? { chunkSizeMb: options.chunkSizeMb } : {}),
+        concurrency: options.partConcurrency ?? 4,
+        signal,
+        logger,
+        onProgress: (fileSentNow) => {
+          sentBytes += fileSentNow - fileSent;
+          fileSent = fileSentNow;
+          report();
+        },
+      });
+      uploaded++;
+      uploadedBytes += file.sizeBytes;
+    } catch (error) {
+      // The engine reports the most sent; a failed file's bytes are no longer "sent".
+      if (signal?.aborted) return;
+      failed.push({ path: file.relativePath, message: failureReason(error) });
+      logger.debug("folder upload: file failed", { path: file.relativePath, reason: errorMessage(error) });
+    } finally {
+      await handle?.close().catch(() => {});
+      filesDone++;
+      report();
+    }
+  };
+
+  const isSmall = ({ file }: { file: FolderPlanFile }) =>
+    file.sizeBytes <= (options.chunkSizeMb ?? chooseChunkSizeMb(file.sizeBytes)) * MIB;
+  report();
+  await Promise.all([
+    runPool(toSend.filter(isSmall), options.smallFilesInFlight ?? SMALL_FILES_IN_FLIGHT, signal, sendOne),
+    runPool(
+      toSend.filter((item) => !isSmall(item)),
+      options.largeFilesInFlight ?? LARGE_FILES_IN_FLIGHT,
+      signal,
+      sendOne,
+    ),
+  ]);
+  signal?.throwIfAborted();
+  return { folderId: top.id, uploaded, skipped, failed, bytes: uploadedBytes };
+}
+
+/**
+ * Runs `work` over `items`, at most `limit` at once. Once `signal` aborts no new item starts;
+ * the pool still waits for those in flight (they clean up after themselves) before it settles.
+ */
+async function runPool<T>(
+  items: T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let firstError: { error: unknown } | null = null;
+  const worker = async () => {
+    while (next < items.length && !signal?.aborted && firstError === null) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        firstError ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  if (firstError !== null) throw (firstError as { error: unknown }).error;
+}
+
+/** Opens a file the walk found, refusing a link or non-file swapped in since. */
+async function openRegularFile(filePath: string): Promise<fs.FileHandle> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(filePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new Error(
+      code === "ELOOP"
+        ? "it was replaced by a link, so it was not read"
+        : `can't open it (${code ?? errorMessage(error)})`,
+    );
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new Error("it is no longer a regular file");
+  }
+  return handle;
+}
+
+/** The engine's message says the entry was removed; in a folder result the reason is what counts. */
+function failureReason(error: unknown): string {
+  const message = errorMessage(error);
+  if (error instanceof UploadFailedError && !error.entryRemoved) return message;
+  return message
+    .replace(/^Uploading "[^"]*" failed: /, "")
+    .replace(/\.? The partially uploaded entry \(id \d+\) was removed, so nothing is left behind.*$/, "")
+    .slice(0, 200);
+}
