@@ -101,7 +101,7 @@ class PartUploadError extends Error {
   }
 }
 
-interface PlannedPart {
+export interface PlannedPart {
   partNumber: number;
   url: string;
   start: number;
@@ -116,7 +116,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 /** Splits the file to match the URLs Vagon handed out. */
-function planParts(
+export function planParts(
   sizeBytes: number,
   chunkSizeMb: number,
   uploadUrls: { partNumber: number; url: string }[],

@@ -22,6 +22,8 @@ const VALID_CALLS: Record<string, Record<string, unknown>> = {
   list_machine_content: { machine_id: SEED.runningMachineId, path: "C:\\Users" },
   upload_file: { content: "fuzz", encoding: "utf8", file_name: "fuzz.txt" },
   create_directory: { name: "fuzz-folder" },
+  create_upload_link: { file_name: "fuzz.bin", size: 10 },
+  complete_upload: { file_id: 987_654, etags: ['"9b2cf535f27731c974343645a3985328"'] },
   download_files: { file_ids: [SEED.sharedTextFileId] },
   download_task_bundle: { task_id: SEED.taskId, wait_seconds: 1 },
   get_download: { download_id: 5085, wait_seconds: 0 },

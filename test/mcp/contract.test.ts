@@ -1,4 +1,4 @@
-// What a host sees before any call: nine tools named as the contract says, each with a
+// What a host sees before any call: the tools named as the contract says, each with a
 // description a model can choose by, a described field for every input, an output schema and
 // honest annotations; read-only mode offers only the tools that leave Vagon Files unchanged.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,20 @@ const CONTRACT: Record<string, string[]> = {
     "overwrite",
     "content_type",
     "chunk_size_mb",
+    "skip_existing",
+    "exclude",
   ],
+  create_upload_link: [
+    "file_name",
+    "size",
+    "location",
+    "machine_id",
+    "parent_id",
+    "overwrite",
+    "content_type",
+    "chunk_size_mb",
+  ],
+  complete_upload: ["file_id", "etags"],
   create_directory: ["name", "location", "machine_id", "parent_id"],
   download_files: ["file_ids", "directory_id", "save_to", "extract", "wait_seconds"],
   download_task_bundle: ["task_id", "save_to", "extract", "wait_seconds"],
@@ -72,7 +85,7 @@ afterAll(async () => {
 });
 
 describe("the tool list", () => {
-  it("offers exactly the nine contract tools with exactly their input fields", async () => {
+  it("offers exactly the contract tools with exactly their input fields", async () => {
     const { tools } = await harness.mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(Object.keys(CONTRACT).sort());
     for (const tool of tools) {
@@ -124,6 +137,8 @@ describe("the tool list", () => {
     expect(required("delete_file")).toEqual(["file_id"]);
     expect(required("list_files")).toEqual([]);
     expect(required("read_file")).toEqual(["file_id"]);
+    expect(required("create_upload_link").sort()).toEqual(["file_name", "size"]);
+    expect(required("complete_upload").sort()).toEqual(["etags", "file_id"]);
   });
 });
 

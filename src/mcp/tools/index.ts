@@ -1,7 +1,9 @@
 // Every tool, in the order hosts show them.
 import type { AnyTool } from "../define-tool.js";
 import { cancelDownload } from "./cancel-download.js";
+import { completeUpload } from "./complete-upload.js";
 import { createDirectory } from "./create-directory.js";
+import { createUploadLink } from "./create-upload-link.js";
 import { deleteFile } from "./delete-file.js";
 import { downloadFiles } from "./download-files.js";
 import { downloadTaskBundle } from "./download-task-bundle.js";
@@ -16,6 +18,8 @@ export const TOOLS: AnyTool[] = [
   listMachineContent,
   readFile,
   uploadFile,
+  createUploadLink,
+  completeUpload,
   createDirectory,
   downloadFiles,
   downloadTaskBundle,

@@ -76,7 +76,7 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
     skip_existing: z
       .boolean()
       .default(true)
-      .describe("Folders: skip files whose name and size already match there (default true)."),
+      .describe("Folders: skip files already there with the same size (default true)."),
     exclude: z
       .array(z.string().min(1).max(200))
       .max(50)

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
+import { defineTool } from "../define-tool.js";
+import { UserInputError } from "../errors.js";
+import * as params from "../params.js";
+import { linkExpiry, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
+import { machineFor } from "./create-directory.js";
+
+const MIB = 1024 * 1024;
+
+export const createUploadLink = defineTool({
+  name: "create_upload_link",
+  title: "Create upload links",
+  description: `Start an upload whose bytes you send yourself: returns presigned part URLs with byte ranges and a shell command per part that prints its ETag.
+Use this tool when you need to:
+- upload a file this server can't read (it runs remotely)
+Then call complete_upload with the ETags.`,
+  inputSchema: {
+    file_name: z.string().min(1).max(255).describe("Name of the file in Vagon Files."),
+    size: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("Exact file size in bytes (`wc -c < file`)."),
+    location: params.writeLocation,
+    machine_id: params.machineId
+      .optional()
+      .describe("Machine receiving the file (location 'machine')."),
+    parent_id: params.parentId,
+    overwrite: z
+      .boolean()
+      .default(false)
+      .describe("Replace a same-named file on completion (default false)."),
+    content_type: z.string().min(1).max(255).optional().describe("MIME type; default guessed from the name."),
+    chunk_size_mb: z
+      .number()
+      .int()
+      .min(MIN_CHUNK_SIZE_MB)
+      .max(MAX_CHUNK_SIZE_MB)
+      .optional()
+      .describe(`Part size in MB; default: at most ${MAX_LINK_PARTS} parts.`),
+  },
+  outputSchema: {
+    file_id: z.number(),
+    parts: z.array(z.object({ part: z.number(), url: z.string(), offset: z.number(), length: z.number() })),
+    expires_at: z.string().nullable(),
+  },
+  // The entry only replaces a same-named file once complete_upload succeeds.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  mutating: true,
+  async handler(args, context) {
+    if (/[/\\\0]/.test(args.file_name))
+      throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
+    const machineId = machineFor(args.location, args.machine_id);
+    const chunkSizeMb = args.chunk_size_mb ?? linkChunkSizeMb(args.size);
+    const partCount = Math.max(1, Math.ceil(args.size / (chunkSizeMb * MIB)));
+    if (partCount > MAX_LINK_PARTS) {
+      throw new UserInputError(
+        `chunk_size_mb ${chunkSizeMb} makes ${partCount} parts; one call hands out at most ${MAX_LINK_PARTS}. Use chunk_size_mb ${linkChunkSizeMb(args.size)} or more, or leave it out.`,
+      );
+    }
+    const contentType =
+      args.content_type ??
+      ((await import("mime-types")).lookup(args.file_name) || "application/octet-stream");
+    const created = await context.client.createFile(
+      {
+        fileName: args.file_name,
+        contentType,
+        sizeBytes: args.size,
+        parentId: args.parent_id,
+        ...(machineId ? { machineId } : {}),
+        chunkSizeMb,
+        overwrite: args.overwrite,
+      },
+      { signal: context.extra.signal },
+    );
+    const parts = planParts(args.size, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
+    const expiresAt = parts[0] ? linkExpiry(parts[0].url) : null;
+    rememberLink(created.id, { parts: parts.length, fileName: args.file_name });
+    return {
+      structured: {
+        file_id: created.id,
+        parts: parts.map((part) => ({
+          part: part.partNumber,
+          url: part.url,
+          offset: part.start,
+          length: part.end - part.start,
+        })),
+        expires_at: expiresAt,
+      },
+      text: linkInstructions({
+        fileId: created.id,
+        fileName: args.file_name,
+        sizeBytes: args.size,
+        parts,
+        expiresAt,
+      }),
+    };
+  },
+});
+
+/** The engine's usual part size, grown until the file fits in MAX_LINK_PARTS parts. */
+function linkChunkSizeMb(sizeBytes: number): number {
+  const fitting = Math.ceil(sizeBytes / MIB / MAX_LINK_PARTS);
+  const chunkSizeMb = Math.max(chooseChunkSizeMb(sizeBytes), fitting, MIN_CHUNK_SIZE_MB);
+  if (chunkSizeMb > MAX_CHUNK_SIZE_MB) {
+    throw new UserInputError(
+      `A file of ${sizeBytes} bytes needs more than ${MAX_LINK_PARTS} parts of S3's largest size (${MAX_CHUNK_SIZE_MB} MB); split it, or upload it with upload_file from a disk this server can read.`,
+    );
+  }
+  return chunkSizeMb;
+}

@@ -1,0 +1,102 @@
+// Uploads for a client whose disk the server can't see (HTTP): create_upload_link hands out
+// the presigned part URLs with the byte range each must carry, and a POSIX command per part
+// that sends exactly that range with a Content-Length (S3 refuses chunked bodies); the client
+// runs them and complete_upload finishes with the ETags they printed.
+import type { PlannedPart } from "../vagon/upload.js";
+
+/** More parts than this would not fit one result (each costs a URL in the data and a command in the text). */
+export const MAX_LINK_PARTS = 16;
+/** Parts larger than this are staged in a temp file instead of curl's memory. */
+const IN_MEMORY_PART_BYTES = 512 * 1024 * 1024;
+
+/** What the server remembers of links it handed out, to check complete_upload's ETag count. */
+interface IssuedLink {
+  parts: number;
+  fileName: string;
+}
+const issued = new Map<number, IssuedLink>();
+const MAX_REMEMBERED = 1000;
+
+export function rememberLink(fileId: number, link: IssuedLink): void {
+  issued.delete(fileId);
+  issued.set(fileId, link);
+  if (issued.size > MAX_REMEMBERED) issued.delete(issued.keys().next().value!);
+}
+
+/** Undefined when another replica (or a restarted server) handed the link out. */
+export function issuedLink(fileId: number): IssuedLink | undefined {
+  return issued.get(fileId);
+}
+
+export function forgetLink(fileId: number): void {
+  issued.delete(fileId);
+}
+
+/** When the presigned URLs stop working: X-Amz-Date + X-Amz-Expires, or null when absent. */
+export function linkExpiry(url: string): string | null {
+  try {
+    const query = new URL(url).searchParams;
+    const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
+    const seconds = Number(query.get("X-Amz-Expires"));
+    if (!date || !Number.isFinite(seconds)) return null;
+    const [, year, month, day, hour, minute, second] = date.map(Number);
+    const signedAt = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+    return new Date(signedAt + seconds * 1000).toISOString();
+  } catch {
+    return null;
+  }
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * One line of POSIX sh sending bytes [start, end) of "$FILE" to the part's URL and printing
+ * S3's ETag. `tail -c +N | head -c LEN` cuts the range; curl's --data-binary @- reads it whole
+ * before sending, so the request has a Content-Length (curl -T - would send it chunked, which
+ * S3 answers with 501). Big parts go through a temp file instead of curl's memory.
+ */
+export function partCommand(part: PlannedPart): string {
+  const length = part.end - part.start;
+  const cut = `tail -c +${part.start + 1} "$FILE" | head -c ${length}`;
+  const curl = `curl -sS --fail-with-body -X PUT -H 'Content-Type:' -w '%header{etag}\\n'`;
+  if (length <= IN_MEMORY_PART_BYTES) return `${cut} | ${curl} --data-binary @- ${shellQuote(part.url)}`;
+  return `P=$(mktemp) && ${cut} > "$P" && ${curl} -T "$P" ${shellQuote(part.url)}; rm -f "$P"`;
+}
+
+/** The text of create_upload_link: what to run, in order, and how to finish or abandon. */
+export function linkInstructions(input: {
+  fileId: number;
+  fileName: string;
+  sizeBytes: number;
+  parts: PlannedPart[];
+  expiresAt: string | null;
+}): string {
+  const { fileId, parts } = input;
+  const lines = [
+    `Upload entry ${fileId} created for ${input.fileName} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
+    "Run where the file is (POSIX sh, curl ≥ 7.84); each command prints its part's ETag. Parts may run in parallel.",
+    `FILE=${shellQuote(input.fileName)}  # path to the local file`,
+  ];
+  for (const part of parts) {
+    lines.push(`# part ${part.partNumber}: bytes ${part.start}-${part.end - 1}`);
+    lines.push(partCommand(part));
+  }
+  lines.push(
+    `Then call complete_upload with file_id=${fileId} and etags = the printed ETags in part order, quotes included.`,
+    `To abandon the upload, call delete_file with file_id=${fileId}; until completed the entry holds no file.`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * An ETag as S3 prints it: one quoted token. A bare token gets its quotes back and a pasted
+ * "ETag:" header name is dropped; anything else is refused. Null when unusable.
+ */
+export function normalizeEtag(raw: string): string | null {
+  const trimmed = raw.trim().replace(/^etag:\s*/i, "");
+  const bare = trimmed.replace(/^"(.*)"$/, "$1");
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(bare)) return null;
+  return `"${bare}"`;
+}
