@@ -15,6 +15,8 @@ import { type Logger, silentLogger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
+import { downloadRanges, PARALLEL_THRESHOLD_BYTES } from "./parallel-download.js";
+import { RangedReadError } from "./ranged-reader.js";
 import { errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
@@ -157,12 +159,50 @@ export interface SaveUrlOptions {
   retries?: number;
   /** No bytes for this long: the attempt is abandoned (and retried). Default 60 s. */
   stallTimeoutMs?: number;
+  /** Known sizes from this many bytes up are fetched as parallel Range GETs. Default 32 MiB. */
+  parallelThresholdBytes?: number;
   logger?: Logger;
 }
 
 export interface SavedFile {
   savedPath: string;
   sizeBytes: number;
+}
+
+/** Fills the temp file with parallel Range GETs; true once every byte is on disk. */
+async function fetchInRanges(
+  options: SaveUrlOptions,
+  handle: fs.FileHandle,
+  sizeBytes: number,
+  report: (received: number) => void,
+): Promise<true> {
+  let receivedBytes = 0;
+  try {
+    await downloadRanges({
+      http: options.http,
+      url: options.url,
+      handle,
+      sizeBytes,
+      signal: options.signal,
+      ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      onBytes: (count) => {
+        receivedBytes += count;
+        report(receivedBytes);
+      },
+    });
+    return true;
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason ?? error;
+    // The reader's own wording ends with its own next step; the attempt's reason is what counts here.
+    const reason = error instanceof RangedReadError && error.cause ? error.cause : error;
+    throw new DownloadFailedError(
+      `The download failed: ${errorMessage(reason)}. Nothing was saved; try again.`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile> {
@@ -277,45 +317,53 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   };
 
   try {
-    let attempts = 0;
-    try {
-      // A broken connection that delivered bytes resumes at once; only attempts that got nothing
-      // back off (the retry engine's rule). `retries` bounds every attempt, as documented.
-      await withRetries(
-        async ({ attempt: attemptNumber, markProgress }) => {
-          attempts = attemptNumber;
-          if (attemptNumber > 1) await raceSeam("write:between-attempts", tempPath);
-          const bytesBefore = haveBytes;
-          try {
-            await attempt();
-          } finally {
-            if (haveBytes > bytesBefore) markProgress();
-          }
-        },
-        {
-          idempotent: true,
-          signal,
-          maxAttempts: retries + 1,
-          maxTotalAttempts: retries + 1,
-          onRetry: ({ attempt: attemptNumber, delayMs, error }) =>
-            logger.debug("resuming download", {
-              attempt: attemptNumber,
-              haveBytes,
-              delayMs: Math.round(delayMs),
-              reason: errorMessage(error),
-            }),
-        },
-      );
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason ?? error;
-      // Out of tries on trouble worth retrying (a short body, a 5xx, a broken connection).
-      if (error instanceof RetryableDownloadError || isWorthRetrying(error, true)) {
-        throw new DownloadFailedError(
-          `The download failed after ${attempts} attempts: ${errorMessage(error)}. Nothing was saved; try again.`,
-          { cause: error },
+    // A big file of known size comes as parallel ranges; the rest as one resumable stream.
+    const savedInRanges =
+      expectedBytes !== null &&
+      expectedBytes >= (options.parallelThresholdBytes ?? PARALLEL_THRESHOLD_BYTES) &&
+      (await fetchInRanges(options, handle, expectedBytes, report));
+    if (savedInRanges) haveBytes = (await handle.stat()).size;
+    else {
+      let attempts = 0;
+      try {
+        // A broken connection that delivered bytes resumes at once; only attempts that got nothing
+        // back off (the retry engine's rule). `retries` bounds every attempt, as documented.
+        await withRetries(
+          async ({ attempt: attemptNumber, markProgress }) => {
+            attempts = attemptNumber;
+            if (attemptNumber > 1) await raceSeam("write:between-attempts", tempPath);
+            const bytesBefore = haveBytes;
+            try {
+              await attempt();
+            } finally {
+              if (haveBytes > bytesBefore) markProgress();
+            }
+          },
+          {
+            idempotent: true,
+            signal,
+            maxAttempts: retries + 1,
+            maxTotalAttempts: retries + 1,
+            onRetry: ({ attempt: attemptNumber, delayMs, error }) =>
+              logger.debug("resuming download", {
+                attempt: attemptNumber,
+                haveBytes,
+                delayMs: Math.round(delayMs),
+                reason: errorMessage(error),
+              }),
+          },
         );
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason ?? error;
+        // Out of tries on trouble worth retrying (a short body, a 5xx, a broken connection).
+        if (error instanceof RetryableDownloadError || isWorthRetrying(error, true)) {
+          throw new DownloadFailedError(
+            `The download failed after ${attempts} attempts: ${errorMessage(error)}. Nothing was saved; try again.`,
+            { cause: error },
+          );
+        }
+        throw error;
       }
-      throw error;
     }
     if (totalBytes !== null && haveBytes !== totalBytes) {
       throw new DownloadFailedError(

@@ -4,7 +4,6 @@ import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { linkExpiry, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
-import { machineFor } from "./create-directory.js";
 
 const MIB = 1024 * 1024;
 
@@ -17,15 +16,9 @@ Use this tool when you need to:
 Then call complete_upload with the ETags.`,
   inputSchema: {
     file_name: z.string().min(1).max(255).describe("Name of the file in Vagon Files."),
-    size: z
-      .number()
-      .int()
-      .nonnegative()
-      .describe("Exact file size in bytes (`wc -c < file`)."),
+    size: z.number().int().nonnegative().describe("Exact file size in bytes (`wc -c < file`)."),
     location: params.writeLocation,
-    machine_id: params.machineId
-      .optional()
-      .describe("Machine receiving the file (location 'machine')."),
+    machine_id: params.machineId.optional().describe("Machine receiving the file (location 'machine')."),
     parent_id: params.parentId,
     overwrite: z
       .boolean()
@@ -51,7 +44,7 @@ Then call complete_upload with the ETags.`,
   async handler(args, context) {
     if (/[/\\\0]/.test(args.file_name))
       throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
-    const machineId = machineFor(args.location, args.machine_id);
+    const machineId = params.machineFor(args.location, args.machine_id);
     const chunkSizeMb = args.chunk_size_mb ?? linkChunkSizeMb(args.size);
     const partCount = Math.max(1, Math.ceil(args.size / (chunkSizeMb * MIB)));
     if (partCount > MAX_LINK_PARTS) {
