@@ -2,7 +2,7 @@
 // process (as the server under test runs in its own), times it itself and reports over IPC.
 // Nothing of MCP and no engine of ours on the byte path: plain undici against the sandbox.
 import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { Agent, request } from "undici";
 import { createVagonClient } from "../src/vagon/client.js";
@@ -28,7 +28,10 @@ export interface RawPutResult {
   bytes: number;
 }
 export interface RawGetResult {
+  /** Until the bytes are on disk (fdatasync done): what a download that can be trusted costs. */
   elapsedMs: number;
+  /** Until the last byte was handed to the page cache, not yet flushed. */
+  nonDurableMs: number;
   bytes: number;
 }
 export interface RawWalkResult {
@@ -62,7 +65,11 @@ async function put(task: Extract<RawTask, { kind: "put" }>): Promise<RawPutResul
   return { elapsedMs, etag: Array.isArray(etag) ? etag[0]! : (etag ?? ""), bytes: size };
 }
 
-/** One GET of the presigned link, piped to a file. */
+/**
+ * One GET of the presigned link, piped to a file, then fdatasync'd: the tool flushes before it
+ * names the file, so the baseline counts as done only once its bytes are on disk too. The time
+ * to the last byte written (not flushed) is kept beside it.
+ */
 async function get(task: Extract<RawTask, { kind: "get" }>): Promise<RawGetResult> {
   const startedAt = performance.now();
   const response = await request(task.url, { method: "GET", dispatcher });
@@ -76,9 +83,16 @@ async function get(task: Extract<RawTask, { kind: "get" }>): Promise<RawGetResul
     return { elapsedMs: performance.now() - startedAt, bytes };
   }
   await pipeline(response.body, createWriteStream(task.filePath, { highWaterMark: 1024 * 1024 }));
+  const nonDurableMs = performance.now() - startedAt;
+  const handle = await open(task.filePath, "r+");
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
   const elapsedMs = performance.now() - startedAt;
   const { size } = await stat(task.filePath);
-  return { elapsedMs, bytes: size };
+  return { elapsedMs, nonDurableMs, bytes: size };
 }
 
 /** What an agent does without list_files' fan-out: page after page at the API default of 20. */

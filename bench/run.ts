@@ -3,7 +3,9 @@
 // the exit code is 0 unless the bench itself could not run.
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
-//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, read-file, zip
+//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, read-file,
+//                                folder, upload-link, zip
+//   BENCH_FOLDER_SMALL=500, BENCH_FOLDER_BIG_MB=64, BENCH_LINK_MB=256   shrink the folder and link benches
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
 //   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
@@ -14,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { benchColdStart } from "./cold-start.js";
 import { benchContext } from "./context.js";
 import { benchDownload } from "./download.js";
+import { benchFolderUpload } from "./folder-upload.js";
 import {
   type BenchResult,
   CLI_PATH,
@@ -30,6 +33,7 @@ import { benchList } from "./list.js";
 import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
+import { benchUploadLink } from "./upload-link.js";
 import { benchZipLatency } from "./zip-latency.js";
 
 // Quiet machine first (cold start, listing), then the big transfers, then the mostly idle zip jobs.
@@ -40,6 +44,8 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   upload: benchUpload,
   download: benchDownload,
   "read-file": benchReadFile,
+  folder: benchFolderUpload,
+  "upload-link": benchUploadLink,
   zip: benchZipLatency,
 };
 

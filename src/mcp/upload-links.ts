@@ -59,10 +59,11 @@ function shellQuote(text: string): string {
  */
 export function partCommand(part: PlannedPart): string {
   const length = part.end - part.start;
-  const cut = `tail -c +${part.start + 1} "$FILE" | head -c ${length}`;
+  // The test first: a mistyped path must not send empty parts.
+  const cut = `test -r "$FILE" && tail -c +${part.start + 1} "$FILE" | head -c ${length}`;
   const curl = `curl -sS --fail-with-body -X PUT -H 'Content-Type:' -w '%header{etag}\\n'`;
   if (length <= IN_MEMORY_PART_BYTES) return `${cut} | ${curl} --data-binary @- ${shellQuote(part.url)}`;
-  return `P=$(mktemp) && ${cut} > "$P" && ${curl} -T "$P" ${shellQuote(part.url)}; rm -f "$P"`;
+  return `P=$(mktemp) && { ${cut} > "$P"; } && ${curl} -T "$P" ${shellQuote(part.url)}; rm -f "$P"`;
 }
 
 /** The text of create_upload_link: what to run, in order, and how to finish or abandon. */
