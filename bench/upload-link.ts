@@ -49,14 +49,15 @@ export async function benchUploadLink(env: BenchEnv): Promise<BenchResult[]> {
       const lines = toolText(created.result).split("\n");
       // The agent points FILE at its copy of the file; the commands stay as handed out.
       const fileLine = `FILE='${filePath}'`;
-      const commands = lines.filter((line) => line.startsWith("test -r ") || line.startsWith("P=$("));
+      const putFunction = lines.find((line) => line.startsWith("put() {"))!;
+      const commands = lines.filter((line) => line.startsWith("put '"));
       const etags: string[] = new Array(commands.length);
       let next = 0;
       await Promise.all(
         Array.from({ length: PARALLEL_COMMANDS }, async () => {
           while (next < commands.length) {
             const index = next++;
-            const { stdout } = await run(`${fileLine}\n${commands[index]}`, {
+            const { stdout } = await run(`${fileLine}\n${putFunction}\n${commands[index]}`, {
               cwd: dirname(filePath),
               shell: "/bin/sh",
             });

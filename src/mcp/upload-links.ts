@@ -4,8 +4,13 @@
 // runs them and complete_upload finishes with the ETags they printed.
 import type { PlannedPart } from "../vagon/upload.js";
 
-/** More parts than this would not fit one result (each costs a URL in the data and a command in the text). */
-export const MAX_LINK_PARTS = 16;
+/**
+ * Each part costs its URL twice (structured and text), 300–1,300 tokens with real S3 URLs, so a
+ * result stays within the output budget only with few parts: 4 by default (up to 20 GiB, parts of
+ * up to 5 GiB), at most 10 when the caller picks chunk_size_mb.
+ */
+export const DEFAULT_LINK_PARTS = 4;
+export const MAX_LINK_PARTS = 10;
 /** Parts larger than this are staged in a temp file instead of curl's memory. */
 const IN_MEMORY_PART_BYTES = 512 * 1024 * 1024;
 
@@ -52,18 +57,22 @@ function shellQuote(text: string): string {
 }
 
 /**
- * One line of POSIX sh sending bytes [start, end) of "$FILE" to the part's URL and printing
+ * A POSIX sh function that sends bytes [offset, offset + length) of "$FILE" to a URL and prints
  * S3's ETag. `tail -c +N | head -c LEN` cuts the range; curl's --data-binary @- reads it whole
- * before sending, so the request has a Content-Length (curl -T - would send it chunked, which
- * S3 answers with 501). Big parts go through a temp file instead of curl's memory.
+ * before sending, so the request has a Content-Length (`curl -T -` would send it chunked, which
+ * S3 answers with 501). Parts above 512 MiB are staged in a temp file instead of curl's memory.
+ * The readability test comes first: a mistyped path must not send empty parts.
  */
+function putPartFunction(largestPartBytes: number): string {
+  const cut = 'test -r "$FILE" && tail -c +$(($2 + 1)) "$FILE" | head -c "$3"';
+  const curl = "curl -sS --fail-with-body -X PUT -H 'Content-Type:' -w '%header{etag}\\n'";
+  if (largestPartBytes <= IN_MEMORY_PART_BYTES) return `put() { ${cut} | ${curl} --data-binary @- "$1"; }`;
+  return `put() { P=$(mktemp) && { ${cut} > "$P"; } && ${curl} -T "$P" "$1"; rm -f "$P"; }`;
+}
+
+/** One part's command: `put '<url>' <offset> <length>`. */
 export function partCommand(part: PlannedPart): string {
-  const length = part.end - part.start;
-  // The test first: a mistyped path must not send empty parts.
-  const cut = `test -r "$FILE" && tail -c +${part.start + 1} "$FILE" | head -c ${length}`;
-  const curl = `curl -sS --fail-with-body -X PUT -H 'Content-Type:' -w '%header{etag}\\n'`;
-  if (length <= IN_MEMORY_PART_BYTES) return `${cut} | ${curl} --data-binary @- ${shellQuote(part.url)}`;
-  return `P=$(mktemp) && { ${cut} > "$P"; } && ${curl} -T "$P" ${shellQuote(part.url)}; rm -f "$P"`;
+  return `put ${shellQuote(part.url)} ${part.start} ${part.end - part.start}`;
 }
 
 /** The text of create_upload_link: what to run, in order, and how to finish or abandon. */
@@ -75,19 +84,16 @@ export function linkInstructions(input: {
   expiresAt: string | null;
 }): string {
   const { fileId, parts } = input;
+  const largest = Math.max(0, ...parts.map((part) => part.end - part.start));
   const lines = [
     `Upload entry ${fileId} created for ${input.fileName} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
-    "Run where the file is (POSIX sh, curl ≥ 7.84); each command prints its part's ETag. Parts may run in parallel.",
+    "Run where the file is (POSIX sh, curl ≥ 7.84); each put line sends one part (offset, length) and prints its ETag; they may run in parallel.",
     `FILE=${shellQuote(input.fileName)}  # path to the local file`,
-  ];
-  for (const part of parts) {
-    lines.push(`# part ${part.partNumber}: bytes ${part.start}-${part.end - 1}`);
-    lines.push(partCommand(part));
-  }
-  lines.push(
+    putPartFunction(largest),
+    ...parts.map(partCommand),
     `Then call complete_upload with file_id=${fileId} and etags = the printed ETags in part order, quotes included.`,
     `To abandon the upload, call delete_file with file_id=${fileId}; until completed the entry holds no file.`,
-  );
+  ];
   return lines.join("\n");
 }
 

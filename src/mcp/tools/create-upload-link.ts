@@ -1,9 +1,16 @@
 import { z } from "zod";
 import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
+import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../budget.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
-import { linkExpiry, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
+import {
+  DEFAULT_LINK_PARTS,
+  linkExpiry,
+  linkInstructions,
+  MAX_LINK_PARTS,
+  rememberLink,
+} from "../upload-links.js";
 
 const MIB = 1024 * 1024;
 
@@ -31,7 +38,7 @@ Then call complete_upload with the ETags.`,
       .min(MIN_CHUNK_SIZE_MB)
       .max(MAX_CHUNK_SIZE_MB)
       .optional()
-      .describe(`Part size in MB; default: at most ${MAX_LINK_PARTS} parts.`),
+      .describe(`Part size in MB; default: ${DEFAULT_LINK_PARTS} parts at most, ${MAX_LINK_PARTS} allowed.`),
   },
   outputSchema: {
     file_id: z.number(),
@@ -45,11 +52,11 @@ Then call complete_upload with the ETags.`,
     if (/[/\\\0]/.test(args.file_name))
       throw new UserInputError("file_name can't contain slashes or NUL; give just the name.");
     const machineId = params.machineFor(args.location, args.machine_id);
-    const chunkSizeMb = args.chunk_size_mb ?? linkChunkSizeMb(args.size);
+    const chunkSizeMb = args.chunk_size_mb ?? linkChunkSizeMb(args.size, DEFAULT_LINK_PARTS);
     const partCount = Math.max(1, Math.ceil(args.size / (chunkSizeMb * MIB)));
     if (partCount > MAX_LINK_PARTS) {
       throw new UserInputError(
-        `chunk_size_mb ${chunkSizeMb} makes ${partCount} parts; one call hands out at most ${MAX_LINK_PARTS}. Use chunk_size_mb ${linkChunkSizeMb(args.size)} or more, or leave it out.`,
+        `chunk_size_mb ${chunkSizeMb} makes ${partCount} parts; one call hands out at most ${MAX_LINK_PARTS}. Use chunk_size_mb ${linkChunkSizeMb(args.size, MAX_LINK_PARTS)} or more, or leave it out.`,
       );
     }
     const contentType =
@@ -69,8 +76,7 @@ Then call complete_upload with the ETags.`,
     );
     const parts = planParts(args.size, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
     const expiresAt = parts[0] ? linkExpiry(parts[0].url) : null;
-    rememberLink(created.id, { parts: parts.length, fileName: args.file_name });
-    return {
+    const output = {
       structured: {
         file_id: created.id,
         parts: parts.map((part) => ({
@@ -89,16 +95,26 @@ Then call complete_upload with the ETags.`,
         expiresAt,
       }),
     };
+    // Cut links are useless: an answer over the budget takes its entry away again and says how to get fewer parts.
+    const tokens = estimateTokens(output.text) + estimateTokens(JSON.stringify(output.structured));
+    if (tokens > OUTPUT_BUDGET_TOKENS * 0.85) {
+      await context.client.deleteFile(created.id, { signal: AbortSignal.timeout(30_000) }).catch(() => {});
+      throw new UserInputError(
+        `${parts.length} part links are too long for one answer (about ${tokens.toLocaleString("en-US")} tokens). Nothing was left behind; ask again with a larger chunk_size_mb (fewer parts), e.g. ${Math.ceil(args.size / MIB / Math.max(1, Math.floor(parts.length / 2)))}.`,
+      );
+    }
+    rememberLink(created.id, { parts: parts.length, fileName: args.file_name });
+    return output;
   },
 });
 
-/** The engine's usual part size, grown until the file fits in MAX_LINK_PARTS parts. */
-function linkChunkSizeMb(sizeBytes: number): number {
-  const fitting = Math.ceil(sizeBytes / MIB / MAX_LINK_PARTS);
+/** The engine's usual part size, grown until the file fits in `maxParts` parts. */
+function linkChunkSizeMb(sizeBytes: number, maxParts: number): number {
+  const fitting = Math.ceil(sizeBytes / MIB / maxParts);
   const chunkSizeMb = Math.max(chooseChunkSizeMb(sizeBytes), fitting, MIN_CHUNK_SIZE_MB);
   if (chunkSizeMb > MAX_CHUNK_SIZE_MB) {
     throw new UserInputError(
-      `A file of ${sizeBytes} bytes needs more than ${MAX_LINK_PARTS} parts of S3's largest size (${MAX_CHUNK_SIZE_MB} MB); split it, or upload it with upload_file from a disk this server can read.`,
+      `A file of ${sizeBytes} bytes needs more than ${maxParts} parts of S3's largest size (${MAX_CHUNK_SIZE_MB} MB); split it, or upload it with upload_file from a disk this server can read.`,
     );
   }
   return chunkSizeMb;
