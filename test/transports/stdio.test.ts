@@ -35,7 +35,9 @@ describe("the stdio server (built binary)", () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       "cancel_download",
+      "complete_upload",
       "create_directory",
+      "create_upload_link",
       "delete_file",
       "download_files",
       "download_task_bundle",
