@@ -80,7 +80,9 @@ async function get(task: Extract<RawTask, { kind: "get" }>): Promise<RawGetResul
   if (task.filePath === null) {
     let bytes = 0;
     for await (const chunk of response.body) bytes += (chunk as Buffer).length;
-    return { elapsedMs: performance.now() - startedAt, bytes };
+    // Nothing written, so nothing to flush.
+    const elapsedMs = performance.now() - startedAt;
+    return { elapsedMs, nonDurableMs: elapsedMs, bytes };
   }
   await pipeline(response.body, createWriteStream(task.filePath, { highWaterMark: 1024 * 1024 }));
   const nonDurableMs = performance.now() - startedAt;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
+import { isWellFormedText } from "../../well-formed.js";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../budget.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
@@ -22,7 +23,12 @@ Use this tool when you need to:
 - upload a file this server can't read (it runs remotely)
 Then call complete_upload with the ETags.`,
   inputSchema: {
-    file_name: z.string().min(1).max(255).describe("Name of the file in Vagon Files."),
+    file_name: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
+      .describe("Name of the file in Vagon Files."),
     size: z.number().int().nonnegative().describe("Exact file size in bytes (`wc -c < file`)."),
     location: params.writeLocation,
     machine_id: params.machineId.optional().describe("Machine receiving the file (location 'machine')."),
