@@ -1,6 +1,6 @@
 // create_upload_link + complete_upload: a client whose disk the server can't see runs the
 // commands it was handed (with the real curl) and completes the upload with the ETags.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
@@ -8,18 +8,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { findSystemBinary } from "../../helpers/system-binary.js";
 
 const run = promisify(execFile);
-const hasCurl = (() => {
-  try {
-    execFileSync("curl", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasCurl)
-  console.warn("SKIPPING the upload-link tests: curl is not installed (apt-get install -y curl).");
+const hasCurl = findSystemBinary("curl", "upload-link commands run with curl") !== null;
 
 interface LinkResult {
   file_id: number;
