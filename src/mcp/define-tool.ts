@@ -18,6 +18,7 @@ import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
+import { type ViewName, viewToolMeta } from "./views.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -55,6 +56,8 @@ export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.Zo
    * documented parameter (read_file's max_bytes); every other result stays within the default.
    */
   budgetTokens?(args: z.infer<z.ZodObject<Input>>): number | undefined;
+  /** The MCP Apps view (ui://vagon/<view>) hosts that support it show with the result. */
+  view?: ViewName;
   handler(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
@@ -86,6 +89,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       }),
       outputSchema: tool.outputSchema,
       annotations: { ...tool.annotations, openWorldHint: true },
+      ...(tool.view ? { _meta: viewToolMeta(tool.view) } : {}),
     },
     async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,

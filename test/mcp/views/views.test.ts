@@ -1,0 +1,161 @@
+// The MCP Apps views in a real browser: headless Chromium embeds each view the way a host does
+// (ext-apps' AppBridge over postMessage, sandboxed iframe) and the view talks to the real server
+// on the real sandbox. Asserts are on the view's DOM; screenshots go to $VIEW_SCREENSHOTS
+// (UPDATE_SCREENSHOTS=1: docs/views/, the README's pictures).
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from "@modelcontextprotocol/ext-apps/server";
+import type { Frame } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildViews } from "../../../scripts/build-views.mjs";
+import { packageFile } from "../../../src/config.js";
+import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/views.js";
+import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
+import { type Harness, startHarness } from "../../helpers/hardening.js";
+import { CHROMIUM_INSTALL, CHROMIUM_PATH, startViewHost, type ViewHost } from "./view-host.js";
+
+const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
+const SCREENSHOTS =
+  process.env.VIEW_SCREENSHOTS ??
+  (process.env.UPDATE_SCREENSHOTS
+    ? path.resolve("docs/views")
+    : path.join(os.tmpdir(), "vagon-view-screenshots"));
+
+if (!CHROMIUM_PATH) {
+  console.warn(
+    `\n${"!".repeat(78)}\n!! SKIPPED: the MCP Apps view tests need Chromium, and none was found.\n!! Install it: ${CHROMIUM_INSTALL}\n!! (or set CHROMIUM_PATH). .ci/run installs it.\n${"!".repeat(78)}\n`,
+  );
+}
+
+// The server reads dist/views/; build it from the sources under test.
+beforeAll(async () => {
+  await buildViews(fileURLToPath(packageFile("dist/views")));
+});
+
+describe("view registration", () => {
+  it("uses ext-apps' MIME type and both _meta keys hosts read", () => {
+    expect(VIEW_MIME_TYPE).toBe(RESOURCE_MIME_TYPE);
+    expect(viewToolMeta("browser")).toEqual({
+      ui: { resourceUri: "ui://vagon/browser" },
+      [RESOURCE_URI_META_KEY]: "ui://vagon/browser",
+    });
+  });
+
+  it("serves every view as one self-contained HTML file that may load nothing", async () => {
+    const harness = await startHarness();
+    try {
+      const { resources } = await harness.mcp.listResources();
+      for (const view of Object.keys(VIEWS)) {
+        const uri = `ui://vagon/${view}`;
+        expect(resources.find((resource) => resource.uri === uri)?.mimeType).toBe(RESOURCE_MIME_TYPE);
+        const { contents } = await harness.mcp.readResource({ uri });
+        const content = contents[0] as { text: string; mimeType: string; _meta?: { ui?: { csp?: object } } };
+        expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
+        expect(content._meta?.ui?.csp).toEqual({ connectDomains: [], resourceDomains: [] });
+        expect(content.text).toContain(`content="default-src 'none';`);
+        // Inline only: no src= or href= pointing anywhere.
+        expect(content.text).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
+      }
+      const { tools } = await harness.mcp.listTools();
+      expect(tools.find((tool) => tool.name === "list_files")?._meta).toEqual(viewToolMeta("browser"));
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe.skipIf(!CHROMIUM_PATH)(
+  `views in headless Chromium${CHROMIUM_PATH ? "" : ` (SKIPPED: ${CHROMIUM_INSTALL})`}`,
+  () => {
+    let sandbox: Sandbox;
+    let harness: Harness;
+    let host: ViewHost;
+
+    beforeAll(async () => {
+      sandbox = await startSandbox();
+      harness = await startHarness({ sandbox });
+      await sandbox.addFile({ parentId: 0, name: HOSTILE_NAME, content: "x", contentType: "text/plain" });
+      host = await startViewHost(harness);
+    });
+
+    afterAll(async () => {
+      await host?.close();
+      await harness?.close({ keepSandbox: true });
+      await sandbox?.close();
+    });
+
+    const rowNames = (frame: Frame) =>
+      frame.$$eval("tbody tr td.name", (cells) => cells.map((cell) => cell.firstChild?.textContent ?? ""));
+
+    describe("folder browser (list_files)", () => {
+      it("lists the seeded shared folder and opens a sub-folder in place", async () => {
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        const names = await rowNames(frame);
+        const seeded = sandbox
+          .children(0)
+          .map((entry) => (entry.kind === "directory" ? `${entry.name}/` : entry.name));
+        expect(names.sort()).toEqual(seeded.sort());
+        await host.screenshot(path.join(SCREENSHOTS, "browser.png"));
+
+        await frame.getByRole("button", { name: "Project Folder/" }).click();
+        await frame.waitForSelector("nav .crumb.current");
+        expect(await frame.textContent("nav .crumb.current")).toBe("Project Folder");
+        const inside = sandbox
+          .children(SEED.projectFolderId)
+          .map((entry) => (entry.kind === "directory" ? `${entry.name}/` : entry.name));
+        await expect.poll(async () => (await rowNames(frame)).sort()).toEqual(inside.sort());
+      });
+
+      it("sorts rows by size, biggest first, then smallest first", async () => {
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        const fileSizes = () =>
+          frame.$$eval('tbody tr[data-kind="file"] td.num', (cells) =>
+            cells.map((cell) => Number(cell.getAttribute("data-bytes"))),
+          );
+        await frame.click('button[data-sort="size"]');
+        await frame.waitForSelector('th[aria-sort="descending"] button[data-sort="size"]');
+        const descending = await fileSizes();
+        expect(descending.length).toBeGreaterThan(2);
+        expect(descending).toEqual([...descending].sort((a, b) => b - a));
+        await frame.click('button[data-sort="size"]');
+        await frame.waitForSelector('th[aria-sort="ascending"] button[data-sort="size"]');
+        expect(await fileSizes()).toEqual([...descending].sort((a, b) => a - b));
+      });
+
+      it("fetches the next page on More and keeps the rows it had", async () => {
+        const folderId = sandbox.addDirectory({ parentId: 0, name: "Renders" });
+        for (let index = 0; index < 25; index += 1) {
+          await sandbox.addFile({
+            parentId: folderId,
+            name: `frame-${String(index).padStart(3, "0")}.txt`,
+            content: "f",
+          });
+        }
+        const { frame } = await host.mount("list_files", { parent_id: folderId, page: 1, per_page: 10 });
+        expect(await rowNames(frame)).toHaveLength(10);
+        expect(await frame.textContent(".footer .muted")).toBe("10 of 25 shown");
+        await frame.click("button.more");
+        await frame.waitForFunction(
+          () => document.querySelector(".footer .muted")?.textContent === "20 of 25 shown",
+        );
+        await frame.click("button.more");
+        await frame.waitForFunction(
+          () => document.querySelector(".footer .muted")?.textContent === "25 of 25 shown",
+        );
+        const names = await rowNames(frame);
+        expect(names).toEqual(
+          Array.from({ length: 25 }, (_, index) => `frame-${String(index).padStart(3, "0")}.txt`),
+        );
+        expect(await frame.$("button.more")).toBeNull();
+      });
+
+      it("shows a file named like markup as text, and runs none of it", async () => {
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        expect(await rowNames(frame)).toContain(HOSTILE_NAME);
+        expect(await frame.$$eval("img", (images) => images.length)).toBe(0);
+        expect(host.dialogs).toEqual([]);
+      });
+    });
+  },
+);
