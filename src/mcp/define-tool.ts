@@ -18,7 +18,7 @@ import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
-import { type ViewName, viewToolMeta } from "./views.js";
+import { TOOL_VIEWS, viewToolMeta } from "./views.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -56,8 +56,6 @@ export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.Zo
    * documented parameter (read_file's max_bytes); every other result stays within the default.
    */
   budgetTokens?(args: z.infer<z.ZodObject<Input>>): number | undefined;
-  /** The MCP Apps view (ui://vagon/<view>) hosts that support it show with the result. */
-  view?: ViewName;
   handler(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
@@ -74,6 +72,7 @@ export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawS
 export type AnyTool = ToolDefinition<any, any>;
 
 export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
+  const view = TOOL_VIEWS[tool.name];
   server.registerTool(
     tool.name,
     {
@@ -89,7 +88,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       }),
       outputSchema: tool.outputSchema,
       annotations: { ...tool.annotations, openWorldHint: true },
-      ...(tool.view ? { _meta: viewToolMeta(tool.view) } : {}),
+      ...(view ? { _meta: viewToolMeta(view) } : {}),
     },
     async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,

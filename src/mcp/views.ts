@@ -1,7 +1,7 @@
 // MCP Apps views (SEP-1865): ui://vagon/... resources holding one self-contained HTML file each,
-// built into dist/views/ by scripts/build-views.mjs. A tool names its view with `view` in its
-// definition (define-tool.ts adds the _meta); hosts without MCP Apps ignore both and keep the
-// text and structured results. The HTML is read from disk only when a host reads the resource,
+// built into dist/views/ by scripts/build-views.mjs. TOOL_VIEWS says which tool shows which view
+// (define-tool.ts adds the _meta when it registers a tool); hosts without MCP Apps ignore both and
+// keep the text and structured results. The HTML is read from disk only when a host reads the resource,
 // so a stdio start costs nothing more.
 import { readFile } from "node:fs/promises";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -28,6 +28,15 @@ export const VIEWS = {
   },
 } as const;
 export type ViewName = keyof typeof VIEWS;
+
+/** SPEC §3 "Views": the tools that name a view, by tool name. */
+export const TOOL_VIEWS: Partial<Record<string, ViewName>> = {
+  list_files: "browser",
+  find_files: "browser",
+  read_file: "gallery",
+  storage_usage: "usage",
+  delete_files: "delete-preview",
+};
 
 export function viewUri(view: ViewName): string {
   return `ui://vagon/${view}`;

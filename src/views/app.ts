@@ -25,7 +25,7 @@ export interface View {
     name: string,
     args: ToolArguments,
   ): Promise<CallToolResult & { structured: Record<string, unknown> }>;
-  /** Says the first render is done: sets `data-rendered` on <body>. */
+  /** Says the first render is done: sets `data-rendered` on <body> to the time (epoch ms). */
   rendered(): void;
 }
 
@@ -59,7 +59,7 @@ export function startView(name: string, handlers: ViewHandlers): View {
       return { ...result, structured: result.structuredContent ?? {} };
     },
     rendered() {
-      document.body.dataset.rendered = String(performance.now());
+      document.body.dataset.rendered ??= String(performance.timeOrigin + performance.now());
     },
   };
 }

@@ -46,7 +46,12 @@ const view = startView("delete-preview", {
 });
 
 function renderAnswer(structured: Record<string, unknown>): void {
-  if (structured.status === "deleted") renderDeleted(structured as unknown as Deleted);
+  if (structured.status === "declined") {
+    show(
+      root,
+      el("p", { class: "summary result", "data-status": "declined" }, "Declined: nothing was deleted."),
+    );
+  } else if (structured.status === "deleted") renderDeleted(structured as unknown as Deleted);
   else if (structured.status === "preview" || structured.status === "changed")
     renderPreview(structured as unknown as Preview);
   else show(root, el("p", { class: "status" }, `Unexpected answer: ${String(structured.status)}`));

@@ -1,9 +1,10 @@
-// ui://vagon/gallery: read_file's image results. The image the tool returned is shown large;
+// ui://vagon/gallery: read_file's results, made for images. The image the tool returned is shown large;
 // when the view knows its folder (the browser's arguments or a later listing), the folder's other
 // images follow as thumbnails fetched through read_file.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { formatBytes } from "../units.js";
 import { startView } from "./app.js";
-import { el, show } from "./dom.js";
+import { el, formatDate, show } from "./dom.js";
 import { type ImageEntry, imageGrid, imageUrl, isImage, knownImage } from "./gallery-grid.js";
 
 const root = document.getElementById("app")!;
@@ -22,11 +23,14 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
   const url = imageUrl(result);
   const id = typeof structured?.id === "number" ? structured.id : fileId;
   const name = typeof structured?.name === "string" ? structured.name : `file ${id ?? ""}`;
-  if (result.isError || !url || id === null) {
-    show(
-      root,
-      el("p", { class: "status" }, result.isError ? "read_file failed." : "No image in this result."),
-    );
+  if (result.isError || id === null) {
+    show(root, el("p", { class: "status" }, "read_file failed; its message is in the conversation."));
+    view.rendered();
+    return;
+  }
+  if (!url) {
+    // The host shows this view for every read_file call: text and zip listings read as such.
+    show(root, el("h3", {}, name), otherContent(structured ?? {}));
     view.rendered();
     return;
   }
@@ -69,4 +73,38 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
   } catch {
     // The folder strip is a bonus; the image itself is already shown.
   }
+}
+
+interface ZipMember {
+  path: string;
+  size?: number;
+  modified?: string | null;
+}
+
+function otherContent(structured: Record<string, unknown>): HTMLElement {
+  if (typeof structured.text === "string") {
+    return el("pre", { class: "text" }, structured.text);
+  }
+  if (Array.isArray(structured.entries)) {
+    const members = structured.entries as ZipMember[];
+    return el(
+      "table",
+      { class: "zip" },
+      el(
+        "tbody",
+        {},
+        ...members.map((member) =>
+          el(
+            "tr",
+            {},
+            el("td", { class: "name" }, member.path),
+            el("td", { class: "num" }, formatBytes(member.size ?? 0)),
+            el("td", { class: "date" }, formatDate(member.modified)),
+          ),
+        ),
+      ),
+    );
+  }
+  const size = typeof structured.size === "number" ? formatBytes(structured.size) : "";
+  return el("p", { class: "muted" }, `${String(structured.content_type ?? "binary")} ${size}`.trim());
 }

@@ -61,7 +61,6 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
   outputSchema: listingShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   mutating: false,
-  view: "browser",
   async handler(args, context) {
     if (args.location === "machine" && args.machine_id === undefined) {
       throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");

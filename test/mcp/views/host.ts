@@ -17,7 +17,8 @@ declare global {
   interface Window {
     hostCallTool(params: CallToolRequest["params"]): Promise<CallToolResult>;
     hostReadResource(params: { uri: string }): Promise<{ contents: unknown[] }>;
-    mountView(request: MountRequest): Promise<void>;
+    /** Shows the view; answers when it started (epoch ms, as the view's render mark). */
+    mountView(request: MountRequest): Promise<number>;
     /** Links the view asked the host to open. */
     openedLinks: string[];
   }
@@ -26,6 +27,7 @@ declare global {
 window.openedLinks = [];
 
 window.mountView = async ({ html, toolInput, toolResult, theme }) => {
+  const startedAt = performance.timeOrigin + performance.now();
   const iframe = document.createElement("iframe");
   iframe.setAttribute("sandbox", "allow-scripts");
   iframe.id = "view";
@@ -66,4 +68,5 @@ window.mountView = async ({ html, toolInput, toolResult, theme }) => {
   await initialized;
   await bridge.sendToolInput({ arguments: toolInput });
   await bridge.sendToolResult(toolResult);
+  return startedAt;
 };

@@ -1,12 +1,12 @@
-// The test process's side of the view tests: headless Chromium (the system's, never a download)
-// running host.ts, wired to the real server through the harness's MCP client.
+// The test process's side of the view tests (and of bench/views.ts): headless Chromium (the
+// system's, never a download) running host.ts, wired to the real server through an MCP client.
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { build } from "esbuild";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
-import type { Harness } from "../../helpers/hardening.js";
 import type { MountRequest } from "./host.js";
 
 const CANDIDATES = [
@@ -21,7 +21,11 @@ export const CHROMIUM_INSTALL = "sudo apt-get update && sudo apt-get install -y 
 export interface MountedView {
   frame: Frame;
   result: CallToolResult;
-  /** ms from the start of resources/read to the view's first render (body[data-rendered]). */
+  /**
+   * ms from the start of resources/read to the view's first render (its body[data-rendered]
+   * mark): the read, then the host page's work from receiving the HTML. Playwright's own relay of
+   * the HTML into the page is not a host's cost and is left out.
+   */
   renderMs: number;
 }
 
@@ -31,6 +35,8 @@ export interface ViewHost {
   dialogs: string[];
   /** Console errors of the page and the views. */
   errors: string[];
+  /** Tools the server offers, with the view each names. */
+  viewOf: Map<string, string | undefined>;
   /** Calls `tool` like a model would, then shows the view its tools/list entry names. */
   mount(tool: string, args: Record<string, unknown>, theme?: "light" | "dark"): Promise<MountedView>;
   screenshot(file: string): Promise<void>;
@@ -50,9 +56,9 @@ async function hostScript(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-export async function startViewHost(harness: Harness): Promise<ViewHost> {
+export async function startViewHost(mcp: Client): Promise<ViewHost> {
   if (!CHROMIUM_PATH) throw new Error(`No Chromium: ${CHROMIUM_INSTALL}`);
-  const { tools } = await harness.mcp.listTools();
+  const { tools } = await mcp.listTools();
   const viewOf = new Map(
     tools.map((tool) => [tool.name, (tool._meta?.ui as { resourceUri?: string } | undefined)?.resourceUri]),
   );
@@ -74,11 +80,9 @@ export async function startViewHost(harness: Harness): Promise<ViewHost> {
   });
   page.on("pageerror", (error) => errors.push(error.message));
   await page.exposeFunction("hostCallTool", (params: { name: string; arguments?: Record<string, unknown> }) =>
-    harness.mcp.callTool(params),
+    mcp.callTool(params),
   );
-  await page.exposeFunction("hostReadResource", (params: { uri: string }) =>
-    harness.mcp.readResource(params),
-  );
+  await page.exposeFunction("hostReadResource", (params: { uri: string }) => mcp.readResource(params));
   await page.setContent(
     "<!doctype html><html><head><style>body{margin:0}iframe{border:0;width:100%;height:520px;display:block}</style></head><body></body></html>",
   );
@@ -86,24 +90,28 @@ export async function startViewHost(harness: Harness): Promise<ViewHost> {
 
   return {
     page,
+    viewOf,
     dialogs,
     errors,
     async mount(tool, args, theme = "light") {
       const uri = viewOf.get(tool);
       if (!uri) throw new Error(`${tool} names no view in _meta.ui.resourceUri`);
-      const result = (await harness.mcp.callTool({ name: tool, arguments: args })) as CallToolResult;
-      const started = performance.now();
-      const resource = await harness.mcp.readResource({ uri });
+      const result = (await mcp.callTool({ name: tool, arguments: args })) as CallToolResult;
+      const readStartedAt = performance.now();
+      const resource = await mcp.readResource({ uri });
+      const readMs = performance.now() - readStartedAt;
       const content = resource.contents[0] as { text?: string; mimeType?: string };
       if (content.mimeType !== "text/html;profile=mcp-app" || !content.text) {
         throw new Error(`${uri} is not an MCP App (${content.mimeType})`);
       }
       const request: MountRequest = { html: content.text, toolInput: args, toolResult: result, theme };
-      await page.evaluate((mountRequest) => window.mountView(mountRequest), request);
+      const mountedAt = await page.evaluate((mountRequest) => window.mountView(mountRequest), request);
       const frame = await (await page.waitForSelector("iframe#view")).contentFrame();
       if (!frame) throw new Error("The view's iframe has no frame");
-      await frame.waitForSelector("body[data-rendered]");
-      return { frame, result, renderMs: performance.now() - started };
+      const renderedAt = Number(
+        await (await frame.waitForSelector("body[data-rendered]")).getAttribute("data-rendered"),
+      );
+      return { frame, result, renderMs: readMs + (renderedAt - mountedAt) };
     },
     async screenshot(file) {
       await mkdir(path.dirname(file), { recursive: true });

@@ -76,7 +76,7 @@ describe.skipIf(!CHROMIUM_PATH)(
       sandbox = await startSandbox();
       harness = await startHarness({ sandbox });
       await sandbox.addFile({ parentId: 0, name: HOSTILE_NAME, content: "x", contentType: "text/plain" });
-      host = await startViewHost(harness);
+      host = await startViewHost(harness.mcp);
     });
 
     afterAll(async () => {
