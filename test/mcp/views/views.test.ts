@@ -214,7 +214,11 @@ describe.skipIf(!CHROMIUM_PATH)(
         const doomed = [
           await sandbox.addFile({ parentId: folderId, name: "render-1.tmp", content: "a".repeat(1000) }),
           await sandbox.addFile({ parentId: folderId, name: "render-2.tmp", content: "b".repeat(3000) }),
-          await sandbox.addFile({ parentId: folderId, name: "<img src=y onerror=alert(2)>.tmp", content: "c" }),
+          await sandbox.addFile({
+            parentId: folderId,
+            name: "<img src=y onerror=alert(2)>.tmp",
+            content: "c",
+          }),
         ];
         const kept = await sandbox.addFile({ parentId: folderId, name: "keep.txt", content: "keep" });
         const { frame, result } = await host.mount("delete_files", { parent_id: folderId, name: "*.tmp" });
@@ -237,6 +241,60 @@ describe.skipIf(!CHROMIUM_PATH)(
         expect(await frame.$('button[data-action="confirm"]')).toBeNull();
         expect(host.dialogs).toEqual([]);
         await host.screenshot(path.join(SCREENSHOTS, "delete-result.png"));
+      });
+    });
+
+    describe("gallery (read_file)", () => {
+      const dataUrlBytes = (url: string | null) =>
+        Buffer.from((url ?? "").replace(/^data:image\/png;base64,/, ""), "base64");
+
+      it("shows the seeded PNG read_file returned, with its exact bytes", async ({ skip }) => {
+        needsTool("read_file", skip);
+        const { frame } = await host.mount("read_file", { file_id: SEED.sharedImageFileId });
+        const image = await frame.waitForSelector("img.large");
+        expect(dataUrlBytes(await image.getAttribute("src"))).toEqual(
+          await sandbox.readFile(SEED.sharedImageFileId),
+        );
+        // Decoded, not just carried: the browser drew a 32×32 picture.
+        expect(await image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(32);
+        await host.screenshot(path.join(SCREENSHOTS, "gallery.png"));
+      });
+
+      it("turns a folder's images into thumbnails fetched through read_file, larger on click", async ({
+        skip,
+      }) => {
+        needsTool("read_file", skip);
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        await frame.getByRole("button", { name: /^Gallery/ }).click();
+        const thumbnail = await frame.waitForSelector(`img.thumb[data-id="${SEED.sharedImageFileId}"]`);
+        const bytes = await sandbox.readFile(SEED.sharedImageFileId);
+        expect(dataUrlBytes(await thumbnail.getAttribute("src"))).toEqual(bytes);
+        await frame.click(`button.tile[data-id="${SEED.sharedImageFileId}"]`);
+        const enlarged = await frame.waitForSelector(".overlay:not([hidden]) .enlarged img");
+        expect(dataUrlBytes(await enlarged.getAttribute("src"))).toEqual(bytes);
+      });
+    });
+
+    describe("file actions", () => {
+      it("gets a file's download link through download_files and asks the host to open it", async () => {
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        await frame.click(`tr[data-id="${SEED.sharedTextFileId}"] button:has-text("Link")`);
+        const url = await (await frame.waitForSelector(".detail .mono")).textContent();
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+        const response = await fetch(url!);
+        expect(Buffer.from(await response.arrayBuffer())).toEqual(
+          await sandbox.readFile(SEED.sharedTextFileId),
+        );
+        await frame.click('.detail button:has-text("Open link")');
+        await host.page.waitForFunction((expected) => window.openedLinks.includes(expected), url!);
+      });
+
+      it("reads a text file in place through read_file", async ({ skip }) => {
+        needsTool("read_file", skip);
+        const { frame } = await host.mount("list_files", { location: "shared" });
+        await frame.click(`tr[data-id="${SEED.sharedTextFileId}"] button:has-text("Read")`);
+        const shown = await (await frame.waitForSelector(".detail pre")).textContent();
+        expect(shown).toBe((await sandbox.readFile(SEED.sharedTextFileId)).toString("utf8"));
       });
     });
   },
