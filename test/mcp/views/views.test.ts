@@ -182,7 +182,7 @@ describe.skipIf(!CHROMIUM_PATH)(
         skip,
       }) => {
         needsTool("storage_usage", skip);
-        const { frame, result } = await host.mount("storage_usage", { location: "shared", depth: 2 });
+        const { frame, result } = await host.mount("storage_usage", { location: "shared", depth: 2, top: 5 });
         const usage = result.structuredContent as {
           total_bytes: number;
           breakdown: { name: string; path: string; bytes: number }[];
