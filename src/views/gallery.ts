@@ -47,7 +47,13 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
       "figure",
       { class: "hero" },
       el("img", { src: url, alt: name, class: "large", "data-id": id }),
-      el("figcaption", {}, name),
+      el(
+        "figcaption",
+        {},
+        [name, current.size ? formatBytes(current.size) : "", current.content_type ?? ""]
+          .filter(Boolean)
+          .join(" · "),
+      ),
     ),
   );
   view.rendered();

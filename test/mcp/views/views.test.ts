@@ -157,6 +157,20 @@ describe.skipIf(!CHROMIUM_PATH)(
         expect(await frame.$("button.more")).toBeNull();
       });
 
+      it("follows the host's theme and colours", async () => {
+        const { frame } = await host.mount("list_files", { location: "shared" }, "dark");
+        const look = await frame.evaluate(() => ({
+          theme: document.documentElement.getAttribute("data-theme"),
+          background: getComputedStyle(document.body).backgroundColor,
+          link: getComputedStyle(document.querySelector("button.folder")!).color,
+        }));
+        expect(look.theme).toBe("dark");
+        // The host's --color-text-info (host.ts sends #7cb3ff for dark) colours the folder links.
+        expect(look.link).toBe("rgb(124, 179, 255)");
+        const [red, green, blue] = look.background.match(/\d+/g)!.map(Number);
+        expect(red! + green! + blue!).toBeLessThan(3 * 64);
+      });
+
       it("shows a file named like markup as text, and runs none of it", async () => {
         const { frame } = await host.mount("list_files", { location: "shared" });
         expect(await rowNames(frame)).toContain(HOSTILE_NAME);
