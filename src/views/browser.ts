@@ -10,7 +10,7 @@ import { imageGrid, isImage } from "./gallery-grid.js";
 interface Entry {
   id: number;
   name: string;
-  kind: "file" | "directory";
+  kind?: "file" | "directory";
   size?: number | null;
   content_type?: string | null;
   modified?: string | null;
@@ -66,7 +66,7 @@ const view = startView("browser", {
     } else if (Array.isArray(structured.matches)) {
       const found = structured as unknown as Found;
       state.found = found.summary;
-      state.entries = found.matches;
+      state.entries = found.matches.map(withKind);
       state.total = found.summary.matched;
       state.nextPage = null;
       state.trail = [];
@@ -90,10 +90,15 @@ const view = startView("browser", {
   },
 });
 
+/** Listings leave out `kind` for files (what is absent has one meaning): put it back. */
+function withKind(entry: Entry): Entry {
+  return { ...entry, kind: entry.kind ?? "file" };
+}
+
 function takeListing(listing: Listing, append: boolean): void {
   state.found = null;
   // A recursive listing's deeper entries belong to folders that open in place.
-  const entries = listing.entries.filter((entry) => !entry.depth);
+  const entries = listing.entries.filter((entry) => !entry.depth).map(withKind);
   state.entries = append ? [...state.entries, ...entries] : entries;
   state.total = listing.total;
   state.nextPage = listing.next_page;
