@@ -56,6 +56,8 @@ describe("view registration", () => {
         expect(content.text).toContain(`content="default-src 'none';`);
         // Inline only: no src= or href= pointing anywhere.
         expect(content.text).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
+        // Nothing in the bundle (ours or the libraries') parses strings as markup.
+        expect(content.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
       }
       const { tools } = await harness.mcp.listTools();
       expect(tools.find((tool) => tool.name === "list_files")?._meta).toEqual(viewToolMeta("browser"));
