@@ -42,6 +42,8 @@ const state = {
   args: {} as ToolArguments,
   /** Folders opened from the root down; the last one is on screen. */
   trail: [] as { id: number; name: string }[],
+  /** The model's query / task_id: its listing's next pages keep them, a folder opened drops them. */
+  narrowing: {} as ToolArguments,
   /** The root folder's own name, when the model listed a root ("Teams Shared Folder"). */
   rootName: null as string | null,
   entries: [] as Entry[],
@@ -59,6 +61,10 @@ const state = {
 const view = startView("browser", {
   onInput(args) {
     state.args = args;
+    state.narrowing = {
+      ...(args.query !== undefined ? { query: args.query } : {}),
+      ...(args.task_id !== undefined ? { task_id: args.task_id } : {}),
+    };
   },
   onResult(result, structured) {
     if (result.isError || !structured) {
@@ -109,6 +115,7 @@ function listArgs(parentId: number, page: number): ToolArguments {
   return {
     ...(location !== undefined ? { location } : {}),
     ...(machine_id !== undefined ? { machine_id } : {}),
+    ...state.narrowing,
     parent_id: parentId,
     page,
     per_page: state.perPage,
@@ -121,6 +128,7 @@ async function openFolder(trail: { id: number; name: string }[]): Promise<void> 
   render();
   try {
     const parentId = trail.at(-1)?.id ?? 0;
+    state.narrowing = {};
     const { structured } = await view.callTool("list_files", listArgs(parentId, 1));
     state.trail = trail;
     takeListing(structured as unknown as Listing, false);

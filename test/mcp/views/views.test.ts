@@ -159,6 +159,31 @@ describe.skipIf(!CHROMIUM_PATH)(
         expect(await frame.$("button.more")).toBeNull();
       });
 
+      it("keeps the model's query on the next pages of its listing", async () => {
+        const folderId = sandbox.addDirectory({ parentId: 0, name: "Queried" });
+        for (let index = 0; index < 12; index += 1) {
+          await sandbox.addFile({
+            parentId: folderId,
+            name: `${index % 2 ? "shot" : "take"}-${index}.txt`,
+            content: "q",
+          });
+        }
+        const { frame } = await host.mount("list_files", {
+          parent_id: folderId,
+          query: "shot",
+          page: 1,
+          per_page: 4,
+        });
+        expect(await frame.textContent(".footer .muted")).toBe("4 of 6 shown");
+        await frame.click("button.more");
+        await frame.waitForFunction(
+          () => document.querySelector(".footer .muted")?.textContent === "6 of 6 shown",
+        );
+        const names = await rowNames(frame);
+        expect(names).toHaveLength(6);
+        expect(names.every((name) => name.startsWith("shot-"))).toBe(true);
+      });
+
       it("follows the host's theme and colours", async () => {
         const { frame } = await host.mount("list_files", { location: "shared" }, "dark");
         const look = await frame.evaluate(() => ({
