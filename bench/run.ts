@@ -3,8 +3,8 @@
 // the exit code is 0 unless the bench itself could not run.
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
-//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, upload, download, read-file,
-//                                folder, upload-link, zip
+//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, views, upload, download,
+//                                read-file, folder, upload-link, zip
 //   BENCH_FOLDER_SMALL=500, BENCH_FOLDER_BIG_MB=64, BENCH_LINK_MB=256   shrink the folder and link benches
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
@@ -34,6 +34,7 @@ import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
 import { benchUploadLink } from "./upload-link.js";
+import { benchViews } from "./views.js";
 import { benchZipLatency } from "./zip-latency.js";
 
 // Quiet machine first (cold start, listing), then the big transfers, then the mostly idle zip jobs.
@@ -41,6 +42,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   "cold-start": benchColdStart,
   list: benchList,
   context: benchContext,
+  views: benchViews,
   upload: benchUpload,
   download: benchDownload,
   "read-file": benchReadFile,

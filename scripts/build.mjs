@@ -8,6 +8,7 @@
 // Type checking is `npm run typecheck`; this only transforms.
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { build } from "esbuild";
+import { buildViews } from "./build-views.mjs";
 
 const dist = new URL("../dist/", import.meta.url).pathname;
 const common = {
@@ -35,10 +36,12 @@ const server = await build({
   metafile: true,
 });
 await build({ ...common, entryPoints: ["src/launcher.ts"], outfile: `${dist}cli.js`, format: "esm" });
+// The MCP Apps views: separate browser bundles, read only when a host asks for one.
+const views = await buildViews(`${dist}views`, { minify: common.minify });
 
-// The bundle carries code of the packages below; their licenses travel with it.
+// The bundles carry code of the packages below; their licenses travel with them.
 const packageDirs = new Set(
-  Object.keys(server.metafile.inputs)
+  [...Object.keys(server.metafile.inputs), ...views.inputs]
     .map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
     .filter(Boolean),
 );
@@ -56,5 +59,5 @@ if (codeNotices) notices.push(`Notices found in the bundled code:\n\n${codeNotic
 await rm(legalFile, { force: true });
 await writeFile(
   `${dist}THIRD-PARTY-LICENSES.txt`,
-  `dist/server.cjs bundles the following packages.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,
+  `dist/server.cjs and dist/views/*.html bundle the following packages.\n\n${notices.join(`\n${"-".repeat(78)}\n\n`)}`,
 );

@@ -125,9 +125,14 @@ const ARG_OPTIONS = {
 /** The long flag names, for tests that check the help text mentions every one. */
 export const FLAG_NAMES = Object.keys(ARG_OPTIONS);
 
-/** The package version, read from package.json (one level above both src/ and dist/). */
+/** A file of the installed package, e.g. "dist/views/browser.html" (the root is one level above both src/ and dist/). */
+export function packageFile(relativePath: string): URL {
+  return new URL(`../${relativePath}`, import.meta.url);
+}
+
+/** The package version, read from package.json. */
 export function packageVersion(): string {
-  const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  const packageJson = JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as {
     version?: string;
   };
   return packageJson.version ?? "0.0.0";

@@ -18,6 +18,7 @@ import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
+import { TOOL_VIEWS, viewToolMeta } from "./views.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -71,6 +72,7 @@ export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawS
 export type AnyTool = ToolDefinition<any, any>;
 
 export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
+  const view = TOOL_VIEWS[tool.name];
   server.registerTool(
     tool.name,
     {
@@ -86,6 +88,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       }),
       outputSchema: tool.outputSchema,
       annotations: { ...tool.annotations, openWorldHint: true },
+      ...(view ? { _meta: viewToolMeta(view) } : {}),
     },
     async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,

@@ -9,6 +9,7 @@ import { registerTool } from "./define-tool.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
+import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
 function instructions(readOnly: boolean): string {
@@ -48,6 +49,7 @@ export function createMcpServer({ config, client, logger }: McpServerDeps): McpS
     registerTool(server, tool, { client, config, logger, paths, server });
   }
   registerResources(server, client, logger);
+  registerViews(server);
 
   // This session's share of the logs, as MCP logging notifications: only what its own calls
   // cause, because every message it receives is handled inside its log scope.
