@@ -1,22 +1,21 @@
 // The test process's side of the view tests (and of bench/views.ts): headless Chromium (the
 // system's, never a download) running host.ts, wired to the real server through an MCP client.
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { build } from "esbuild";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import { findSystemBinary, installCommand } from "../../helpers/system-binary.js";
 import type { MountRequest } from "./host.js";
 
-const CANDIDATES = [
-  process.env.CHROMIUM_PATH,
+export const CHROMIUM_PATH = findSystemBinary("chromium", "MCP Apps views in headless Chromium", [
+  ...(process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : []),
   "/usr/bin/chromium",
   "/usr/bin/chromium-browser",
   "/usr/bin/google-chrome",
-];
-export const CHROMIUM_PATH = CANDIDATES.find((candidate) => candidate && existsSync(candidate));
-export const CHROMIUM_INSTALL = "sudo apt-get update && sudo apt-get install -y chromium";
+]);
+export const CHROMIUM_INSTALL = installCommand(["chromium"]);
 
 export interface MountedView {
   frame: Frame;

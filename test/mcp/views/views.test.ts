@@ -22,12 +22,6 @@ const SCREENSHOTS =
     ? path.resolve("docs/views")
     : path.join(os.tmpdir(), "vagon-view-screenshots"));
 
-if (!CHROMIUM_PATH) {
-  console.warn(
-    `\n${"!".repeat(78)}\n!! SKIPPED: the MCP Apps view tests need Chromium, and none was found.\n!! Install it: ${CHROMIUM_INSTALL}\n!! (or set CHROMIUM_PATH). .ci/run installs it.\n${"!".repeat(78)}\n`,
-  );
-}
-
 // The server reads dist/views/; build it from the sources under test.
 beforeAll(async () => {
   await buildViews(fileURLToPath(packageFile("dist/views")));
