@@ -43,7 +43,7 @@ describe("loadConfig", () => {
       readOnly: false,
       logLevel: "info",
       transport: "stdio",
-      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false },
+      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false, drainSeconds: 25 },
       sandbox: { enabled: false, shape: "jsonapi" },
       uploadConcurrency: 4,
     });
