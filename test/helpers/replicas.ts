@@ -6,6 +6,8 @@ import { once } from "node:events";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import type { Sandbox } from "../../src/sandbox/types.js";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
@@ -25,6 +27,16 @@ export interface Replica {
   signal(signal: NodeJS.Signals): void;
   /** SIGKILL if still running, then wait for the exit. */
   stop(): Promise<void>;
+}
+
+/**
+ * fetch for MCP clients talking to a replica directly: its kept-alive connections close 10 ms
+ * after their last answer (as a balancer's idle ones do after its keepalive_timeout), so a
+ * draining replica is not kept waiting for them until its bound.
+ */
+export function briefKeepAliveFetch(): FetchLike {
+  const agent = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
+  return ((url, init) => undiciFetch(url, { ...(init as object), dispatcher: agent })) as FetchLike;
 }
 
 /** A port nothing listens on right now (the OS picks it; we release it at once). */

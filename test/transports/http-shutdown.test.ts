@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { type Replica, startReplica } from "../helpers/replicas.js";
+import { briefKeepAliveFetch, type Replica, startReplica } from "../helpers/replicas.js";
 
 /** Long enough that no job finishes by itself while a test runs. */
 const HELD_MS = 60 * 60 * 1000;
@@ -42,7 +42,9 @@ async function replica(drainSeconds: number): Promise<Replica> {
 
 async function connect(target: Replica): Promise<Client> {
   const client = new Client({ name: "shutdown-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(target.url), { fetch: briefKeepAliveFetch() }),
+  );
   clients.push(client);
   return client;
 }
