@@ -19,8 +19,12 @@ const CALLS_PER_SESSION = Number(process.env.SCALE_CALLS ?? 20);
 /** Per call: a call that neither answers nor fails by then counts as a hang. */
 const CALL_TIMEOUT_MS = 30_000;
 const HELD_MS = 60 * 60 * 1000;
-/** Longer than deploy/nginx.conf's upstream keepalive_timeout (10 s), as the config asks. */
-const DRAIN_SECONDS = 12;
+/**
+ * As deploy/nginx.conf asks: its upstream keepalive_timeout (4 s) plus the slowest call (seconds,
+ * on a loaded 2-core machine) under the bound. The zip wait held on the stopped replica answers
+ * just before it.
+ */
+const DRAIN_SECONDS = 15;
 
 const nginxBinary = findNginx();
 if (nginxBinary === null) {
