@@ -6,7 +6,7 @@
 // Part of `npm run bench` (BENCH_ONLY=load), or on its own after `npm run build`:
 //   node --import tsx bench/load.ts
 //   LOAD_SESSIONS=50,200   concurrent sessions per step (default 50,200)
-//   LOAD_CALLS=2000        list_files calls per measured run (default 2000)
+//   LOAD_CALLS=1000        list_files calls per measured run (default 1000)
 //   BENCH_ROUNDS=3         nginx/direct pairs per step, run ABBA (default 3); medians are reported
 import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -114,7 +114,7 @@ export async function benchLoad(env?: { sandbox: Sandbox }): Promise<BenchResult
     ];
   }
   const sessionSteps = listOption("LOAD_SESSIONS", [50, 200]);
-  const callsPerRun = listOption("LOAD_CALLS", [2000])[0] as number;
+  const callsPerRun = listOption("LOAD_CALLS", [1000])[0] as number;
   const rounds = listOption("BENCH_ROUNDS", [3])[0] as number;
 
   const sandbox = env?.sandbox ?? (await startSandbox());
