@@ -461,6 +461,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         // racing the balancer's next request on them.
         NetServer.prototype.close.call(httpServer);
         for (const res of activeResponses) lastOnItsConnection(res);
+        // Sessions with nothing in flight would only hold the drain open with their GET streams.
+        await Promise.all(
+          [...sessions]
+            .filter(([, session]) => session.activeRequests <= 0)
+            .map(([sessionId]) => closeSession(sessionId, "the server is shutting down")),
+        );
         // Zip waits answer a little before the bound, so their answers still get out.
         const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
         const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);

@@ -56,8 +56,11 @@ export async function startReplica(input: {
   drainSeconds?: number;
   roots?: string[];
   logLevel?: "error" | "warn" | "info" | "debug";
+  /** Default true; false serves MCP sessions (one process, no balancer). */
+  stateless?: boolean;
 }): Promise<Replica> {
-  const args = [CLI_PATH, "--http", "--stateless", "--host", "127.0.0.1", "--port", String(input.port ?? 0)];
+  const args = [CLI_PATH, "--http", "--host", "127.0.0.1", "--port", String(input.port ?? 0)];
+  if (input.stateless !== false) args.push("--stateless");
   for (const root of input.roots ?? []) args.push("--root", root);
   const child = spawn(process.execPath, args, {
     cwd: path.dirname(path.dirname(CLI_PATH)),

@@ -145,6 +145,16 @@ describe("a replica stopped with SIGTERM", () => {
     expect(picked.structuredContent).toMatchObject({ status: "uploaded", download_id: downloadId });
   });
 
+  it("a stateful server closes its idle sessions (and their GET streams) instead of waiting on them", async () => {
+    const stateful = await startReplica({ sandbox, drainSeconds: 20, stateless: false });
+    replicas.push(stateful);
+    const client = await connect(stateful);
+    await client.listTools();
+    stateful.signal("SIGTERM");
+    expect(await stateful.exited).toEqual({ code: 0, signal: null });
+    expect(stateful.stderr()).not.toContain("drain bound reached");
+  });
+
   it("with nothing in flight exits 0 at once", async () => {
     const idle = await replica(20);
     await connect(idle).then((client) => client.listTools());
