@@ -31,8 +31,8 @@ import {
   verdict,
 } from "./lib.js";
 import { benchList } from "./list.js";
-import { benchReadFile } from "./read-file.js";
 import { benchLoad } from "./load.js";
+import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
 import { benchUploadLink } from "./upload-link.js";
