@@ -4,8 +4,9 @@
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
 //   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, views, upload, download,
-//                                read-file, folder, upload-link, zip
+//                                read-file, folder, upload-link, zip, load
 //   BENCH_FOLDER_SMALL=500, BENCH_FOLDER_BIG_MB=64, BENCH_LINK_MB=256   shrink the folder and link benches
+//   LOAD_SESSIONS, LOAD_CALLS    see bench/load.ts (list_files through nginx vs direct)
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
 //   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
@@ -30,6 +31,7 @@ import {
   verdict,
 } from "./lib.js";
 import { benchList } from "./list.js";
+import { benchLoad } from "./load.js";
 import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
@@ -49,6 +51,8 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   folder: benchFolderUpload,
   "upload-link": benchUploadLink,
   zip: benchZipLatency,
+  // Last: it spawns three replicas and nginx and keeps both cores busy.
+  load: benchLoad,
 };
 
 function positiveNumber(name: string, fallback: number): number {

@@ -4,14 +4,17 @@
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Config,
   ConfigError,
+  DEFAULT_DRAIN_SECONDS,
   HELP_TEXT,
   type LoadedConfig,
   loadConfig,
   packageVersion,
 } from "./config.js";
+import { createLifecycle } from "./lifecycle.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
 import { createVagonClient } from "./vagon/client.js";
@@ -21,18 +24,21 @@ import { errorMessage } from "./vagon/retry.js";
 // The sandbox and the transports are imported where they are used: a stdio launch by a host,
 // the common case, loads neither the sandbox nor the HTTP stack, and starts that much sooner.
 
-/** Give cleanup this long before exiting anyway. */
+/** Give cleanup this long (after an HTTP server's drain bound) before exiting anyway. */
 const SHUTDOWN_GRACE_MS = 5000;
+/** After an HTTP drain, calls it had to end get this long to clean up after themselves. */
+const ABORTED_CALLS_CLEANUP_MS = 3000;
 
 type Cleanup = () => Promise<void>;
 
 /**
  * Runs cleanups (last registered first) once, on SIGINT/SIGTERM or when asked, then exits.
- * A second signal exits at once.
+ * A second signal exits at once. `allowMs` lengthens the grace for a drain that needs longer.
  */
 function createShutdown(logger: Logger) {
   const cleanups: Cleanup[] = [];
   let shuttingDown = false;
+  let extraGraceMs = 0;
   const shutdown = async (reason: string, exitCode = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -40,7 +46,7 @@ function createShutdown(logger: Logger) {
     setTimeout(() => {
       logger.warn("shutdown took too long; exiting anyway");
       process.exit(exitCode || 1);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, SHUTDOWN_GRACE_MS + extraGraceMs).unref();
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((error: unknown) => logger.warn(`cleanup failed: ${errorMessage(error)}`));
     }
@@ -52,7 +58,13 @@ function createShutdown(logger: Logger) {
       void shutdown(signal);
     });
   }
-  return { add: (cleanup: Cleanup) => cleanups.push(cleanup), shutdown };
+  return {
+    add: (cleanup: Cleanup) => cleanups.push(cleanup),
+    allowMs: (ms: number) => {
+      extraGraceMs = Math.max(extraGraceMs, ms);
+    },
+    shutdown,
+  };
 }
 
 function connectionHelp(
@@ -94,7 +106,9 @@ async function serve(initialConfig: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   logger.addSecret(config.apiSecret);
   if (config.http.token) logger.addSecret(config.http.token);
-  const { add, shutdown } = createShutdown(logger);
+  const { add, allowMs, shutdown } = createShutdown(logger);
+  // One for the process: a shutdown tells every session's tools to wrap up and waits for them.
+  const lifecycle = createLifecycle();
 
   try {
     if (config.sandbox.enabled) {
@@ -142,15 +156,34 @@ async function serve(initialConfig: Config): Promise<void> {
 
     if (config.transport === "stdio") {
       const { startStdioServer } = await import("./transports/stdio.js");
-      const session = await startStdioServer({ config, client, logger, createServer: createMcpServer });
+      const session = await startStdioServer({
+        config,
+        client,
+        logger,
+        lifecycle,
+        createServer: createMcpServer,
+      });
       add(() => session.close());
       void session.closed.then(() => shutdown("the MCP host closed stdin"));
       return;
     }
 
     const { startHttpServer } = await import("./transports/http.js");
-    const http = await startHttpServer({ config, client, logger, createServer: createMcpServer });
-    add(() => http.close());
+    const drainMs = (config.http.drainSeconds ?? DEFAULT_DRAIN_SECONDS) * 1000;
+    const http = await startHttpServer({
+      config,
+      client,
+      logger,
+      lifecycle,
+      drainMs,
+      createServer: createMcpServer,
+    });
+    allowMs(drainMs + ABORTED_CALLS_CLEANUP_MS);
+    // A stop (SIGTERM from an orchestrator, Ctrl+C) drains: see startHttpServer's drain().
+    add(async () => {
+      await http.drain();
+      await Promise.race([lifecycle.idle(), sleep(ABORTED_CALLS_CLEANUP_MS)]);
+    });
     process.stderr.write(
       connectionHelp(http.url, {
         sandbox: config.sandbox.enabled,

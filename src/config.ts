@@ -20,7 +20,14 @@ export interface Config {
   readOnly: boolean;
   logLevel: LogLevel;
   transport: "stdio" | "http";
-  http: { host: string; port: number; token: string | null; stateless: boolean };
+  http: {
+    host: string;
+    port: number;
+    token: string | null;
+    stateless: boolean;
+    /** On SIGTERM, calls in flight get this long to finish; default 25. */
+    drainSeconds?: number;
+  };
   sandbox: {
     enabled: boolean;
     shape: ResponseShape;
@@ -36,6 +43,7 @@ export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 8808;
 export const DEFAULT_UPLOAD_CONCURRENCY = 4;
 export const MAX_UPLOAD_CONCURRENCY = 16;
+export const DEFAULT_DRAIN_SECONDS = 25;
 /** A shorter bearer token is too easy to guess for a server others can reach. */
 export const MIN_HTTP_TOKEN_LENGTH = 16;
 
@@ -85,6 +93,8 @@ Options (flags win over environment variables):
                            (default: a free one).
   --stateless              HTTP without MCP session state, so identical replicas can sit behind a
                            load balancer (long jobs continue with get_download).
+  --drain-seconds N        On SIGTERM, let HTTP calls in flight finish for up to N s (default ${DEFAULT_DRAIN_SECONDS});
+                           zip waits answer with their download_id before then. Env VAGON_MCP_DRAIN_SECONDS.
   --sandbox                Start the embedded Vagon sandbox in-process and use it; no credentials.
   --sandbox-shape SHAPE    jsonapi (default) | flat: the response shape the sandbox answers with.
   -h, --help               Show this help.
@@ -95,8 +105,8 @@ Environment:
   VAGON_MCP_HTTP_TOKEN              Bearer token the HTTP transport requires (at least ${MIN_HTTP_TOKEN_LENGTH} characters);
                                     mandatory when --host is not a loopback address.
                                     Clients send "Authorization: Bearer <token>".
-  VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL:
-                                    see the matching flags above.
+  VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL,
+  VAGON_MCP_DRAIN_SECONDS:          see the matching flags above.
   VAGON_SANDBOX_ZIP_MS              With --sandbox: how long its zip jobs take, queued plus zipping
                                     (default 3000 ms; 0 for scripts and tests that shouldn't wait).
   NODE_DISABLE_COMPILE_CACHE=1      Don't keep compiled code in $XDG_CACHE_HOME/vagon-files-mcp
@@ -116,6 +126,7 @@ const ARG_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   stateless: { type: "boolean" },
+  "drain-seconds": { type: "string" },
   sandbox: { type: "boolean" },
   "sandbox-shape": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -228,6 +239,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     const serverOnly = [
       "http",
       "stateless",
+      "drain-seconds",
       "sandbox",
       "root",
       "download-dir",
@@ -253,7 +265,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
 
   const transport = flags.http ? "http" : "stdio";
   if (transport === "stdio") {
-    const httpOnly = (["host", "port", "stateless"] as const).find((name) => flags[name] !== undefined);
+    const httpOnly = (["host", "port", "stateless", "drain-seconds"] as const).find(
+      (name) => flags[name] !== undefined,
+    );
     if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
   }
   const sandboxEnabled = flags.sandbox === true;
@@ -319,6 +333,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
   const port =
     flags.port === undefined ? DEFAULT_HTTP_PORT : validate(integerSchema("--port", 0, 65535), flags.port);
   const token = nonEmpty(env.VAGON_MCP_HTTP_TOKEN)?.trim() ?? null;
+  const drainInput = flags["drain-seconds"] ?? nonEmpty(env.VAGON_MCP_DRAIN_SECONDS);
+  const drainSeconds =
+    drainInput === undefined
+      ? DEFAULT_DRAIN_SECONDS
+      : validate(integerSchema("--drain-seconds", 1, 3600), drainInput);
   if (transport === "http") {
     if (!isLoopbackHost(host) && token === null) {
       throw new ConfigError(
@@ -341,7 +360,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     readOnly,
     logLevel,
     transport,
-    http: { host, port, token, stateless: flags.stateless === true },
+    http: { host, port, token, stateless: flags.stateless === true, drainSeconds },
     sandbox: {
       enabled: sandboxEnabled,
       shape,

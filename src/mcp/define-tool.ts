@@ -11,6 +11,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Config } from "../config.js";
+import type { Lifecycle } from "../lifecycle.js";
 import type { Logger } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
@@ -26,6 +27,7 @@ export interface ToolContext {
   logger: Logger;
   paths: LocalPaths;
   server: McpServer;
+  lifecycle: Lifecycle;
   extra: ToolExtra;
 }
 
@@ -94,18 +96,21 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
       // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
       setMaxListeners(64, extra.signal);
-      try {
-        const output = await tool.handler(args, { ...base, extra });
-        return fitToBudget(
-          toResult(output),
-          resultTokens,
-          cutOf(output),
-          tool.name,
-          tool.budgetTokens?.(args),
-        );
-      } catch (error) {
-        return toolErrorResult(error, tool.name, base.logger, extra.signal);
-      }
+      // Counted until settled: a shutdown waits for the call's cleanups before the process exits.
+      return base.lifecycle.track(async () => {
+        try {
+          const output = await tool.handler(args, { ...base, extra });
+          return fitToBudget(
+            toResult(output),
+            resultTokens,
+            cutOf(output),
+            tool.name,
+            tool.budgetTokens?.(args),
+          );
+        } catch (error) {
+          return toolErrorResult(error, tool.name, base.logger, extra.signal);
+        }
+      });
     },
   );
 }

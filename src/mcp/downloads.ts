@@ -123,6 +123,8 @@ export async function followJob(
       downloadId,
       timeoutMs: target.waitSeconds * 1000,
       signal: extra.signal,
+      // A draining server answers with the resumable download_id rather than run past its bound.
+      until: context.lifecycle.wrapUp,
       // Vagon's job size is the files' total, not the zip's: name it, don't use it as a total.
       onUpdate: (update) => {
         polls += 1;

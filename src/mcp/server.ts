@@ -3,6 +3,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { type Config, packageVersion } from "../config.js";
+import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
@@ -33,12 +34,19 @@ export interface McpServerDeps {
   config: Config;
   client: VagonClient;
   logger: Logger;
+  /** Shared by every server of the process: shutdown tells tools to wrap up and waits for them. */
+  lifecycle?: Lifecycle;
 }
 
 /** Builds one McpServer for one MCP session; the transports take it so tests can wire their own. */
 export type McpServerFactory = (deps: McpServerDeps) => McpServer;
 
-export function createMcpServer({ config, client, logger }: McpServerDeps): McpServer {
+export function createMcpServer({
+  config,
+  client,
+  logger,
+  lifecycle = createLifecycle(),
+}: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
     { capabilities: { logging: {} }, instructions: instructions(config.readOnly) },
@@ -46,7 +54,7 @@ export function createMcpServer({ config, client, logger }: McpServerDeps): McpS
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
     if (config.readOnly && tool.mutating) continue;
-    registerTool(server, tool, { client, config, logger, paths, server });
+    registerTool(server, tool, { client, config, logger, paths, server, lifecycle });
   }
   registerResources(server, client, logger);
   registerViews(server);

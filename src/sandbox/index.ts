@@ -182,6 +182,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const job = jobs.get(downloadId);
       return job ? jobs.toPublic(job) : undefined;
     },
+    releaseZipJob: (downloadId) => {
+      const job = jobs.get(downloadId);
+      if (!job) throw new Error(`The sandbox has no zip job ${downloadId}`);
+      jobs.release(job);
+    },
     setMachineRunning: (machineId, running) => {
       machineOf(machineId).running = running;
     },

@@ -10,13 +10,23 @@
 // Every request passes, in this order: Host check, Origin check (DNS-rebinding protection
 // for local servers), routing, bearer token (when configured), body size limit. Refusals are
 // described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches any session.
+//
+// drain() is the graceful stop a load balancer needs (SIGTERM). The listener closes at once, so
+// the balancer's new connections are refused and it fails over before it sent anything (safe
+// even for POST, which it never resends once sent). The replica never closes a kept-alive
+// connection the balancer may be sending on at that very moment — that request would be lost
+// and, being a POST, not retried: each open connection instead carries its calls in flight or
+// one last request (already routed here), answered with "Connection: close", or is closed by
+// its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
+// with their resumable download_id and whatever is left is ended.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
+import { createLifecycle } from "../lifecycle.js";
 import { createRefusalLog } from "./refusal-log.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
@@ -25,6 +35,15 @@ export const HEALTH_PATH = "/healthz";
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_IDLE_SESSION_MS = 30 * 60 * 1000;
 export const DEFAULT_MAX_SESSIONS = 1000;
+/** How long drain() lets calls in flight run before it ends them. */
+export const DEFAULT_DRAIN_MS = 25_000;
+/**
+ * Kept-alive connections stay open this long between requests: longer than a balancer keeps
+ * idle upstream connections (deploy/nginx.conf: 4 s), so the balancer always closes first. A
+ * request it sends on a connection the replica is closing at that instant would be lost, and a
+ * POST already sent is never retried.
+ */
+export const KEEP_ALIVE_MS = 65_000;
 
 export interface HttpServerOptions extends McpServerDeps {
   createServer: McpServerFactory;
@@ -34,6 +53,8 @@ export interface HttpServerOptions extends McpServerDeps {
   maxSessions?: number;
   /** The clock idleness is measured with (tests move it instead of waiting). */
   now?: () => number;
+  /** drain()'s bound; default 25 s. */
+  drainMs?: number;
 }
 
 export interface HttpServerHandle {
@@ -44,6 +65,12 @@ export interface HttpServerHandle {
   sessionCount(): number;
   /** Closes the sessions idle past the limit now (a timer does it every half limit, ≤ 60 s). */
   sweepIdleSessions(): Promise<number>;
+  /**
+   * Stops gracefully: refuses new work, lets calls in flight finish within the drain bound
+   * (zip waits hand back their download_id before it), then closes. Resolves once closed.
+   */
+  drain(): Promise<void>;
+  /** Stops now: calls in flight are aborted (their cleanups run). */
   close(): Promise<void>;
 }
 
@@ -100,13 +127,29 @@ function containsInitialize(body: unknown): boolean {
     : isInitializeRequest(body);
 }
 
+/**
+ * Whether a stateless request asked for progress notifications, which need an SSE stream. Every
+ * other request is answered as one JSON body: a replica that dies before answering then shows
+ * the client the balancer's 502, while an SSE stream it had started would just stop and leave
+ * the client waiting for a response that can never come (nothing can resume it: no session).
+ */
+function wantsProgress(body: unknown): boolean {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.some((message) => {
+    const meta = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
+    return meta?.progressToken !== undefined;
+  });
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { config, client, logger, createServer } = options;
-  const deps: McpServerDeps = { config, client, logger };
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  const deps: McpServerDeps = { config, client, logger, lifecycle };
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
@@ -128,6 +171,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const sessions = new Map<string, Session>();
   // Per-request servers of stateless mode, so close() can end the ones still streaming.
   const statelessServers = new Set<McpServer>();
+  // MCP requests not yet answered in full, and every open connection, for drain().
+  const activeResponses = new Set<ServerResponse>();
+  const openConnections = new Set<Socket>();
+  let draining = false;
+  let allConnectionsClosed: (() => void) | null = null;
 
   function hostAllowed(hostHeader: string | undefined): boolean {
     // Bound to every interface: the Host is whatever name the load balancer uses; the
@@ -238,7 +286,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     const server = createServer(deps);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !wantsProgress(body),
+    });
     transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
     statelessServers.add(server);
     res.once("close", () => {
@@ -315,8 +366,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     if (pathname === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
-      res.end(req.method === "HEAD" ? undefined : "ok");
+      // Listening starts only once everything is set up, so any answer before draining is "ready".
+      const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
+      res.writeHead(draining ? 503 : 200, draining ? { ...headers, connection: "close" } : headers);
+      res.end(req.method === "HEAD" ? undefined : draining ? "draining" : "ready");
       return;
     }
     if (pathname !== MCP_PATH) {
@@ -331,13 +384,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
+    // Routed here before the balancer saw the listener close: served, and the connection retired.
+    if (draining) lastOnItsConnection(res);
+    activeResponses.add(res);
+    res.once("close", () => activeResponses.delete(res));
+    // Tell nginx-style proxies not to buffer the SSE streams, whatever their configuration says.
+    res.setHeader("x-accel-buffering", "no");
     await handleMcp(req, res);
+  }
+
+  /** The connection ends after this response instead of waiting for the next request. */
+  function lastOnItsConnection(res: ServerResponse) {
+    if (!res.headersSent) {
+      res.setHeader("connection", "close");
+      return;
+    }
+    const socket = res.socket;
+    res.once("finish", () => socket?.end());
   }
 
   const httpServer = createNodeServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
       sendError(res, 500, "Internal server error.");
+    });
+  });
+  httpServer.on("connection", (socket: Socket) => {
+    openConnections.add(socket);
+    socket.once("close", () => {
+      openConnections.delete(socket);
+      if (openConnections.size === 0) allConnectionsClosed?.();
     });
   });
 
@@ -360,6 +436,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
   const sweepTimer = setInterval(() => void sweepIdleSessions(), sweepEveryMs);
   sweepTimer.unref();
+  httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
 
   const urlHost =
     host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : boundHostname;
@@ -367,16 +445,59 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
 
   let closing: Promise<void> | null = null;
-  return {
+  let drained: Promise<void> | null = null;
+  const serverHandle: HttpServerHandle = {
     url,
     port: boundPort,
     sessionCount: () => sessions.size,
     sweepIdleSessions,
+    drain() {
+      drained ??= (async () => {
+        draining = true;
+        logger.info(
+          `draining: ${activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
+        );
+        // net.Server's close, not http.Server's: that one also closes idle kept-alive connections,
+        // racing the balancer's next request on them.
+        NetServer.prototype.close.call(httpServer);
+        for (const res of activeResponses) lastOnItsConnection(res);
+        // Sessions with nothing in flight would only hold the drain open with their GET streams.
+        await Promise.all(
+          [...sessions]
+            .filter(([, session]) => session.activeRequests <= 0)
+            .map(([sessionId]) => closeSession(sessionId, "the server is shutting down")),
+        );
+        // Zip waits answer a little before the bound, so their answers still get out.
+        const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
+        const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
+        let boundTimer: NodeJS.Timeout | undefined;
+        const finished = new Promise<boolean>((resolve) => {
+          allConnectionsClosed = () => resolve(true);
+          if (openConnections.size === 0) resolve(true);
+          boundTimer = setTimeout(() => resolve(false), drainMs);
+        });
+        const inTime = await finished;
+        clearTimeout(wrapUpTimer);
+        clearTimeout(boundTimer);
+        if (!inTime) {
+          logger.warn(
+            `drain bound reached: closing ${openConnections.size} connections, ending ${activeResponses.size} requests still running`,
+          );
+        }
+        await serverHandle.close();
+      })();
+      return drained;
+    },
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);
         refusals.close();
-        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        // After a drain the listener is already closed, and maybe every connection with it.
+        const stopped = new Promise<void>((resolve) => {
+          if (!httpServer.listening && openConnections.size === 0) resolve();
+          else httpServer.once("close", () => resolve());
+          if (httpServer.listening) httpServer.close();
+        });
         await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
         await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
         httpServer.closeAllConnections();
@@ -385,4 +506,5 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return closing;
     },
   };
+  return serverHandle;
 }

@@ -1,7 +1,13 @@
 // The stdio transport: one MCP session for the life of the process, spoken over
 // stdin/stdout. Nothing but protocol may reach stdout; logs go to stderr.
+// The session ends when the host closes stdin or the process is told to stop: calls in flight
+// are aborted (the host is gone, nobody would read their answers) and close() resolves once
+// their cleanups have run: partial downloads removed, half-created uploads deleted at Vagon.
+
 import type { Readable, Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { createLifecycle } from "../lifecycle.js";
 import type { McpServerDeps, McpServerFactory } from "../mcp/server.js";
 
 export type { McpServerDeps, McpServerFactory };
@@ -10,6 +16,8 @@ export interface StdioServerOptions extends McpServerDeps {
   createServer: McpServerFactory;
   stdin?: Readable;
   stdout?: Writable;
+  /** How long close() waits for aborted calls to clean up; default 10 s. */
+  cleanupMs?: number;
 }
 
 export interface StdioServerHandle {
@@ -22,7 +30,9 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Std
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const { config, client, logger } = options;
-  const server = options.createServer({ config, client, logger });
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  const cleanupMs = options.cleanupMs ?? 10_000;
+  const server = options.createServer({ config, client, logger, lifecycle });
   const transport = new StdioServerTransport(stdin, stdout);
 
   let resolveClosed!: () => void;
@@ -35,9 +45,23 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Std
 
   let closing: Promise<void> | null = null;
   const close = () => {
-    closing ??= server.close().catch((error: unknown) => {
-      logger.warn(`closing the MCP server failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    closing ??= (async () => {
+      const running = lifecycle.inFlight();
+      // Closing the server aborts every call in flight.
+      await server.close().catch((error: unknown) => {
+        logger.warn(
+          `closing the MCP server failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+      if (running === 0) return;
+      logger.info(`session over: stopping ${running} call(s) in flight and cleaning up after them`);
+      const gaveUp = new AbortController();
+      await Promise.race([
+        lifecycle.idle(),
+        sleep(cleanupMs, undefined, { signal: gaveUp.signal }).catch(() => {}),
+      ]);
+      gaveUp.abort();
+    })();
     return closing;
   };
   // The host ends the session by closing our stdin; the SDK transport doesn't notice by itself.

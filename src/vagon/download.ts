@@ -457,6 +457,11 @@ export interface WaitForJobOptions {
   /** How long to wait; 0 = look once. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Ends the wait early without an error, like the timeout: the last status seen is returned
+   * (the server is shutting down, and the job goes on at Vagon under its id).
+   */
+  until?: AbortSignal;
   /** Every status seen, first one included. */
   onUpdate?: (job: DownloadJob) => void;
   /** First gap between polls. Default 250 ms. */
@@ -480,13 +485,23 @@ export async function waitForJob(options: WaitForJobOptions): Promise<DownloadJo
   const deadline = startedAt + Math.max(0, options.timeoutMs);
   let intervalMs = minIntervalMs;
   let lastPollAt = Date.now();
+  const until = options.until;
   let job = await client.getDownload(downloadId, { signal });
   options.onUpdate?.(job);
   while (!TERMINAL_STATUSES.has(job.status)) {
     const now = Date.now();
-    if (now >= deadline) return job;
+    if (now >= deadline || until?.aborted) return job;
     const nextPollAt = Math.min(lastPollAt + intervalMs, deadline);
-    if (nextPollAt > now) await sleep(nextPollAt - now, signal);
+    if (nextPollAt > now) {
+      const pause = until && signal ? AbortSignal.any([signal, until]) : (until ?? signal);
+      try {
+        await sleep(nextPollAt - now, pause);
+      } catch (error) {
+        signal?.throwIfAborted();
+        if (until?.aborted) return job;
+        throw error;
+      }
+    }
     // Most jobs are small: poll every 0.8 s, so a ready job is noticed in 0.4 s on average. A job
     // still running after 20 s is a big one; 1.4 s polls keep a 60 s job under one poll a second.
     const capMs = Date.now() - startedAt > LONG_JOB_MS ? maxIntervalMs * 1.75 : maxIntervalMs;

@@ -43,7 +43,7 @@ describe("loadConfig", () => {
       readOnly: false,
       logLevel: "info",
       transport: "stdio",
-      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false },
+      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false, drainSeconds: 25 },
       sandbox: { enabled: false, shape: "jsonapi" },
       uploadConcurrency: 4,
     });
@@ -117,7 +117,7 @@ describe("loadConfig", () => {
       ...credentials,
       VAGON_MCP_HTTP_TOKEN: token,
     });
-    expect(config.http).toEqual({ host: "0.0.0.0", port: 9000, token, stateless: true });
+    expect(config.http).toEqual({ host: "0.0.0.0", port: 9000, token, stateless: true, drainSeconds: 25 });
     expect(configError(["--http"], { ...credentials, VAGON_MCP_HTTP_TOKEN: "short" })).toContain("too short");
     for (const host of ["localhost", "127.0.0.1", "::1", "127.1.2.3"]) {
       expect(serveConfig(["--http", "--host", host]).transport).toBe("http");
@@ -170,6 +170,12 @@ describe("loadConfig", () => {
     expect(configError(["--http", "--port", "80a"])).toContain("--port");
     expect(configError(["--http", "--port", "70000"])).toContain("65535");
     expect(configError(["--log-level", "verbose"])).toContain("error, warn, info, debug");
+    expect(serveConfig(["--http", "--drain-seconds", "5"]).http.drainSeconds).toBe(5);
+    expect(serveConfig(["--http"], { ...credentials, VAGON_MCP_DRAIN_SECONDS: "40" }).http.drainSeconds).toBe(
+      40,
+    );
+    expect(configError(["--http", "--drain-seconds", "0"])).toContain("--drain-seconds");
+    expect(configError(["--drain-seconds", "5"])).toContain("--http");
     expect(configError([], { ...credentials, VAGON_API_URL: "ftp://example.com" })).toContain(
       "VAGON_API_URL",
     );

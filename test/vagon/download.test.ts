@@ -370,6 +370,19 @@ describe("waitForJob", () => {
     expect(elapsedMs).toBeLessThan(400 + 500);
   });
 
+  it("a server that is shutting down ends the wait with the job's last status, not an error", async () => {
+    const { downloadId } = await startFolderJob();
+    const shuttingDown = new AbortController();
+    const polls = () =>
+      sandbox.requests.filter((entry) => entry.path.endsWith(`/downloads/${downloadId}`)).length;
+    const waiting = waitForJob({ client, downloadId, timeoutMs: 60_000, until: shuttingDown.signal });
+    await expect.poll(polls).toBeGreaterThanOrEqual(1);
+    shuttingDown.abort();
+    const job = await waiting;
+    expect(job.downloadId).toBe(downloadId);
+    expect(["pending", "processing"]).toContain(job.status);
+  });
+
   it("with no time to wait, looks once", async () => {
     const { downloadId } = await startFolderJob();
     const job = await waitForJob({ client, downloadId, timeoutMs: 0 });
