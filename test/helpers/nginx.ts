@@ -43,6 +43,11 @@ export interface Nginx {
   readonly port: number;
   readonly pid: number;
   errorLog(): Promise<string>;
+  /**
+   * For each request that carried an `X-Call-Id` header: the upstream addresses nginx sent it to,
+   * in order (a retried request names several) — what nginx itself says about where a call went.
+   */
+  upstreamsByCall(): Promise<Map<string, string[]>>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +75,9 @@ export async function startNginx(input: {
     `error_log ${dir}/error.log warn;`,
     "events { worker_connections 4096; }",
     "http {",
-    "  access_log off;",
+    // Which replica each call reached, keyed by the test's X-Call-Id header.
+    "  log_format calls '$http_x_call_id $upstream_addr';",
+    `  access_log ${dir}/access.log calls;`,
     ...temps.map((name) => `  ${name === "body" ? "client_body" : name}_temp_path ${dir}/${name};`),
     `  include ${dir}/vagon-files-mcp.conf;`,
     "}",
@@ -89,6 +96,15 @@ export async function startNginx(input: {
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const errorLog = () => fs.readFile(path.join(dir, "error.log"), "utf8").catch(() => "");
+  const upstreamsByCall = async () => {
+    const text = await fs.readFile(path.join(dir, "access.log"), "utf8").catch(() => "");
+    const byCall = new Map<string, string[]>();
+    for (const line of text.split("\n")) {
+      const [callId, ...upstreams] = line.split(/[ ,]+/).filter((word) => word !== "");
+      if (callId && callId !== "-") byCall.set(callId, upstreams);
+    }
+    return byCall;
+  };
 
   // Ready once it accepts connections; a bad config makes it exit instead.
   for (;;) {
@@ -107,6 +123,7 @@ export async function startNginx(input: {
     port: input.listenPort,
     pid: child.pid as number,
     errorLog,
+    upstreamsByCall,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;

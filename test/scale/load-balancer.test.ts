@@ -91,10 +91,18 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
 
   it(`${SESSIONS} sessions × ${CALLS_PER_SESSION} calls survive a SIGKILL and a SIGTERM + restart`, async () => {
     const [killed, restarted, steady] = replicas as [Replica, Replica, Replica];
+    // Every request names the call it belongs to (X-Call-Id), so nginx's access log tells which
+    // replica each call reached. A session makes one call at a time, so one id per session will do.
+    const currentCall = new Map<Client, number>();
     const clients = await Promise.all(
       Array.from({ length: SESSIONS }, async () => {
         const client = new Client({ name: "scale-test", version: "1.0.0" });
-        await client.connect(new StreamableHTTPClientTransport(new URL(nginx.url)));
+        const taggedFetch = (url: string | URL, init?: RequestInit) => {
+          const headers = new Headers(init?.headers);
+          headers.set("x-call-id", String(currentCall.get(client) ?? "-"));
+          return fetch(url, { ...init, headers });
+        };
+        await client.connect(new StreamableHTTPClientTransport(new URL(nginx.url), { fetch: taggedFetch }));
         return client;
       }),
     );
@@ -205,6 +213,7 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
         args = { location: "shared", query: "frame-1" };
       }
       inFlight.add(id);
+      currentCall.set(client, id);
       if (killWindowOpen) inFlightAtKill.add(id);
       try {
         const result = (await client.callTool({ name: record.tool, arguments: args }, undefined, {
@@ -230,17 +239,21 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
     await chaos;
     await Promise.all(clients.map((client) => client.close().catch(() => {})));
 
-    // No call failed but those in flight on the killed replica, and each of those clearly.
+    // No call failed but those in flight on the killed replica, and each of those clearly. nginx
+    // may also hand a call to the dead replica over a kept-alive connection it has not yet seen
+    // closed (and, for a POST that left, rightly does not resend it): its access log says so.
     const failures = records.filter((record) => !record.ok);
     expect(records).toHaveLength(total);
+    const upstreamsByCall = await nginx.upstreamsByCall();
+    const killedAddress = `127.0.0.1:${killed.port}`;
+    const reachedKilled = (id: number) => upstreamsByCall.get(String(id))?.at(-1) === killedAddress;
     for (const failure of failures) {
       expect(
-        inFlightAtKill.has(failure.id),
+        inFlightAtKill.has(failure.id) || reachedKilled(failure.id),
         `${failure.tool} failed (${failure.phases}) while no replica was being killed: ${failure.error}\n${await nginx.errorLog()}\n${stoppedReplicaLog}`,
       ).toBe(true);
       expect(failure.error).toMatch(/502 Bad Gateway/);
     }
-    expect(failures.length).toBeLessThanOrEqual(inFlightAtKill.size);
 
     // The zip wait on the stopped replica handed back its id; another replica finishes the job.
     const { downloadId, answer: answerPromise } = handover as unknown as {
