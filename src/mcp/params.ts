@@ -10,9 +10,7 @@ export const ILL_FORMED_NAME =
 export const location = z
   .enum(["shared", "machine", "recordings"])
   .default("shared")
-  .describe(
-    "Which storage: 'shared' = the organization's shared folder (default), 'machine' = one cloud machine's own storage (needs machine_id), 'recordings' = session recordings.",
-  );
+  .describe("'shared' (default), 'machine' (needs machine_id) or session 'recordings'.");
 
 export const machineId = z.number().int().positive().describe("Vagon machine (cloud computer) id, e.g. 100.");
 

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { silentLogger } from "../log.js";
 import { DEFAULT_CHUNK_SIZE_MB, FilesApi } from "./api.js";
 import { FaultInjector } from "./faults.js";
+import { generateOrganization } from "./generate.js";
 import { ObjectStore, Presigner } from "./s3.js";
 import { SEED, seedOrganization } from "./seed.js";
 import { API_BASE_PATH, createRequestListener } from "./server.js";
@@ -158,6 +159,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const { size } = await stat(path);
       return state.adoptCompletedFile(parent, name, path, size, contentType ?? "application/octet-stream").id;
     },
+    generateOrganization: ({ parentId, machineId, ...options } = {}) =>
+      generateOrganization(state, folderFor(parentId ?? 0, machineId), options),
     getEntry: (id) => {
       const entry = state.entries.get(id);
       return entry ? state.toPublic(entry) : undefined;
