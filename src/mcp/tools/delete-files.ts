@@ -15,6 +15,8 @@ import { scanTree } from "../scan.js";
 export const DELETE_CONCURRENCY = 4;
 const PREVIEW_ITEMS = 50;
 const ELICIT_NAMES = 5;
+/** How deep a selected folder's contents are followed to count what it takes with it. */
+const MAX_WALK_DEPTH = 64;
 
 const failureSchema = z.object({ id: z.number(), name: z.string(), message: z.string() });
 
@@ -178,6 +180,10 @@ async function computeSet(
   const ownerOf = new Map<number, number>();
   const walk = await scanTree(context, progress, {
     ...scope,
+    // Selected folders are walked to the bottom, whatever max_depth, so their bytes are the truth
+    // and a file added inside them since the preview changes the plan.
+    maxDepth: MAX_WALK_DEPTH,
+    shouldEnter: (folder) => folder.depth < scope.maxDepth || ownerOf.has(folder.id),
     visit(entries) {
       for (const entry of entries) {
         const ownerId = entry.depth === 0 ? undefined : ownerOf.get(entry.parentId);
@@ -189,6 +195,7 @@ async function computeSet(
           wanted?.delete(entry.id);
           continue;
         }
+        if (entry.depth > scope.maxDepth) continue;
         const selected = wanted ? wanted.has(entry.id) : (filter?.matches(entry) ?? false);
         if (!selected) continue;
         wanted?.delete(entry.id);

@@ -41,7 +41,7 @@ Use this tool when you need to:
 - choose what to clean up`,
   inputSchema: {
     location: params.location,
-    machine_id: params.machineId.optional().describe("Machine id: required for location 'machine'."),
+    machine_id: filterShape.machine_id,
     parent_id: params.parentId.describe("Folder to measure; 0 = root (default)."),
     depth: z
       .number()
