@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 /** Every live entry below a folder, as the sandbox itself knows them. */
-export function treeOf(sandbox: Sandbox, folderId: number): SandboxEntry[] {
+function treeOf(sandbox: Sandbox, folderId: number): SandboxEntry[] {
   const all: SandboxEntry[] = [];
   for (const child of sandbox.children(folderId)) {
     all.push(child);
