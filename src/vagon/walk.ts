@@ -51,8 +51,11 @@ export interface WalkRequest {
   signal?: AbortSignal | undefined;
   /** Every page's entries, in the order they arrive. */
   visit(entries: WalkedEntry[]): void;
-  /** Asked when a folder is about to be listed; false skips it and everything below it. */
-  shouldEnter?(folder: WalkedEntry): boolean;
+  /**
+   * Asked before each page is fetched (`folder` null = the start folder); false skips that page,
+   * and for page 1 of a sub-folder, the folder and everything below it.
+   */
+  shouldList?(folder: WalkedEntry | null, page: number): boolean;
   /** True ends the walk early (the visitor has what it needs); the walk still counts as complete. */
   isDone?(): boolean;
   onProgress?(progress: WalkProgress): void;
@@ -185,8 +188,7 @@ export async function walkTree(client: VagonClient, request: WalkRequest): Promi
     }
     const task = inFlight < concurrency ? queue.shift() : undefined;
     if (task) {
-      if (task.folder && task.page === 1 && request.shouldEnter && !request.shouldEnter(task.folder))
-        continue;
+      if (request.shouldList && !request.shouldList(task.folder, task.page)) continue;
       inFlight += 1;
       void run(task);
       continue;

@@ -38,6 +38,7 @@ const CONTRACT: Record<string, string[]> = {
     "limit",
     "recursive",
     "max_depth",
+    "cursor",
   ],
   list_machine_content: ["machine_id", "path"],
   find_files: [...FILTER, "sort", "order", "limit"],

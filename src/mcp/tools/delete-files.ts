@@ -183,7 +183,7 @@ async function computeSet(
     // Selected folders are walked to the bottom, whatever max_depth, so their bytes are the truth
     // and a file added inside them since the preview changes the plan.
     maxDepth: MAX_WALK_DEPTH,
-    shouldEnter: (folder) => folder.depth < scope.maxDepth || ownerOf.has(folder.id),
+    shouldList: (folder) => folder === null || folder.depth < scope.maxDepth || ownerOf.has(folder.id),
     visit(entries) {
       for (const entry of entries) {
         const ownerId = entry.depth === 0 ? undefined : ownerOf.get(entry.parentId);
