@@ -6,6 +6,11 @@ import { mulberry32 } from "./faults.js";
 import type { EntryRecord, SandboxState } from "./state.js";
 
 export interface GenerateOptions {
+  /**
+   * "tree" (default): a new folder holding the nested tree. "sessions": `folders` session folders
+   * directly in the parent, each with a recording and its log, dated over the last year.
+   */
+  layout?: "tree" | "sessions";
   name?: string;
   /** Files and folders together (default 50,000). */
   entries?: number;
@@ -35,6 +40,7 @@ export function generateOrganization(
   parent: EntryRecord,
   options: GenerateOptions = {},
 ): GeneratedTree {
+  if (options.layout === "sessions") return generateSessions(state, parent, options);
   const random = mulberry32(options.seed ?? 1);
   const totalEntries = options.entries ?? 50_000;
   const folderCount = Math.min(options.folders ?? 2_000, totalEntries);
@@ -77,4 +83,25 @@ export function generateOrganization(
   const storage = state.storageOf(top);
   storage.quotaBytes = Math.max(storage.quotaBytes, Math.ceil(storage.usedBytes * 1.25));
   return { folderId: top.id, files: fileCount, folders: folderCount, bytes };
+}
+
+/** Session recordings as Vagon keeps them: Session_N/ with rec-<stamp>.mp4 and rec-<stamp>.log. */
+function generateSessions(state: SandboxState, parent: EntryRecord, options: GenerateOptions): GeneratedTree {
+  const random = mulberry32(options.seed ?? 1);
+  const sessions = options.folders ?? 300;
+  const nowMs = state.clock();
+  let bytes = 0;
+  for (let index = 0; index < sessions; index++) {
+    const recordedMs = nowMs - Math.floor(random() * 365 * DAY_MS);
+    const stamp = new Date(recordedMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const folder = state.addDirectory(parent, `Session_${10_000 + index}`, { modifiedAtMs: recordedMs });
+    const videoBytes = Math.round(50 * 1024 ** 2 * 40 ** random());
+    const logBytes = 2_000 + Math.floor(random() * 20_000);
+    state.addDeclaredFile(folder, `rec-${stamp}.mp4`, videoBytes, "video/mp4", { modifiedAtMs: recordedMs });
+    state.addDeclaredFile(folder, `rec-${stamp}.log`, logBytes, "application/octet-stream", {
+      modifiedAtMs: recordedMs,
+    });
+    bytes += videoBytes + logBytes;
+  }
+  return { folderId: parent.id, files: sessions * 2, folders: sessions, bytes };
 }

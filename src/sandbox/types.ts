@@ -164,6 +164,8 @@ export interface Sandbox {
    * folder under parentId; the same seed gives the same tree.
    */
   generateOrganization(input?: {
+    /** "sessions": session folders (recording + log) directly in parentId, e.g. the recordings root. */
+    layout?: "tree" | "sessions";
     parentId?: number;
     machineId?: number | null;
     name?: string;

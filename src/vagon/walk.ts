@@ -16,7 +16,8 @@ import type {
 
 /** The largest page Vagon accepts. */
 export const WALK_PAGE_SIZE = 100;
-export const DEFAULT_WALK_CONCURRENCY = 8;
+/** Listings in flight at once: the client's pool keeps 16 sockets per origin. */
+export const DEFAULT_WALK_CONCURRENCY = 16;
 /** Entries scanned before a walk gives up and says it is incomplete. */
 export const DEFAULT_SCAN_BUDGET = 100_000;
 
