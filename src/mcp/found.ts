@@ -64,26 +64,3 @@ export const count = (value: number) => value.toLocaleString("en-US");
 export function scannedMessage(entries: number, folders: number): string {
   return `scanned ${count(entries)} entries in ${count(folders)} folders`;
 }
-
-/** SPEC §2's ~30 KB per result (text + structured JSON), with room for the envelope. */
-export const RESULT_BUDGET_BYTES = 26_000;
-
-/**
- * The longest prefix of `items` whose rendered result (text + structured JSON) fits the output
- * budget; `build` renders a candidate, saying in its text how to get what was left out.
- */
-export function fitItems<T>(items: T[], build: (kept: T[]) => { structured: unknown; text: string }): T[] {
-  const bytes = (kept: T[]) => {
-    const { structured, text } = build(kept);
-    return Buffer.byteLength(text) + Buffer.byteLength(JSON.stringify(structured));
-  };
-  if (bytes(items) <= RESULT_BUDGET_BYTES) return items;
-  let low = 0;
-  let high = items.length - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (bytes(items.slice(0, middle)) <= RESULT_BUDGET_BYTES) low = middle;
-    else high = middle - 1;
-  }
-  return items.slice(0, low);
-}

@@ -23,7 +23,7 @@ const failureSchema = z.object({ id: z.number(), name: z.string(), message: z.st
 export const deleteFiles = defineTool({
   name: "delete_files",
   title: "Delete many files (preview first)",
-  description: `Delete many files/folders with their contents (irreversible). Without confirm: a preview and plan_id, nothing deleted; then the same inputs + confirm=plan_id delete exactly that set, or nothing if it changed.
+  description: `Delete many files/folders with contents, irreversibly. Without confirm: a preview + plan_id, nothing deleted. Same inputs + confirm=plan_id: deletes exactly that set, or nothing if it changed.
 Use this tool when you need to:
 - delete recordings older than 30 days, every *.tmp
 - delete ids found by find_files`,

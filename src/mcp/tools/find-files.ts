@@ -7,7 +7,6 @@ import {
   count,
   entryOrder,
   type FoundEntry,
-  fitItems,
   foundEntry,
   foundEntrySchema,
   foundLine,
@@ -20,7 +19,7 @@ import { TopK } from "../top-k.js";
 export const findFiles = defineTool({
   name: "find_files",
   title: "Find files",
-  description: `Search a Vagon Files tree by name glob, kind, age and size, sorted; summary counts every match.
+  description: `Search a folder tree by name glob, kind, age and size, sorted; summary counts all matches.
 Use this tool when you need to:
 - find old recordings, big renders, every *.log
 - see the biggest or newest files`,
@@ -83,8 +82,9 @@ Use this tool when you need to:
         lines.push(moreLine(matched - matches.length, args.sort, order, matches.at(-1), args.limit));
       return lines.join("\n");
     };
-    const matches = fitItems(all, (kept) => ({ structured: { matches: kept, summary }, text: render(kept) }));
-    return { structured: { matches, summary }, text: render(matches) };
+    const output = (matches: FoundEntry[]) => ({ structured: { matches, summary }, text: render(matches) });
+    // Over the output budget, define-tool keeps the first matches; the text says how to go on.
+    return { ...output(all), cut: { items: all.length, keep: (keep: number) => output(all.slice(0, keep)) } };
   },
 });
 

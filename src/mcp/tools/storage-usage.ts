@@ -4,15 +4,7 @@ import type { WalkedEntry } from "../../vagon/walk.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { filterShape } from "../filter.js";
-import {
-  count,
-  entryOrder,
-  fitItems,
-  foundEntry,
-  foundEntrySchema,
-  foundLine,
-  scannedMessage,
-} from "../found.js";
+import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { incompleteNote, scanTree } from "../scan.js";
@@ -167,10 +159,11 @@ Use this tool when you need to:
         lines.push("biggest files:", ...biggestFiles.map((entry) => foundLine(entry)));
       return lines.join("\n");
     };
-    const kept = fitItems(breakdown, (candidate) => ({
-      structured: { ...base, breakdown: candidate },
-      text: render(candidate),
-    }));
-    return { structured: { ...base, breakdown: kept }, text: render(kept) };
+    const output = (rows: Row[]) => ({ structured: { ...base, breakdown: rows }, text: render(rows) });
+    // Over the output budget, define-tool keeps the biggest rows; the text counts the rest.
+    return {
+      ...output(breakdown),
+      cut: { items: breakdown.length, keep: (keep: number) => output(breakdown.slice(0, keep)) },
+    };
   },
 });
