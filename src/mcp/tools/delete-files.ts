@@ -249,6 +249,7 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
   let notStarted = 0;
   const failed: Array<{ id: number; name: string; message: string }> = [];
   const total = set.items.length;
+  const scanned = set.scannedEntries + set.scannedFolders;
   const done = () => deleted + alreadyGone + failed.length;
   await Promise.all(
     set.items.map((item) =>
@@ -274,7 +275,15 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
               message: error instanceof Error ? logger.redact(error.message) : String(error),
             });
         }
-        progress.report(done(), total, `deleting ${count(done())}/${count(total)} items`);
+        // Counted on from the scan's progress, so every notification is larger than the last.
+        // The last step is finish()'s, so no two notifications carry the same progress.
+        if (done() < total) {
+          progress.report(
+            scanned + done(),
+            scanned + total,
+            `deleting ${count(done())}/${count(total)} items`,
+          );
+        }
       }),
     ),
   );
@@ -298,14 +307,20 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
       lines.push(`  ${failure.name} id=${failure.id}: ${failure.message}`);
     if (failed.length > 20) lines.push(`  … ${failed.length - 20} more in structuredContent.`);
   }
-  return {
+  const report = (shownFailures: number) => ({
     structured: {
       status: "deleted" as const,
       deleted,
       already_gone: alreadyGone,
-      failed,
+      failed: failed.slice(0, shownFailures),
       bytes_freed: bytesFreed,
     },
-    text: lines.join("\n"),
-  };
+    text:
+      lines.join("\n") +
+      (shownFailures < failed.length
+        ? `\n(${failed.length - shownFailures} failures left out for the output budget.)`
+        : ""),
+  });
+  // A thousand failures with their messages can't all fit; the counts always do.
+  return { ...report(failed.length), cut: { items: failed.length, keep: report } };
 }

@@ -62,8 +62,19 @@ describe("delete_files", () => {
     expect(text).toMatch(/Would delete \d+ items, .* under Session Recordings/);
     expect(text).toContain(`confirm="${preview.plan_id}"`);
 
-    const { out: report } = await call<Report>(harness, { ...OLD_RECORDINGS, confirm: preview.plan_id });
+    const updates: Array<{ progress: number; message?: string }> = [];
+    const result = await harness.mcp.callTool(
+      { name: "delete_files", arguments: { ...OLD_RECORDINGS, confirm: preview.plan_id } },
+      undefined,
+      { onprogress: (update) => updates.push(update), timeout: 30_000 },
+    );
+    const report = result.structuredContent as unknown as Report;
     expect(report).toMatchObject({ status: "deleted", deleted: preview.count, already_gone: 0, failed: [] });
+    // Scanning, then deleting: one progress stream that only grows.
+    expect(updates.some((update) => /^deleting \d+\/\d+ items$/.test(update.message ?? ""))).toBe(true);
+    for (let index = 1; index < updates.length; index++) {
+      expect(updates[index]?.progress).toBeGreaterThan(updates[index - 1]?.progress ?? 0);
+    }
     expect(report.bytes_freed).toBe(preview.bytes);
     const left = sandbox.children(recordingsRoot).map((entry) => entry.id);
     expect(left.sort()).toEqual([...SEED.recentSessionFolderIds].sort());
