@@ -3,13 +3,14 @@
 // the exit code is 0 unless the bench itself could not run.
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
-//   BENCH_ONLY=upload,list       run a subset: cold-start, list, context, views, upload, download,
+//   BENCH_ONLY=upload,list       run a subset: cold-start, list, housekeeping, context, views, upload, download,
 //                                read-file, folder, upload-link, zip, load
 //   BENCH_FOLDER_SMALL=500, BENCH_FOLDER_BIG_MB=64, BENCH_LINK_MB=256   shrink the folder and link benches
 //   LOAD_SESSIONS, LOAD_CALLS    see bench/load.ts (list_files through nginx vs direct)
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
 //   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
+//   BENCH_ORG_ENTRIES=5000       shrink the generated organization of the housekeeping bench (default 50000)
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
@@ -18,6 +19,7 @@ import { benchColdStart } from "./cold-start.js";
 import { benchContext } from "./context.js";
 import { benchDownload } from "./download.js";
 import { benchFolderUpload } from "./folder-upload.js";
+import { benchHousekeeping } from "./housekeeping.js";
 import {
   type BenchResult,
   CLI_PATH,
@@ -43,6 +45,7 @@ import { benchZipLatency } from "./zip-latency.js";
 const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   "cold-start": benchColdStart,
   list: benchList,
+  housekeeping: benchHousekeeping,
   context: benchContext,
   views: benchViews,
   upload: benchUpload,

@@ -65,6 +65,7 @@ export function listingOutput(
     total: listing.total,
     next_page: listing.nextPage,
     ...(listing.nextPage !== null ? { per_page: listing.perPage } : {}),
+    ...(listing.nextCursor ? { next_cursor: listing.nextCursor } : {}),
     ...(listing.storage ? { storage: listing.storage } : {}),
   };
 }

@@ -10,9 +10,7 @@ export const ILL_FORMED_NAME =
 export const location = z
   .enum(["shared", "machine", "recordings"])
   .default("shared")
-  .describe(
-    "Which storage: 'shared' = the organization's shared folder (default), 'machine' = one cloud machine's own storage (needs machine_id), 'recordings' = session recordings.",
-  );
+  .describe("'shared' (default), 'machine' (needs machine_id) or session 'recordings'.");
 
 export const machineId = z.number().int().positive().describe("Vagon machine (cloud computer) id, e.g. 100.");
 
@@ -21,7 +19,7 @@ export const parentId = z
   .int()
   .nonnegative()
   .default(0)
-  .describe("Folder id to work in; 0 = the location's root folder (default). Ids come from list_files.");
+  .describe("Folder id; 0 = the location's root (default). Ids come from list_files.");
 
 export const fileId = z.number().int().positive().describe("File or folder id, as shown by list_files.");
 
@@ -35,14 +33,14 @@ export const saveTo = z
   .string()
   .max(4096)
   .describe(
-    'Local folder (inside an allowed root; relative paths start at the first root) to save into; created if missing. "" = the default download folder. Omit to get only a temporary download link.',
+    'Local folder inside a root (relative: from the first root), created if missing; "" = the download folder. Omit for just a temporary link.',
   );
 
 export const extract = z
   .boolean()
   .default(false)
   .describe(
-    "Unpack the zip (a bundle, or a single .zip file) and delete the .zip: into save_to itself when it is new or empty, else into a new folder save_to/<zip name>/ (nothing is overwritten). Without save_to, into <default download folder>/<zip name>/.",
+    "Unzip (a bundle or a .zip file), then delete the .zip: into save_to if new or empty, else save_to/<zip name>/ (never overwrites); without save_to, the download folder.",
   );
 
 export const waitSeconds = z
@@ -52,15 +50,13 @@ export const waitSeconds = z
   .max(3600)
   .default(45)
   .describe(
-    "How long this call may wait for a zip job (default 45, max 3600). When it runs out you get the download_id to continue with get_download; nothing is lost.",
+    "Max wait for a zip job (default 45, max 3600); then continue with get_download and the download_id, nothing lost.",
   );
 
 export const writeLocation = z
   .enum(["shared", "machine"])
   .default("shared")
-  .describe(
-    "Where to write: 'shared' = the organization's shared folder (default), 'machine' = a machine's storage (needs machine_id).",
-  );
+  .describe("'shared' folder (default) or a 'machine''s storage (needs machine_id).");
 
 /** Where and how the download tools deliver: the same three fields on all of them. */
 export const downloadTarget = {

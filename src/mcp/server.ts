@@ -8,6 +8,7 @@ import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.j
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
 import { createLocalPaths } from "./local-paths.js";
+import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
 import { registerViews } from "./views.js";
@@ -58,6 +59,7 @@ export function createMcpServer({
   }
   registerResources(server, client, logger);
   registerViews(server);
+  registerPrompts(server, { readOnly: config.readOnly });
 
   // This session's share of the logs, as MCP logging notifications: only what its own calls
   // cause, because every message it receives is handled inside its log scope.

@@ -47,6 +47,7 @@ export const listingShape = {
   total: z.number().describe("Entries in the listed folder."),
   next_page: z.number().nullable().describe("The page to ask for next (with per_page), null at the end."),
   per_page: z.number().optional().describe("The page size next_page counts in; present with next_page."),
+  next_cursor: z.string().optional().describe("Recursive listing cut short: pass as cursor to continue."),
   storage: z
     .object({ used: z.number(), total: z.number() })
     .nullable()

@@ -9,6 +9,7 @@
 // - a completed object is stored as its part files back to back (no second copy of the bytes);
 // - faults are decided before auth and before any state change, so a faulted request did nothing.
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { silentLogger } from "../log.js";
 import { DEFAULT_CHUNK_SIZE_MB, FilesApi } from "./api.js";
 import { FaultInjector } from "./faults.js";
+import { generateOrganization } from "./generate.js";
 import { ObjectStore, Presigner } from "./s3.js";
 import { SEED, seedOrganization } from "./seed.js";
 import { API_BASE_PATH, createRequestListener } from "./server.js";
@@ -75,6 +77,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
   const bandwidth = { bytesPerSecond: options.connectionBytesPerSecond ?? null };
+  // Every request held by injected latency listens for close: a 16-wide walk holds 16 at once.
+  setMaxListeners(256, closing.signal);
 
   const server = createServer(
     createRequestListener({
@@ -158,6 +162,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const { size } = await stat(path);
       return state.adoptCompletedFile(parent, name, path, size, contentType ?? "application/octet-stream").id;
     },
+    generateOrganization: ({ parentId, machineId, ...options } = {}) =>
+      generateOrganization(state, folderFor(parentId ?? 0, machineId), options),
     getEntry: (id) => {
       const entry = state.entries.get(id);
       return entry ? state.toPublic(entry) : undefined;

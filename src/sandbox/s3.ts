@@ -4,7 +4,15 @@
 // is then a bookkeeping step, not a second copy of every byte, and reads stream the segments
 // back to back.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { closeSync, createReadStream, createWriteStream, openSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  ftruncateSync,
+  openSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { mkdir, rename, rm, unlink } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -169,6 +177,8 @@ export class ObjectStore {
   private readonly packPath: string;
   private packFd: number | null = null;
   private packSizeBytes = 0;
+  private readonly zerosPath: string;
+  private zerosSizeBytes = 0;
 
   constructor(
     dataDir: string,
@@ -178,6 +188,7 @@ export class ObjectStore {
     this.partsDir = join(dataDir, "parts");
     this.tmpDir = join(dataDir, "tmp");
     this.packPath = join(this.objectsDir, "small-objects.pack");
+    this.zerosPath = join(this.objectsDir, "zeros.sparse");
   }
 
   async init(): Promise<void> {
@@ -209,6 +220,34 @@ export class ObjectStore {
       contentType,
       fileName,
       etag: `"${createHash("md5").update(content).digest("hex")}"`,
+      modifiedAtMs: this.clock(),
+    };
+    this.objects.set(key, object);
+    return object;
+  }
+
+  /**
+   * An object of `sizeBytes` zero bytes that takes no disk: a slice of one sparse file, grown as
+   * needed. Seed data and generated organizations declare GB-sized files this way; reads
+   * return real (zero) bytes of the declared length.
+   */
+  putZeros(key: string, sizeBytes: number, contentType: string, fileName: string): StoredObject {
+    if (sizeBytes > this.zerosSizeBytes) {
+      const fd = openSync(this.zerosPath, "a");
+      try {
+        ftruncateSync(fd, sizeBytes);
+      } finally {
+        closeSync(fd);
+      }
+      this.zerosSizeBytes = sizeBytes;
+    }
+    const object: StoredObject = {
+      key,
+      segments: [{ path: this.zerosPath, offset: 0, sizeBytes, packed: true }],
+      sizeBytes,
+      contentType,
+      fileName,
+      etag: `"${createHash("md5").update(`zeros:${sizeBytes}`).digest("hex")}"`,
       modifiedAtMs: this.clock(),
     };
     this.objects.set(key, object);

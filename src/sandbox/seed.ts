@@ -7,7 +7,7 @@
 // - `q` matches names case-insensitively within the listed folder;
 // - listings put folders first, then sort by name.
 import { deflateSync } from "node:zlib";
-import type { DiskNode, SandboxState, UserRecord } from "./state.js";
+import type { DiskNode, EntryRecord, SandboxState, UserRecord } from "./state.js";
 import { machineStorage, RECORDINGS_STORAGE, SHARED_STORAGE } from "./state.js";
 
 export const SEED = {
@@ -35,7 +35,18 @@ export const SEED = {
   stoppedMachineSessionFolderId: 22095,
   /** A folder that exists on machine 100's live disk. */
   liveDiskPath: "C:\\Users",
+  /** Housekeeping data, dated relative to the sandbox clock at start: Renders/ nests 4 levels. */
+  rendersFolderId: 23000,
+  rendersFinalMovieId: 23003,
+  rendersArchiveFolderId: 23020,
+  /** Session folders of machine 100 recorded 2 to 150 days before the sandbox started. */
+  recentSessionFolderIds: [23101, 23111, 23121],
+  oldSessionFolderIds: [23131, 23141, 23151],
 } as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
 
 const SEAT_USER: UserRecord = {
   id: "f1592625-edd0-48df-9bc0-de14910ec936",
@@ -381,10 +392,106 @@ export function seedOrganization(state: SandboxState, options: { content: boolea
     );
   }
 
+  seedHousekeeping(state, sharedRoot, recordingsRoot);
+
   state.tasks.set(SEED.taskId, {
     id: SEED.taskId,
     machineId: SEED.runningMachineId,
     outputFolderId: SEED.taskOutputFolderId,
     recordingFolderIds: [SEED.sessionFolderId],
   });
+}
+
+/**
+ * What the housekeeping stories need: ages spread over months around the 30-day mark, sizes
+ * from bytes to GB (declared: zeros on a sparse file, no disk used) and folders 4 levels deep.
+ */
+function seedHousekeeping(state: SandboxState, sharedRoot: EntryRecord, recordingsRoot: EntryRecord): void {
+  const startMs = state.clock();
+  const daysAgo = (days: number) => startMs - Math.round(days * DAY_MS);
+
+  // Shared: Renders/2026/spring-campaign/frames/… and an archive of last year's renders.
+  const renders = state.addDirectory(sharedRoot, "Renders", {
+    id: SEED.rendersFolderId,
+    modifiedAtMs: daysAgo(3),
+  });
+  const year = state.addDirectory(renders, "2026", { id: 23001, modifiedAtMs: daysAgo(3) });
+  const spring = state.addDirectory(year, "spring-campaign", { id: 23002, modifiedAtMs: daysAgo(40) });
+  state.addDeclaredFile(spring, "final-4k.mov", Math.round(3.4 * GB), "video/quicktime", {
+    id: SEED.rendersFinalMovieId,
+    modifiedAtMs: daysAgo(120),
+  });
+  state.addDeclaredFile(spring, "preview.mp4", 420 * MB, "video/mp4", {
+    id: 23004,
+    modifiedAtMs: daysAgo(40),
+  });
+  const frames = state.addDirectory(spring, "frames", { id: 23005, modifiedAtMs: daysAgo(35) });
+  for (let frame = 1; frame <= 12; frame++) {
+    state.addDeclaredFile(
+      frames,
+      `frame-${String(frame).padStart(4, "0")}.exr`,
+      24 * MB + frame * 4096,
+      "image/x-exr",
+      {
+        id: 23005 + frame,
+        modifiedAtMs: daysAgo(35 + frame / 24),
+      },
+    );
+  }
+  const autumn = state.addDirectory(year, "autumn-teaser", { id: 23018, modifiedAtMs: daysAgo(3) });
+  state.addDeclaredFile(autumn, "draft.mov", Math.round(1.2 * GB), "video/quicktime", {
+    id: 23019,
+    modifiedAtMs: daysAgo(5),
+  });
+  state.addCompletedFile(autumn, "notes.txt", Buffer.from("Teaser: 30 s, 4K, warm grade.\n"), "text/plain", {
+    id: 23024,
+    modifiedAtMs: daysAgo(3),
+  });
+  const archive = state.addDirectory(renders, "archive", {
+    id: SEED.rendersArchiveFolderId,
+    modifiedAtMs: daysAgo(300),
+  });
+  const lastYear = state.addDirectory(archive, "2025", { id: 23021, modifiedAtMs: daysAgo(300) });
+  state.addDeclaredFile(lastYear, "old-final.mov", Math.round(2.1 * GB), "video/quicktime", {
+    id: 23022,
+    modifiedAtMs: daysAgo(300),
+  });
+  state.addCompletedFile(lastYear, "render.log", Buffer.from("render finished in 41 min\n"), "text/plain", {
+    id: 23023,
+    modifiedAtMs: daysAgo(301),
+  });
+  state.addCompletedFile(renders, ".keep", Buffer.alloc(0), "application/octet-stream", {
+    id: 23025,
+    modifiedAtMs: daysAgo(200),
+  });
+
+  // Recordings of machine 100: three within the last 30 days, three older.
+  const sessions: Array<{ folderId: number; number: number; days: number; videoBytes: number }> = [
+    { folderId: SEED.recentSessionFolderIds[0], number: 2101, days: 2, videoBytes: 310 * MB },
+    { folderId: SEED.recentSessionFolderIds[1], number: 2088, days: 9, videoBytes: 1.4 * GB },
+    { folderId: SEED.recentSessionFolderIds[2], number: 2064, days: 21, videoBytes: 95 * MB },
+    { folderId: SEED.oldSessionFolderIds[0], number: 2031, days: 45, videoBytes: 780 * MB },
+    { folderId: SEED.oldSessionFolderIds[1], number: 2012, days: 75, videoBytes: 1.1 * GB },
+    { folderId: SEED.oldSessionFolderIds[2], number: 2003, days: 150, videoBytes: 2.3 * GB },
+  ];
+  for (const session of sessions) {
+    const recordedMs = daysAgo(session.days);
+    const stamp = new Date(recordedMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+    const folder = state.addDirectory(recordingsRoot, `Session_${session.number}`, {
+      id: session.folderId,
+      recordedOnMachineId: SEED.runningMachineId,
+      modifiedAtMs: recordedMs,
+    });
+    state.addDeclaredFile(folder, `rec-${stamp}.mp4`, Math.round(session.videoBytes), "video/mp4", {
+      id: session.folderId + 1,
+      modifiedAtMs: recordedMs,
+    });
+    state.addCompletedFile(
+      folder,
+      `rec-${stamp}.log`,
+      Buffer.from(recordingLog(session.number, new Date(recordedMs).toISOString())),
+      "application/octet-stream",
+      { id: session.folderId + 2, modifiedAtMs: recordedMs },
+    );
+  }
 }

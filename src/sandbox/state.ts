@@ -231,6 +231,33 @@ export class SandboxState {
     return entry;
   }
 
+  /** A completed file of a declared size whose bytes are zeros on a sparse file (no disk used). */
+  addDeclaredFile(
+    parent: EntryRecord,
+    name: string,
+    sizeBytes: number,
+    contentType: string,
+    options: { id?: number; modifiedAtMs?: number } = {},
+  ): EntryRecord {
+    const entry = this.insert({
+      id: options.id,
+      name,
+      kind: "file",
+      parentId: parent.id,
+      storage: parent.storage,
+      machineId: parent.machineId,
+      recordedOnMachineId: parent.recordedOnMachineId,
+      owner: parent.owner,
+      modifiedAtMs: options.modifiedAtMs,
+      contentType,
+    });
+    entry.objectKey = this.store.putZeros(objectKeyFor(entry), sizeBytes, contentType, name).key;
+    entry.sizeBytes = sizeBytes;
+    entry.status = "upload_completed";
+    this.storageOf(entry).usedBytes += sizeBytes;
+    return entry;
+  }
+
   /** A file entry waiting for its multipart upload (POST /files). */
   addPendingFile(
     parent: EntryRecord,

@@ -159,6 +159,20 @@ export interface Sandbox {
     path: string;
     contentType?: string;
   }): Promise<number>;
+  /**
+   * A large generated tree (default 50,000 entries in 2,000 folders, declared sizes) in a new
+   * folder under parentId; the same seed gives the same tree.
+   */
+  generateOrganization(input?: {
+    /** "sessions": session folders (recording + log) directly in parentId, e.g. the recordings root. */
+    layout?: "tree" | "sessions";
+    parentId?: number;
+    machineId?: number | null;
+    name?: string;
+    entries?: number;
+    folders?: number;
+    seed?: number;
+  }): { folderId: number; files: number; folders: number; bytes: number };
   getEntry(id: number): SandboxEntry | undefined;
   /** Live (not deleted) children of a folder. */
   children(parentId: number): SandboxEntry[];

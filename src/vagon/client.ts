@@ -69,6 +69,9 @@ export interface VagonClientOptions {
 
 const USER_AGENT = "vagon-files-mcp";
 
+/** request()'s answer when a retried DELETE found nothing left to delete. */
+const ALREADY_GONE = Symbol("already gone");
+
 interface RequestSpec {
   operation: VagonOperation;
   method: "GET" | "POST" | "DELETE";
@@ -285,7 +288,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
       }
 
       const code = effectiveCode(status, clientCode);
-      if (spec.notFoundAfterAmbiguousIsSuccess && mayHaveReachedServer && code === 404) return null;
+      if (spec.notFoundAfterAmbiguousIsSuccess && mayHaveReachedServer && code === 404) return ALREADY_GONE;
       const retryAfterMs = parseRetryAfterMs(retryAfterHeader);
       // 429 and 503 say "not now" before doing anything: any method may try again (the retry
       // engine's rule). Other gateway/server errors may have happened after the work was done.
@@ -545,7 +548,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
     async deleteFile(fileId: number, callOptions?: CallOptions) {
       const operation: VagonOperation = "delete-file";
       requireId(operation, "file id", fileId);
-      await request({
+      const answer = await request({
         operation,
         method: "DELETE",
         endpoint: `/files/${fileId}`,
@@ -554,6 +557,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
         notFoundAfterAmbiguousIsSuccess: true,
         signal: callOptions?.signal,
       });
+      return { alreadyGone: answer === ALREADY_GONE };
     },
 
     async startDownload(downloadRequest: DownloadRequest, callOptions?: CallOptions) {

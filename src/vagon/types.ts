@@ -139,7 +139,8 @@ export interface VagonApi {
   createFile(params: CreateFileParams, options?: CallOptions): Promise<CreatedUpload>;
   createDirectory(params: CreateDirectoryParams, options?: CallOptions): Promise<CreatedDirectory>;
   completeUpload(fileId: number, parts: CompletedPart[], options?: CallOptions): Promise<CompletedUpload>;
-  deleteFile(fileId: number, options?: CallOptions): Promise<void>;
+  /** `alreadyGone`: an earlier attempt may have deleted it (a retry then found nothing, 404). */
+  deleteFile(fileId: number, options?: CallOptions): Promise<{ alreadyGone: boolean }>;
   startDownload(request: DownloadRequest, options?: CallOptions): Promise<DownloadStart>;
   getDownload(downloadId: number, options?: CallOptions): Promise<DownloadJob>;
   abortDownload(downloadId: number, options?: CallOptions): Promise<void>;

@@ -30,6 +30,10 @@ const VALID_CALLS: Record<string, Record<string, unknown>> = {
   cancel_download: { download_id: 987_654 },
   delete_file: { file_id: 987_654 },
   read_file: { file_id: SEED.sharedTextFileId, tail: 5 },
+  find_files: { name: "*.txt", parent_id: SEED.projectFolderId },
+  storage_usage: { parent_id: SEED.projectFolderId },
+  // Without confirm a preview: fuzzed calls delete nothing unless they forge a plan.
+  delete_files: { file_ids: [987_654], parent_id: SEED.projectFolderId },
 };
 
 const adversarialValue: fc.Arbitrary<unknown> = fc.oneof(

@@ -28,10 +28,12 @@ describe("read-only mode", () => {
         [
           "download_files",
           "download_task_bundle",
+          "find_files",
           "get_download",
           "list_files",
           "list_machine_content",
           "read_file",
+          "storage_usage",
         ].sort(),
       );
       sandbox.clearRequests();
@@ -39,6 +41,7 @@ describe("read-only mode", () => {
         ["upload_file", { content: "x", file_name: "x.txt" }],
         ["create_directory", { name: "x" }],
         ["delete_file", { file_id: SEED.sharedTextFileId }],
+        ["delete_files", { file_ids: [SEED.sharedTextFileId] }],
         ["cancel_download", { download_id: 5085 }],
       ] as const) {
         const outcome = await harness.callTool(name, args).catch((error: unknown) => error);

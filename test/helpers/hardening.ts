@@ -34,6 +34,8 @@ export interface HarnessOptions {
   callTimeoutMs?: number;
   /** Name of the root folder inside the scratch folder (default "root"). */
   rootName?: string;
+  /** Wraps the Vagon client the server uses: a deterministic seam to hold or count API calls. */
+  wrapClient?: (client: VagonClient) => VagonClient;
 }
 
 export interface Harness {
@@ -99,7 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     ...options.clientOptions,
   });
-  const server = createMcpServer({ config, client: vagon, logger });
+  const server = createMcpServer({ config, client: options.wrapClient?.(vagon) ?? vagon, logger });
   const mcp = new Client(
     { name: "hardening-tests", version: "1.0.0" },
     { capabilities: options.capabilities ?? {} },

@@ -147,6 +147,32 @@ describe("list_files", () => {
     expect(text.split("\n")[0]).toMatch(/: 3 of 3 entries \+ 1 in sub-folders$/);
   });
 
+  it("continues a recursive listing cut by limit with the cursor it names, every entry once", async () => {
+    const org = sandbox.generateOrganization({ name: "Walked", entries: 240, folders: 20, seed: 5 });
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const { listing, text } = await listFiles({
+        parent_id: org.folderId,
+        recursive: true,
+        max_depth: 20,
+        limit: 60,
+        ...(cursor ? { cursor } : {}),
+      });
+      calls += 1;
+      seen.push(...listing.entries.map((entry) => entry.id));
+      cursor = (listing as ListResult & { next_cursor?: string }).next_cursor;
+      if (cursor)
+        expect(text.split("\n").at(-1)).toBe(
+          `More entries in sub-folders — call again with the same inputs and cursor="${cursor}".`,
+        );
+    } while (cursor && calls < 10);
+    expect(calls).toBe(4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(240);
+  });
+
   it("gives the same result with the JSON:API and the flat response shapes", async () => {
     const args = { parent_id: SEED.projectFolderId, recursive: true };
     const original = sandbox.shape;

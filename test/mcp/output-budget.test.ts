@@ -19,7 +19,7 @@ let folderId: number;
 beforeAll(async () => {
   sandbox = await startSandbox();
   harness = await startHarness({ sandbox, logLevel: "info" });
-  folderId = sandbox.addDirectory({ parentId: 0, name: "Renders" });
+  folderId = sandbox.addDirectory({ parentId: 0, name: "Budget renders" });
   for (let index = 0; index < FOLDER_ENTRIES; index += 1) {
     await sandbox.addFile({
       parentId: folderId,

@@ -12,8 +12,8 @@ describe("sandbox listings", () => {
   it("lists the shared root in the current (jsonapi) shape, root as `current` with its quota", async () => {
     const { status, json } = await call(sandbox, "GET", "/files");
     expect(status).toBe(200);
-    expect(names(json)).toEqual(["Project Folder", "logo.png", "welcome.txt"]);
-    expect(json.count).toBe(3);
+    expect(names(json)).toEqual(["Project Folder", "Renders", "logo.png", "welcome.txt"]);
+    expect(json.count).toBe(4);
     expect(json.next_page).toBeNull();
     expect(json.current).toMatchObject({
       id: String(SEED.sharedRootId),
@@ -150,7 +150,17 @@ describe("sandbox listings", () => {
 
   it("lists session recordings, optionally for one machine", async () => {
     const all = await call(sandbox, "GET", "/files/recordings");
-    expect(names(all.json)).toEqual(["Session_1950", "Session_1962", "Session_1987"]);
+    expect(names(all.json)).toEqual([
+      "Session_1950",
+      "Session_1962",
+      "Session_1987",
+      "Session_2003",
+      "Session_2012",
+      "Session_2031",
+      "Session_2064",
+      "Session_2088",
+      "Session_2101",
+    ]);
     expect(all.json.current.id).toBe(String(SEED.recordingsRootId));
     const stopped = await call(sandbox, "GET", "/files/recordings", {
       query: { machine_id: SEED.stoppedMachineId },

@@ -39,12 +39,15 @@ describe("the stdio server (built binary)", () => {
       "create_directory",
       "create_upload_link",
       "delete_file",
+      "delete_files",
       "download_files",
       "download_task_bundle",
+      "find_files",
       "get_download",
       "list_files",
       "list_machine_content",
       "read_file",
+      "storage_usage",
       "upload_file",
     ]);
     const result = await client.callTool({ name: "list_files", arguments: { location: "shared" } });

@@ -5,18 +5,23 @@ import { completeUpload } from "./complete-upload.js";
 import { createDirectory } from "./create-directory.js";
 import { createUploadLink } from "./create-upload-link.js";
 import { deleteFile } from "./delete-file.js";
+import { deleteFiles } from "./delete-files.js";
 import { downloadFiles } from "./download-files.js";
 import { downloadTaskBundle } from "./download-task-bundle.js";
+import { findFiles } from "./find-files.js";
 import { getDownload } from "./get-download.js";
 import { listFiles } from "./list-files.js";
 import { listMachineContent } from "./list-machine-content.js";
 import { readFile } from "./read-file.js";
+import { storageUsage } from "./storage-usage.js";
 import { uploadFile } from "./upload-file.js";
 
 export const TOOLS: AnyTool[] = [
   listFiles,
   listMachineContent,
   readFile,
+  findFiles,
+  storageUsage,
   uploadFile,
   createUploadLink,
   completeUpload,
@@ -26,4 +31,5 @@ export const TOOLS: AnyTool[] = [
   getDownload,
   cancelDownload,
   deleteFile,
+  deleteFiles,
 ];

@@ -5,7 +5,7 @@ import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { entryLine } from "../format.js";
-import { type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
+import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
 import { type ListingOutput, listingShape } from "../shapes.js";
 import { explainFileAsFolder } from "../wrong-kind.js";
@@ -50,6 +50,11 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
         "Fetch as many pages as needed, up to this many entries (default 100). A result stays within the output budget (~30 KB): a longer one is cut at a page boundary and says which page to ask for next.",
       ),
     recursive: z.boolean().default(false).describe("Also list sub-folders (bounded by limit and max_depth)."),
+    cursor: z
+      .string()
+      .max(400)
+      .optional()
+      .describe("recursive: next_cursor of the previous call, to continue."),
     max_depth: z
       .number()
       .int()
@@ -81,6 +86,7 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
         limit: Math.min(args.limit, MAX_RESULT_ENTRIES),
         recursive: args.recursive,
         maxDepth: args.max_depth,
+        cursor: args.cursor,
       },
       context.extra.signal,
     ).catch((error: unknown) =>
@@ -128,6 +134,9 @@ function listingResult(listing: Listing, options: ListingResultOptions): ToolOut
  */
 export function cutListing(listing: Listing, keep: number, startOffset: number): Listing {
   const walked = listing.entries.some((entry) => (entry.depth ?? 0) > 0);
+  if (walked && keep > 0 && listing.entries.every((entry) => entry.position !== undefined)) {
+    return cutWalkedListing(listing, keep);
+  }
   if (walked || keep <= 0) {
     return {
       ...listing,
@@ -188,6 +197,10 @@ export function renderListing(
       const remaining = Math.max(0, listing.total - (listing.nextPage - 1) * listing.perPage);
       lines.push(
         `${remaining.toLocaleString("en-US")} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
+      );
+    } else if (listing.nextCursor !== null) {
+      lines.push(
+        `More entries in sub-folders — call again with the same inputs and cursor="${listing.nextCursor}".`,
       );
     } else if (options.cutForBudget) {
       lines.push(

@@ -1,0 +1,326 @@
+import pLimit from "p-limit";
+import { z } from "zod";
+import { formatBytes } from "../../units.js";
+import { VagonError } from "../../vagon/errors.js";
+import type { WalkedEntry } from "../../vagon/walk.js";
+import { defineTool, type ToolContext } from "../define-tool.js";
+import { createPlanSigner, type PlanScope } from "../delete-plan.js";
+import { UserInputError } from "../errors.js";
+import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
+import { count, type FoundEntry, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { createProgress, type ProgressReporter } from "../progress.js";
+import { scanTree } from "../scan.js";
+
+/** Deletes in flight at once: quick for big sets, gentle on the API's rate limit. */
+export const DELETE_CONCURRENCY = 4;
+const PREVIEW_ITEMS = 50;
+const ELICIT_NAMES = 5;
+/** How deep a selected folder's contents are followed to count what it takes with it. */
+const MAX_WALK_DEPTH = 64;
+
+const failureSchema = z.object({ id: z.number(), name: z.string(), message: z.string() });
+
+export const deleteFiles = defineTool({
+  name: "delete_files",
+  title: "Delete many files (preview first)",
+  description: `Delete many files/folders with contents, irreversibly. Without confirm: a preview + plan_id, nothing deleted. Same inputs + confirm=plan_id: deletes exactly that set, or nothing if it changed.
+Use this tool when you need to:
+- delete recordings older than 30 days, every *.tmp
+- delete ids found by find_files`,
+  inputSchema: {
+    file_ids: z
+      .array(z.number().int().positive())
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("Ids to delete, instead of a filter."),
+    ...filterShape,
+    confirm: z.string().max(100).optional().describe("plan_id of the preview to carry out."),
+  },
+  outputSchema: {
+    status: z.enum(["preview", "changed", "deleted", "declined"]),
+    plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
+    count: z.number().optional(),
+    bytes: z.number().optional(),
+    items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
+    expires_at: z.string().optional(),
+    deleted: z.number().optional(),
+    already_gone: z.number().optional(),
+    failed: z.array(failureSchema).optional(),
+    bytes_freed: z.number().optional(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
+  mutating: true,
+  async handler(args, context) {
+    const scope = filterScope(args);
+    const given = CRITERIA.filter((field) => args[field] !== undefined);
+    if (args.file_ids && given.length > 0) {
+      throw new UserInputError(`Give file_ids or a filter (${given.join(", ")}), not both.`);
+    }
+    if (!args.file_ids && given.length === 0) {
+      throw new UserInputError(
+        `A filter needs at least one of ${CRITERIA.join(", ")} — e.g. modified_before: "30d". To delete one whole folder, use delete_file.`,
+      );
+    }
+    const filter = args.file_ids ? null : await buildFilter(args, Date.now());
+    const progress = createProgress(context.extra);
+    const set = await computeSet(context, progress, scope, filter, args.file_ids ?? null);
+    const planScope: PlanScope = {
+      location: scope.location,
+      machineId: scope.machineId ?? null,
+      parentId: scope.parentId,
+    };
+    const signer = createPlanSigner(context.config.apiKey, context.config.apiSecret);
+    const planItems = set.items.map((item) => ({ id: item.entry.id, bytes: item.bytes }));
+    const nowMs = Date.now();
+
+    const preview = (status: "preview" | "changed", why: string) => {
+      progress.finish(scannedMessage(set.scannedEntries, set.scannedFolders));
+      const shown = [...set.items]
+        .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
+        .slice(0, PREVIEW_ITEMS);
+      const items: FoundEntry[] = shown.map((item) => ({ ...foundEntry(item.entry), size: item.bytes }));
+      const lines = [why];
+      if (set.missing.length > 0)
+        lines.push(
+          `Not found under ${set.where} (gone, or in another location/folder): ${set.missing.join(", ")}.`,
+        );
+      if (set.items.length === 0) {
+        lines.push("Nothing to delete.");
+        return {
+          structured: { status, count: 0, bytes: 0, items: [] },
+          text: lines.join("\n"),
+        };
+      }
+      const { planId, expiresAtMs } = signer.sign(planScope, planItems, nowMs);
+      const expiresAt = new Date(expiresAtMs).toISOString();
+      lines.push(
+        `Would delete ${count(set.items.length)} items, ${formatBytes(set.bytes)}, under ${set.where}:`,
+        ...items.map((item) => foundLine(item)),
+      );
+      if (set.items.length > items.length)
+        lines.push(`… and ${count(set.items.length - items.length)} more.`);
+      lines.push(
+        `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
+      );
+      return {
+        structured: {
+          status,
+          plan_id: planId,
+          count: set.items.length,
+          bytes: set.bytes,
+          items,
+          expires_at: expiresAt,
+        },
+        text: lines.join("\n"),
+      };
+    };
+
+    if (!set.complete) {
+      throw new UserInputError(
+        `The walk under ${set.where} hit the scan budget (${count(set.scannedEntries)} entries) before it ended, so the set isn't known exactly. Start deeper (parent_id) or lower max_depth, then try again.`,
+      );
+    }
+    if (args.confirm === undefined) return preview("preview", "Preview only.");
+    const verdict = signer.check(args.confirm, planScope, planItems, nowMs);
+    if (verdict === "malformed")
+      throw new UserInputError(
+        'confirm must be the plan_id a preview answered (e.g. "m0abc12.Xy…"). Call without confirm to get one.',
+      );
+    if (verdict === "expired")
+      return preview(
+        "preview",
+        "That plan expired (plans last 15 minutes); nothing was deleted. Fresh preview:",
+      );
+    if (verdict === "changed")
+      return preview(
+        "changed",
+        "The set changed since the preview (or the inputs differ); nothing was deleted. New preview:",
+      );
+    if (set.items.length === 0) return preview("preview", "Nothing matches any more.");
+
+    if (!(await userConfirms(context, set))) {
+      progress.finish("declined");
+      return {
+        structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
+        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${formatBytes(set.bytes)}). Nothing was changed.`,
+      };
+    }
+    return deleteSet(context, progress, set);
+  },
+});
+
+interface SetItem {
+  entry: WalkedEntry;
+  /** Its own size, plus everything inside for a folder. */
+  bytes: number;
+}
+
+interface DeleteSet {
+  items: SetItem[];
+  bytes: number;
+  missing: number[];
+  where: string;
+  complete: boolean;
+  scannedEntries: number;
+  scannedFolders: number;
+}
+
+/** Walks the scope once: what the filter (or the id list) selects, each folder owning its contents. */
+async function computeSet(
+  context: ToolContext,
+  progress: ProgressReporter,
+  scope: ReturnType<typeof filterScope>,
+  filter: EntryFilter | null,
+  fileIds: number[] | null,
+): Promise<DeleteSet> {
+  const wanted = fileIds ? new Set(fileIds) : null;
+  const items = new Map<number, SetItem>();
+  // Folders inside a selected folder → the selected folder they go with.
+  const ownerOf = new Map<number, number>();
+  const walk = await scanTree(context, progress, {
+    ...scope,
+    // Selected folders are walked to the bottom, whatever max_depth, so their bytes are the truth
+    // and a file added inside them since the preview changes the plan.
+    maxDepth: MAX_WALK_DEPTH,
+    shouldList: (folder) => folder === null || folder.depth < scope.maxDepth || ownerOf.has(folder.id),
+    visit(entries) {
+      for (const entry of entries) {
+        const ownerId = entry.depth === 0 ? undefined : ownerOf.get(entry.parentId);
+        const owner = ownerId === undefined ? undefined : items.get(ownerId);
+        if (owner) {
+          if (entry.kind === "file") owner.bytes += entry.size ?? 0;
+          else ownerOf.set(entry.id, owner.entry.id);
+          // Listed once: an id inside a selected folder goes with it.
+          wanted?.delete(entry.id);
+          continue;
+        }
+        if (entry.depth > scope.maxDepth) continue;
+        const selected = wanted ? wanted.has(entry.id) : (filter?.matches(entry) ?? false);
+        if (!selected) continue;
+        wanted?.delete(entry.id);
+        items.set(entry.id, { entry, bytes: entry.kind === "file" ? (entry.size ?? 0) : 0 });
+        if (entry.kind === "directory") ownerOf.set(entry.id, entry.id);
+      }
+    },
+  });
+  // The start folder is never listed as an entry, so a root can't be selected; say so if asked.
+  const missing = wanted ? [...wanted] : [];
+  const list = [...items.values()];
+  return {
+    items: list,
+    bytes: list.reduce((sum, item) => sum + item.bytes, 0),
+    missing,
+    where: walk.folder?.path || walk.folder?.name || scope.location,
+    complete: walk.complete,
+    scannedEntries: walk.scannedEntries,
+    scannedFolders: walk.scannedFolders,
+  };
+}
+
+/** Asks through elicitation when the client offers it; a client without it confirmed with plan_id. */
+async function userConfirms(context: ToolContext, set: DeleteSet): Promise<boolean> {
+  const { server, extra } = context;
+  if (!server.server.getClientCapabilities()?.elicitation) return true;
+  const names = set.items
+    .slice(0, ELICIT_NAMES)
+    .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
+  const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
+  const answer = await server.server.elicitInput(
+    {
+      message: `Delete ${count(set.items.length)} items (${formatBytes(set.bytes)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
+      requestedSchema: {
+        type: "object",
+        properties: { confirm: { type: "boolean", title: "Yes, delete them" } },
+        required: ["confirm"],
+      },
+    },
+    { signal: extra.signal },
+  );
+  return answer.action === "accept" && answer.content?.confirm === true;
+}
+
+async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {
+  const { extra, logger } = context;
+  const limit = pLimit(DELETE_CONCURRENCY);
+  let deleted = 0;
+  let alreadyGone = 0;
+  let bytesFreed = 0;
+  let notStarted = 0;
+  const failed: Array<{ id: number; name: string; message: string }> = [];
+  const total = set.items.length;
+  const scanned = set.scannedEntries + set.scannedFolders;
+  const done = () => deleted + alreadyGone + failed.length;
+  await Promise.all(
+    set.items.map((item) =>
+      limit(async () => {
+        // Cancellation stops before the next delete; one already sent is let finish, so its outcome is known.
+        if (extra.signal.aborted) {
+          notStarted += 1;
+          return;
+        }
+        try {
+          const outcome = await context.client.deleteFile(item.entry.id);
+          if (outcome.alreadyGone) alreadyGone += 1;
+          else {
+            deleted += 1;
+            bytesFreed += item.bytes;
+          }
+        } catch (error) {
+          if (error instanceof VagonError && error.code === 404) alreadyGone += 1;
+          else
+            failed.push({
+              id: item.entry.id,
+              name: item.entry.name,
+              message: error instanceof Error ? logger.redact(error.message) : String(error),
+            });
+        }
+        // Counted on from the scan's progress, so every notification is larger than the last.
+        // The last step is finish()'s, so no two notifications carry the same progress.
+        if (done() < total) {
+          progress.report(
+            scanned + done(),
+            scanned + total,
+            `deleting ${count(done())}/${count(total)} items`,
+          );
+        }
+      }),
+    ),
+  );
+  progress.finish(`deleted ${count(deleted)} of ${count(total)} items`);
+  logger.info("delete_files finished", {
+    deleted,
+    already_gone: alreadyGone,
+    failed: failed.length,
+    not_started: notStarted,
+  });
+  const lines = [
+    `Deleted ${count(deleted)} of ${count(total)} items, ${formatBytes(bytesFreed)} freed.` +
+      (alreadyGone > 0 ? ` ${count(alreadyGone)} were already gone.` : ""),
+  ];
+  if (notStarted > 0) {
+    lines.push(`Cancelled: ${count(notStarted)} items were not deleted. Preview again to see what is left.`);
+  }
+  if (failed.length > 0) {
+    lines.push(`${failed.length} failed:`);
+    for (const failure of failed.slice(0, 20))
+      lines.push(`  ${failure.name} id=${failure.id}: ${failure.message}`);
+    if (failed.length > 20) lines.push(`  … ${failed.length - 20} more in structuredContent.`);
+  }
+  const report = (shownFailures: number) => ({
+    structured: {
+      status: "deleted" as const,
+      deleted,
+      already_gone: alreadyGone,
+      failed: failed.slice(0, shownFailures),
+      bytes_freed: bytesFreed,
+    },
+    text:
+      lines.join("\n") +
+      (shownFailures < failed.length
+        ? `\n(${failed.length - shownFailures} failures left out for the output budget.)`
+        : ""),
+  });
+  // A thousand failures with their messages can't all fit; the counts always do.
+  return { ...report(failed.length), cut: { items: failed.length, keep: report } };
+}

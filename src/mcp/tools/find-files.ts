@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { formatBytes } from "../../units.js";
+import type { WalkedEntry } from "../../vagon/walk.js";
+import { defineTool } from "../define-tool.js";
+import { buildFilter, filterScope, filterShape } from "../filter.js";
+import {
+  count,
+  entryOrder,
+  type FoundEntry,
+  foundEntry,
+  foundEntrySchema,
+  foundLine,
+  scannedMessage,
+} from "../found.js";
+import { createProgress } from "../progress.js";
+import { incompleteNote, scanTree } from "../scan.js";
+import { TopK } from "../top-k.js";
+
+export const findFiles = defineTool({
+  name: "find_files",
+  title: "Find files",
+  description: `Search a folder tree by name glob, kind, age and size, sorted; summary counts all matches.
+Use this tool when you need to:
+- find old recordings, big renders, every *.log
+- see the biggest or newest files`,
+  inputSchema: {
+    ...filterShape,
+    sort: z.enum(["name", "size", "modified"]).default("name").describe("Order of matches."),
+    order: z.enum(["asc", "desc"]).optional().describe("Default: desc for size, modified."),
+    limit: z.number().int().min(1).max(500).default(50).describe("Matches returned (max 500)."),
+  },
+  outputSchema: {
+    matches: z.array(foundEntrySchema),
+    summary: z.object({
+      matched: z.number(),
+      matched_bytes: z.number(),
+      scanned_entries: z.number(),
+      scanned_folders: z.number(),
+      complete: z.boolean(),
+    }),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  mutating: false,
+  async handler(args, context) {
+    const scope = filterScope(args);
+    const filter = await buildFilter(args, Date.now());
+    const order = args.order ?? (args.sort === "name" ? "asc" : "desc");
+    const top = new TopK<WalkedEntry>(args.limit, entryOrder(args.sort, order));
+    let matched = 0;
+    let matchedBytes = 0;
+    const progress = createProgress(context.extra);
+    const walk = await scanTree(context, progress, {
+      ...scope,
+      visit(entries) {
+        for (const entry of entries) {
+          if (!filter.matches(entry)) continue;
+          matched += 1;
+          if (entry.kind === "file") matchedBytes += entry.size ?? 0;
+          top.offer(entry);
+        }
+      },
+    });
+    progress.finish(scannedMessage(walk.scannedEntries, walk.scannedFolders));
+    const summary = {
+      matched,
+      matched_bytes: matchedBytes,
+      scanned_entries: walk.scannedEntries,
+      scanned_folders: walk.scannedFolders,
+      complete: walk.complete,
+    };
+    const all = top.sorted().map(foundEntry);
+    const where = walk.folder?.path || walk.folder?.name || args.location;
+    const render = (matches: FoundEntry[]) => {
+      const lines = [
+        `${count(matched)} matches (${formatBytes(matchedBytes)}) for ${filter.describe()} in ${where}; ${scannedMessage(walk.scannedEntries, walk.scannedFolders)}`,
+      ];
+      const note = incompleteNote(walk);
+      if (note) lines.push(note);
+      if (matches.length > 0)
+        lines.push(`by ${args.sort} ${order}:`, ...matches.map((entry) => foundLine(entry)));
+      if (matched > matches.length)
+        lines.push(moreLine(matched - matches.length, args.sort, order, matches.at(-1), args.limit));
+      return lines.join("\n");
+    };
+    const output = (matches: FoundEntry[]) => ({ structured: { matches, summary }, text: render(matches) });
+    // Over the output budget, define-tool keeps the first matches; the text says how to go on.
+    return { ...output(all), cut: { items: all.length, keep: (keep: number) => output(all.slice(0, keep)) } };
+  },
+});
+
+/** How to get the matches left out, in a form a text-only host can follow. */
+function moreLine(
+  left: number,
+  sort: string,
+  order: string,
+  last: FoundEntry | undefined,
+  limit: number,
+): string {
+  const base = `${count(left)} more matches not shown —`;
+  if (last && sort === "size" && order === "desc" && last.size !== undefined)
+    return `${base} call again with max_size=${last.size} (ties repeat), or narrow the filter.`;
+  if (last && sort === "modified" && order === "desc" && last.modified)
+    return `${base} call again with modified_before=${last.modified}, or narrow the filter.`;
+  return `${base} narrow the filter (name, modified_*, min_size)${limit < 500 ? " or raise limit (max 500)" : ""}.`;
+}

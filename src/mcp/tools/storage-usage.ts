@@ -1,0 +1,169 @@
+import { z } from "zod";
+import { formatBytes } from "../../units.js";
+import type { WalkedEntry } from "../../vagon/walk.js";
+import { defineTool } from "../define-tool.js";
+import { UserInputError } from "../errors.js";
+import { filterShape } from "../filter.js";
+import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import * as params from "../params.js";
+import { createProgress } from "../progress.js";
+import { incompleteNote, scanTree } from "../scan.js";
+import { TopK } from "../top-k.js";
+
+/** Every level below the start folder is summed; only `depth` levels get rows. */
+const SUM_DEPTH = 20;
+
+const rowSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  path: z.string(),
+  bytes: z.number(),
+  files: z.number(),
+  newest: z.string().nullable(),
+  oldest: z.string().nullable(),
+});
+type Row = z.infer<typeof rowSchema>;
+
+export const storageUsage = defineTool({
+  name: "storage_usage",
+  title: "Storage usage",
+  description: `Where the space goes: totals, sub-folders biggest first, the biggest files.
+Use this tool when you need to:
+- answer "what is taking our space?"
+- choose what to clean up`,
+  inputSchema: {
+    location: params.location,
+    machine_id: filterShape.machine_id,
+    parent_id: params.parentId.describe("Folder to measure; 0 = root (default)."),
+    depth: z
+      .number()
+      .int()
+      .min(1)
+      .max(3)
+      .default(1)
+      .describe("Folder levels broken down (default 1, max 3)."),
+    top: z.number().int().min(0).max(50).default(10).describe("Biggest files listed (default 10, max 50)."),
+  },
+  outputSchema: {
+    total_bytes: z.number(),
+    files: z.number(),
+    folders: z.number(),
+    breakdown: z
+      .array(rowSchema)
+      .describe("One row per sub-folder to depth, biggest first; bytes include everything below."),
+    biggest_files: z.array(foundEntrySchema),
+    storage: z
+      .object({ used: z.number(), total: z.number() })
+      .optional()
+      .describe("Quota in bytes, at a root."),
+    complete: z.boolean(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  mutating: false,
+  async handler(args, context) {
+    if (args.location === "machine" && args.machine_id === undefined) {
+      throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+    }
+    const rows = new Map<number, Row>();
+    // Per folder seen, the rows its files count toward (its ancestors within `depth`, itself).
+    const rowsOfFolder = new Map<number, number[]>();
+    const topRowIds = new Set<number>();
+    const biggest = new TopK<WalkedEntry>(args.top, entryOrder("size", "desc"));
+    let totalBytes = 0;
+    let files = 0;
+    let folders = 0;
+    const progress = createProgress(context.extra);
+    const walk = await scanTree(context, progress, {
+      location: args.location,
+      machineId: args.location === "shared" ? undefined : args.machine_id,
+      parentId: args.parent_id,
+      maxDepth: SUM_DEPTH,
+      visit(entries) {
+        for (const entry of entries) {
+          const chain = entry.depth === 0 ? [] : (rowsOfFolder.get(entry.parentId) ?? []);
+          if (entry.kind === "directory") {
+            folders += 1;
+            if (entry.depth < args.depth) {
+              rows.set(entry.id, {
+                id: entry.id,
+                name: entry.name,
+                path: entry.path,
+                bytes: 0,
+                files: 0,
+                newest: null,
+                oldest: null,
+              });
+              rowsOfFolder.set(entry.id, [...chain, entry.id]);
+              if (entry.depth === 0) topRowIds.add(entry.id);
+            } else {
+              rowsOfFolder.set(entry.id, chain);
+            }
+            continue;
+          }
+          const bytes = entry.size ?? 0;
+          files += 1;
+          totalBytes += bytes;
+          biggest.offer(entry);
+          for (const rowId of chain) {
+            const row = rows.get(rowId);
+            if (!row) continue;
+            row.bytes += bytes;
+            row.files += 1;
+            if (entry.modified) {
+              if (row.newest === null || entry.modified > row.newest) row.newest = entry.modified;
+              if (row.oldest === null || entry.modified < row.oldest) row.oldest = entry.modified;
+            }
+          }
+        }
+      },
+    });
+    progress.finish(scannedMessage(walk.scannedEntries, walk.scannedFolders));
+    const breakdown = [...rows.values()].sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+    const biggestFiles = biggest.sorted().map(foundEntry);
+    const storage = walk.storage
+      ? { used: walk.storage.usedBytes, total: walk.storage.totalBytes }
+      : undefined;
+    const where = walk.folder?.path || walk.folder?.name || args.location;
+    const base = {
+      total_bytes: totalBytes,
+      files,
+      folders,
+      biggest_files: biggestFiles,
+      ...(storage ? { storage } : {}),
+      complete: walk.complete,
+    };
+    const render = (kept: Row[]) => {
+      const lines = [
+        `${where}: ${formatBytes(totalBytes)} in ${count(files)} files, ${count(folders)} folders${
+          storage ? `; storage ${formatBytes(storage.used)} of ${formatBytes(storage.total)} used` : ""
+        }`,
+      ];
+      const note = incompleteNote(walk);
+      if (note) lines.push(note);
+      if (breakdown.length > 0) {
+        lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
+        for (const row of kept) {
+          const span =
+            row.oldest && row.newest ? ` ${row.oldest.slice(0, 10)}..${row.newest.slice(0, 10)}` : "";
+          lines.push(`${row.path}/  ${formatBytes(row.bytes)} ${count(row.files)} files id=${row.id}${span}`);
+        }
+        if (kept.length < breakdown.length)
+          lines.push(
+            `${breakdown.length - kept.length} smaller folders not shown — lower depth or start at a sub-folder (parent_id).`,
+          );
+        let looseBytes = totalBytes;
+        for (const id of topRowIds) looseBytes -= rows.get(id)?.bytes ?? 0;
+        if (looseBytes > 0) lines.push(`(${formatBytes(looseBytes)} in files directly in ${where})`);
+      }
+      if (biggestFiles.length > 0)
+        lines.push("biggest files:", ...biggestFiles.map((entry) => foundLine(entry)));
+      return lines.join("\n");
+    };
+    const output = (rows: Row[]) => ({ structured: { ...base, breakdown: rows }, text: render(rows) });
+    // Over the output budget, define-tool keeps the biggest rows; the text counts the rest.
+    return {
+      ...output(breakdown),
+      cut: { items: breakdown.length, keep: (keep: number) => output(breakdown.slice(0, keep)) },
+    };
+  },
+});

@@ -1,0 +1,213 @@
+// The one remote tree walker behind every tree-shaped job (recursive listings, find, usage,
+// bulk delete). Breadth-first: a FIFO of folder pages, fetched with one bound on requests in
+// flight; a folder's later pages go to the front so it finishes before deeper folders start.
+// It keeps no entries: each page goes to the caller's visitor and is dropped, so memory is the
+// queue of folders still to list plus whatever the visitor keeps (a top-K, running sums).
+import { VagonError } from "./errors.js";
+import type {
+  Entry,
+  FileListPage,
+  Folder,
+  ListFilesParams,
+  Location,
+  StorageUsage,
+  VagonClient,
+} from "./types.js";
+
+/** The largest page Vagon accepts. */
+export const WALK_PAGE_SIZE = 100;
+/** Listings in flight at once: the client's pool keeps 16 sockets per origin. */
+export const DEFAULT_WALK_CONCURRENCY = 16;
+/** Entries scanned before a walk gives up and says it is incomplete. */
+export const DEFAULT_SCAN_BUDGET = 100_000;
+
+export interface WalkedEntry extends Entry {
+  /** 0 = directly in the start folder. */
+  depth: number;
+  /** The folder listed to find this entry (the start folder's id for depth 0, 0 at a root). */
+  parentId: number;
+  /** Always set: the API's path, or the parent's path + "/" + name when the API sent none. */
+  path: string;
+  /** Index of each ancestor in its folder's listing, then this entry's own: the walk order key. */
+  position: number[];
+}
+
+export interface WalkProgress {
+  scannedEntries: number;
+  scannedFolders: number;
+}
+
+export interface WalkRequest {
+  location: Location;
+  machineId?: number | undefined;
+  /** 0 = the location's root. */
+  parentId: number;
+  /** Folder levels below parentId to enter (0: only the start folder). */
+  maxDepth: number;
+  /** Only the start folder: Vagon's own name search / task filter. */
+  query?: string | undefined;
+  taskId?: number | undefined;
+  concurrency?: number;
+  scanBudget?: number;
+  signal?: AbortSignal | undefined;
+  /** Every page's entries, in the order they arrive. */
+  visit(entries: WalkedEntry[]): void;
+  /**
+   * Asked before each page is fetched (`folder` null = the start folder); false skips that page,
+   * and for page 1 of a sub-folder, the folder and everything below it.
+   */
+  shouldList?(folder: WalkedEntry | null, page: number): boolean;
+  /** True ends the walk early (the visitor has what it needs); the walk still counts as complete. */
+  isDone?(): boolean;
+  onProgress?(progress: WalkProgress): void;
+}
+
+export interface WalkResult extends WalkProgress {
+  /** The start folder as the API described it. */
+  folder: Folder | null;
+  /** Entries directly in the start folder. */
+  total: number;
+  storage: StorageUsage | null;
+  /** False when the scan budget ran out before the tree did. */
+  complete: boolean;
+}
+
+interface FolderTask {
+  folder: WalkedEntry | null;
+  page: number;
+}
+
+export async function walkTree(client: VagonClient, request: WalkRequest): Promise<WalkResult> {
+  const concurrency = request.concurrency ?? DEFAULT_WALK_CONCURRENCY;
+  const scanBudget = request.scanBudget ?? DEFAULT_SCAN_BUDGET;
+  const base: ListFilesParams = {
+    location: request.location,
+    ...(request.machineId !== undefined ? { machineId: request.machineId } : {}),
+  };
+  const result: WalkResult = {
+    folder: null,
+    total: 0,
+    storage: null,
+    complete: true,
+    scannedEntries: 0,
+    scannedFolders: 0,
+  };
+  const queue: FolderTask[] = [{ folder: null, page: 1 }];
+  let inFlight = 0;
+  let failure: unknown = null;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let startPath = "";
+
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+
+  const fetchPage = async (task: FolderTask): Promise<FileListPage | null> => {
+    const isStart = task.folder === null;
+    const parentId = isStart ? request.parentId : (task.folder?.id ?? 0);
+    try {
+      return await client.listFiles(
+        {
+          ...base,
+          ...(parentId > 0 ? { parentId } : {}),
+          ...(isStart && request.query ? { query: request.query } : {}),
+          ...(isStart && request.taskId !== undefined ? { taskId: request.taskId } : {}),
+          page: task.page,
+          perPage: WALK_PAGE_SIZE,
+        },
+        { signal: request.signal },
+      );
+    } catch (error) {
+      // A sub-folder deleted while we walk has nothing left to find.
+      if (!isStart && error instanceof VagonError && error.code === 404) return null;
+      throw error;
+    }
+  };
+
+  const absorb = (task: FolderTask, page: FileListPage) => {
+    const parent = task.folder;
+    const depth = parent ? parent.depth + 1 : 0;
+    if (task.page === 1) {
+      result.scannedFolders += 1;
+      if (parent === null) {
+        result.folder = page.folder;
+        result.total = page.total;
+        result.storage = page.storage;
+        startPath = page.folder?.path ?? "";
+      }
+      const pages = Math.ceil(page.total / WALK_PAGE_SIZE);
+      // The rest of this folder before anything deeper.
+      for (let next = pages; next >= 2; next--) queue.unshift({ folder: parent, page: next });
+    }
+    const room = scanBudget - result.scannedEntries;
+    let entries = page.entries;
+    if (entries.length > room) {
+      entries = entries.slice(0, Math.max(0, room));
+      result.complete = false;
+    }
+    const parentPath = parent ? parent.path : startPath;
+    const parentPosition = parent ? parent.position : [];
+    const firstIndex = (task.page - 1) * WALK_PAGE_SIZE;
+    const walked = entries.map(
+      (entry, index): WalkedEntry => ({
+        ...entry,
+        depth,
+        parentId: parent ? parent.id : request.parentId,
+        path: entry.path ?? `${parentPath}/${entry.name}`,
+        position: [...parentPosition, firstIndex + index],
+      }),
+    );
+    result.scannedEntries += walked.length;
+    if (walked.length > 0) request.visit(walked);
+    if (depth < request.maxDepth) {
+      for (const entry of walked) if (entry.kind === "directory") queue.push({ folder: entry, page: 1 });
+    }
+    request.onProgress?.({ scannedEntries: result.scannedEntries, scannedFolders: result.scannedFolders });
+    if (result.scannedEntries >= scanBudget && queue.length > 0) result.complete = false;
+  };
+
+  const run = async (task: FolderTask) => {
+    try {
+      const page = await fetchPage(task);
+      if (page && !stopped) absorb(task, page);
+    } catch (error) {
+      failure ??= error;
+      stop();
+    } finally {
+      inFlight -= 1;
+      wake?.();
+    }
+  };
+
+  while (!stopped) {
+    if (request.isDone?.()) break;
+    if (result.scannedEntries >= scanBudget) {
+      if (queue.length > 0 || inFlight > 0) result.complete = false;
+      break;
+    }
+    const task = inFlight < concurrency ? queue.shift() : undefined;
+    if (task) {
+      if (request.shouldList && !request.shouldList(task.folder, task.page)) continue;
+      inFlight += 1;
+      void run(task);
+      continue;
+    }
+    if (inFlight === 0) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = null;
+  }
+  // Pages still in flight are dropped when they land; wait for them so none outlives the call.
+  stopped = true;
+  while (inFlight > 0) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = null;
+  }
+  if (failure) throw failure;
+  return result;
+}

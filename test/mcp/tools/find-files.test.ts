@@ -1,0 +1,135 @@
+// "Find the renders bigger than 1 GB", "which recordings are older than 30 days?": find_files
+// walks a whole location through the MCP client against the real sandbox, sorts, and counts
+// every match even when it returns only a few.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+
+interface Found {
+  id: number;
+  name: string;
+  kind: string;
+  size?: number;
+  path: string;
+}
+interface FindResult {
+  matches: Found[];
+  summary: {
+    matched: number;
+    matched_bytes: number;
+    scanned_entries: number;
+    scanned_folders: number;
+    complete: boolean;
+  };
+}
+
+let sandbox: Sandbox;
+let harness: Harness;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  harness = await startHarness({ sandbox });
+  await harness.mcp.listTools();
+});
+
+afterAll(async () => {
+  await harness?.close({ keepSandbox: true });
+  await sandbox?.close();
+});
+
+/** Every live entry below a folder, as the sandbox itself knows them. */
+function treeOf(sandbox: Sandbox, folderId: number): SandboxEntry[] {
+  const all: SandboxEntry[] = [];
+  for (const child of sandbox.children(folderId)) {
+    all.push(child);
+    if (child.kind === "directory") all.push(...treeOf(sandbox, child.id));
+  }
+  return all;
+}
+
+async function find(args: Record<string, unknown>) {
+  const result = await harness.callTool("find_files", args);
+  expect(result.isError, toolText(result)).toBeFalsy();
+  return { found: result.structuredContent as unknown as FindResult, text: toolText(result) };
+}
+
+describe("find_files", () => {
+  it("finds the session recordings older than 30 days and none of the recent ones", async () => {
+    const { found, text } = await find({
+      location: "recordings",
+      kind: "directory",
+      max_depth: 0,
+      modified_before: "30d",
+    });
+    const ids = found.matches.map((match) => match.id);
+    expect(ids).toEqual(expect.arrayContaining([...SEED.oldSessionFolderIds, SEED.sessionFolderId]));
+    for (const recent of SEED.recentSessionFolderIds) expect(ids).not.toContain(recent);
+    expect(found.summary).toMatchObject({ matched: ids.length, complete: true, scanned_folders: 1 });
+    expect(text).toMatch(/^\d+ matches .* modified before 30d/);
+    expect(text).toContain("/Session_2003/");
+  });
+
+  it("lists the biggest files first, and counts every match, not only those returned", async () => {
+    const { found, text } = await find({ kind: "file", sort: "size", limit: 3 });
+    expect(found.matches.map((match) => match.name)).toEqual(["final-4k.mov", "old-final.mov", "draft.mov"]);
+    expect(found.matches[0]?.path).toBe("/Renders/2026/spring-campaign/final-4k.mov");
+    const files = treeOf(sandbox, SEED.sharedRootId).filter((entry) => entry.kind === "file");
+    expect(found.summary.matched).toBe(files.length);
+    expect(found.summary.matched_bytes).toBe(files.reduce((sum, file) => sum + file.sizeBytes, 0));
+    expect(found.summary.scanned_entries).toBe(treeOf(sandbox, SEED.sharedRootId).length);
+    // The next step is spelled out for hosts that only show text.
+    expect(text.split("\n").at(-1)).toMatch(/more matches not shown — call again with max_size=\d+/);
+  });
+
+  it("matches names with a case-insensitive glob and sizes written with units", async () => {
+    const { found } = await find({ name: "*.MOV", min_size: "1GiB", sort: "size", order: "asc" });
+    expect(found.matches.map((match) => match.name)).toEqual(["draft.mov", "old-final.mov", "final-4k.mov"]);
+    const small = await find({ name: "frame-000?.exr", max_size: 25_200_000 });
+    expect(small.found.matches.map((match) => match.name)).toEqual(
+      // 24 MiB + 4 KiB per frame number: frames 1-8 are under 25,200,000 bytes.
+      Array.from({ length: 8 }, (_, index) => `frame-000${index + 1}.exr`),
+    );
+  });
+
+  it("refuses an age it can't read and shows a form it accepts, before any request", async () => {
+    sandbox.clearRequests();
+    const result = await harness.callTool("find_files", { modified_before: "30 days" });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/'30 days'.*write 30d.*2026-11-01/);
+    const size = await harness.callTool("find_files", { min_size: "lots" });
+    expect(toolText(size)).toMatch(/'lots'.*500MB/);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it("reports progress as entries and folders scanned, always growing", async () => {
+    const folder = sandbox.generateOrganization({ entries: 1_500, folders: 60, seed: 7 });
+    const updates: Array<{ progress: number; message?: string }> = [];
+    const result = await harness.mcp.callTool(
+      { name: "find_files", arguments: { parent_id: folder.folderId, name: "*.mp4" } },
+      undefined,
+      { onprogress: (update) => updates.push(update), timeout: 30_000 },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.at(-1)?.message).toMatch(/^scanned 1,500 entries in 61 folders$/);
+    for (let index = 1; index < updates.length; index++) {
+      expect(updates[index]?.progress).toBeGreaterThan(updates[index - 1]?.progress ?? 0);
+    }
+  });
+
+  it("keeps 500 matches of a 5,000-entry organization within the output budget", async () => {
+    const folder = sandbox.generateOrganization({ entries: 5_000, folders: 200, seed: 3 });
+    const { found, text } = await find({
+      parent_id: folder.folderId,
+      kind: "file",
+      limit: 500,
+      sort: "modified",
+    });
+    expect(found.summary).toMatchObject({ matched: folder.files, scanned_entries: 5_000, complete: true });
+    const bytes = Buffer.byteLength(text) + Buffer.byteLength(JSON.stringify(found));
+    expect(bytes).toBeLessThan(30_000);
+    expect(found.matches.length).toBeGreaterThan(50);
+    // What was cut for the budget is counted, and the text says how to reach it.
+    expect(text.split("\n").at(-1)).toMatch(/more matches not shown — call again with modified_before=/);
+  });
+});

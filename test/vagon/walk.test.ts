@@ -1,0 +1,132 @@
+// The one tree walker: every entry of a generated organization exactly once, with its depth and
+// path; never more requests in flight than its bound; a scan budget that ends with
+// complete: false; cancellation that stops it. Real client, real sandbox.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, type SandboxEntry, startSandbox } from "../../src/sandbox/index.js";
+import { createVagonClient } from "../../src/vagon/client.js";
+import type { VagonClient } from "../../src/vagon/types.js";
+import { type WalkedEntry, walkTree } from "../../src/vagon/walk.js";
+
+let sandbox: Sandbox;
+let client: VagonClient;
+let org: { folderId: number; files: number; folders: number };
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  client = createVagonClient({
+    apiUrl: sandbox.apiUrl,
+    apiKey: sandbox.apiKey,
+    apiSecret: sandbox.apiSecret,
+  });
+  org = sandbox.generateOrganization({ entries: 3_000, folders: 150, seed: 11 });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await sandbox?.close();
+});
+
+function treeOf(folderId: number, depth = 0): Array<SandboxEntry & { depth: number }> {
+  return sandbox
+    .children(folderId)
+    .flatMap((child) => [
+      { ...child, depth },
+      ...(child.kind === "directory" ? treeOf(child.id, depth + 1) : []),
+    ]);
+}
+
+describe("walkTree", () => {
+  it("visits every entry of a 3,000-entry tree once, with its depth, parent and path", async () => {
+    const seen: WalkedEntry[] = [];
+    const result = await walkTree(client, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 20,
+      visit: (entries) => seen.push(...entries),
+    });
+    const truth = treeOf(org.folderId);
+    expect(seen).toHaveLength(3_000);
+    expect(new Set(seen.map((entry) => entry.id)).size).toBe(3_000);
+    const truthById = new Map(truth.map((entry) => [entry.id, entry]));
+    for (const entry of seen) {
+      expect(entry.depth).toBe(truthById.get(entry.id)?.depth);
+      expect(entry.parentId).toBe(truthById.get(entry.id)?.parentId);
+    }
+    expect(seen[0]?.path.startsWith(`/Generated 3000/`)).toBe(true);
+    expect(result).toMatchObject({ complete: true, scannedEntries: 3_000, scannedFolders: 151 });
+  });
+
+  it("keeps at most `concurrency` listings in flight and uses pages of 100", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const perPages = new Set<number | undefined>();
+    const counting: VagonClient = Object.assign(Object.create(client) as VagonClient, {
+      listFiles: async (...args: Parameters<VagonClient["listFiles"]>) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        perPages.add(args[0].perPage);
+        try {
+          return await client.listFiles(...args);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    });
+    await walkTree(counting, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 20,
+      concurrency: 3,
+      visit: () => {},
+    });
+    expect(peak).toBe(3);
+    expect([...perPages]).toEqual([100]);
+  });
+
+  it("stops at the scan budget and says the walk is incomplete", async () => {
+    let visited = 0;
+    const result = await walkTree(client, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 20,
+      scanBudget: 1_000,
+      visit: (entries) => {
+        visited += entries.length;
+      },
+    });
+    expect(result.complete).toBe(false);
+    expect(result.scannedEntries).toBe(1_000);
+    expect(visited).toBe(1_000);
+  });
+
+  it("follows max_depth: 0 lists only the start folder", async () => {
+    const result = await walkTree(client, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 0,
+      visit: () => {},
+    });
+    expect(result.scannedFolders).toBe(1);
+    expect(result.scannedEntries).toBe(sandbox.children(org.folderId).length);
+    expect(result.complete).toBe(true);
+  });
+
+  it("stops when cancelled and sends nothing more", async () => {
+    const controller = new AbortController();
+    let pages = 0;
+    const walking = walkTree(client, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 20,
+      signal: controller.signal,
+      visit: () => {
+        pages += 1;
+        if (pages === 3) controller.abort();
+      },
+    });
+    await expect(walking).rejects.toMatchObject({ name: "AbortError" });
+    sandbox.clearRequests();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sandbox.requests).toEqual([]);
+  });
+});
