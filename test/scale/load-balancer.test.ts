@@ -53,7 +53,7 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
     fs.accessSync(CLI_PATH); // `npm test` builds before vitest runs.
     sandbox = await startSandbox({ zipJob: { pendingMs: 0, processingMs: HELD_MS } });
     const root = sandbox.rootId();
-    listFolderId = sandbox.addDirectory({ parentId: root, name: "Renders" });
+    listFolderId = sandbox.addDirectory({ parentId: root, name: "Scale frames" });
     for (let index = 0; index < 40; index++) {
       await sandbox.addFile({
         parentId: listFolderId,
