@@ -7,6 +7,7 @@ import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { registerTool } from "./define-tool.js";
+import { leanToolList } from "./lean-tool-list.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
@@ -57,6 +58,7 @@ export function createMcpServer({
     if (config.readOnly && tool.mutating) continue;
     registerTool(server, tool, { client, config, logger, paths, server, lifecycle });
   }
+  leanToolList(server);
   registerResources(server, client, logger);
   registerViews(server);
   registerPrompts(server, { readOnly: config.readOnly });
