@@ -151,12 +151,14 @@ export async function followJob(
     );
   }
 
-  const zipName = name ?? `download-${downloadId}.zip`;
+  // Before the zip exists nothing names it: null rather than a guess.
+  const knownName = name ?? zipNameFromLink(job.url);
+  const zipName = knownName ?? `download-${downloadId}.zip`;
   const base: DownloadResult = {
     status: job.status,
     download_id: downloadId,
     expires_at: job.expiresAt,
-    name: zipName,
+    name: job.url ? zipName : knownName,
     size: job.sizeBytes,
     ...(job.url ? { url: job.url } : {}),
   };
@@ -305,6 +307,32 @@ async function saveWithProgress(
 }
 
 /**
+ * The job status carries no name, so get_download reads it from what Vagon gives: the link's
+ * `response-content-disposition` filename when signed in, else the link's last path segment
+ * (`temp_files/<uuid>/<name>.zip`). Null when neither names a .zip, so the caller falls back to
+ * `download-<id>.zip`. No state is kept: any replica, any later call names it the same.
+ */
+export function zipNameFromLink(url: string | null | undefined): string | null {
+  if (!url || !URL.canParse(url)) return null;
+  const link = new URL(url);
+  const disposition = link.searchParams.get("response-content-disposition") ?? "";
+  const fromDisposition =
+    /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ?? /filename="([^"]+)"/i.exec(disposition)?.[1];
+  const lastSegment = link.pathname.split("/").pop() ?? "";
+  for (const candidate of [fromDisposition, lastSegment]) {
+    if (!candidate) continue;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(candidate);
+    } catch {
+      continue;
+    }
+    if (/\.zip$/i.test(decoded) && decoded.length > 4 && !/[\\/]/.test(decoded)) return decoded;
+  }
+  return null;
+}
+
+/**
  * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
  * X-Amz-Expires seconds; null when the link doesn't say.
  */
@@ -421,7 +449,7 @@ function renderShown(
   }
   if (result.url && result.status !== "extracted" && result.status !== "saved") {
     lines.push(
-      `Temporary download link (expires${result.expires_at ? ` ${result.expires_at}` : " soon"}): ${result.url}`,
+      `Temporary download link (expires_at ${result.expires_at ?? "unknown: Vagon didn't say"}): ${result.url}`,
     );
   }
   return { structured, text: lines.join("\n"), links };

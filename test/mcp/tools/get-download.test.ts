@@ -1,0 +1,87 @@
+// get_download names a zip the way the tool that started the job did (files.zip, <folder>.zip,
+// task-<id>.zip), without remembering anything: the name comes from Vagon's link.
+import path from "node:path";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+
+interface DownloadResult {
+  status: string;
+  download_id?: number;
+  name?: string | null;
+  url?: string;
+  expires_at?: string | null;
+  saved_to?: string;
+}
+
+let sandbox: Sandbox;
+let harness: Harness;
+// Zip jobs follow the sandbox clock: moving it on finishes them without waiting.
+let clockOffsetMs = 0;
+const jobsFinish = () => {
+  clockOffsetMs += 3100;
+};
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    zipJob: { pendingMs: 50, processingMs: 3000 },
+    clock: () => Date.now() + clockOffsetMs,
+  });
+  harness = await startHarness({ sandbox });
+});
+
+afterAll(async () => {
+  await harness?.close({ keepSandbox: true });
+  await sandbox?.close();
+});
+
+function resultOf(result: CallToolResult): DownloadResult {
+  expect(result.isError, toolText(result)).toBeFalsy();
+  return result.structuredContent as unknown as DownloadResult;
+}
+
+describe("get_download", () => {
+  it.each([
+    [
+      "download_files with file_ids",
+      "download_files",
+      () => ({ file_ids: [SEED.briefFileId, SEED.dataCsvFileId] }),
+      "files.zip",
+    ],
+    [
+      "download_files with a folder",
+      "download_files",
+      () => ({ directory_id: SEED.projectFolderId }),
+      "Project Folder.zip",
+    ],
+    [
+      "download_task_bundle",
+      "download_task_bundle",
+      () => ({ task_id: SEED.taskId }),
+      `task-${SEED.taskId}.zip`,
+    ],
+  ] as const)("saves the zip %s started under the same name", async (_label, tool, args, expected) => {
+    const started = resultOf(await harness.callTool(tool, { ...args(), wait_seconds: 0 }));
+    expect(["pending", "processing"]).toContain(started.status);
+    jobsFinish();
+    const finished = resultOf(
+      await harness.callTool("get_download", {
+        download_id: started.download_id,
+        wait_seconds: 10,
+        save_to: `named-${started.download_id}`,
+      }),
+    );
+    expect(finished.name).toBe(expected);
+    expect(finished.name).not.toMatch(/^download-\d+\.zip$/);
+    expect(path.basename(finished.saved_to!)).toBe(finished.name);
+  });
+
+  it("names expires_at beside a single-file link", async () => {
+    const link = await harness.callTool("download_files", { file_ids: [SEED.briefFileId] });
+    const result = resultOf(link);
+    expect(result.expires_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(toolText(link)).toContain(`expires_at ${result.expires_at}`);
+    expect(toolText(link)).not.toContain("expires soon");
+  });
+});
