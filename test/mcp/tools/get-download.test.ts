@@ -84,4 +84,14 @@ describe("get_download", () => {
     expect(toolText(link)).toContain(`expires_at ${result.expires_at}`);
     expect(toolText(link)).not.toContain("expires soon");
   });
+
+  it("after saving, the link stays in structured only, not in the text", async () => {
+    const saved = await harness.callTool("download_files", { file_ids: [SEED.briefFileId], save_to: "kept" });
+    const result = resultOf(saved);
+    expect(result.status).toBe("saved");
+    expect(result.url).toMatch(/^http:\/\/127\.0\.0\.1/);
+    expect(toolText(saved)).not.toContain("http://");
+    const ready = await harness.callTool("download_files", { file_ids: [SEED.briefFileId] });
+    expect(toolText(ready).split(resultOf(ready).url!).length - 1).toBe(1);
+  });
 });
