@@ -1,6 +1,6 @@
 // tools/list is paid for in every conversation: hosts hand each tool's input schema to the model.
 // The SDK's zod → JSON Schema conversion adds what no model needs — a `$schema` URL per tool and
-// the ±2^53 bounds that zod gives every integer — about 1.5 KB over our tools. This drops them
+// the ±2^53 bounds that zod gives every integer — about 1.7 KB over our tools. This drops them
 // from the answer, changing nothing the schemas allow.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
@@ -33,5 +33,10 @@ function stripNoise(schema: unknown): void {
   delete node.$schema;
   if (node.maximum === Number.MAX_SAFE_INTEGER) delete node.maximum;
   if (node.minimum === Number.MIN_SAFE_INTEGER) delete node.minimum;
+  // zod's positive() on an integer: "minimum": 1 says the same in fewer tokens.
+  if (node.type === "integer" && node.exclusiveMinimum === 0) {
+    delete node.exclusiveMinimum;
+    node.minimum = 1;
+  }
   for (const value of Object.values(node)) stripNoise(value);
 }

@@ -10,38 +10,29 @@ export const ILL_FORMED_NAME =
 export const location = z
   .enum(["shared", "machine", "recordings"])
   .default("shared")
-  .describe("'shared' (default), 'machine' (needs machine_id) or session 'recordings'.");
+  .describe("shared (default), machine (needs machine_id) or recordings.");
 
 export const machineId = z.number().int().positive().describe("Vagon machine (cloud computer) id, e.g. 100.");
 
-export const parentId = z
-  .number()
-  .int()
-  .nonnegative()
-  .default(0)
-  .describe("Folder id; 0 = the location's root (default). Ids come from list_files.");
+export const parentId = z.number().int().nonnegative().default(0).describe("Folder id; 0 = root (default).");
 
-export const fileId = z.number().int().positive().describe("File or folder id, as shown by list_files.");
+export const fileId = z.number().int().positive().describe("Id from list_files.");
 
 export const downloadId = z
   .number()
   .int()
   .positive()
-  .describe("Zip job id returned earlier as download_id by download_files or download_task_bundle.");
+  .describe("download_id from download_files or download_task_bundle.");
 
 export const saveTo = z
   .string()
   .max(4096)
-  .describe(
-    'Local folder inside a root (relative: from the first root), created if missing; "" = the download folder. Omit for just a temporary link.',
-  );
+  .describe('Local folder in a root (relative to the first); "" = download folder. Omit: link only.');
 
 export const extract = z
   .boolean()
   .default(false)
-  .describe(
-    "Unzip (a bundle or a .zip file), then delete the .zip: into save_to if new or empty, else save_to/<zip name>/ (never overwrites); without save_to, the download folder.",
-  );
+  .describe("Unzip into save_to (if not empty: save_to/<zip name>/), then delete the .zip.");
 
 export const waitSeconds = z
   .number()
@@ -49,9 +40,7 @@ export const waitSeconds = z
   .min(0)
   .max(3600)
   .default(45)
-  .describe(
-    "Max wait for a zip job (default 45, max 3600); then continue with get_download and the download_id, nothing lost.",
-  );
+  .describe("Max seconds to wait for a zip job (default 45); then use get_download.");
 
 export const writeLocation = z
   .enum(["shared", "machine"])

@@ -7,7 +7,7 @@ export const cancelDownload = defineTool({
   title: "Cancel a zip job",
   description: `Abort a zip job that is still queued or being built.
 Use this tool when you need to:
-- stop a bundle you no longer need, so Vagon stops working on it`,
+- stop a bundle you no longer need`,
   inputSchema: { download_id: params.downloadId },
   outputSchema: { download_id: z.number(), status: z.literal("cancelled") },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },

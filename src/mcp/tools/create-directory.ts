@@ -9,8 +9,7 @@ export const createDirectory = defineTool({
   title: "Create a folder",
   description: `Create a folder in Vagon Files (shared storage or a machine's storage).
 Use this tool when you need to:
-- organize uploads into a new folder
-- prepare a destination before uploading several files`,
+- organize uploads into a new folder`,
   inputSchema: {
     name: z
       .string()
@@ -19,9 +18,7 @@ Use this tool when you need to:
       .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
       .describe("Name of the new folder (one path component, no slashes)."),
     location: params.writeLocation,
-    machine_id: params.machineId
-      .optional()
-      .describe("Machine whose storage gets the folder (location 'machine')."),
+    machine_id: params.machineId.optional().describe("For location 'machine'."),
     parent_id: params.parentId,
   },
   outputSchema: { id: z.number(), name: z.string(), parent_id: z.number() },

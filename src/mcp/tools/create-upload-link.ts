@@ -18,7 +18,7 @@ const MIB = 1024 * 1024;
 export const createUploadLink = defineTool({
   name: "create_upload_link",
   title: "Create upload links",
-  description: `Start an upload whose bytes you send yourself: returns presigned part URLs with byte ranges and a shell command per part that prints its ETag.
+  description: `Start an upload whose bytes you send yourself: part URLs with byte ranges and a shell command per part that prints its ETag.
 Use this tool when you need to:
 - upload a file this server can't read (it runs remotely)
 Then call complete_upload with the ETags.`,
@@ -31,13 +31,13 @@ Then call complete_upload with the ETags.`,
       .describe("Name of the file in Vagon Files."),
     size: z.number().int().nonnegative().describe("Exact file size in bytes (`wc -c < file`)."),
     location: params.writeLocation,
-    machine_id: params.machineId.optional().describe("Machine receiving the file (location 'machine')."),
+    machine_id: params.machineId.optional().describe("For location 'machine'."),
     parent_id: params.parentId,
     overwrite: z
       .boolean()
       .default(false)
       .describe("Replace a same-named file on completion (default false)."),
-    content_type: z.string().min(1).max(255).optional().describe("MIME type; default guessed from the name."),
+    content_type: z.string().min(1).max(255).optional().describe("MIME type; default: from the name."),
     chunk_size_mb: z
       .number()
       .int()

@@ -8,7 +8,6 @@ export const deleteFile = defineTool({
   description: `Delete a file, or a folder with everything inside it, from Vagon Files. Irreversible.
 Use this tool when you need to:
 - clean up storage the user asked you to tidy
-- remove a file that was uploaded by mistake
 When the host supports it, the user is asked to confirm first.`,
   inputSchema: { file_id: params.fileId.describe("Id of the file or folder to delete (from list_files).") },
   outputSchema: { file_id: z.number(), deleted: z.boolean() },

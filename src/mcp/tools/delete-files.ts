@@ -7,6 +7,19 @@ import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
 import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
+
+// find_files, listed just before, describes the criteria; here they only point there (tools/list
+// is paid for in every conversation).
+const briefFilterShape = {
+  ...filterShape,
+  ...Object.fromEntries(
+    [...CRITERIA, "max_depth" as const].map((field) => [
+      field,
+      filterShape[field].describe("As in find_files."),
+    ]),
+  ),
+} as typeof filterShape;
+
 import { count, type FoundEntry, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
 import { createProgress, type ProgressReporter } from "../progress.js";
 import { scanTree } from "../scan.js";
@@ -34,7 +47,7 @@ Use this tool when you need to:
       .max(1000)
       .optional()
       .describe("Ids to delete, instead of a filter."),
-    ...filterShape,
+    ...briefFilterShape,
     confirm: z.string().max(100).optional().describe("plan_id of the preview to carry out."),
   },
   outputSchema: {

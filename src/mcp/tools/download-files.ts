@@ -9,21 +9,14 @@ import { explainFolderAmongFiles } from "../wrong-kind.js";
 export const downloadFiles = defineTool({
   name: "download_files",
   title: "Download files",
-  description: `Download one or more files, or a whole folder, from Vagon Files: get a temporary link, or save to a local folder (and unzip bundles).
+  description: `Download files or a whole folder: a temporary link, or saved to a local folder (optionally unzipped).
 Use this tool when you need to:
-- fetch what a task or a person put in Vagon Files onto this computer
+- fetch files from Vagon Files onto this computer
 - get a shareable temporary link to a file
 One file gives a direct link; several files or a folder become a zip job (see get_download).`,
   inputSchema: {
-    file_ids: z
-      .array(params.fileId)
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe("Ids of the files to download (one or more)."),
-    directory_id: params.fileId
-      .optional()
-      .describe("Id of a folder to download whole, as a zip (instead of file_ids)."),
+    file_ids: z.array(params.fileId).min(1).max(1000).optional().describe("Files to download."),
+    directory_id: params.fileId.optional().describe("A folder to download whole (instead of file_ids)."),
     ...params.downloadTarget,
   },
   outputSchema: downloadResultShape,

@@ -7,11 +7,10 @@ import { downloadResultShape } from "../shapes.js";
 export const downloadTaskBundle = defineTool({
   name: "download_task_bundle",
   title: "Download a task's outputs",
-  description: `Download everything an agent task produced on a Vagon machine — its output folder plus its session recordings — as one zip.
+  description: `Download a task's output folder and session recordings as one zip.
 Use this tool when you need to:
 - fetch the results of a task that ran on a cloud computer
-- review a task's screen recordings and logs locally
-The zip has one top-level folder per input folder; with extract it is unpacked into save_to.`,
+One top-level folder per input folder.`,
   inputSchema: {
     task_id: z.number().int().positive().describe("The Vagon task id."),
     ...params.downloadTarget,

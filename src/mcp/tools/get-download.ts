@@ -6,10 +6,9 @@ import { downloadResultShape } from "../shapes.js";
 export const getDownload = defineTool({
   name: "get_download",
   title: "Pick up a zip job",
-  description: `Check or finish a zip job started earlier by download_files or download_task_bundle (after their wait ran out, or from another session).
+  description: `Check or finish a zip job started earlier (after a wait ran out, or elsewhere).
 Use this tool when you need to:
 - continue a download that answered "processing" with a download_id
-- save or extract a finished zip job
 wait_seconds=0 just looks at the status.`,
   inputSchema: {
     download_id: params.downloadId,

@@ -17,14 +17,10 @@ export const listFiles = defineTool({
 Use this tool when you need to:
 - find the id of a file or folder before downloading, uploading into or deleting it
 - see what a task produced (location 'machine' with task_id)
-- search by name (query) or walk sub-folders (recursive)
-Fetches up to \`limit\` entries across pages; says how to get more.
-Structured entries omit nulls and defaults: status upload_completed, path = folder.path + '/' + name, machine_id = folder.machine_id.`,
+Fetches up to \`limit\` entries across pages; says how to get more.`,
   inputSchema: {
     location: params.location,
-    machine_id: params.machineId
-      .optional()
-      .describe("Machine id: required for location 'machine'; optional filter for 'recordings'."),
+    machine_id: params.machineId.optional().describe("Required for machine; filters recordings."),
     parent_id: params.parentId,
     query: z.string().min(1).max(255).optional().describe("Only entries whose name contains this text."),
     task_id: z
@@ -32,13 +28,8 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
       .int()
       .positive()
       .optional()
-      .describe("location 'machine' only: just the task's output and recording folders."),
-    page: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("Fetch only this page (with per_page) instead of using limit."),
+      .describe("machine only: the task's output and recording folders."),
+    page: z.number().int().positive().optional().describe("One page only (with per_page), instead of limit."),
     per_page: z.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe("Entries per page, 1–100."),
     limit: z
       .number()
@@ -47,21 +38,15 @@ Structured entries omit nulls and defaults: status upload_completed, path = fold
       .max(10_000)
       .default(100)
       .describe(
-        "Fetch as many pages as needed, up to this many entries (default 100). A result stays within the output budget (~30 KB): a longer one is cut at a page boundary and says which page to ask for next.",
+        "Entries to fetch across pages (default 100); a result over the budget is cut and names the next page.",
       ),
-    recursive: z.boolean().default(false).describe("Also list sub-folders (bounded by limit and max_depth)."),
+    recursive: z.boolean().default(false).describe("Also list sub-folders."),
     cursor: z
       .string()
       .max(400)
       .optional()
       .describe("recursive: next_cursor of the previous call, to continue."),
-    max_depth: z
-      .number()
-      .int()
-      .min(1)
-      .max(20)
-      .default(3)
-      .describe("How many folder levels below parent_id to walk when recursive."),
+    max_depth: z.number().int().min(1).max(20).default(3).describe("Levels to walk when recursive."),
   },
   outputSchema: listingShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },

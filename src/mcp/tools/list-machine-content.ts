@@ -21,10 +21,9 @@ type MachineContent = z.infer<z.ZodObject<typeof machineContentShape>>;
 export const listMachineContent = defineTool({
   name: "list_machine_content",
   title: "List a running machine's disk",
-  description: `List a folder on the live disk of a running Vagon machine (its Windows file system, not Vagon Files).
+  description: `List a folder on the live disk of a running Vagon machine (Windows; not Vagon Files).
 Use this tool when you need to:
 - see what a program on the cloud computer wrote to disk
-- find a path on the machine before asking the user to move files into Vagon Files
 The machine must be running.`,
   inputSchema: {
     machine_id: params.machineId,
@@ -32,7 +31,7 @@ The machine must be running.`,
       .string()
       .min(1)
       .max(1024)
-      .describe("Windows folder path, e.g. C:\\Users or C:/Users (both accepted)."),
+      .describe("Windows folder, e.g. C:\\Users or C:/Users."),
   },
   outputSchema: machineContentShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },

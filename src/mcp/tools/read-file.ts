@@ -81,7 +81,7 @@ type Base = Pick<ReadFileOutput, "id" | "name" | "content_type" | "size">;
 export const readFile = defineTool({
   name: "read_file",
   title: "Read a stored file",
-  description: `Read a stored file without saving it, fetching only the bytes needed (a 5 GB log's tail costs kilobytes).
+  description: `Read a stored file in place, fetching only the bytes needed.
 Use this tool when you need to:
 - check a task's log: tail=100, or grep="error|failed" with context=2
 - look at a render (PNG, JPEG, GIF, WebP up to 5 MB come back as an image)

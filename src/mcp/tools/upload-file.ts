@@ -24,30 +24,24 @@ const MAX_LISTED_PROBLEMS = 40;
 export const uploadFile = defineTool({
   name: "upload_file",
   title: "Upload a file",
-  description: `Upload a local file (or content you provide) to Vagon Files, the storage of Vagon cloud machines.
+  description: `Upload a local file or folder, or given content, to Vagon Files.
 Use this tool when you need to:
 - put input files where a cloud machine can use them
-- save a result or note you wrote into the shared folder
-- send a whole folder (local_path naming a folder: its tree is mirrored, files already there by name and size are skipped, so a re-run resumes)
-Give local_path (inside an allowed root) or content. Large files are streamed in parallel parts with progress.`,
+- send a whole folder (local_path a folder; a re-run resumes)
+Give local_path (inside a root) or content.`,
   inputSchema: {
     local_path: z
       .string()
       .min(1)
       .optional()
       .describe("Local file or folder to upload (inside an allowed root)."),
-    content: z
-      .string()
-      .optional()
-      .describe("The file's content, instead of local_path (small files, up to 10 MB)."),
+    content: z.string().optional().describe("File content instead of local_path (up to 10 MB)."),
     encoding: z
       .enum(["utf8", "base64"])
       .default("utf8")
-      .describe("How `content` is encoded: utf8 text (default) or base64."),
+      .describe("content's encoding: utf8 (default) or base64."),
     location: params.writeLocation,
-    machine_id: params.machineId
-      .optional()
-      .describe("Machine whose storage receives the file (location 'machine')."),
+    machine_id: params.machineId.optional().describe("For location 'machine'."),
     parent_id: params.parentId,
     file_name: z
       .string()
@@ -55,35 +49,22 @@ Give local_path (inside an allowed root) or content. Large files are streamed in
       .max(255)
       .refine(isWellFormedText, { error: params.ILL_FORMED_NAME })
       .optional()
-      .describe("Name in Vagon Files; default: the local file's or folder's name (required with content)."),
-    overwrite: z
-      .boolean()
-      .default(false)
-      .describe("Replace a file of the same name in that folder (default false: refuse)."),
-    content_type: z
-      .string()
-      .min(1)
-      .max(255)
-      .optional()
-      .describe("MIME type; default guessed from the file name."),
+      .describe("Name in Vagon Files; default: the local name (required with content)."),
+    overwrite: z.boolean().default(false).describe("Replace a same-named file (default false)."),
+    content_type: z.string().min(1).max(255).optional().describe("MIME type; default: from the name."),
     chunk_size_mb: z
       .number()
       .int()
       .min(MIN_CHUNK_SIZE_MB)
       .max(MAX_CHUNK_SIZE_MB)
       .optional()
-      .describe(`Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}); default chosen for speed.`),
-    skip_existing: z
-      .boolean()
-      .default(true)
-      .describe("Folders: skip files already there with the same size (default true)."),
+      .describe(`Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}).`),
+    skip_existing: z.boolean().default(true).describe("Folders: skip same name + size files (default true)."),
     exclude: z
       .array(z.string().min(1).max(200))
       .max(50)
       .optional()
-      .describe(
-        'Folders: globs to leave out, matched on the relative path and the name, e.g. ["node_modules", ".git", "*.tmp"].',
-      ),
+      .describe('Folders: globs to leave out, e.g. [".git", "*.tmp"].'),
   },
   // One file answers id..download_url; a folder answers folder_id..bytes.
   outputSchema: {
