@@ -1,6 +1,7 @@
 // When Vagon answers "not found" for an id that exists as the other kind (a folder id in
 // download_files.file_ids, a file id as parent_id), the error should say so and name the fix.
 // Both checks are reads: listing a folder, or asking for a file's presigned link.
+import { formatBytes } from "../units.js";
 import { VagonError } from "../vagon/errors.js";
 import type { VagonClient } from "../vagon/types.js";
 import { UserInputError } from "./errors.js";
@@ -66,4 +67,38 @@ export async function explainFileAsFolder(
   throw new UserInputError(
     `Item ${parentId}${name ? ` (${name})` : ""} is a file, not a folder, so it has nothing to list. Use its folder's id as parent_id (0 = the root), or fetch the file itself with download_files file_ids=[${parentId}].`,
   );
+}
+
+/**
+ * Words for an item the user is about to lose, found with reads only: a folder by listing it
+ * (name and how many entries are directly inside), a file by its single-file link (name, size).
+ * Null when neither read answers; a zip job that a read started by surprise is aborted at once.
+ */
+export async function describeItem(
+  client: VagonClient,
+  id: number,
+  signal: AbortSignal,
+): Promise<string | null> {
+  try {
+    const page = await client.listFiles(
+      { location: "shared", parentId: id, page: 1, perPage: 1 },
+      { signal },
+    );
+    const name = page.folder?.name ? `"${page.folder.name}"` : `${id}`;
+    const inside = page.total === 1 ? "1 entry" : `${page.total.toLocaleString("en-US")} entries`;
+    return `the folder ${name} (id ${id}) and everything in it (${inside} at its top level)`;
+  } catch {
+    // Not a shared folder: a file, or something the shared listing can't see.
+  }
+  try {
+    const start = await client.startDownload({ fileIds: [id] }, { signal });
+    if (start.kind !== "link") {
+      await client.abortDownload(start.downloadId).catch(() => {});
+      return null;
+    }
+    const size = start.sizeBytes === null ? "" : `, ${formatBytes(start.sizeBytes)}`;
+    return `the file ${start.name ? `"${start.name}"` : `${id}`} (id ${id}${size})`;
+  } catch {
+    return null;
+  }
 }

@@ -158,6 +158,32 @@ describe("create_directory and delete_file", () => {
       expect(sandbox.children(0).some((entry) => entry.id === folderId)).toBe(false);
       expect(prompts).toHaveLength(2);
       expect(prompts[0]).toContain(String(folderId));
+      // The user is told what goes: a folder by name, with what is inside it.
+      expect(prompts[0]).toMatch(/the folder "Maybe Delete" \(id \d+\) and everything in it \(1 entry/);
+    } finally {
+      await asking.close({ keepSandbox: true });
+    }
+  });
+
+  it("names a file, with its size, in the delete confirmation", async () => {
+    const asking = await startHarness({ sandbox, capabilities: { elicitation: {} } });
+    try {
+      const prompts: string[] = [];
+      asking.mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
+        prompts.push(request.params.message);
+        return { action: "decline" };
+      });
+      const fileId = await sandbox.addFile({
+        parentId: 0,
+        name: "draft notes.txt",
+        content: "x".repeat(2048),
+      });
+
+      const declined = await asking.callTool("delete_file", { file_id: fileId });
+      expect(declined.structuredContent).toEqual({ file_id: fileId, deleted: false });
+      expect(prompts[0]).toMatch(/^Delete the file "draft notes.txt" \(id \d+, 2(\.0)? KB\)/);
+      expect(prompts[0]).not.toMatch(/folder/);
+      expect(sandbox.getEntry(fileId)?.deleted).toBe(false);
     } finally {
       await asking.close({ keepSandbox: true });
     }

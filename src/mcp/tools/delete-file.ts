@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
 import * as params from "../params.js";
+import { describeItem } from "../wrong-kind.js";
 
 export const deleteFile = defineTool({
   name: "delete_file",
@@ -16,9 +17,12 @@ When the host supports it, the user is asked to confirm first.`,
   async handler(args, context) {
     const { server, client, extra } = context;
     if (server.server.getClientCapabilities()?.elicitation) {
+      const item =
+        (await describeItem(client, args.file_id, extra.signal)) ??
+        `item ${args.file_id} (a folder goes with everything in it)`;
       const answer = await server.server.elicitInput(
         {
-          message: `Delete Vagon Files item ${args.file_id}? A folder is deleted with everything in it. This can't be undone.`,
+          message: `Delete ${item} from Vagon Files? This can't be undone.`,
           requestedSchema: {
             type: "object",
             properties: { confirm: { type: "boolean", title: "Yes, delete it" } },

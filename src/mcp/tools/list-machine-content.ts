@@ -27,11 +27,7 @@ Use this tool when you need to:
 The machine must be running.`,
   inputSchema: {
     machine_id: params.machineId,
-    path: z
-      .string()
-      .min(1)
-      .max(1024)
-      .describe("Windows folder, e.g. C:\\Users or C:/Users."),
+    path: z.string().min(1).max(1024).describe("Windows folder, e.g. C:\\Users or C:/Users."),
   },
   outputSchema: machineContentShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
