@@ -239,23 +239,9 @@ export class SandboxState {
     contentType: string,
     options: { id?: number; modifiedAtMs?: number } = {},
   ): EntryRecord {
-    const entry = this.insert({
-      id: options.id,
-      name,
-      kind: "file",
-      parentId: parent.id,
-      storage: parent.storage,
-      machineId: parent.machineId,
-      recordedOnMachineId: parent.recordedOnMachineId,
-      owner: parent.owner,
-      modifiedAtMs: options.modifiedAtMs,
-      contentType,
-    });
-    entry.objectKey = this.store.putZeros(objectKeyFor(entry), sizeBytes, contentType, name).key;
-    entry.sizeBytes = sizeBytes;
-    entry.status = "upload_completed";
-    this.storageOf(entry).usedBytes += sizeBytes;
-    return entry;
+    return this.#completedEntry(parent, name, contentType, options, (key) =>
+      this.store.putZeros(key, sizeBytes, contentType, name),
+    );
   }
 
   /** A file entry waiting for its multipart upload (POST /files). */
