@@ -72,6 +72,12 @@ async function fileContents(client: VagonClient, uri: URL, fileId: number): Prom
     : { contents: [{ uri: uri.href, mimeType, blob: bytes.toString("base64") }] };
 }
 
+const FOLDER_WORDS = {
+  title: "Vagon folder",
+  description: "The folder's listing as JSON (the list_files output).",
+  mimeType: "application/json",
+};
+
 export function registerResources(server: McpServer, client: VagonClient, logger: Logger): void {
   // Resource errors travel as JSON-RPC errors: same wording as tool errors, secrets redacted.
   const guarded =
@@ -121,10 +127,12 @@ export function registerResources(server: McpServer, client: VagonClient, logger
       // resources/list: the shared root's entries, files as bytes and folders as listings.
       list: async (): Promise<ListResourcesResult> => ({
         resources: [
-          { uri: "vagon://shared/0", name: "Shared folder (root)", mimeType: "application/json" },
+          // The SDK spreads this template's title and description over every listed resource:
+          // folders say what they are instead of inheriting a file's words.
+          { uri: "vagon://shared/0", name: "Shared folder (root)", ...FOLDER_WORDS },
           ...(await sharedRootEntries()).map((entry) =>
             entry.kind === "directory"
-              ? { uri: `vagon://shared/${entry.id}`, name: `${entry.name}/`, mimeType: "application/json" }
+              ? { uri: `vagon://shared/${entry.id}`, name: `${entry.name}/`, ...FOLDER_WORDS }
               : {
                   uri: `vagon://files/${entry.id}`,
                   name: entry.name,

@@ -273,8 +273,14 @@ describe("vagon:// resources", () => {
     );
     expect(resources.find((resource) => resource.uri.endsWith(`/${SEED.sharedTextFileId}`))).toMatchObject({
       name: "welcome.txt",
+      title: "Vagon file",
       mimeType: "text/plain",
     });
+    // A folder is titled and described as a folder listing, not as a file's bytes.
+    const folder = resources.find((resource) => resource.uri === `vagon://shared/${SEED.projectFolderId}`);
+    expect(folder).toMatchObject({ title: "Vagon folder", mimeType: "application/json" });
+    expect(folder?.description).toMatch(/listing/);
+    expect(folder?.description).not.toMatch(/bytes/);
   });
 
   it("completes file ids and folder ids from the shared root as they are typed", async () => {
