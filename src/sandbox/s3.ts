@@ -213,17 +213,14 @@ export class ObjectStore {
       writeFileSync(path, content);
       segment = { path, offset: 0, sizeBytes: content.length, packed: false };
     }
-    const object: StoredObject = {
+    return this.#register({
       key,
       segments: [segment],
       sizeBytes: content.length,
       contentType,
       fileName,
       etag: `"${createHash("md5").update(content).digest("hex")}"`,
-      modifiedAtMs: this.clock(),
-    };
-    this.objects.set(key, object);
-    return object;
+    });
   }
 
   /**
@@ -241,17 +238,14 @@ export class ObjectStore {
       }
       this.zerosSizeBytes = sizeBytes;
     }
-    const object: StoredObject = {
+    return this.#register({
       key,
       segments: [{ path: this.zerosPath, offset: 0, sizeBytes, packed: true }],
       sizeBytes,
       contentType,
       fileName,
       etag: `"${createHash("md5").update(`zeros:${sizeBytes}`).digest("hex")}"`,
-      modifiedAtMs: this.clock(),
-    };
-    this.objects.set(key, object);
-    return object;
+    });
   }
 
   /** Adopts a finished file on disk (a zip archive) as an object. */
@@ -262,17 +256,21 @@ export class ObjectStore {
     contentType: string,
     fileName: string,
   ): StoredObject {
-    const object: StoredObject = {
+    return this.#register({
       key,
       segments: [{ path, offset: 0, sizeBytes, packed: false }],
       sizeBytes,
       contentType,
       fileName,
       etag: `"${createHash("md5").update(key).digest("hex")}"`,
-      modifiedAtMs: this.clock(),
-    };
-    this.objects.set(key, object);
-    return object;
+    });
+  }
+
+  /** Every way an object comes to be (stored, zeros, adopted, completed) ends here. */
+  #register(object: Omit<StoredObject, "modifiedAtMs">): StoredObject {
+    const stored: StoredObject = { ...object, modifiedAtMs: this.clock() };
+    this.objects.set(stored.key, stored);
+    return stored;
   }
 
   deleteObject(key: string): void {
@@ -330,17 +328,14 @@ export class ObjectStore {
     const sizeBytes = segments.reduce((sum, segment) => sum + segment.sizeBytes, 0);
     // S3's multipart ETag: MD5 of the concatenated part MD5s, then "-<part count>".
     const etag = `"${createHash("md5").update(Buffer.concat(md5s)).digest("hex")}-${partCount}"`;
-    const object: StoredObject = {
+    return this.#register({
       key: upload.key,
       segments,
       sizeBytes,
       contentType,
       fileName,
       etag,
-      modifiedAtMs: this.clock(),
-    };
-    this.objects.set(upload.key, object);
-    return object;
+    });
   }
 
   /** Streams a part body to disk while hashing it; never holds more than a chunk in memory. */

@@ -150,3 +150,32 @@ export function toolText(result: CallToolResult): string {
     .map((item) => item.text)
     .join("\n");
 }
+
+/**
+ * A sandbox whose zip jobs take a few seconds by its own clock, which the test moves on:
+ * `jobsFinish()` finishes every job started so far without any real waiting.
+ */
+export async function startSlowZipWorld(): Promise<{
+  sandbox: Sandbox;
+  harness: Harness;
+  jobsFinish: () => void;
+  close: () => Promise<void>;
+}> {
+  let clockOffsetMs = 0;
+  const sandbox = await startSandbox({
+    zipJob: { pendingMs: 50, processingMs: 3000 },
+    clock: () => Date.now() + clockOffsetMs,
+  });
+  const harness = await startHarness({ sandbox });
+  return {
+    sandbox,
+    harness,
+    jobsFinish: () => {
+      clockOffsetMs += 3100;
+    },
+    close: async () => {
+      await harness.close({ keepSandbox: true });
+      await sandbox.close();
+    },
+  };
+}

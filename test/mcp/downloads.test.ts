@@ -7,7 +7,7 @@ import path from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/hardening.js";
 
 interface DownloadResult {
   status: string;
@@ -204,22 +204,15 @@ describe("with zip jobs that take a few seconds", () => {
   let harness: Harness;
   // The sandbox's clock, moved on by the tests: a job's phases follow it, so "a few seconds
   // later" costs no real time.
-  let clockOffsetMs = 0;
-  const jobsFinish = () => {
-    clockOffsetMs += 3100;
-  };
+  let jobsFinish: () => void;
+  let closeWorld: () => Promise<void>;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      zipJob: { pendingMs: 50, processingMs: 3000 },
-      clock: () => Date.now() + clockOffsetMs,
-    });
-    harness = await startHarness({ sandbox });
+    ({ sandbox, harness, jobsFinish, close: closeWorld } = await startSlowZipWorld());
   });
 
   afterAll(async () => {
-    await harness?.close({ keepSandbox: true });
-    await sandbox?.close();
+    await closeWorld?.();
   });
 
   it("answers with a download_id when wait_seconds runs out, and get_download finishes the job", async () => {

@@ -3,8 +3,8 @@
 import path from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { SEED } from "../../../src/sandbox/index.js";
+import { type Harness, startSlowZipWorld, toolText } from "../../helpers/hardening.js";
 
 interface DownloadResult {
   status: string;
@@ -15,25 +15,17 @@ interface DownloadResult {
   saved_to?: string;
 }
 
-let sandbox: Sandbox;
 let harness: Harness;
 // Zip jobs follow the sandbox clock: moving it on finishes them without waiting.
-let clockOffsetMs = 0;
-const jobsFinish = () => {
-  clockOffsetMs += 3100;
-};
+let jobsFinish: () => void;
+let closeWorld: () => Promise<void>;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    zipJob: { pendingMs: 50, processingMs: 3000 },
-    clock: () => Date.now() + clockOffsetMs,
-  });
-  harness = await startHarness({ sandbox });
+  ({ harness, jobsFinish, close: closeWorld } = await startSlowZipWorld());
 });
 
 afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
+  await closeWorld?.();
 });
 
 function resultOf(result: CallToolResult): DownloadResult {
