@@ -4,7 +4,7 @@
 // Desktop, claude.ai, Cursor, ChatGPT) or the JSON of structuredContent alone (Claude Code).
 import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { type BenchResult, callTool, note, ratioResult, signedGetText } from "./lib.js";
+import { type BenchResult, callTool, note, ratioResult, signedGetText, valueResult } from "./lib.js";
 import { lastFullListing } from "./list.js";
 import type { BenchEnv } from "./setup.js";
 
@@ -40,6 +40,48 @@ function hostView(bytesPerEntry: number, rawPerEntry: number) {
   return { bytesPerEntry, ratio: bytesPerEntry / rawPerEntry };
 }
 
+/** Tokens the model pays per listed entry in each form, and how many of them are the names. */
+function tokensPerEntry(result: CallToolResult) {
+  const entries =
+    (result.structuredContent as { entries?: Array<{ name: string }> } | undefined)?.entries ?? [];
+  if (entries.length === 0) throw new Error("list_files returned no entries");
+  const text = result.content
+    .map((item) => (item.type === "text" ? item.text : JSON.stringify(item)))
+    .join("\n");
+  const names = entries.reduce((sum, entry) => sum + countTokens(JSON.stringify(entry.name)), 0);
+  return {
+    listed: entries.length,
+    text: countTokens(text) / entries.length,
+    structured: countTokens(JSON.stringify(result.structuredContent)) / entries.length,
+    // A name costs what it costs in any form: the rest is what the server chose.
+    names: names / entries.length,
+  };
+}
+
+/** SPEC aims < 30 tokens per listed entry, in the form each host hands its model. */
+function tokenResults(name: string, result: CallToolResult, baseline: string): BenchResult[] {
+  const tokens = tokensPerEntry(result);
+  note(
+    `${name}: tokens per entry — text ${tokens.text.toFixed(1)}, structured ${tokens.structured.toFixed(1)} ` +
+      `(of which the name ${tokens.names.toFixed(1)}); ${baseline}`,
+  );
+  const form = (label: string, value: number, host: string) =>
+    valueResult({
+      name: `${name} tokens, ${label}`,
+      label: host,
+      value,
+      unit: "tokens/entry",
+      digits: 1,
+      comparison: "<",
+      target: 30,
+      details: { listedEntries: tokens.listed, nameTokensPerEntry: tokens.names, baseline },
+    });
+  return [
+    form("text", tokens.text, "Claude Desktop, claude.ai, Cursor, ChatGPT"),
+    form("structured", tokens.structured, "Claude Code"),
+  ];
+}
+
 function contextResult(
   env: BenchEnv,
   name: string,
@@ -52,15 +94,6 @@ function contextResult(
   const { contentBytes, structuredBytes } = resultBytes(result);
   const toolPerEntry = (contentBytes + structuredBytes) / listed;
   const rawPerEntry = raw.bytes / raw.entries;
-  // What the model pays, in a Claude tokenizer's tokens (SPEC aims < 30 per entry in each form).
-  const text = result.content
-    .map((item) => (item.type === "text" ? item.text : JSON.stringify(item)))
-    .join("\n");
-  const textTokensPerEntry = countTokens(text) / listed;
-  const structuredTokensPerEntry = countTokens(JSON.stringify(result.structuredContent ?? {})) / listed;
-  note(
-    `${name}: tokens per entry — text ${textTokensPerEntry.toFixed(1)}, structured ${structuredTokensPerEntry.toFixed(1)}`,
-  );
   const textOnly = hostView(contentBytes / listed, rawPerEntry);
   const structuredOnly = hostView(structuredBytes / listed, rawPerEntry);
   note(
@@ -85,8 +118,6 @@ function contextResult(
       contentBytes,
       structuredBytes,
       contentBytesPerEntry: contentBytes / listed,
-      textTokensPerEntry,
-      structuredTokensPerEntry,
       structuredBytesPerEntry: structuredBytes / listed,
       // Claude Desktop, claude.ai, Cursor, ChatGPT: the content items.
       textOnly,
@@ -108,10 +139,18 @@ export async function benchContext(env: BenchEnv): Promise<BenchResult[]> {
   // The call an agent makes most: one folder, default limit (a 100-entry page).
   const page = await callTool(server.client, "list_files", { parent_id: folderId });
   const rawPage = await rawListingBytes(env, folderId, 100);
+  const rawPageTokens = countTokens(
+    await signedGetText(env.sandbox, "/files", { parent_id: folderId, page: 1, per_page: 100 }),
+  );
   const results = [
     contextResult(env, "context per entry (default page)", page.result, rawPage, {
       call: "list_files {parent_id}",
     }),
+    ...tokenResults(
+      "default page",
+      page.result,
+      `raw API JSON ${(rawPageTokens / rawPage.entries).toFixed(1)} tokens/entry`,
+    ),
   ];
 
   // The whole folder in one call (the list bench's call, or the same call made here).
@@ -123,5 +162,14 @@ export async function benchContext(env: BenchEnv): Promise<BenchResult[]> {
       call: `list_files {parent_id, limit: ${count}}`,
     }),
   );
+
+  // A recursive listing of a nested tree: entries below the listed folder name it by parent_id.
+  const org = env.sandbox.generateOrganization({ name: "Context tree", entries: 400, folders: 60, seed: 3 });
+  const walked = await callTool(server.client, "list_files", {
+    parent_id: org.folderId,
+    recursive: true,
+    max_depth: 5,
+  });
+  results.push(...tokenResults("recursive listing", walked.result, "100 entries over 5 levels"));
   return results;
 }

@@ -5,13 +5,14 @@ import { z } from "zod";
 import { formatBytes } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
 import { NORMAL_STATUS } from "./compact.js";
+import { entryInstant, parseEntryInstant, readableInstant } from "./instant.js";
 
 export const foundEntrySchema = z.object({
   id: z.number(),
   name: z.string(),
   kind: z.enum(["file", "directory"]),
   size: z.number().optional(),
-  modified: z.string().optional(),
+  modified: z.string().optional().describe("UTC, ISO 8601 basic: 20260203T091630Z."),
   path: z.string(),
   status: z.string().optional().describe("Omitted when 'upload_completed'."),
   machine_id: z.number().optional(),
@@ -21,7 +22,7 @@ export type FoundEntry = z.infer<typeof foundEntrySchema>;
 export function foundEntry(entry: WalkedEntry): FoundEntry {
   const found: FoundEntry = { id: entry.id, name: entry.name, kind: entry.kind, path: entry.path };
   if (entry.size !== null && entry.kind === "file") found.size = entry.size;
-  if (entry.modified !== null) found.modified = entry.modified.replace(/\.000Z$/, "Z");
+  if (entry.modified !== null) found.modified = entryInstant(entry.modified);
   if (entry.status !== NORMAL_STATUS) found.status = entry.status;
   if (entry.machine_id !== null) found.machine_id = entry.machine_id;
   return found;
@@ -33,7 +34,7 @@ export function foundLine(entry: FoundEntry, bytes?: number): string {
   const size = bytes ?? entry.size;
   if (size !== undefined) details.push(formatBytes(size));
   details.push(`id=${entry.id}`);
-  if (entry.modified) details.push(entry.modified.slice(0, 10));
+  if (entry.modified) details.push(readableInstant(entry.modified));
   if (entry.status) details.push(`(${entry.status})`);
   return `${entry.path}${entry.kind === "directory" ? "/" : ""}  ${details.join(" ")}`;
 }
@@ -45,7 +46,8 @@ export function entryOrder(sort: SortKey, order: "asc" | "desc") {
   const sign = order === "asc" ? 1 : -1;
   const key = (entry: WalkedEntry): number | string => {
     if (sort === "size") return entry.kind === "file" ? (entry.size ?? -1) : -1;
-    if (sort === "modified") return entry.modified ? Date.parse(entry.modified) : Number.NEGATIVE_INFINITY;
+    if (sort === "modified")
+      return entry.modified ? parseEntryInstant(entry.modified) : Number.NEGATIVE_INFINITY;
     return entry.name.toLowerCase();
   };
   return (a: WalkedEntry, b: WalkedEntry): number => {

@@ -29,6 +29,8 @@ export interface ListingRequest {
 
 export interface ListedEntry extends Entry {
   depth?: number;
+  /** Recursive listings: the folder the entry was listed in. */
+  parentId?: number;
   /** Recursive listings: the walk order key (see walk.ts), so a cut can name where to continue. */
   position?: number[];
 }

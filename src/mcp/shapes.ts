@@ -13,12 +13,20 @@ export const entrySchema = z.object({
     .nullable()
     .optional()
     .describe("Omitted when null or when it is the standard MIME type of the name's extension."),
-  modified: z.string().nullable().optional().describe("UTC, to the second."),
+  modified: z.string().nullable().optional().describe("UTC to the second, ISO 8601 basic: 20260203T091630Z."),
+  parent_id: z
+    .number()
+    .optional()
+    .describe(
+      "Recursive listings: the folder of an entry below the listed one; omitted when the listed folder.",
+    ),
   path: z
     .string()
     .nullable()
     .optional()
-    .describe("Omitted when it is folder.path + '/' + name (a null folder.path as '')."),
+    .describe(
+      "Omitted when it is the path of its folder (parent_id's entry above, else folder; a null path as '') + '/' + name.",
+    ),
   status: z.string().optional().describe("Omitted when 'upload_completed'."),
   machine_id: z
     .number()
@@ -28,7 +36,9 @@ export const entrySchema = z.object({
   depth: z
     .number()
     .optional()
-    .describe("Levels below the listed folder (recursive listings); omitted when 0."),
+    .describe(
+      "Levels below the listed folder; omitted when 0 or when parent_id's entry is listed above (its + 1).",
+    ),
 });
 export type ListingEntry = z.infer<typeof entrySchema>;
 

@@ -16,6 +16,7 @@ interface Entry {
   modified?: string | null;
   path?: string | null;
   depth?: number;
+  parent_id?: number;
 }
 interface Listing {
   folder?: { id: number; name: string; path: string | null } | null;
@@ -104,7 +105,9 @@ function withKind(entry: Entry): Entry {
 function takeListing(listing: Listing, append: boolean): void {
   state.found = null;
   // A recursive listing's deeper entries belong to folders that open in place.
-  const entries = listing.entries.filter((entry) => !entry.depth).map(withKind);
+  const entries = listing.entries
+    .filter((entry) => !entry.depth && entry.parent_id === undefined)
+    .map(withKind);
   state.entries = append ? [...state.entries, ...entries] : entries;
   state.total = listing.total;
   state.nextPage = listing.next_page;

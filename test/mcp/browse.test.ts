@@ -132,13 +132,15 @@ describe("list_files", () => {
     expect(text.split("\n").at(-1)).toBe("50 more — call again with page=3 per_page=100");
   });
 
-  it("walks sub-folders with depth when recursive", async () => {
+  it("walks sub-folders, each entry below naming its folder by parent_id", async () => {
     const { listing, text } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true });
     const byId = new Map(listing.entries.map((entry) => [entry.id, entry]));
     // Depth 0, directly in the listed folder, is left out.
     expect(byId.get(SEED.briefFileId)?.depth).toBeUndefined();
     expect(byId.get(SEED.nestedFolderId)?.depth).toBeUndefined();
-    expect(byId.get(SEED.nestedFileId)?.depth).toBe(1);
+    // One level down, inside a folder listed above it: its depth and path follow from parent_id.
+    expect(byId.get(SEED.nestedFileId)).toMatchObject({ parent_id: SEED.nestedFolderId });
+    expect(byId.get(SEED.nestedFileId)).not.toHaveProperty("depth");
     // Children come right after their parent, indented, so the text reads as a tree.
     const ids = listing.entries.map((entry) => entry.id);
     expect(ids.indexOf(SEED.nestedFileId)).toBe(ids.indexOf(SEED.nestedFolderId) + 1);

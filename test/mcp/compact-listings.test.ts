@@ -6,7 +6,8 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import mime from "mime-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compactEntry, toSecond } from "../../src/mcp/compact.js";
+import { compactEntry } from "../../src/mcp/compact.js";
+import { entryInstant, parseEntryInstant } from "../../src/mcp/instant.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import type { Entry, ListFilesParams } from "../../src/vagon/types.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
@@ -21,6 +22,7 @@ interface CompactEntry {
   path?: string | null;
   status?: string;
   machine_id?: number | null;
+  parent_id?: number;
   depth?: number;
 }
 interface CompactListing {
@@ -76,11 +78,16 @@ async function listFiles(args: Record<string, unknown>) {
 
 /** The full entries back, by the rules the output schema states for each left-out field. */
 function expand(listing: CompactListing): Array<Entry & { depth: number }> {
+  const above = new Map<number, { path: string | null; depth: number }>();
   return listing.entries.map((entry) => {
-    const depth = entry.depth ?? 0;
-    // Only entries directly in the listed folder may leave their path out.
-    if (!("path" in entry)) expect(depth, entry.name).toBe(0);
+    // An entry below the listed folder names its folder; what that folder says, listed above, it leaves out.
+    const parent = entry.parent_id !== undefined ? above.get(entry.parent_id) : undefined;
+    if (entry.parent_id === undefined) expect(entry.depth ?? 0, entry.name).toBe(0);
+    const depth = entry.depth ?? (parent ? parent.depth + 1 : 0);
+    const folderPath = parent ? parent.path : (listing.folder?.path ?? "");
     const kind = entry.kind ?? "file";
+    const path = "path" in entry ? (entry.path ?? null) : `${folderPath ?? ""}/${entry.name}`;
+    if (kind === "directory") above.set(entry.id, { path, depth });
     return {
       id: entry.id,
       name: entry.name,
@@ -93,7 +100,7 @@ function expand(listing: CompactListing): Array<Entry & { depth: number }> {
             ? mime.lookup(entry.name) || null
             : null,
       modified: entry.modified ?? null,
-      path: "path" in entry ? (entry.path ?? null) : `${listing.folder?.path ?? ""}/${entry.name}`,
+      path,
       status: entry.status ?? "upload_completed",
       machine_id: "machine_id" in entry ? (entry.machine_id ?? null) : (listing.folder?.machine_id ?? null),
       depth,
@@ -102,8 +109,9 @@ function expand(listing: CompactListing): Array<Entry & { depth: number }> {
 }
 
 /** What the Vagon client answers for the same folder, and (recursive) for every folder below it. */
-async function clientEntries(params: ListFilesParams, maxDepth: number): Promise<Map<number, Entry>> {
+async function clientEntries(params: ListFilesParams, maxDepth: number) {
   const byId = new Map<number, Entry>();
+  const depthOf = new Map<number, number>();
   let folders = [params];
   for (let depth = 0; depth <= maxDepth && folders.length > 0; depth += 1) {
     const next: ListFilesParams[] = [];
@@ -112,6 +120,7 @@ async function clientEntries(params: ListFilesParams, maxDepth: number): Promise
       expect(page.nextPage).toBeNull();
       for (const entry of page.entries) {
         byId.set(entry.id, entry);
+        depthOf.set(entry.id, depth);
         if (entry.kind === "directory") {
           next.push({ ...params, parentId: entry.id, taskId: undefined });
         }
@@ -119,11 +128,11 @@ async function clientEntries(params: ListFilesParams, maxDepth: number): Promise
     }
     folders = next;
   }
-  return byId;
+  return { byId, depthOf };
 }
 
 /** The instant to the second, as listings say it. */
-const instant = (iso: string | null) => (iso === null ? null : Math.floor(Date.parse(iso) / 1000));
+const instant = (iso: string | null) => (iso === null ? null : Math.floor(parseEntryInstant(iso) / 1000));
 
 const LISTINGS: Array<{ label: string; args: Record<string, unknown>; params: ListFilesParams }> = [
   { label: "the shared root", args: {}, params: { location: "shared" } },
@@ -154,16 +163,17 @@ describe("a listed entry leaves out only what the listing already says", () => {
   it.each(LISTINGS)("rebuilds $label exactly as the Vagon client returns it", async ({ args, params }) => {
     const { listing } = await listFiles(args);
     const recursive = args.recursive === true;
-    const truth = await clientEntries(params, recursive ? 3 : 0);
+    const { byId: truth, depthOf } = await clientEntries(params, recursive ? 3 : 0);
     const rebuilt = expand(listing);
     expect(rebuilt.map((entry) => entry.id).sort()).toEqual([...truth.keys()].sort());
     for (const [index, entry] of rebuilt.entries()) {
-      const { depth: _depth, ...full } = entry;
+      const { depth, ...full } = entry;
+      expect(depth, entry.name).toBe(depthOf.get(entry.id));
       const original = truth.get(entry.id)!;
       // The same instant to the second.
       expect(instant(full.modified)).toBe(instant(original.modified));
       expect(listing.entries[index]?.modified ?? null).toBe(
-        original.modified === null ? null : toSecond(original.modified),
+        original.modified === null ? null : entryInstant(original.modified),
       );
       expect({ ...full, modified: original.modified }).toEqual(original);
     }
@@ -186,10 +196,10 @@ describe("a listed entry leaves out only what the listing already says", () => {
     expect(shared.listing.folder).not.toHaveProperty("machine_id");
   });
 
-  it("says modified to the second", async () => {
+  it("says modified to the second in ISO 8601 basic form", async () => {
     const { listing } = await listFiles({});
     for (const entry of listing.entries.filter((listed) => listed.modified)) {
-      expect(entry.modified).toMatch(/T\d{2}:\d{2}:\d{2}Z$/);
+      expect(entry.modified).toMatch(/^\d{8}T\d{6}Z$/);
     }
   });
 
@@ -216,13 +226,37 @@ describe("a listed entry leaves out only what the listing already says", () => {
     expect(output).not.toHaveProperty("machine_id");
   });
 
-  it("keeps the path of entries below the listed folder in a recursive listing", async () => {
+  it("names the folder of entries below the listed one by parent_id instead of repeating its path", async () => {
     const { listing } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true });
     const nested = listing.entries.find((entry) => entry.id === SEED.nestedFileId);
-    expect(nested).toMatchObject({ depth: 1, path: "/Project Folder/references/links.txt" });
+    expect(nested).toEqual({
+      id: SEED.nestedFileId,
+      name: "links.txt",
+      size: expect.any(Number),
+      modified: expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      parent_id: SEED.nestedFolderId,
+    });
     const top = listing.entries.find((entry) => entry.id === SEED.nestedFolderId);
     expect(top).not.toHaveProperty("path");
     expect(top).not.toHaveProperty("depth");
+    expect(top).not.toHaveProperty("parent_id");
+  });
+
+  it("says path and depth when the entry's folder was listed by an earlier call (a cursor's continuation)", async () => {
+    const first = await harness.callTool("list_files", {
+      parent_id: SEED.projectFolderId,
+      recursive: true,
+      limit: 3,
+    });
+    const cursor = (first.structuredContent as { next_cursor?: string }).next_cursor;
+    expect(cursor).toBeTruthy();
+    const { listing } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true, cursor });
+    const nested = listing.entries.find((entry) => entry.id === SEED.nestedFileId);
+    expect(nested).toMatchObject({
+      parent_id: SEED.nestedFolderId,
+      path: "/Project Folder/references/links.txt",
+      depth: 1,
+    });
   });
 
   it("costs well under two thirds of the full entry shape on a 100-entry page", async () => {
@@ -313,7 +347,7 @@ describe("compactEntry", () => {
       id: 7,
       name: "a.txt",
       size: 3,
-      modified: "2026-02-03T09:15:00Z",
+      modified: "20260203T091500Z",
     });
     expect(compactEntry({ ...entry, content_type: "text/markdown" }, folder, mime.lookup)).toMatchObject({
       content_type: "text/markdown",

@@ -5,6 +5,7 @@
 import { Readable } from "node:stream";
 import type yauzl from "yauzl";
 import type { RangedReader } from "../../vagon/ranged-reader.js";
+import { entryInstant } from "../instant.js";
 
 /** Bytes fetched per cached block: a central directory of 10,000 entries is ~4 of them. */
 const BLOCK_BYTES = 256 * 1024;
@@ -85,7 +86,7 @@ function describe(yauzlModule: typeof yauzl, entry: yauzl.Entry): ZipMember {
   const unreadable = unreadableReason(entry);
   let modified: string;
   try {
-    modified = entry.getLastModDate({ timezone: "UTC" }).toISOString().replace(".000Z", "Z");
+    modified = entryInstant(entry.getLastModDate({ timezone: "UTC" }).toISOString());
   } catch {
     modified = "";
   }

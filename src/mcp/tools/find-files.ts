@@ -12,6 +12,7 @@ import {
   foundLine,
   scannedMessage,
 } from "../found.js";
+import { entryInstant, parseEntryInstant } from "../instant.js";
 import { createProgress } from "../progress.js";
 import { incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
@@ -99,7 +100,11 @@ function moreLine(
   const base = `${count(left)} more matches not shown —`;
   if (last && sort === "size" && order === "desc" && last.size !== undefined)
     return `${base} call again with max_size=${last.size} (ties repeat), or narrow the filter.`;
-  if (last && sort === "modified" && order === "desc" && last.modified)
-    return `${base} call again with modified_before=${last.modified}, or narrow the filter.`;
+  const lastMs = last?.modified ? parseEntryInstant(last.modified) : Number.NaN;
+  if (sort === "modified" && order === "desc" && !Number.isNaN(lastMs)) {
+    // Listed instants are to the second: before the next second, so none of the last one's is lost.
+    const before = entryInstant(new Date(lastMs + 1000).toISOString());
+    return `${base} call again with modified_before=${before} (ties repeat), or narrow the filter.`;
+  }
   return `${base} narrow the filter (name, modified_*, min_size)${limit < 500 ? " or raise limit (max 500)" : ""}.`;
 }

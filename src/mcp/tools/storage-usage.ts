@@ -5,6 +5,7 @@ import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { filterShape } from "../filter.js";
 import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { incompleteNote, scanTree } from "../scan.js";
@@ -159,7 +160,15 @@ Use this tool when you need to:
         lines.push("biggest files:", ...biggestFiles.map((entry) => foundLine(entry)));
       return lines.join("\n");
     };
-    const output = (rows: Row[]) => ({ structured: { ...base, breakdown: rows }, text: render(rows) });
+    const instants = (row: Row): Row => ({
+      ...row,
+      newest: row.newest && entryInstant(row.newest),
+      oldest: row.oldest && entryInstant(row.oldest),
+    });
+    const output = (rows: Row[]) => ({
+      structured: { ...base, breakdown: rows.map(instants) },
+      text: render(rows),
+    });
     // Over the output budget, define-tool keeps the biggest rows; the text counts the rest.
     return {
       ...output(breakdown),
