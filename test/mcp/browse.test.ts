@@ -204,6 +204,33 @@ describe("list_machine_content", () => {
     expect(toolText(result)).toContain("Administrator\\");
   });
 
+  it("shows file sizes when Vagon's answer has them (older revision) and says when it has none (current)", async () => {
+    const original = sandbox.shape;
+    try {
+      const listed: Record<string, { text: string; entries: Array<Record<string, unknown>> }> = {};
+      for (const shape of ["flat", "jsonapi"] as const) {
+        sandbox.shape = shape;
+        const result = await harness.callTool("list_machine_content", {
+          machine_id: SEED.runningMachineId,
+          path: "C:/Users/Administrator/Documents",
+        });
+        expect(result.isError, toolText(result)).toBeFalsy();
+        listed[shape] = {
+          text: toolText(result),
+          entries: (result.structuredContent as { entries: Array<Record<string, unknown>> }).entries,
+        };
+      }
+      // The older revision sends {name, type, path, size}: the size is shown, in both forms.
+      expect(listed.flat?.entries).toContainEqual({ name: "notes.txt", size: 1_024 });
+      expect(listed.flat?.text).toMatch(/^notes\.txt {2}1(\.0)? KB$/m);
+      // The current one sends {path, name, is_directory}: no size, and the text says why.
+      expect(listed.jsonapi?.entries).toContainEqual({ name: "notes.txt" });
+      expect(listed.jsonapi?.text.split("\n")[0]).toContain("Vagon sent no file sizes");
+    } finally {
+      sandbox.shape = original;
+    }
+  });
+
   it("explains that stopped machine 200 isn't running", async () => {
     const result = await harness.callTool("list_machine_content", {
       machine_id: SEED.stoppedMachineId,

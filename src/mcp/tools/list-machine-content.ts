@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
+import type { MachineContentItem } from "../../vagon/types.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import * as params from "../params.js";
 
@@ -10,13 +11,26 @@ const machineContentShape = {
   entries: z.array(
     z.object({
       name: z.string(),
-      path: z.string(),
-      kind: z.enum(["file", "directory"]),
-      size: z.number().nullable(),
+      kind: z.enum(["file", "directory"]).optional().describe("Omitted when 'file'."),
+      size: z
+        .number()
+        .optional()
+        .describe("Bytes; omitted when Vagon gave none (its current API revision sends no sizes)."),
+      path: z.string().optional().describe("Omitted when it is the listed path + '\\' + name."),
     }),
   ),
 };
 type MachineContent = z.infer<z.ZodObject<typeof machineContentShape>>;
+type MachineEntry = MachineContent["entries"][number];
+
+/** An item as the model receives it: what the listing already says is left out (as compact.ts). */
+function compactItem(item: MachineContentItem, listedPath: string): MachineEntry {
+  const entry: MachineEntry = { name: item.name };
+  if (item.kind !== "file") entry.kind = item.kind;
+  if (item.size !== null && item.kind === "file") entry.size = item.size;
+  if (item.path !== `${listedPath}\\${item.name}`) entry.path = item.path;
+  return entry;
+}
 
 export const listMachineContent = defineTool({
   name: "list_machine_content",
@@ -36,11 +50,17 @@ The machine must be running.`,
     const items = await context.client.listMachineContent(args.machine_id, args.path, {
       signal: context.extra.signal,
     });
+    // The path as Vagon writes the items' paths: backslashes, no trailing one.
+    const listedPath = args.path.replace(/\//g, "\\").replace(/\\+$/, "");
+    const sized = items.some((item) => item.kind === "file" && item.size !== null);
+    const files = items.filter((item) => item.kind === "file").length;
     const line = (item: (typeof items)[number]) =>
       `${item.name}${item.kind === "directory" ? "\\" : ""}${item.size !== null && item.kind === "file" ? `  ${formatBytes(item.size)}` : ""}`;
     const result = (shown: typeof items): ToolOutput<MachineContent> => {
       const lines = [
-        `${args.path} on machine ${args.machine_id} (${items.length} entries):`,
+        `${args.path} on machine ${args.machine_id} (${items.length} entries${
+          files > 0 && !sized ? "; Vagon sent no file sizes" : ""
+        }):`,
         ...shown.map(line),
       ];
       if (shown.length < items.length) {
@@ -49,7 +69,12 @@ The machine must be running.`,
         );
       }
       return {
-        structured: { machine_id: args.machine_id, path: args.path, total: items.length, entries: shown },
+        structured: {
+          machine_id: args.machine_id,
+          path: args.path,
+          total: items.length,
+          entries: shown.map((item) => compactItem(item, listedPath)),
+        },
         text: lines.join("\n"),
         cut: { items: items.length, keep: (keep) => result(items.slice(0, keep)) },
       };
