@@ -5,7 +5,6 @@
 // listed folder (recursive listings) an entry names its folder by parent_id, and its path and
 // depth follow from that folder's when it is listed above it. Lossless but for sub-second digits
 // of modified (instant.ts): an absent field has exactly one value, given by entrySchema.
-
 import { entryInstant } from "./instant.js";
 import type { ListedEntry, Listing } from "./listing.js";
 import type { ListingEntry, ListingFolder, ListingOutput } from "./shapes.js";
@@ -43,14 +42,10 @@ export function compactEntry(
 ): ListingEntry {
   const depth = entry.depth ?? 0;
   const parent = depth > 0 && entry.parentId !== undefined ? listedAbove.get(entry.parentId) : undefined;
-  const derivedPath =
-    depth === 0
-      ? folder
-        ? `${folder.path ?? ""}/${entry.name}`
-        : undefined
-      : parent && parent.depth === depth - 1 && parent.path !== null
-        ? `${parent.path}/${entry.name}`
-        : undefined;
+  const parentListed = parent !== undefined && parent.depth === depth - 1;
+  let derivedPath: string | undefined;
+  if (depth === 0 && folder) derivedPath = `${folder.path ?? ""}/${entry.name}`;
+  else if (parentListed && parent.path !== null) derivedPath = `${parent.path}/${entry.name}`;
   const compact: ListingEntry = { id: entry.id, name: entry.name };
   if (entry.kind !== "file") compact.kind = entry.kind;
   if (entry.size !== null) compact.size = entry.size;
@@ -65,7 +60,7 @@ export function compactEntry(
   if (entry.path !== derivedPath) compact.path = entry.path;
   if (entry.status !== NORMAL_STATUS) compact.status = entry.status;
   if (entry.machine_id !== (folder?.machine_id ?? null)) compact.machine_id = entry.machine_id;
-  if (depth > 0 && !(parent && parent.depth === depth - 1)) compact.depth = depth;
+  if (depth > 0 && !parentListed) compact.depth = depth;
   return compact;
 }
 
