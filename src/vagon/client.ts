@@ -162,14 +162,18 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
   const basePath = baseUrl.pathname.replace(/\/+$/, "");
   const host = baseUrl.host;
 
-  const http = createHttpPool({
-    connections: options.connectionsPerOrigin ?? 16,
-    pipelining: 1,
-    keepAliveTimeout: 10_000,
-    connect: { timeout: connectTimeoutMs },
-    headersTimeout: headersTimeoutMs,
-    bodyTimeout: bodyTimeoutMs,
-  });
+  // The presigned transfers back off as the API requests do (retry.ts: one backoff).
+  const http = createHttpPool(
+    {
+      connections: options.connectionsPerOrigin ?? 16,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: connectTimeoutMs },
+      headersTimeout: headersTimeoutMs,
+      bodyTimeout: bodyTimeoutMs,
+    },
+    { baseDelayMs: retryBaseDelayMs, maxDelayMs: maxRetryDelayMs, maxRetryAfterMs },
+  );
 
   function abortError(spec: RequestSpec): VagonError {
     return new VagonError({

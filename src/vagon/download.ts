@@ -340,6 +340,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
             }
           },
           {
+            ...options.http.backoff,
             idempotent: true,
             signal,
             maxAttempts: retries + 1,

@@ -2,22 +2,26 @@
 // undici is a third of the server's code, so it is loaded with the first request rather than at
 // start-up: a host that launches the server and lists its tools never waits for it.
 import type { Agent, Dispatcher } from "undici";
+import type { Backoff } from "./retry.js";
 
 type Undici = typeof import("undici");
 export type HttpRequestOptions = Omit<NonNullable<Parameters<Undici["request"]>[1]>, "dispatcher">;
 export type HttpResponse = Dispatcher.ResponseData<unknown>;
 
 export interface HttpPool {
+  /** How transfers over this pool back off: the owning client's settings (none: the defaults). */
+  readonly backoff?: Backoff;
   request(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
 let undici: Promise<Undici> | undefined;
 
-export function createHttpPool(agentOptions: Agent.Options): HttpPool {
+export function createHttpPool(agentOptions: Agent.Options, backoff?: Backoff): HttpPool {
   let agent: Agent | undefined;
   let closed = false;
   return {
+    ...(backoff ? { backoff } : {}),
     async request(url, options) {
       undici ??= import("undici");
       const { Agent, request } = await undici;

@@ -33,7 +33,7 @@ export interface RangedReaderOptions {
   refreshUrl?: (signal?: AbortSignal) => Promise<string>;
   /** Attempts per range, each resuming where the last stopped (default 5). */
   maxAttempts?: number;
-  /** First backoff step of an attempt that got no bytes (default 250 ms). */
+  /** First backoff step of an attempt that got no bytes (default: the pool's, else 250 ms). */
   baseDelayMs?: number;
   /** No bytes for this long: the attempt is abandoned and retried (default 60 s). */
   stallTimeoutMs?: number;
@@ -88,10 +88,11 @@ export class RangedReader {
         }
       },
       {
+        ...this.#options.http.backoff,
         idempotent: true,
         signal,
         maxAttempts: this.#options.maxAttempts ?? 5,
-        baseDelayMs: this.#options.baseDelayMs ?? 250,
+        ...(this.#options.baseDelayMs !== undefined ? { baseDelayMs: this.#options.baseDelayMs } : {}),
       },
     ).catch((error: unknown) => {
       if (signal?.aborted) throw signal.reason ?? error;

@@ -135,6 +135,16 @@ export interface RetryInfo {
   error: unknown;
 }
 
+/**
+ * How one client backs off: its API requests and the transfers over its pool (part uploads,
+ * downloads, ranged reads) alike. Production keeps the defaults; tests shorten them.
+ */
+export interface Backoff {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+}
+
 export interface RetryOptions {
   /** May an attempt that possibly reached the server be sent again? (GET, PUT of a part, DELETE.) */
   idempotent: boolean;

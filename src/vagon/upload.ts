@@ -339,6 +339,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
           }
         },
         {
+          ...options.client.http.backoff,
           idempotent: true,
           signal,
           maxAttempts: partRetries + 1,

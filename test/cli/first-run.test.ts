@@ -46,10 +46,13 @@ describe("README's quick start: --sandbox --http with no root", () => {
   let stderr: string;
   let client: Client;
   let folder: string;
+  /** What the local folder held when the server printed it, before any test wrote there. */
+  let folderAtStart: string[];
 
   beforeAll(async () => {
     ({ child, stderr } = await startCli(["--sandbox", "--http", "--port", "0"], /Press Ctrl\+C/));
     folder = /Local folder: +(\S+)/.exec(stderr)?.[1] ?? "";
+    folderAtStart = await fs.readdir(folder).catch(() => ["(missing)"]);
     // The mcp.json snippet, exactly as printed.
     const snippetText = stderr.slice(stderr.indexOf("{"), stderr.lastIndexOf("}") + 1);
     const snippet = JSON.parse(snippetText) as { mcpServers: Record<string, { type: string; url: string }> };
@@ -68,7 +71,7 @@ describe("README's quick start: --sandbox --http with no root", () => {
   it("prints a fresh, existing local folder and a claude command for the same URL", async () => {
     expect(folder).toMatch(/vagon-sandbox-files-/);
     expect((await fs.stat(folder)).isDirectory()).toBe(true);
-    expect(await fs.readdir(folder)).toEqual([]);
+    expect(folderAtStart).toEqual([]);
     expect(stderr).toMatch(
       /claude mcp add --transport http vagon-files-sandbox http:\/\/127\.0\.0\.1:\d+\/mcp/,
     );
@@ -92,14 +95,18 @@ describe("README's quick start: --sandbox --http with no root", () => {
   });
 
   it("unpacks into a new folder inside save_to when save_to already holds files, and says so", async () => {
+    const busy = path.join(folder, "busy-42");
+    await fs.mkdir(busy);
+    await fs.writeFile(path.join(busy, "notes.txt"), "mine");
     const result = await client.callTool({
       name: "download_task_bundle",
-      arguments: { task_id: SEED.taskId, save_to: "task-42", extract: true },
+      arguments: { task_id: SEED.taskId, save_to: "busy-42", extract: true },
     });
     expect(result.isError, textOf(result)).toBeFalsy();
     const savedTo = (result.structuredContent as { saved_to: string }).saved_to;
-    expect(path.dirname(savedTo)).toBe(path.join(await fs.realpath(folder), "task-42"));
+    expect(path.dirname(savedTo)).toBe(path.join(await fs.realpath(folder), "busy-42"));
     expect(textOf(result)).toMatch(/already held files, so nothing there was touched/);
+    expect(await fs.readFile(path.join(busy, "notes.txt"), "utf8")).toBe("mine");
   });
 });
 

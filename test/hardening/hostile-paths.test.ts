@@ -136,7 +136,9 @@ const hostileSaveTos: [string, (h: Harness) => string][] = [
 
 describe("save_to of the download tools", () => {
   it("saves inside the root (control)", async () => {
-    const saveTo = path.join(harness.root, "sub");
+    // A folder of its own: another test saves into root/sub too.
+    const saveTo = path.join(harness.root, "control");
+    await fs.mkdir(saveTo);
     const result = await harness.callTool("download_files", {
       file_ids: [SEED.sharedTextFileId],
       save_to: saveTo,

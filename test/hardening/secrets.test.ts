@@ -64,7 +64,10 @@ beforeAll(async () => {
     config: { http: { host: "127.0.0.1", port: 0, token: TOKEN, stateless: false } },
     clientOptions: { maxRetries: 1, retryBaseDelayMs: 5, maxRetryAfterMs: 10 },
   });
-});
+  // Both sweeps run here, so every test below reads what they left, whatever order tests run in.
+  await sweepInMemory();
+  await sweepOverHttp();
+}, 120_000);
 
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -72,123 +75,142 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
+/** Every tool's error paths with debug logging, over the in-memory transport. */
+async function sweepInMemory(): Promise<void> {
+  const { root } = harness;
+  const saveTo = path.join(root, "downloads");
+  await fs.mkdir(saveTo);
+  await fs.writeFile(path.join(root, "upload.bin"), randomBytes(64 * 1024));
+
+  // Successful calls first: they hand out presigned URLs whose signatures must not leak elsewhere.
+  await call("download_files", { file_ids: [SEED.sharedTextFileId] });
+  const bundle = await call("download_task_bundle", { task_id: SEED.taskId, wait_seconds: 30 });
+  for (const { result } of results) {
+    for (const match of JSON.stringify(result).matchAll(SIGNATURE_PARAM))
+      knownSignatures.add(match[1] as string);
+  }
+  const downloadId = (bundle.structuredContent as { download_id: number }).download_id;
+
+  // Vagon's answers: not found, not running, clashes, root folders, finished jobs.
+  await call("list_files", { parent_id: 987_654 });
+  await call("list_files", { location: "machine", machine_id: 987 });
+  await call("list_files", { location: "recordings", parent_id: 987_654 });
+  await call("list_machine_content", { machine_id: SEED.stoppedMachineId, path: "C:\\Users" });
+  await call("list_machine_content", { machine_id: SEED.runningMachineId, path: "C:\\No\\Such\\Folder" });
+  await call("upload_file", {
+    content: "x",
+    encoding: "utf8",
+    file_name: "orphan.txt",
+    parent_id: 987_654,
+  });
+  await call("upload_file", { content: "!!!", encoding: "base64", file_name: "bad.txt" });
+  await call("upload_file", { local_path: path.join(root, "missing.bin") });
+  await call("upload_file", { local_path: "/etc/passwd" });
+  await call("create_directory", { name: "dup-folder" });
+  await call("create_directory", { name: "dup-folder" });
+  await call("create_directory", { name: "orphan", parent_id: 987_654 });
+  await call("download_files", { file_ids: [987_654] });
+  await call("download_files", { file_ids: [SEED.sharedTextFileId, 987_654] });
+  await call("download_files", { directory_id: 987_654 });
+  await call("download_files", { file_ids: [SEED.sharedTextFileId], save_to: "/etc" });
+  await call("download_task_bundle", { task_id: 987 });
+  await call("get_download", { download_id: 987_654 });
+  await call("cancel_download", { download_id: downloadId });
+  await call("cancel_download", { download_id: 987_654 });
+  await call("delete_file", { file_id: SEED.sharedRootId });
+  await call("delete_file", { file_id: 987_654 });
+
+  // Failures in the middle of transfers, where presigned URLs are in play.
+  sandbox.setFaults({ routes: { "s3-put": { error5xx: 1 } } });
+  await call("upload_file", { local_path: path.join(root, "upload.bin"), file_name: "doomed.bin" });
+  sandbox.setFaults({ routes: { "s3-get": { drop: 1 } } });
+  await call("download_files", { file_ids: [SEED.sharedTextFileId], save_to: saveTo });
+  sandbox.setFaults({ routes: { "s3-get": { truncate: 1 } } });
+  await call("get_download", { download_id: downloadId, save_to: saveTo, wait_seconds: 5 });
+  sandbox.setFaults({ routes: { "download-status": { error5xx: 1 }, download: { error5xx: 1 } } });
+  await call("download_task_bundle", { task_id: SEED.taskId, wait_seconds: 5 });
+  await call("get_download", { download_id: downloadId, wait_seconds: 1 });
+  sandbox.setFaults({ routes: { "*": { drop: 1 } } });
+  await call("list_files", {});
+  await call("delete_file", { file_id: 987_654 });
+  sandbox.setFaults(null);
+}
+
+/** What the refused HTTP requests got back. */
+const refusedAnswers: { status: number; text: string }[] = [];
+const httpResults: CallToolResult[] = [];
+
+/** Error paths over HTTP with the bearer token, and requests refused before any session. */
+async function sweepOverHttp(): Promise<void> {
+  const server = await startHttpServer({
+    config: harness.config,
+    client: harness.vagon,
+    logger: harness.logger,
+    createServer: createMcpServer,
+  });
+  try {
+    // Refused requests: a wrong token, and the right one with a foreign Origin.
+    const refusedHeaders: Record<string, string>[] = [
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" },
+    ];
+    for (const headers of refusedHeaders) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      refusedAnswers.push({ status: response.status, text: await response.text() });
+    }
+    const client = new Client({ name: "secrets-over-http", version: "1.0.0" });
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      httpNotifications.push(notification.params);
+    });
+    const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
+    });
+    await client.connect(transport);
+    if (client.getServerCapabilities()?.logging) await client.setLoggingLevel("debug");
+    for (const [name, args] of [
+      ["list_files", { parent_id: 987_654 }],
+      ["download_files", { file_ids: [987_654] }],
+      ["delete_file", { file_id: SEED.sharedRootId }],
+    ] as const) {
+      const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      results.push({ call: `http ${name}`, result });
+      httpResults.push(result);
+    }
+    await transport.terminateSession();
+    await client.close();
+  } finally {
+    await server.close();
+  }
+}
+
 describe("secrets on every error path", () => {
-  it("runs every tool's error paths with debug logging", async () => {
-    const { root } = harness;
-    const saveTo = path.join(root, "downloads");
-    await fs.mkdir(saveTo);
-    await fs.writeFile(path.join(root, "upload.bin"), randomBytes(64 * 1024));
-
-    // Successful calls first: they hand out presigned URLs whose signatures must not leak elsewhere.
-    const link = await call("download_files", { file_ids: [SEED.sharedTextFileId] });
-    expect(link.isError, toolText(link)).toBeFalsy();
-    const bundle = await call("download_task_bundle", { task_id: SEED.taskId, wait_seconds: 30 });
-    expect(bundle.isError, toolText(bundle)).toBeFalsy();
-    for (const { result } of results) {
-      for (const match of JSON.stringify(result).matchAll(SIGNATURE_PARAM))
-        knownSignatures.add(match[1] as string);
-    }
+  it("runs every tool's error paths with debug logging", () => {
+    const [link, bundle] = results;
+    expect(link?.call).toMatch(/^download_files/);
+    expect(link?.result.isError, link && toolText(link.result)).toBeFalsy();
+    expect(bundle?.call).toMatch(/^download_task_bundle/);
+    expect(bundle?.result.isError, bundle && toolText(bundle.result)).toBeFalsy();
     expect(knownSignatures.size).toBeGreaterThan(0);
-    const downloadId = (bundle.structuredContent as { download_id: number }).download_id;
-
-    // Vagon's answers: not found, not running, clashes, root folders, finished jobs.
-    await call("list_files", { parent_id: 987_654 });
-    await call("list_files", { location: "machine", machine_id: 987 });
-    await call("list_files", { location: "recordings", parent_id: 987_654 });
-    await call("list_machine_content", { machine_id: SEED.stoppedMachineId, path: "C:\\Users" });
-    await call("list_machine_content", { machine_id: SEED.runningMachineId, path: "C:\\No\\Such\\Folder" });
-    await call("upload_file", {
-      content: "x",
-      encoding: "utf8",
-      file_name: "orphan.txt",
-      parent_id: 987_654,
-    });
-    await call("upload_file", { content: "!!!", encoding: "base64", file_name: "bad.txt" });
-    await call("upload_file", { local_path: path.join(root, "missing.bin") });
-    await call("upload_file", { local_path: "/etc/passwd" });
-    await call("create_directory", { name: "dup-folder" });
-    await call("create_directory", { name: "dup-folder" });
-    await call("create_directory", { name: "orphan", parent_id: 987_654 });
-    await call("download_files", { file_ids: [987_654] });
-    await call("download_files", { file_ids: [SEED.sharedTextFileId, 987_654] });
-    await call("download_files", { directory_id: 987_654 });
-    await call("download_files", { file_ids: [SEED.sharedTextFileId], save_to: "/etc" });
-    await call("download_task_bundle", { task_id: 987 });
-    await call("get_download", { download_id: 987_654 });
-    await call("cancel_download", { download_id: downloadId });
-    await call("cancel_download", { download_id: 987_654 });
-    await call("delete_file", { file_id: SEED.sharedRootId });
-    await call("delete_file", { file_id: 987_654 });
-
-    // Failures in the middle of transfers, where presigned URLs are in play.
-    sandbox.setFaults({ routes: { "s3-put": { error5xx: 1 } } });
-    await call("upload_file", { local_path: path.join(root, "upload.bin"), file_name: "doomed.bin" });
-    sandbox.setFaults({ routes: { "s3-get": { drop: 1 } } });
-    await call("download_files", { file_ids: [SEED.sharedTextFileId], save_to: saveTo });
-    sandbox.setFaults({ routes: { "s3-get": { truncate: 1 } } });
-    await call("get_download", { download_id: downloadId, save_to: saveTo, wait_seconds: 5 });
-    sandbox.setFaults({ routes: { "download-status": { error5xx: 1 }, download: { error5xx: 1 } } });
-    await call("download_task_bundle", { task_id: SEED.taskId, wait_seconds: 5 });
-    await call("get_download", { download_id: downloadId, wait_seconds: 1 });
-    sandbox.setFaults({ routes: { "*": { drop: 1 } } });
-    await call("list_files", {});
-    await call("delete_file", { file_id: 987_654 });
-    sandbox.setFaults(null);
-
-    const errors = results.filter(({ result }) => result.isError);
+    const errors = results.filter(({ call: what, result }) => !what.startsWith("http ") && result.isError);
     expect(errors.length).toBeGreaterThanOrEqual(25);
-  }, 120_000);
+  });
 
-  it("runs error paths over HTTP with the bearer token, and refused requests too", async () => {
-    const server = await startHttpServer({
-      config: harness.config,
-      client: harness.vagon,
-      logger: harness.logger,
-      createServer: createMcpServer,
-    });
-    try {
-      // Refused requests: a wrong token, and the right one with a foreign Origin.
-      const refusedHeaders: Record<string, string>[] = [
-        { authorization: `Bearer ${TOKEN}x` },
-        { authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" },
-      ];
-      for (const headers of refusedHeaders) {
-        const response = await fetch(server.url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json, text/event-stream",
-            ...headers,
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-        });
-        const text = await response.text();
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(text).not.toContain(TOKEN);
-      }
-      const client = new Client({ name: "secrets-over-http", version: "1.0.0" });
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-        httpNotifications.push(notification.params);
-      });
-      const transport = new StreamableHTTPClientTransport(new URL(server.url), {
-        requestInit: { headers: { authorization: `Bearer ${TOKEN}` } },
-      });
-      await client.connect(transport);
-      if (client.getServerCapabilities()?.logging) await client.setLoggingLevel("debug");
-      for (const [name, args] of [
-        ["list_files", { parent_id: 987_654 }],
-        ["download_files", { file_ids: [987_654] }],
-        ["delete_file", { file_id: SEED.sharedRootId }],
-      ] as const) {
-        const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-        results.push({ call: `http ${name}`, result });
-        expect(result.isError).toBe(true);
-      }
-      await transport.terminateSession();
-      await client.close();
-    } finally {
-      await server.close();
+  it("runs error paths over HTTP with the bearer token, and refused requests too", () => {
+    expect(refusedAnswers).toHaveLength(2);
+    for (const { status, text } of refusedAnswers) {
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(text).not.toContain(TOKEN);
     }
+    expect(httpResults).toHaveLength(3);
+    for (const result of httpResults) expect(result.isError).toBe(true);
   });
 
   it("leaves no secret in stderr, log records, MCP log notifications or error results", () => {

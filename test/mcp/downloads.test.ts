@@ -285,7 +285,9 @@ describe("cancelling", () => {
   let harness: Harness;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ zipJob: { pendingMs: 100, processingMs: 5000 } });
+    // Jobs stay pending longer than any test may run (its 30 s timeout), so "pending" is what the
+    // cancel test sees however slow its first calls are; neither test waits for a job to move on.
+    sandbox = await startSandbox({ zipJob: { pendingMs: 60_000, processingMs: 5000 } });
     harness = await startHarness({ sandbox });
   });
 

@@ -3,11 +3,11 @@
 // model that only reads the text can continue from the line it was given until it has seen every
 // entry exactly once.
 import * as fs from "node:fs/promises";
-import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { countTokens } from "../helpers/claude-tokens.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 
 const FOLDER_ENTRIES = 3000;

@@ -41,6 +41,7 @@ describe("upload_file", () => {
     const bytes = randomBytes(11 * 1024 * 1024);
     const localPath = path.join(harness.root, "scene.bin");
     await fs.writeFile(localPath, bytes);
+    sandbox.clearRequests(); // only this upload's part PUTs are counted
     const uploaded = await upload({ local_path: localPath, chunk_size_mb: 5 });
     expect(uploaded).toMatchObject({ name: "scene.bin", size: bytes.length, parts: 3 });
     expect(sandbox.getEntry(uploaded.id)).toMatchObject({

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { call, names } from "./sandbox-client.js";
 
 describe("sandbox listings", () => {
+  // A fresh seed per test: some add folders to the shared root, whose exact listing another checks.
   let sandbox: Sandbox;
-  beforeAll(async () => {
+  beforeEach(async () => {
     sandbox = await startSandbox();
   });
-  afterAll(() => sandbox.close());
+  afterEach(() => sandbox.close());
 
   it("lists the shared root in the current (jsonapi) shape, root as `current` with its quota", async () => {
     const { status, json } = await call(sandbox, "GET", "/files");

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { call } from "./sandbox-client.js";
 
@@ -33,10 +33,12 @@ async function get(url: string, headers: Record<string, string> = {}) {
 describe("sandbox uploads, downloads and deletes", () => {
   let sandbox: Sandbox;
   let nowMs = Date.now();
-  beforeAll(async () => {
+  // A fresh seed per test: one replaces the seeded welcome.txt that others download.
+  beforeEach(async () => {
+    nowMs = Date.now();
     sandbox = await startSandbox({ clock: () => nowMs });
   });
-  afterAll(() => sandbox.close());
+  afterEach(() => sandbox.close());
 
   /** Creates a file entry and uploads `bytes` in `chunkMb` parts; returns the entry id and part ETags. */
   async function createAndPut(

@@ -132,28 +132,43 @@ describe("a fault soak", () => {
     const uploads: PlannedUpload[] = [];
     const uploadDir = path.join(harness.root, "to-upload");
     await fs.mkdir(uploadDir);
-    for (let index = 0; index < UPLOADS; index += 1) {
-      // 8 multi-part (3 parts of 5 MB), 14 of 64 KB–1 MB, 28 small (one empty).
-      const sizeBytes =
-        index < 8
-          ? 10 * MIB + 512 * 1024 + index
-          : index < 22
-            ? 64 * 1024 + index * 70_001
-            : index === 22
-              ? 0
-              : 1 + index * 97;
-      const bytes = patternBytes(sizeBytes, index + 1);
-      const name = `upload-${String(index).padStart(2, "0")}.bin`;
-      const localPath = path.join(uploadDir, name);
-      await fs.writeFile(localPath, bytes);
-      uploads.push({
-        name,
-        localPath,
-        sizeBytes,
-        sha256: sha256(bytes),
-        chunkSizeMb: index < 8 ? 5 : undefined,
+    // The task bundle's expected content: one reference download before faults start, while the
+    // files to upload are written.
+    const referenceZip = (async () => {
+      const reference = await harness.callTool("download_task_bundle", {
+        task_id: SEED.taskId,
+        save_to: path.join(harness.root, "reference"),
+        wait_seconds: 60,
       });
-    }
+      expect(reference.isError, toolText(reference)).toBeFalsy();
+      return readZip((reference.structuredContent as { saved_to: string }).saved_to);
+    })();
+    const writeUploads = async () => {
+      for (let index = 0; index < UPLOADS; index += 1) {
+        // 8 multi-part (3 parts of 5 MB), 14 of 64 KB–1 MB, 28 small (one empty).
+        const sizeBytes =
+          index < 8
+            ? 10 * MIB + 512 * 1024 + index
+            : index < 22
+              ? 64 * 1024 + index * 70_001
+              : index === 22
+                ? 0
+                : 1 + index * 97;
+        const bytes = patternBytes(sizeBytes, index + 1);
+        const name = `upload-${String(index).padStart(2, "0")}.bin`;
+        const localPath = path.join(uploadDir, name);
+        await fs.writeFile(localPath, bytes);
+        uploads.push({
+          name,
+          localPath,
+          sizeBytes,
+          sha256: sha256(bytes),
+          chunkSizeMb: index < 8 ? 5 : undefined,
+        });
+      }
+    };
+    const [taskExpected] = await Promise.all([referenceZip, writeUploads()]);
+    expect(taskExpected.size).toBeGreaterThan(0);
 
     const bundleFolderId = sandbox.addDirectory({ parentId: 0, name: "soak-bundles" });
     const downloads: PlannedDownload[] = [];
@@ -166,16 +181,6 @@ describe("a fault soak", () => {
       );
       looseContent.set(`loose-${file}.bin`, sha256(bytes));
     }
-    // The task bundle's expected content: one reference download before faults start.
-    const reference = await harness.callTool("download_task_bundle", {
-      task_id: SEED.taskId,
-      save_to: path.join(harness.root, "reference"),
-      wait_seconds: 60,
-    });
-    expect(reference.isError, toolText(reference)).toBeFalsy();
-    const taskExpected = await readZip((reference.structuredContent as { saved_to: string }).saved_to);
-    expect(taskExpected.size).toBeGreaterThan(0);
-
     for (let index = 0; index < DOWNLOADS; index += 1) {
       const saveTo = path.join(harness.root, `download-${String(index).padStart(2, "0")}`);
       const extract = index % 2 === 1;
@@ -314,18 +319,21 @@ describe("a fault soak", () => {
 
     // ---------------------------------------------------------------- assert: no leftovers, still healthy
     const tempFiles = (await listTree(harness.root)).filter(isTempName);
-    const health = await harness.callTool("list_files", { parent_id: uploadFolderId });
-    const healthUpload = await harness.callTool("upload_file", {
-      content: "still healthy",
-      encoding: "utf8",
-      file_name: "after-soak.txt",
-      parent_id: uploadFolderId,
-    });
-    const healthDownload = await harness.callTool("download_files", {
-      file_ids: looseFileIds,
-      save_to: path.join(harness.root, "after-soak"),
-      wait_seconds: 60,
-    });
+    // Three independent calls: asked at once.
+    const [health, healthUpload, healthDownload] = await Promise.all([
+      harness.callTool("list_files", { parent_id: uploadFolderId }),
+      harness.callTool("upload_file", {
+        content: "still healthy",
+        encoding: "utf8",
+        file_name: "after-soak.txt",
+        parent_id: uploadFolderId,
+      }),
+      harness.callTool("download_files", {
+        file_ids: looseFileIds,
+        save_to: path.join(harness.root, "after-soak"),
+        wait_seconds: 60,
+      }),
+    ]);
 
     // biome-ignore lint/suspicious/noConsole: the soak reports its numbers
     console.log(

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 const cli = path.resolve("dist/cli.js");
 
@@ -105,10 +105,11 @@ describe("the compiled-code cache", () => {
     );
   };
 
-  beforeAll(async () => {
+  // Each test starts from a cache folder of its own: none relies on what an earlier one wrote.
+  beforeEach(async () => {
     cacheHome = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-cache-"));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await fs.rm(cacheHome, { recursive: true, force: true });
   });
 
@@ -152,6 +153,8 @@ describe("the compiled-code cache", () => {
   });
 
   it("a corrupt cache is ignored and replaced; one left by another build is removed", async () => {
+    await serve();
+    await expect.poll(async () => (await cacheFiles()).length).toBe(1);
     const [current] = await cacheFiles();
     await fs.writeFile(path.join(folder(), current!.name), "not V8 code");
     await fs.writeFile(path.join(folder(), "server-00000000000000000000000000000000.v8"), "old build");

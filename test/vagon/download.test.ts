@@ -133,13 +133,17 @@ describe("saveUrlToFile", () => {
     const content = randomBytes(80 * MIB);
     const { url, sizeBytes } = await storedFile("reflushed.bin", content);
     let calls = 0;
-    const datasync = await spyOnDatasync((real) => {
+    // Still running when the last byte is written, then failing: it fails once progress (bytes
+    // written to the file) reaches the size, whatever the disk's or the network's speed.
+    let allWritten: () => void = () => {};
+    const lastByteWritten = new Promise<void>((resolve) => {
+      allWritten = resolve;
+    });
+    const datasync = await spyOnDatasync(async (real) => {
       calls += 1;
-      // Still running when the last byte is written, then failing.
       if (calls === 1) {
-        return new Promise((_, reject) =>
-          setTimeout(() => reject(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })), 1000),
-        );
+        await lastByteWritten;
+        throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
       }
       return real();
     });
@@ -150,6 +154,9 @@ describe("saveUrlToFile", () => {
         directory: saveDir,
         fileName: "reflushed.bin",
         expectedBytes: sizeBytes,
+        onProgress: (bytes) => {
+          if (bytes === sizeBytes) allWritten();
+        },
       });
       expect((await fs.readFile(saved.savedPath)).equals(content)).toBe(true);
     } finally {

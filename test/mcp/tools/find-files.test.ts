@@ -47,8 +47,8 @@ function treeOf(sandbox: Sandbox, folderId: number): SandboxEntry[] {
   return all;
 }
 
-async function find(args: Record<string, unknown>) {
-  const result = await harness.callTool("find_files", args);
+async function find(args: Record<string, unknown>, through: Harness = harness) {
+  const result = await through.callTool("find_files", args);
   expect(result.isError, toolText(result)).toBeFalsy();
   return { found: result.structuredContent as unknown as FindResult, text: toolText(result) };
 }
@@ -102,13 +102,16 @@ describe("find_files", () => {
   });
 
   it("reports progress as entries and folders scanned, always growing", async () => {
-    const folder = sandbox.generateOrganization({ entries: 1_500, folders: 60, seed: 7 });
+    // A sandbox of its own, as for the 5,000 entries below.
+    const big = await startHarness();
+    const folder = big.sandbox.generateOrganization({ entries: 1_500, folders: 60, seed: 7 });
     const updates: Array<{ progress: number; message?: string }> = [];
-    const result = await harness.mcp.callTool(
-      { name: "find_files", arguments: { parent_id: folder.folderId, name: "*.mp4" } },
-      undefined,
-      { onprogress: (update) => updates.push(update), timeout: 30_000 },
-    );
+    const result = await big.mcp
+      .callTool({ name: "find_files", arguments: { parent_id: folder.folderId, name: "*.mp4" } }, undefined, {
+        onprogress: (update) => updates.push(update),
+        timeout: 30_000,
+      })
+      .finally(() => big.close());
     expect(result.isError).toBeFalsy();
     expect(updates.length).toBeGreaterThan(0);
     expect(updates.at(-1)?.message).toMatch(/^scanned 1,500 entries in 61 folders$/);
@@ -118,13 +121,13 @@ describe("find_files", () => {
   });
 
   it("keeps 500 matches of a 5,000-entry organization within the output budget", async () => {
-    const folder = sandbox.generateOrganization({ entries: 5_000, folders: 200, seed: 3 });
-    const { found, text } = await find({
-      parent_id: folder.folderId,
-      kind: "file",
-      limit: 500,
-      sort: "modified",
-    });
+    // A sandbox of its own: other tests search the whole seeded tree and count what is there.
+    const big = await startHarness();
+    const folder = big.sandbox.generateOrganization({ entries: 5_000, folders: 200, seed: 3 });
+    const { found, text } = await find(
+      { parent_id: folder.folderId, kind: "file", limit: 500, sort: "modified" },
+      big,
+    ).finally(() => big.close());
     expect(found.summary).toMatchObject({ matched: folder.files, scanned_entries: 5_000, complete: true });
     const bytes = Buffer.byteLength(text) + Buffer.byteLength(JSON.stringify(found));
     expect(bytes).toBeLessThan(30_000);
