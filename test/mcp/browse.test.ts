@@ -274,8 +274,9 @@ describe("vagon:// resources", () => {
   });
 
   it("refuses a file over 10 MB and points to download_files", async () => {
+    // Its own folder: the paging tests count the frames folder exactly.
     const bigId = await sandbox.addFile({
-      parentId: bigFolderId,
+      parentId: sandbox.addDirectory({ parentId: 0, name: "Huge" }),
       name: "huge.bin",
       content: Buffer.alloc(10 * 1024 * 1024 + 1),
     });

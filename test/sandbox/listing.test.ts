@@ -230,13 +230,14 @@ describe("sandbox listings", () => {
     for (let index = 0; index < 2_500; index++) sandbox.addDirectory({ parentId, name: `dir-${index}` });
     for (let index = 0; index < 2_500; index++)
       await sandbox.addFile({ parentId, name: `f-${index}.txt`, content: "" });
-    expect(performance.now() - startedAt).toBeLessThan(1_000);
+    // ~200 ms here; the bounds catch a quadratic step, not a busy machine.
+    expect(performance.now() - startedAt).toBeLessThan(3_000);
     expect(sandbox.children(parentId)).toHaveLength(5_000);
     const listStartedAt = performance.now();
     const { json } = await call(sandbox, "GET", "/files", {
       query: { parent_id: parentId, page: 50, per_page: 100 },
     });
-    expect(performance.now() - listStartedAt).toBeLessThan(500);
+    expect(performance.now() - listStartedAt).toBeLessThan(1_500);
     expect(json.count).toBe(5_000);
     expect(json.files).toHaveLength(100);
   });
