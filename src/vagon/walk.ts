@@ -3,6 +3,7 @@
 // flight; a folder's later pages go to the front so it finishes before deeper folders start.
 // It keeps no entries: each page goes to the caller's visitor and is dropped, so memory is the
 // queue of folders still to list plus whatever the visitor keeps (a top-K, running sums).
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { VagonError } from "./errors.js";
 import type {
   Entry,
@@ -79,6 +80,9 @@ interface FolderTask {
 
 export async function walkTree(client: VagonClient, request: WalkRequest): Promise<WalkResult> {
   const concurrency = request.concurrency ?? DEFAULT_WALK_CONCURRENCY;
+  // Every listing in flight listens on the one signal: that many listeners are expected, not a leak.
+  if (request.signal && getMaxListeners(request.signal) < concurrency + 8)
+    setMaxListeners(concurrency + 8, request.signal);
   const scanBudget = request.scanBudget ?? DEFAULT_SCAN_BUDGET;
   const base: ListFilesParams = {
     location: request.location,
