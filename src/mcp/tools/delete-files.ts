@@ -71,6 +71,12 @@ Use this tool when you need to:
       throw new UserInputError(`Give file_ids or a filter (${given.join(", ")}), not both.`);
     }
     if (!args.file_ids && given.length === 0) {
+      // A plan_id names a set, it doesn't hold it: the set is computed again from the same inputs.
+      if (args.confirm !== undefined) {
+        throw new UserInputError(
+          "confirm goes with the same inputs as the preview (its file_ids, or its filter and location), so the set can be checked again: call delete_files with those inputs plus confirm. Nothing was deleted.",
+        );
+      }
       throw new UserInputError(
         `A filter needs at least one of ${CRITERIA.join(", ")} — e.g. modified_before: "30d". To delete one whole folder, use delete_file.`,
       );

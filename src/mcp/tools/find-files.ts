@@ -34,7 +34,9 @@ Use this tool when you need to:
     matches: z.array(foundEntrySchema),
     summary: z.object({
       matched: z.number(),
-      matched_bytes: z.number(),
+      matched_bytes: z
+        .number()
+        .describe("Bytes of the matched files; a matched folder's contents are not counted."),
       scanned_entries: z.number(),
       scanned_folders: z.number(),
       complete: z.boolean(),
@@ -49,6 +51,7 @@ Use this tool when you need to:
     const top = new TopK<WalkedEntry>(args.limit, entryOrder(args.sort, order));
     let matched = 0;
     let matchedBytes = 0;
+    let matchedFolders = 0;
     const progress = createProgress(context.extra);
     const walk = await scanTree(context, progress, {
       ...scope,
@@ -57,6 +60,7 @@ Use this tool when you need to:
           if (!filter.matches(entry)) continue;
           matched += 1;
           if (entry.kind === "file") matchedBytes += entry.size ?? 0;
+          else matchedFolders += 1;
           top.offer(entry);
         }
       },
@@ -73,7 +77,9 @@ Use this tool when you need to:
     const where = walk.folder?.path || walk.folder?.name || args.location;
     const render = (matches: FoundEntry[]) => {
       const lines = [
-        `${count(matched)} matches (${formatBytes(matchedBytes)}) for ${filter.describe()} in ${where}; ${scannedMessage(walk.scannedEntries, walk.scannedFolders)}`,
+        `${count(matched)} matches (${formatBytes(matchedBytes)}${
+          matchedFolders > 0 ? " in files; folders' contents not counted — storage_usage sums them" : ""
+        }) for ${filter.describe()} in ${where}; ${scannedMessage(walk.scannedEntries, walk.scannedFolders)}`,
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);

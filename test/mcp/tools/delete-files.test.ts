@@ -279,3 +279,14 @@ async function waitFor(done: () => boolean, step: () => void): Promise<void> {
   for (let turn = 0; turn < 1_000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
   expect(done()).toBe(true);
 }
+
+describe("delete_files confirm without the preview's inputs", () => {
+  it("says to send them again with it, and deletes nothing", async () => {
+    const { sandbox, harness } = await world();
+    const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);
+    const result = await harness.callTool("delete_files", { confirm: preview.plan_id });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/confirm goes with the same inputs as the preview.*Nothing was deleted/);
+    expect(deletes(sandbox)).toHaveLength(0);
+  });
+});

@@ -66,6 +66,9 @@ describe("find_files", () => {
     for (const recent of SEED.recentSessionFolderIds) expect(ids).not.toContain(recent);
     expect(found.summary).toMatchObject({ matched: ids.length, complete: true, scanned_folders: 1 });
     expect(text).toMatch(/^\d+ matches .* modified before 30d/);
+    // Folders matched whole: their bytes are not summed here, and the text says where they are.
+    expect(found.summary.matched_bytes).toBe(0);
+    expect(text.split("\n")[0]).toContain("folders' contents not counted — storage_usage sums them");
     expect(text).toContain("/Session_2003/");
   });
 
