@@ -3,7 +3,6 @@
 import { z } from "zod";
 import type { Entry } from "../vagon/types.js";
 import { UserInputError } from "./errors.js";
-import { parseEntryInstant } from "./instant.js";
 import * as params from "./params.js";
 
 const MINUTE_MS = 60_000;
@@ -88,8 +87,8 @@ export function parseInstant(field: string, value: string, nowMs: number): numbe
   const text = value.trim().slice(0, 64);
   const age = /^(\d+(?:\.\d+)?)\s*([mhdw])$/i.exec(text);
   if (age) return nowMs - Number(age[1]) * (AGE_UNIT_MS[(age[2] ?? "d").toLowerCase()] ?? 0);
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$|^\d{8}T\d{6}Z$/i.test(text)) {
-    const instantMs = parseEntryInstant(text.replace(" ", "T").toUpperCase());
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(text)) {
+    const instantMs = Date.parse(text.replace(" ", "T"));
     if (!Number.isNaN(instantMs)) return instantMs;
   }
   throw new UserInputError(

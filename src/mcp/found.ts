@@ -5,14 +5,14 @@ import { z } from "zod";
 import { formatBytes } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
 import { NORMAL_STATUS } from "./compact.js";
-import { entryInstant, parseEntryInstant, readableInstant } from "./instant.js";
+import { entryInstant } from "./instant.js";
 
 export const foundEntrySchema = z.object({
   id: z.number(),
   name: z.string(),
   kind: z.enum(["file", "directory"]),
   size: z.number().optional(),
-  modified: z.string().optional().describe("UTC, ISO 8601 basic: 20260203T091630Z."),
+  modified: z.string().optional(),
   path: z.string(),
   status: z.string().optional().describe("Omitted when 'upload_completed'."),
   machine_id: z.number().optional(),
@@ -34,7 +34,7 @@ export function foundLine(entry: FoundEntry, bytes?: number): string {
   const size = bytes ?? entry.size;
   if (size !== undefined) details.push(formatBytes(size));
   details.push(`id=${entry.id}`);
-  if (entry.modified) details.push(readableInstant(entry.modified));
+  if (entry.modified) details.push(entry.modified.slice(0, 10));
   if (entry.status) details.push(`(${entry.status})`);
   return `${entry.path}${entry.kind === "directory" ? "/" : ""}  ${details.join(" ")}`;
 }
@@ -46,8 +46,7 @@ export function entryOrder(sort: SortKey, order: "asc" | "desc") {
   const sign = order === "asc" ? 1 : -1;
   const key = (entry: WalkedEntry): number | string => {
     if (sort === "size") return entry.kind === "file" ? (entry.size ?? -1) : -1;
-    if (sort === "modified")
-      return entry.modified ? parseEntryInstant(entry.modified) : Number.NEGATIVE_INFINITY;
+    if (sort === "modified") return entry.modified ? Date.parse(entry.modified) : Number.NEGATIVE_INFINITY;
     return entry.name.toLowerCase();
   };
   return (a: WalkedEntry, b: WalkedEntry): number => {

@@ -13,7 +13,7 @@ export const entrySchema = z.object({
     .nullable()
     .optional()
     .describe("Omitted when null or when it is the standard MIME type of the name's extension."),
-  modified: z.string().nullable().optional().describe("UTC to the second, ISO 8601 basic: 20260203T091630Z."),
+  modified: z.string().nullable().optional().describe("UTC, to the second."),
   parent_id: z
     .number()
     .optional()

@@ -1,6 +1,5 @@
 // DOM helpers for the views. File names and contents are attacker-controlled, so every string
 // reaches the page as a text node (textContent), never as markup.
-import { parseEntryInstant } from "../mcp/instant.js";
 
 type Child = Node | string | number | null | undefined | false;
 
@@ -40,7 +39,7 @@ export function show(parent: Element, ...children: Child[]): void {
 /** "2026-02-05 14:03" in the viewer's own time zone; "" when unknown. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
-  const date = new Date(parseEntryInstant(iso));
+  const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const pad = (value: number) => String(value).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;

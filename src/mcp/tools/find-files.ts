@@ -12,7 +12,7 @@ import {
   foundLine,
   scannedMessage,
 } from "../found.js";
-import { entryInstant, parseEntryInstant } from "../instant.js";
+import { entryInstant } from "../instant.js";
 import { createProgress } from "../progress.js";
 import { incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
@@ -106,7 +106,7 @@ function moreLine(
   const base = `${count(left)} more matches not shown —`;
   if (last && sort === "size" && order === "desc" && last.size !== undefined)
     return `${base} call again with max_size=${last.size} (ties repeat), or narrow the filter.`;
-  const lastMs = last?.modified ? parseEntryInstant(last.modified) : Number.NaN;
+  const lastMs = last?.modified ? Date.parse(last.modified) : Number.NaN;
   if (sort === "modified" && order === "desc" && !Number.isNaN(lastMs)) {
     // Listed instants are to the second: before the next second, so none of the last one's is lost.
     const before = entryInstant(new Date(lastMs + 1000).toISOString());

@@ -5,7 +5,6 @@ import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js"
 import { estimateTokens } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
-import { readableInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { classify, SNIFF_BYTES } from "../reading/classify.js";
@@ -448,7 +447,7 @@ async function listZip(
   const members: ZipMember[] = [];
   let usedTokens = 0;
   for (const member of listing.members) {
-    const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${readableInstant(member.modified, "minute")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
+    const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${member.modified.slice(0, 16).replace("T", " ")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
     const memberTokens = estimateTokens(line) + estimateTokens(JSON.stringify(member));
     if (usedTokens + memberTokens > listingBudget(read.maxBytes)) break;
     usedTokens += memberTokens;

@@ -260,7 +260,7 @@ describe("read_file", () => {
       path: "frames/frame_0000.exr",
       size: 20_000,
       compressed_size: 20_000,
-      modified: "20261130T120000Z",
+      modified: "2026-11-30T12:00:00Z",
     });
     expect(zip.length).toBeGreaterThan(6_000_000);
     expect(listing.fetched).toBeLessThanOrEqual(512 * KIB);
