@@ -11,8 +11,8 @@ import type { Entry, VagonClient } from "./types.js";
 import { chooseChunkSizeMb, UploadFailedError, uploadFile } from "./upload.js";
 
 const MIB = 1024 * 1024;
-/** Single-part files in flight at once: each costs two API round trips and one PUT. */
-const SMALL_FILES_IN_FLIGHT = 8;
+/** Single-part files in flight at once: each costs two API round trips and one PUT (as many as the client has connections). */
+const SMALL_FILES_IN_FLIGHT = 16;
 /** Multipart files in flight at once, each with its own `partConcurrency` parts. */
 const LARGE_FILES_IN_FLIGHT = 2;
 /** Folders created or listed at once. */
