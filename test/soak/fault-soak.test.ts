@@ -145,9 +145,9 @@ describe("a fault soak", () => {
     })();
     const writeUploads = async () => {
       for (let index = 0; index < UPLOADS; index += 1) {
-        // 8 multi-part (3 parts of 5 MB), 14 of 64 KB–1 MB, 28 small (one empty).
+        // 5 multi-part (3 parts of 5 MB), 17 of 64 KB–1.2 MB, 28 small (one empty).
         const sizeBytes =
-          index < 8
+          index < 5
             ? 10 * MIB + 512 * 1024 + index
             : index < 22
               ? 64 * 1024 + index * 70_001
@@ -163,7 +163,7 @@ describe("a fault soak", () => {
           localPath,
           sizeBytes,
           sha256: sha256(bytes),
-          chunkSizeMb: index < 8 ? 5 : undefined,
+          chunkSizeMb: index < 5 ? 5 : undefined,
         });
       }
     };
