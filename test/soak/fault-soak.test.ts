@@ -288,34 +288,41 @@ describe("a fault soak", () => {
     // ---------------------------------------------------------------- assert: downloads
     let downloadFailures = 0;
     let filesLost = 0;
-    for (const [index, download] of downloads.entries()) {
-      const result = downloadResults[index] as CallToolResult;
-      if (result.isError) {
-        downloadFailures += 1;
-        const left = await listTree(download.saveTo).catch(() => []);
-        if (left.length > 0) problems.push(`download ${index}: failed but left ${left.join(", ")}`);
-        continue;
-      }
-      const structured = result.structuredContent as { status: string; saved_to?: string; files?: string[] };
-      let actual: Map<string, string>;
-      if (download.extract) {
-        expect(structured.status, `download ${index}`).toBe("extracted");
-        actual = await readTree(download.saveTo);
-      } else {
-        expect(structured.status, `download ${index}`).toBe("saved");
-        expect(structured.saved_to, `download ${index}`).toBeDefined();
-        actual = await readZip(structured.saved_to as string).catch((error: unknown) => {
-          problems.push(`download ${index}: saved zip unreadable: ${String(error)}`);
-          return new Map<string, string>();
-        });
-      }
-      if (!sameContent(actual, download.expected)) {
-        filesLost += 1;
-        problems.push(
-          `download ${index} (${download.kind}): content differs: ${[...actual.keys()].join(", ")}`,
-        );
-      }
-    }
+    // Each download is checked on its own; all at once, as they ran.
+    await Promise.all(
+      downloads.map(async (download, index) => {
+        const result = downloadResults[index] as CallToolResult;
+        if (result.isError) {
+          downloadFailures += 1;
+          const left = await listTree(download.saveTo).catch(() => []);
+          if (left.length > 0) problems.push(`download ${index}: failed but left ${left.join(", ")}`);
+          return;
+        }
+        const structured = result.structuredContent as {
+          status: string;
+          saved_to?: string;
+          files?: string[];
+        };
+        let actual: Map<string, string>;
+        if (download.extract) {
+          expect(structured.status, `download ${index}`).toBe("extracted");
+          actual = await readTree(download.saveTo);
+        } else {
+          expect(structured.status, `download ${index}`).toBe("saved");
+          expect(structured.saved_to, `download ${index}`).toBeDefined();
+          actual = await readZip(structured.saved_to as string).catch((error: unknown) => {
+            problems.push(`download ${index}: saved zip unreadable: ${String(error)}`);
+            return new Map<string, string>();
+          });
+        }
+        if (!sameContent(actual, download.expected)) {
+          filesLost += 1;
+          problems.push(
+            `download ${index} (${download.kind}): content differs: ${[...actual.keys()].join(", ")}`,
+          );
+        }
+      }),
+    );
 
     // ---------------------------------------------------------------- assert: no leftovers, still healthy
     const tempFiles = (await listTree(harness.root)).filter(isTempName);
