@@ -382,7 +382,9 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
       partNumber: part.partNumber,
       etag: etags[index]!,
     }));
-    const completed = await client.completeUpload(created.id, completedParts, { signal: options.signal });
+    // Every byte is at S3: a cancellation now lets this one short request finish rather than cut it
+    // off and delete a file Vagon may already have completed (the client's timeouts still bound it).
+    const completed = await client.completeUpload(created.id, completedParts);
     if (reportedBytes < sizeBytes || sizeBytes === 0) options.onProgress?.(sizeBytes, sizeBytes);
     logger.debug("upload completed", { id: created.id, sizeBytes, parts: parts.length });
     return {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { mulberry32 } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
@@ -223,6 +223,30 @@ describe("uploadFile", () => {
     expect(sandbox.children(sharedRoot).map((entry) => entry.id)).toEqual(before);
     expect(partPuts().filter((entry) => entry.status === 200).length).toBeLessThan(4);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("a cancellation that comes while the upload is being completed lets it complete and keeps the file", async () => {
+    const { filePath, bytes } = await writeRandomFile("nearly-done.bin", 1000);
+    // The complete request is held long enough for the cancellation to land while it is out.
+    sandbox.setFaults({ seed: 1, routes: { complete: { latency: 1, latencyMs: 300 } } });
+    const controller = new AbortController();
+    const upload = uploadFile({
+      client,
+      source: { kind: "file", path: filePath },
+      fileName: "nearly-done.bin",
+      contentType: "application/octet-stream",
+      parentId: 0,
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(sandbox.requests.some((entry) => entry.route === "complete")).toBe(true), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    controller.abort();
+    const result = await upload;
+    sandbox.setFaults(null);
+    expect(sandbox.getEntry(result.id)).toMatchObject({ status: "upload_completed" });
+    expect((await sandbox.readFile(result.id)).equals(bytes)).toBe(true);
   });
 
   it("a name clash is reported by Vagon before anything is created", async () => {
