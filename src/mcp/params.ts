@@ -1,6 +1,7 @@
 // Input fields shared by several tools, defined once so the same field reads the same
 // everywhere (the sentry-mcp ParamX habit).
 import { z } from "zod";
+import { MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB } from "../vagon/upload.js";
 import { UserInputError } from "./errors.js";
 
 /** The refusal of a name holding a lone UTF-16 surrogate, which has no UTF-8 form. */
@@ -46,6 +47,17 @@ export const writeLocation = z
   .enum(["shared", "machine"])
   .default("shared")
   .describe("'shared' folder (default) or a 'machine''s storage (needs machine_id).");
+
+/** The new file's type, for upload_file and create_upload_link. */
+export const contentType = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .describe("MIME type; default: from the name.");
+
+/** Part size of an upload, within what Vagon accepts; each tool says its own default. */
+export const chunkSizeMb = z.number().int().min(MIN_CHUNK_SIZE_MB).max(MAX_CHUNK_SIZE_MB).optional();
 
 /** Where and how the download tools deliver: the same three fields on all of them. */
 export const downloadTarget = {

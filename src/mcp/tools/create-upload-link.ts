@@ -37,14 +37,10 @@ Then call complete_upload with the ETags.`,
       .boolean()
       .default(false)
       .describe("Replace a same-named file on completion (default false)."),
-    content_type: z.string().min(1).max(255).optional().describe("MIME type; default: from the name."),
-    chunk_size_mb: z
-      .number()
-      .int()
-      .min(MIN_CHUNK_SIZE_MB)
-      .max(MAX_CHUNK_SIZE_MB)
-      .optional()
-      .describe(`Part size in MB; default: ${DEFAULT_LINK_PARTS} parts at most, ${MAX_LINK_PARTS} allowed.`),
+    content_type: params.contentType,
+    chunk_size_mb: params.chunkSizeMb.describe(
+      `Part size in MB; default: ${DEFAULT_LINK_PARTS} parts at most, ${MAX_LINK_PARTS} allowed.`,
+    ),
   },
   outputSchema: {
     file_id: z.number(),

@@ -51,14 +51,10 @@ Give local_path (inside a root) or content.`,
       .optional()
       .describe("Name in Vagon Files; default: the local name (required with content)."),
     overwrite: z.boolean().default(false).describe("Replace a same-named file (default false)."),
-    content_type: z.string().min(1).max(255).optional().describe("MIME type; default: from the name."),
-    chunk_size_mb: z
-      .number()
-      .int()
-      .min(MIN_CHUNK_SIZE_MB)
-      .max(MAX_CHUNK_SIZE_MB)
-      .optional()
-      .describe(`Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}).`),
+    content_type: params.contentType,
+    chunk_size_mb: params.chunkSizeMb.describe(
+      `Part size in MB (${MIN_CHUNK_SIZE_MB}–${MAX_CHUNK_SIZE_MB}).`,
+    ),
     skip_existing: z.boolean().default(true).describe("Folders: skip same name + size files (default true)."),
     exclude: z
       .array(z.string().min(1).max(200))
