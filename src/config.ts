@@ -27,6 +27,8 @@ export interface Config {
     stateless: boolean;
     /** On SIGTERM, calls in flight get this long to finish; default 25. */
     drainSeconds?: number;
+    /** Set: the server is an OAuth 2.1 resource server (src/transports/oauth/) instead of a static token. */
+    oauth?: OAuthConfig;
   };
   sandbox: {
     enabled: boolean;
@@ -36,6 +38,15 @@ export interface Config {
   };
   /** Part uploads in flight at once. */
   uploadConcurrency: number;
+}
+
+export interface OAuthConfig {
+  /** The authorization server whose access tokens are accepted (exactly as its metadata says). */
+  issuer: string;
+  /** The server's public MCP URL: the metadata's `resource`, and the audience tokens must carry. */
+  publicUrl: string;
+  /** One more accepted audience, for providers that can't mint the URL (e.g. api://vagon-files). */
+  audience: string | null;
 }
 
 export const DEFAULT_API_URL = "https://api.vagon.io/organization-management/v1";
@@ -88,13 +99,20 @@ Options (flags win over environment variables):
   --upload-concurrency N   Part uploads in flight at once, 1-${MAX_UPLOAD_CONCURRENCY} (default ${DEFAULT_UPLOAD_CONCURRENCY}).
   --http                   Serve Streamable HTTP at /mcp instead of stdio.
   --host HOST              HTTP bind address (default ${DEFAULT_HTTP_HOST}). A non-loopback address
-                           requires VAGON_MCP_HTTP_TOKEN.
+                           requires VAGON_MCP_HTTP_TOKEN or --oauth-issuer.
   --port N                 HTTP port (default ${DEFAULT_HTTP_PORT}); with "sandbox", the sandbox's port
                            (default: a free one).
   --stateless              HTTP without MCP session state, so identical replicas can sit behind a
                            load balancer (long jobs continue with get_download).
   --drain-seconds N        On SIGTERM, let HTTP calls in flight finish for up to N s (default ${DEFAULT_DRAIN_SECONDS});
                            zip waits answer with their download_id before then. Env VAGON_MCP_DRAIN_SECONDS.
+  --oauth-issuer URL       Accept OAuth access tokens from this issuer (an OAuth 2.1 resource server
+                           for claude.ai and ChatGPT connectors) instead of VAGON_MCP_HTTP_TOKEN.
+                           Needs --public-url. Env VAGON_MCP_OAUTH_ISSUER.
+  --public-url URL         The server's public MCP URL (https://files-mcp.example.com/mcp): the
+                           audience tokens must carry. Env VAGON_MCP_PUBLIC_URL.
+  --oauth-audience AUD     One more accepted audience, for providers that can't mint the URL
+                           (e.g. api://vagon-files). Env VAGON_MCP_OAUTH_AUDIENCE.
   --sandbox                Start the embedded Vagon sandbox in-process and use it; no credentials.
   --sandbox-shape SHAPE    jsonapi (default) | flat: the response shape the sandbox answers with.
   -h, --help               Show this help.
@@ -106,7 +124,8 @@ Environment:
                                     mandatory when --host is not a loopback address.
                                     Clients send "Authorization: Bearer <token>".
   VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL,
-  VAGON_MCP_DRAIN_SECONDS:          see the matching flags above.
+  VAGON_MCP_DRAIN_SECONDS, VAGON_MCP_OAUTH_ISSUER, VAGON_MCP_PUBLIC_URL, VAGON_MCP_OAUTH_AUDIENCE:
+                                    see the matching flags above.
   VAGON_SANDBOX_ZIP_MS              With --sandbox: how long its zip jobs take, queued plus zipping
                                     (default 3000 ms; 0 for scripts and tests that shouldn't wait).
   NODE_DISABLE_COMPILE_CACHE=1      Don't keep compiled code in $XDG_CACHE_HOME/vagon-files-mcp
@@ -127,6 +146,9 @@ const ARG_OPTIONS = {
   port: { type: "string" },
   stateless: { type: "boolean" },
   "drain-seconds": { type: "string" },
+  "oauth-issuer": { type: "string" },
+  "public-url": { type: "string" },
+  "oauth-audience": { type: "string" },
   sandbox: { type: "boolean" },
   "sandbox-shape": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -213,6 +235,61 @@ function parseArgv(argv: string[]) {
 }
 
 /**
+ * The OAuth rows of SPEC §1: an issuer and a public URL together, never beside a static token
+ * (a host that sees OAuth discovery drops the header it was configured with), https:// unless
+ * the server is bound to loopback.
+ */
+function oauthConfig(
+  flags: ReturnType<typeof parseArgv>["values"],
+  env: NodeJS.ProcessEnv,
+  host: string,
+  token: string | null,
+): OAuthConfig | undefined {
+  const issuer = flags["oauth-issuer"]?.trim() || nonEmpty(env.VAGON_MCP_OAUTH_ISSUER)?.trim();
+  const publicUrl = flags["public-url"]?.trim() || nonEmpty(env.VAGON_MCP_PUBLIC_URL)?.trim();
+  const audience = flags["oauth-audience"]?.trim() || nonEmpty(env.VAGON_MCP_OAUTH_AUDIENCE)?.trim();
+  if (issuer === undefined) {
+    const stray =
+      publicUrl !== undefined ? "--public-url" : audience !== undefined ? "--oauth-audience" : null;
+    if (stray) {
+      throw new ConfigError(
+        `${stray} only applies with OAuth; add --oauth-issuer URL (VAGON_MCP_OAUTH_ISSUER), or drop it.`,
+      );
+    }
+    return undefined;
+  }
+  if (token !== null) {
+    throw new ConfigError(
+      "VAGON_MCP_HTTP_TOKEN and --oauth-issuer exclude each other: hosts that see OAuth discovery drop a configured header, so one endpoint offers one mode. Unset VAGON_MCP_HTTP_TOKEN, or drop --oauth-issuer.",
+    );
+  }
+  if (publicUrl === undefined) {
+    throw new ConfigError(
+      "OAuth needs the server's public MCP URL, the audience its tokens must carry: add --public-url https://files-mcp.example.com/mcp (VAGON_MCP_PUBLIC_URL).",
+    );
+  }
+  const loopback = isLoopbackHost(host);
+  for (const [what, value] of [
+    ["--oauth-issuer", issuer],
+    ["--public-url", publicUrl],
+  ] as const) {
+    const parsed = URL.canParse(value) ? new URL(value) : null;
+    if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+      throw new ConfigError(`${what} "${value}" is not an http(s) URL.`);
+    }
+    if (parsed.protocol === "http:" && !loopback) {
+      throw new ConfigError(
+        `${what} "${value}" is http://, accepted only when the server is bound to loopback; use https:// (TLS terminated in front of the server).`,
+      );
+    }
+    if (parsed.hash || parsed.search) {
+      throw new ConfigError(`${what} "${value}" must not carry a query or fragment.`);
+    }
+  }
+  return { issuer, publicUrl, audience: audience ?? null };
+}
+
+/**
  * Reads argv (without the node and script names) and the environment into what to run.
  * Flags win over environment variables. Throws ConfigError with a one-line fix.
  */
@@ -240,6 +317,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
       "http",
       "stateless",
       "drain-seconds",
+      "oauth-issuer",
+      "public-url",
+      "oauth-audience",
       "sandbox",
       "root",
       "download-dir",
@@ -265,9 +345,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
 
   const transport = flags.http ? "http" : "stdio";
   if (transport === "stdio") {
-    const httpOnly = (["host", "port", "stateless", "drain-seconds"] as const).find(
-      (name) => flags[name] !== undefined,
-    );
+    const httpOnly = (
+      ["host", "port", "stateless", "drain-seconds", "oauth-issuer", "public-url", "oauth-audience"] as const
+    ).find((name) => flags[name] !== undefined);
     if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
   }
   const sandboxEnabled = flags.sandbox === true;
@@ -338,10 +418,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     drainInput === undefined
       ? DEFAULT_DRAIN_SECONDS
       : validate(integerSchema("--drain-seconds", 1, 3600), drainInput);
+  const oauth = transport === "http" ? oauthConfig(flags, env, host, token) : undefined;
   if (transport === "http") {
-    if (!isLoopbackHost(host) && token === null) {
+    if (!isLoopbackHost(host) && token === null && oauth === undefined) {
       throw new ConfigError(
-        `Refusing to serve HTTP on ${host} without a token: anyone who can reach it could use your Vagon account. Set VAGON_MCP_HTTP_TOKEN (e.g. VAGON_MCP_HTTP_TOKEN=$(openssl rand -hex 32)) or bind to 127.0.0.1.`,
+        `Refusing to serve HTTP on ${host} without a token: anyone who can reach it could use your Vagon account. Set VAGON_MCP_HTTP_TOKEN (e.g. VAGON_MCP_HTTP_TOKEN=$(openssl rand -hex 32)), or --oauth-issuer with --public-url, or bind to 127.0.0.1.`,
       );
     }
     if (token !== null && token.length < MIN_HTTP_TOKEN_LENGTH) {
@@ -360,7 +441,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     readOnly,
     logLevel,
     transport,
-    http: { host, port, token, stateless: flags.stateless === true, drainSeconds },
+    http: {
+      host,
+      port,
+      token,
+      stateless: flags.stateless === true,
+      drainSeconds,
+      ...(oauth ? { oauth } : {}),
+    },
     sandbox: {
       enabled: sandboxEnabled,
       shape,

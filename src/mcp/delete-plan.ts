@@ -1,7 +1,9 @@
 // Stateless delete plans: a plan_id is the expiry plus an HMAC of the exact set (every id with
 // its bytes) and of where it was computed, keyed by a key derived from the API secret. Any
-// replica with the same credentials can check one; nothing is stored anywhere.
+// replica with the same credentials can check one; nothing is stored anywhere. Over OAuth the
+// plan is also bound to the subject that previewed it: another user's confirm is a changed plan.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { currentPrincipal } from "../principal.js";
 
 export const PLAN_TTL_MS = 15 * 60_000;
 
@@ -22,7 +24,13 @@ function planKey(apiKey: string, apiSecret: string): Buffer {
   return createHmac("sha256", apiSecret).update(`vagon-files-mcp delete plan v1\n${apiKey}`).digest();
 }
 
-function digest(key: Buffer, expiresAtMs: number, scope: PlanScope, items: PlanItem[]): string {
+function digest(
+  key: Buffer,
+  subject: string | null,
+  expiresAtMs: number,
+  scope: PlanScope,
+  items: PlanItem[],
+): string {
   const sorted = [...items].sort((a, b) => a.id - b.id);
   const canonical = JSON.stringify([
     expiresAtMs,
@@ -30,6 +38,8 @@ function digest(key: Buffer, expiresAtMs: number, scope: PlanScope, items: PlanI
     scope.machineId,
     scope.parentId,
     sorted.map((item) => [item.id, item.bytes]),
+    // Only with a subject, so plans without OAuth read exactly as before.
+    ...(subject === null ? [] : [subject]),
   ]);
   return createHmac("sha256", key).update(canonical).digest("base64url");
 }
@@ -45,19 +55,27 @@ export interface PlanSigner {
   ): "match" | "changed" | "expired" | "malformed";
 }
 
-export function createPlanSigner(apiKey: string, apiSecret: string): PlanSigner {
+/** `subject` defaults to the caller of the request being served (principal.ts), if any. */
+export function createPlanSigner(
+  apiKey: string,
+  apiSecret: string,
+  subject: string | null = currentPrincipal()?.subject ?? null,
+): PlanSigner {
   const key = planKey(apiKey, apiSecret);
   return {
     sign(scope, items, nowMs) {
       const expiresAtMs = nowMs + PLAN_TTL_MS;
-      return { planId: `${expiresAtMs.toString(36)}.${digest(key, expiresAtMs, scope, items)}`, expiresAtMs };
+      return {
+        planId: `${expiresAtMs.toString(36)}.${digest(key, subject, expiresAtMs, scope, items)}`,
+        expiresAtMs,
+      };
     },
     check(planId, scope, items, nowMs) {
       const match = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/.exec(planId.trim());
       if (!match) return "malformed";
       const expiresAtMs = Number.parseInt(match[1] ?? "", 36);
       const given = Buffer.from(match[2] ?? "");
-      const expected = Buffer.from(digest(key, expiresAtMs, scope, items));
+      const expected = Buffer.from(digest(key, subject, expiresAtMs, scope, items));
       const same = given.length === expected.length && timingSafeEqual(given, expected);
       // An edited expiry fails the digest, so "expired" is only said of a plan we signed.
       if (same && nowMs > expiresAtMs) return "expired";

@@ -27,6 +27,8 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
+import { currentPrincipal, type Principal, principalKey } from "../principal.js";
+import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
@@ -55,6 +57,8 @@ export interface HttpServerOptions extends McpServerDeps {
   now?: () => number;
   /** drain()'s bound; default 25 s. */
   drainMs?: number;
+  /** With config.http.oauth: the resource server's cap and clock (tests). */
+  oauth?: Omit<ResourceServerOptions, "refused">;
 }
 
 export interface HttpServerHandle {
@@ -81,6 +85,8 @@ interface Session {
   lastActivityMs: number;
   /** POST/DELETE requests in flight; a GET stream doesn't count, so it can't pin a session. */
   activeRequests: number;
+  /** With OAuth: the principal that opened it (principalKey), the only one that may use it. */
+  owner: string | null;
 }
 
 const LOOPBACK_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
@@ -156,6 +162,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const now = options.now ?? Date.now;
   const refusals = createRefusalLog(logger);
   const { host, stateless } = config.http;
+  // OAuth (SPEC §6): one seam, src/transports/oauth/resource-server.ts; start-up fails here when
+  // the issuer's metadata or keys can't be read.
+  const oauth = config.http.oauth
+    ? await createResourceServer(config.http.oauth, MCP_PATH, logger, {
+        ...options.oauth,
+        refused: (reason) => refusals.refused(reason),
+      })
+    : null;
+  const ownerOfRequest = () => {
+    const principal = currentPrincipal();
+    return principal ? principalKey(principal) : null;
+  };
 
   // Hash both sides so the comparison takes the same time whatever the lengths.
   const tokenDigest =
@@ -165,6 +183,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const allowedHostnames = isLoopbackHost(host)
     ? [...new Set([...LOOPBACK_HOSTNAMES, boundHostname])]
     : [boundHostname];
+  // Behind a TLS terminator the Host (and a browser's Origin) is the public URL's.
+  const publicHost = config.http.oauth ? new URL(config.http.oauth.publicUrl).host : null;
   let boundPort = 0;
 
   // In least-recently-used order: each request moves its session to the end.
@@ -182,6 +202,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // mandatory token protects such a server.
     if (isWildcard) return true;
     if (!hostHeader) return false;
+    if (hostHeader.toLowerCase() === publicHost) return true;
     let parsed: URL;
     try {
       parsed = new URL(`http://${hostHeader}`);
@@ -201,6 +222,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return false;
     }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
+    if (parsed.host === publicHost) return true;
     return LOOPBACK_HOSTNAMES.includes(parsed.hostname) || (!isWildcard && parsed.hostname === boundHostname);
   }
 
@@ -259,6 +281,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       }),
       lastActivityMs: now(),
       activeRequests: 0,
+      owner: ownerOfRequest(),
     };
     trackRequest(session, req, res);
     // Set before connect(): the SDK chains its own handler after ours.
@@ -315,7 +338,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     const session = sessions.get(sessionId);
-    if (!session) {
+    // Another principal's session is as unknown to this caller as one that never existed.
+    if (!session || session.owner !== ownerOfRequest()) {
       // 404 tells a conforming client to start a new session.
       sendError(res, 404, "Session not found: it expired or was closed; initialize a new session.");
       return;
@@ -326,7 +350,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     await session.transport.handleRequest(req, res, body);
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse) {
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, principal: Principal | null) {
     let body: unknown;
     if (req.method === "POST") {
       const read = await readBody(req, maxBodyBytes);
@@ -349,6 +373,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
+    if (oauth && principal) {
+      if (!oauth.admit(principal, req, body, res)) return;
+      await oauth.run(principal, () =>
+        stateless ? handleStateless(req, res, body) : handleStateful(req, res, body),
+      );
+      return;
+    }
     if (stateless) await handleStateless(req, res, body);
     else await handleStateful(req, res, body);
   }
@@ -365,6 +396,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (oauth?.serveMetadata(req, res, pathname)) return;
     if (pathname === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
       // Listening starts only once everything is set up, so any answer before draining is "ready".
       const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
@@ -376,6 +408,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(res, 404, `Not found; the MCP endpoint is ${MCP_PATH}.`);
       return;
     }
+    const principal = oauth ? await oauth.authenticate(req, res) : null;
+    if (oauth && !principal) return;
     if (!tokenAccepted(headerValue(req.headers.authorization))) {
       const error = req.headers.authorization === undefined ? "" : ', error="invalid_token"';
       refusals.refused(req.headers.authorization === undefined ? "no bearer token" : "wrong bearer token");
@@ -390,7 +424,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.once("close", () => activeResponses.delete(res));
     // Tell nginx-style proxies not to buffer the SSE streams, whatever their configuration says.
     res.setHeader("x-accel-buffering", "no");
-    await handleMcp(req, res);
+    await handleMcp(req, res, principal);
   }
 
   /** The connection ends after this response instead of waiting for the next request. */
