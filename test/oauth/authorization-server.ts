@@ -162,6 +162,9 @@ async function answerInteraction(
   const granted = new Set((form.get("scope") ?? MCP_SCOPES).split(" "));
   for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
     grant.addResourceScope(resource, scopes.filter((scope) => granted.has(scope)).join(" "));
+    // Declined, not merely missing: the AS issues the token without them instead of asking again.
+    const declined = scopes.filter((scope) => !granted.has(scope));
+    if (declined.length > 0) grant.rejectResourceScope(resource, declined.join(" "));
   }
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });

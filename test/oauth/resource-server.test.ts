@@ -25,7 +25,7 @@ let publicUrl: string;
 let workDir: string;
 const processLogs: LogRecord[] = [];
 /** The resource server's clock, moved by the expiry tests. */
-const clockShiftMs = 0;
+let clockShiftMs = 0;
 const MAX_IN_FLIGHT = 2;
 const sessions: OAuthSession[] = [];
 
@@ -131,5 +131,311 @@ describe("a host connects with OAuth", () => {
     expect(tools.map((tool) => tool.name)).toContain("delete_files");
     const listing = await alice.call("list_files", {});
     expect(listing.isError).toBeFalsy();
+  });
+});
+
+/** Uploads a small file as `session` and answers its id. */
+async function upload(session: OAuthSession, fileName: string): Promise<number> {
+  const result = await session.call("upload_file", {
+    content: "hello",
+    encoding: "utf8",
+    file_name: fileName,
+  });
+  expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+  return (result.structuredContent as { id: number }).id;
+}
+
+async function stillThere(fileName: string): Promise<boolean> {
+  const entries = await vagon.listFiles({ location: "shared", parentId: 0, query: fileName });
+  return entries.entries.some((entry) => entry.name === fileName);
+}
+
+function bearer(session: OAuthSession): Record<string, string> {
+  return {
+    authorization: `Bearer ${session.oauth.tokens()?.access_token ?? ""}`,
+    "mcp-session-id": session.transport.sessionId ?? "",
+    "mcp-protocol-version": "2025-06-18",
+  };
+}
+
+describe("metadata", () => {
+  it("serves the Protected Resource Metadata at both well-known paths", async () => {
+    for (const wellKnown of [
+      "/.well-known/oauth-protected-resource/mcp",
+      "/.well-known/oauth-protected-resource",
+    ]) {
+      const response = await fetch(new URL(wellKnown, publicUrl));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        resource: publicUrl,
+        authorization_servers: [as.issuer],
+        scopes_supported: ["files:read", "files:write", "files:delete"],
+        bearer_methods_supported: ["header"],
+        resource_name: "Vagon Files",
+      });
+    }
+  });
+});
+
+describe("tokens the server refuses", () => {
+  it("a token the AS minted for another resource gets 401 invalid_token, and the token is never echoed", async () => {
+    const foreign = await mintToken(as.issuer, {
+      resource: "api://another-service",
+      scope: MCP_SCOPES,
+      choice: { account: "alice" },
+    });
+    expect(decodeJwt(foreign).aud).toBe("api://another-service");
+    const response = await post(INITIALIZE, { authorization: `Bearer ${foreign}` });
+    expect(response.status).toBe(401);
+    const challenge = response.headers.get("www-authenticate") ?? "";
+    expect(challenge).toMatch(/^Bearer error="invalid_token", /);
+    expect(challenge).toContain('resource_metadata="');
+    const text = await response.text();
+    expect(`${challenge}${text}`).not.toContain(foreign);
+    expect(JSON.stringify(processLogs)).not.toContain(foreign);
+  });
+
+  it("the extra audience (--oauth-audience) is accepted for a provider that can't mint the URL", async () => {
+    const apiToken = await mintToken(as.issuer, {
+      resource: "api://vagon-files",
+      scope: MCP_SCOPES,
+      choice: { account: "carol" },
+    });
+    expect((await post(INITIALIZE, { authorization: `Bearer ${apiToken}` })).status).toBe(401);
+    const port = await freePort();
+    const logger = createLogger({ level: "error", stderr: false });
+    const withAudience = await startHttpServer({
+      config: {
+        apiUrl: sandbox.apiUrl,
+        apiKey: sandbox.apiKey,
+        apiSecret: sandbox.apiSecret,
+        roots: [],
+        downloadDir: null,
+        readOnly: false,
+        logLevel: "error",
+        transport: "http",
+        http: {
+          host: "127.0.0.1",
+          port,
+          token: null,
+          stateless: true,
+          oauth: {
+            issuer: as.issuer,
+            publicUrl: `http://127.0.0.1:${port}/mcp`,
+            audience: "api://vagon-files",
+          },
+        },
+        sandbox: { enabled: true, shape: "jsonapi" },
+        uploadConcurrency: 4,
+      },
+      client: vagon,
+      logger,
+      createServer: createMcpServer,
+    });
+    try {
+      const response = await fetch(withAudience.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${apiToken}`,
+        },
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await withAudience.close();
+    }
+  });
+
+  it("an expired token gets 401; within 60 s of skew it still passes", async () => {
+    const dave = await connect("dave");
+    const { exp } = decodeJwt(dave.oauth.tokens()?.access_token ?? "");
+    const list = { jsonrpc: "2.0", id: 7, method: "tools/list" };
+    try {
+      clockShiftMs = (exp ?? 0) * 1000 + 30_000 - Date.now();
+      expect((await post(list, bearer(dave))).status).toBe(200);
+      clockShiftMs = (exp ?? 0) * 1000 + 90_000 - Date.now();
+      const expired = await post(list, bearer(dave));
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+    } finally {
+      clockShiftMs = 0;
+    }
+  });
+
+  it("only asymmetric signatures by the issuer's keys count: HS256, none, a foreign key and a wrong iss get 401", async () => {
+    const claims = { sub: "mallory", scope: MCP_SCOPES, client_id: "x" };
+    const asKey = await importJWK(as.signingJwk, "ES256");
+    const sign = (header: Record<string, unknown>, key: Parameters<SignJWT["sign"]>[0], issuer = as.issuer) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "ES256", kid: "as-key-1", ...header })
+        .setIssuer(issuer)
+        .setAudience(publicUrl)
+        .setIssuedAt()
+        .setExpirationTime("10m")
+        .sign(key);
+    // The control: the same claims signed with the AS's key pass, so each refusal below is for its one flaw.
+    const genuine = await sign({}, asKey);
+    expect((await post(INITIALIZE, { authorization: `Bearer ${genuine}` })).status).toBe(200);
+
+    const { privateKey: foreignKey } = await generateKeyPair("ES256");
+    const forged = [
+      await sign({ alg: "HS256" }, new TextEncoder().encode("a-shared-secret-anyone-could-guess")),
+      new UnsecuredJWT(claims).setIssuer(as.issuer).setAudience(publicUrl).setExpirationTime("10m").encode(),
+      await sign({ kid: "as-key-1" }, foreignKey),
+      await sign({}, asKey, "http://127.0.0.1:1/realms/evil"),
+    ];
+    for (const token of forged) {
+      const response = await post(INITIALIZE, { authorization: `Bearer ${token}` });
+      expect(response.status, token.split(".")[0]).toBe(401);
+    }
+  });
+
+  it("a flood of unknown kids costs at most one JWKS fetch, not one each", async () => {
+    const before = as.jwksFetches();
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, async (_, index) => {
+        const { privateKey } = await generateKeyPair("ES256");
+        return new SignJWT({ sub: "mallory" })
+          .setProtectedHeader({ alg: "ES256", kid: `forged-${index}` })
+          .setIssuer(as.issuer)
+          .setAudience(publicUrl)
+          .setExpirationTime("10m")
+          .sign(privateKey);
+      }),
+    );
+    const statuses = await Promise.all(
+      tokens.map(async (token) => (await post(INITIALIZE, { authorization: `Bearer ${token}` })).status),
+    );
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    expect(as.jwksFetches() - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("scopes", () => {
+  it("files:read only: delete_files gets 403 insufficient_scope and changes nothing; the client steps up and the delete goes through after the preview", async () => {
+    const writer = await connect("bob");
+    await upload(writer, "oauth-stepup-1.txt");
+    const bob = await connect("bob", "files:read");
+    expect(decodeJwt(bob.oauth.tokens()?.access_token ?? "").scope).toBe("files:read");
+    expect((await bob.call("list_files", {})).isError).toBeFalsy();
+
+    const raw = await post(
+      {
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "delete_files", arguments: { name: "oauth-stepup-*" } },
+      },
+      bearer(bob),
+    );
+    expect(raw.status).toBe(403);
+    expect(raw.headers.get("www-authenticate")).toBe(
+      `Bearer error="insufficient_scope", scope="files:read files:delete", resource_metadata="http://${new URL(publicUrl).host}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    expect(await stillThere("oauth-stepup-1.txt")).toBe(true);
+    // A write needs files:write, named the same way.
+    const write = await post(
+      {
+        jsonrpc: "2.0",
+        id: 10,
+        method: "tools/call",
+        params: { name: "create_directory", arguments: { name: "x" } },
+      },
+      bearer(bob),
+    );
+    expect(write.status).toBe(403);
+    expect(write.headers.get("www-authenticate")).toContain('scope="files:read files:write"');
+
+    // The user grants more when asked again: the SDK steps up on the 403 by itself.
+    bob.oauth.choice = { account: "bob" };
+    const preview = await bob.call("delete_files", { name: "oauth-stepup-*" });
+    expect(bob.oauth.authorizations.at(-1)?.searchParams.get("scope")).toBe("files:read files:delete");
+    const { plan_id: planId, status } = preview.structuredContent as { plan_id: string; status: string };
+    expect(status).toBe("preview");
+    const done = await bob.call("delete_files", { name: "oauth-stepup-*", confirm: planId });
+    expect(done.structuredContent).toMatchObject({ status: "deleted", deleted: 1 });
+    expect(await stillThere("oauth-stepup-1.txt")).toBe(false);
+  });
+});
+
+describe("the subject is the caller", () => {
+  it("subject A's delete plan and session are refused to subject B", async () => {
+    const alice = await connect("alice");
+    const eve = await connect("eve");
+    await upload(alice, "oauth-plan-1.txt");
+    const preview = await alice.call("delete_files", { name: "oauth-plan-*" });
+    const planId = (preview.structuredContent as { plan_id: string }).plan_id;
+
+    const stolen = await eve.call("delete_files", { name: "oauth-plan-*", confirm: planId });
+    expect((stolen.structuredContent as { status: string }).status).toBe("changed");
+    expect(await stillThere("oauth-plan-1.txt")).toBe(true);
+
+    const list = { jsonrpc: "2.0", id: 3, method: "tools/list" };
+    const hijack = await post(list, { ...bearer(eve), "mcp-session-id": alice.transport.sessionId ?? "" });
+    expect(hijack.status).toBe(404);
+    expect((await post(list, bearer(alice))).status).toBe(200);
+
+    const done = await alice.call("delete_files", { name: "oauth-plan-*", confirm: planId });
+    expect(done.structuredContent).toMatchObject({ status: "deleted", deleted: 1 });
+  });
+
+  it("each mutating call is logged once with subject, client id, tool and target, never the token", async () => {
+    const frank = await connect("frank");
+    const fileId = await upload(frank, "oauth-logged.txt");
+    const lines = processLogs.filter(
+      (record) => record.fields?.tool === "upload_file" && record.fields?.subject === "frank",
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.fields).toEqual({
+      subject: "frank",
+      client_id: frank.oauth.clientInformation()?.client_id,
+      tool: "upload_file",
+      target: { file_name: "oauth-logged.txt" },
+    });
+    await frank.call("delete_file", { file_id: fileId });
+    expect(
+      processLogs.filter(
+        (record) => record.fields?.tool === "delete_file" && record.fields?.subject === "frank",
+      ),
+    ).toHaveLength(1);
+    // Reading isn't logged as a mutation.
+    await frank.call("list_files", {});
+    expect(processLogs.some((record) => record.fields?.tool === "list_files")).toBe(false);
+    const logs = JSON.stringify(processLogs);
+    for (const session of sessions)
+      expect(logs).not.toContain(session.oauth.tokens()?.access_token ?? "never");
+  });
+
+  it("one subject's calls in flight are capped (429 past the cap); another subject is not held up", async () => {
+    const grace = await connect("grace");
+    const henry = await connect("henry");
+    const ids = [await upload(grace, "oauth-zip-1.txt"), await upload(grace, "oauth-zip-2.txt")];
+    const controller = new AbortController();
+    // Zip jobs of the sandbox wait in the queue for minutes: each call stays in flight until aborted.
+    const held = Array.from({ length: MAX_IN_FLIGHT }, () => {
+      let started!: () => void;
+      const inFlight = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const call = grace.client
+        .callTool({ name: "download_files", arguments: { file_ids: ids, wait_seconds: 600 } }, undefined, {
+          signal: controller.signal,
+          onprogress: () => started(),
+          timeout: 600_000,
+        })
+        .catch(() => null);
+      return { inFlight, call };
+    });
+    await Promise.all(held.map((each) => each.inFlight));
+
+    const refused = await grace.call("list_files", {}).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(StreamableHTTPError);
+    expect((refused as StreamableHTTPError).code).toBe(429);
+    expect((await henry.call("list_files", {})).isError).toBeFalsy();
+
+    controller.abort();
+    await Promise.all(held.map((each) => each.call));
   });
 });
