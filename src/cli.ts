@@ -101,6 +101,24 @@ function connectionHelp(
   return lines.join("\n");
 }
 
+/** OAuth mode: hosts connect through the public URL and sign in; there is no header to configure. */
+function oauthConnectionHelp(localUrl: string, publicUrl: string, issuer: string): string {
+  return [
+    "",
+    "vagon-files-mcp is serving Vagon Files over HTTP as an OAuth resource server.",
+    "",
+    `  Listening at:  ${localUrl} (put TLS in front; the public URL must reach it)`,
+    `  Public URL:    ${publicUrl}`,
+    `  Sign-in:       ${issuer} (scopes files:read, files:write, files:delete)`,
+    "",
+    "Add the public URL as a custom connector in claude.ai or as a connector in ChatGPT;",
+    "the host discovers the sign-in from the server. See README, Remote (OAuth).",
+    "",
+    "Press Ctrl+C to stop.",
+    "",
+  ].join("\n");
+}
+
 async function serve(initialConfig: Config): Promise<void> {
   let config = initialConfig;
   const logger = createLogger({ level: config.logLevel });
@@ -184,12 +202,15 @@ async function serve(initialConfig: Config): Promise<void> {
       await http.drain();
       await Promise.race([lifecycle.idle(), sleep(ABORTED_CALLS_CLEANUP_MS)]);
     });
+    const { oauth } = config.http;
     process.stderr.write(
-      connectionHelp(http.url, {
-        sandbox: config.sandbox.enabled,
-        token: !!config.http.token,
-        roots: config.roots,
-      }),
+      oauth
+        ? oauthConnectionHelp(http.url, oauth.publicUrl, oauth.issuer)
+        : connectionHelp(http.url, {
+            sandbox: config.sandbox.enabled,
+            token: !!config.http.token,
+            roots: config.roots,
+          }),
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
