@@ -81,7 +81,8 @@ export function createTokenVerifier(
 }
 
 function principalOf(payload: Record<string, unknown>): Principal {
-  const clientId = [payload.client_id, payload.azp, payload.appid].find(
+  // RFC 9068 says client_id; Keycloak and Auth0 send azp, Entra v1 appid, Okta cid.
+  const clientId = [payload.client_id, payload.azp, payload.appid, payload.cid].find(
     (value): value is string => typeof value === "string" && value !== "",
   );
   return { subject: String(payload.sub), clientId: clientId ?? null, scopes: scopesOf(payload) };
