@@ -4,7 +4,7 @@
 //
 //   BENCH_SIZE_MB=64             shrink the big transfer file for a quick smoke run (default 1024)
 //   BENCH_ONLY=upload,list       run a subset: cold-start, list, housekeeping, context, views, upload, download,
-//                                read-file, folder, upload-link, zip, load
+//                                read-file, folder, upload-link, zip, oauth, load
 //   BENCH_FOLDER_SMALL=500, BENCH_FOLDER_BIG_MB=64, BENCH_LINK_MB=256   shrink the folder and link benches
 //   LOAD_SESSIONS, LOAD_CALLS    see bench/load.ts (list_files through nginx vs direct)
 //   BENCH_ROUNDS=3               baseline/measured pairs per transfer and list benchmark (default 3)
@@ -34,6 +34,7 @@ import {
 } from "./lib.js";
 import { benchList } from "./list.js";
 import { benchLoad } from "./load.js";
+import { benchOAuth } from "./oauth.js";
 import { benchReadFile } from "./read-file.js";
 import { type BenchEnv, createBenchEnv } from "./setup.js";
 import { benchUpload } from "./upload.js";
@@ -54,6 +55,7 @@ const BENCHMARKS: Record<string, (env: BenchEnv) => Promise<BenchResult[]>> = {
   folder: benchFolderUpload,
   "upload-link": benchUploadLink,
   zip: benchZipLatency,
+  oauth: benchOAuth,
   // Last: it spawns three replicas and nginx and keeps both cores busy.
   load: benchLoad,
 };

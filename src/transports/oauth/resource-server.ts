@@ -45,6 +45,8 @@ export interface ResourceServerOptions {
   refused?: (reason: string) => void;
   /** The clock tokens are checked against (tests move it instead of waiting). */
   now?: () => number;
+  /** Verified tokens remembered until they expire (default 10,000; 0: check every call in full). */
+  verifiedCacheEntries?: number;
 }
 
 export interface ResourceServer {
@@ -71,7 +73,12 @@ export async function createResourceServer(
   options: ResourceServerOptions = {},
 ): Promise<ResourceServer> {
   const issuer = await discoverIssuer(oauth.issuer);
-  const verifier = createTokenVerifier(oauth, issuer.jwksUri, { now: options.now });
+  const verifier = createTokenVerifier(oauth, issuer.jwksUri, {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.verifiedCacheEntries !== undefined
+      ? { verifiedCacheEntries: options.verifiedCacheEntries }
+      : {}),
+  });
   try {
     await verifier.prefetch();
   } catch (error) {

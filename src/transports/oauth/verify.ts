@@ -2,6 +2,7 @@
 // with an asymmetric key of the issuer's JWKS (fetched once and cached; an unknown `kid`
 // refetches at most once per cooldown, and concurrent fetches share one), `iss`, `aud` (the
 // public URL, RFC 8707, or the extra audience), `exp`/`nbf` with at most 60 s of skew.
+import { createHash } from "node:crypto";
 import { createRemoteJWKSet, customFetch, type FetchImplementation, jwtVerify } from "jose";
 import { fetch } from "undici";
 import type { OAuthConfig } from "../../config.js";
@@ -27,6 +28,9 @@ export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 /** A cached JWKS is fetched again after this long, so rotated keys are picked up. */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 
+/** Tokens already verified, remembered (by digest, never the token) until they expire. */
+export const VERIFIED_CACHE_ENTRIES = 10_000;
+
 export type Verdict = { ok: true; principal: Principal } | { ok: false; reason: string };
 
 export interface TokenVerifier {
@@ -40,8 +44,9 @@ export interface TokenVerifier {
 export function createTokenVerifier(
   oauth: OAuthConfig,
   jwksUri: string,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; verifiedCacheEntries?: number } = {},
 ): TokenVerifier {
+  const cacheEntries = options.verifiedCacheEntries ?? VERIFIED_CACHE_ENTRIES;
   let fetches = 0;
   const countingFetch: FetchImplementation = (url, init) => {
     fetches += 1;
@@ -54,9 +59,25 @@ export function createTokenVerifier(
   });
   const audiences = oauth.audience ? [oauth.publicUrl, oauth.audience] : [oauth.publicUrl];
   const now = options.now ?? Date.now;
+  // A host sends the same token with every call for its lifetime: the signature is checked once,
+  // and each later call only checks the time again (the other claims can't change).
+  const verified = new Map<string, { principal: Principal; notBeforeMs: number; expiresAtMs: number }>();
 
   return {
     async verify(token) {
+      const key = createHash("sha256").update(token).digest("base64url");
+      const known = verified.get(key);
+      if (known) {
+        const skewMs = CLOCK_SKEW_SECONDS * 1000;
+        const nowMs = now();
+        if (nowMs >= known.expiresAtMs + skewMs) {
+          verified.delete(key);
+          return { ok: false, reason: "ERR_JWT_EXPIRED" };
+        }
+        if (nowMs < known.notBeforeMs - skewMs)
+          return { ok: false, reason: "ERR_JWT_CLAIM_VALIDATION_FAILED" };
+        return { ok: true, principal: known.principal };
+      }
       try {
         const { payload } = await jwtVerify(token, jwks, {
           issuer: oauth.issuer,
@@ -66,7 +87,19 @@ export function createTokenVerifier(
           currentDate: new Date(now()),
           requiredClaims: ["exp", "sub"],
         });
-        return { ok: true, principal: principalOf(payload) };
+        const principal = principalOf(payload);
+        if (cacheEntries === 0) return { ok: true, principal };
+        if (verified.size >= cacheEntries) {
+          // Oldest first (insertion order): a flood of fresh tokens only pushes out the oldest.
+          const oldest = verified.keys().next().value;
+          if (oldest !== undefined) verified.delete(oldest);
+        }
+        verified.set(key, {
+          principal,
+          notBeforeMs: typeof payload.nbf === "number" ? payload.nbf * 1000 : 0,
+          expiresAtMs: (payload.exp as number) * 1000,
+        });
+        return { ok: true, principal };
       } catch (error) {
         // jose's codes name the failed check (ERR_JWT_EXPIRED, ERR_JWKS_NO_MATCHING_KEY, ...).
         const code = (error as { code?: unknown }).code;
