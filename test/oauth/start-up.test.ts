@@ -231,7 +231,10 @@ describe("finding the issuer's keys", () => {
 describe("scopes per tool (SPEC §6)", () => {
   it("reading tools need files:read, creating files:write, deleting and aborting files:delete", () => {
     const byScope: Record<string, string[]> = {};
-    for (const tool of TOOLS) (byScope[toolScope(tool.name)] ??= []).push(tool.name);
+    for (const tool of TOOLS) {
+      const scope = toolScope(tool.name);
+      byScope[scope] = [...(byScope[scope] ?? []), tool.name];
+    }
     expect(byScope["files:write"]?.sort()).toEqual(
       ["complete_upload", "create_directory", "create_upload_link", "upload_file"].sort(),
     );
