@@ -15,7 +15,13 @@ import { createVagonClient } from "../../src/vagon/client.js";
 import type { VagonClient } from "../../src/vagon/types.js";
 import { freePort } from "../helpers/replicas.js";
 import { type AuthorizationServer, MCP_SCOPES, startAuthorizationServer } from "./authorization-server.js";
-import { connectWithOAuth, mintToken, type OAuthSession, TestOAuthClient } from "./oauth-client.js";
+import {
+  connectWithOAuth,
+  mintToken,
+  type OAuthSession,
+  REDIRECT_URI,
+  TestOAuthClient,
+} from "./oauth-client.js";
 
 let sandbox: Sandbox;
 let as: AuthorizationServer;
@@ -437,5 +443,80 @@ describe("the subject is the caller", () => {
 
     controller.abort();
     await Promise.all(held.map((each) => each.call));
+  });
+});
+
+describe("Client ID Metadata Documents", () => {
+  it("a host whose client_id is the URL of its metadata document connects without registering", async () => {
+    // Both sides support it: the SDK client (clientMetadataUrl, used when the AS advertises
+    // client_id_metadata_document_supported) and oidc-provider (features.clientIdMetadataDocument).
+    const clientId = "https://host.example/oauth/client-metadata.json";
+    const document = {
+      client_id: clientId,
+      client_name: "vagon-files-mcp test host (CIMD)",
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
+    const fetchedDocuments: string[] = [];
+    const cimdAs = await startAuthorizationServer({
+      configure: (configuration) => {
+        configuration.features = {
+          ...configuration.features,
+          clientIdMetadataDocument: { enabled: true, ack: "draft-02" },
+        };
+        // The AS fetches the document from the host's https URL: served here, as that host would.
+        configuration.fetch = async (url) => {
+          fetchedDocuments.push(String(url));
+          return String(url) === clientId
+            ? new Response(JSON.stringify(document), { headers: { "content-type": "application/json" } })
+            : new Response("not found", { status: 404 });
+        };
+      },
+    });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const cimdServer = await startHttpServer({
+      config: {
+        apiUrl: sandbox.apiUrl,
+        apiKey: sandbox.apiKey,
+        apiSecret: sandbox.apiSecret,
+        roots: [],
+        downloadDir: null,
+        readOnly: false,
+        logLevel: "error",
+        transport: "http",
+        http: {
+          host: "127.0.0.1",
+          port,
+          token: null,
+          stateless: false,
+          oauth: { issuer: cimdAs.issuer, publicUrl: url, audience: null },
+        },
+        sandbox: { enabled: true, shape: "jsonapi" },
+        uploadConcurrency: 4,
+      },
+      client: vagon,
+      logger: createLogger({ level: "error", stderr: false }),
+      createServer: createMcpServer,
+    });
+    try {
+      const oauth = new TestOAuthClient({ account: "ivy" }, clientId);
+      const session = await connectWithOAuth(url, oauth);
+      sessions.push(session);
+      expect(oauth.clientInformation()?.client_id).toBe(clientId);
+      expect(fetchedDocuments).toContain(clientId);
+      expect(decodeJwt(oauth.tokens()?.access_token ?? "")).toMatchObject({
+        sub: "ivy",
+        client_id: clientId,
+        aud: url,
+      });
+      expect((await session.call("list_files", {})).isError).toBeFalsy();
+      await session.close();
+    } finally {
+      await cimdServer.close();
+      await cimdAs.close();
+    }
   });
 });
