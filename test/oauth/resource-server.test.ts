@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { decodeJwt, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Config } from "../../src/config.js";
 import { createLogger, type LogRecord } from "../../src/log.js";
 import { createMcpServer } from "../../src/mcp/server.js";
@@ -441,8 +441,14 @@ describe("the subject is the caller", () => {
     expect((refused as StreamableHTTPError).code).toBe(429);
     expect((await henry.call("list_files", {})).isError).toBeFalsy();
 
+    // A cancelled call stops counting at once, though its response never comes.
     controller.abort();
     await Promise.all(held.map((each) => each.call));
+    // (The cancellations travel in their own POSTs, which may land after the abort returned.)
+    await vi.waitFor(async () => expect((await grace.call("list_files", {})).isError).toBeFalsy(), {
+      timeout: 20_000,
+      interval: 50,
+    });
   });
 });
 

@@ -101,7 +101,9 @@ export function buildResourceServer(
   const metadataUrl = protectedResourceMetadataUrl(oauth.publicUrl);
   const metadataPaths = protectedResourceMetadataPaths(oauth.publicUrl, mcpPath);
   const metadataBody = JSON.stringify(protectedResourceMetadata(oauth));
+  // Requests in flight per principal, each released when its response closes or it is cancelled.
   const inFlight = new Map<string, number>();
+  const cancellable = new Map<string, () => void>();
 
   function refuse(res: ServerResponse, status: number, challenge: string, message: string, extra = {}) {
     res.writeHead(status, {
@@ -179,10 +181,17 @@ export function buildResourceServer(
         );
         return false;
       }
-      if (req.method !== "POST" || !carriesRequest(body)) return true;
-      const key = principalKey(principal);
-      const count = inFlight.get(key) ?? 0;
-      if (count >= maxInFlight) {
+      if (req.method !== "POST") return true;
+      const owner = principalKey(principal);
+      const session = typeof req.headers["mcp-session-id"] === "string" ? req.headers["mcp-session-id"] : "";
+      const messages: unknown[] = Array.isArray(body) ? body : [body];
+      // A cancelled call stops counting at once: its response may never come.
+      for (const requestId of cancelledRequestIds(messages))
+        cancellable.get(callKey(owner, session, requestId))?.();
+      const requestIds = requestIdsOf(messages);
+      if (requestIds.length === 0) return true;
+      const count = inFlight.get(owner) ?? 0;
+      if (count + requestIds.length > maxInFlight) {
         options.refused?.(`${maxInFlight} calls of one subject already in flight`);
         res.writeHead(429, {
           "content-type": "application/json",
@@ -201,11 +210,24 @@ export function buildResourceServer(
         );
         return false;
       }
-      inFlight.set(key, count + 1);
+      inFlight.set(owner, count + requestIds.length);
+      const releases = requestIds.map((requestId) => {
+        const key = callKey(owner, session, requestId);
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          if (cancellable.get(key) === release) cancellable.delete(key);
+          const left = (inFlight.get(owner) ?? 1) - 1;
+          if (left <= 0) inFlight.delete(owner);
+          else inFlight.set(owner, left);
+        };
+        // Only the same principal on the same session can cancel it (request ids are per session).
+        if (!cancellable.has(key)) cancellable.set(key, release);
+        return release;
+      });
       res.once("close", () => {
-        const left = (inFlight.get(key) ?? 1) - 1;
-        if (left <= 0) inFlight.delete(key);
-        else inFlight.set(key, left);
+        for (const release of releases) release();
       });
       logMutatingCalls(logger, principal, body);
       return true;
@@ -215,12 +237,22 @@ export function buildResourceServer(
   };
 }
 
-/** Whether the body holds at least one request (a notification or a response isn't a call). */
-function carriesRequest(body: unknown): boolean {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.some((message) => {
+function callKey(owner: string, session: string, requestId: unknown): string {
+  return JSON.stringify([owner, session, requestId]);
+}
+
+/** The ids of the requests among `messages` (a notification or a response isn't a call). */
+function requestIdsOf(messages: unknown[]): unknown[] {
+  return messages.flatMap((message) => {
     const { method, id } = (message ?? {}) as { method?: unknown; id?: unknown };
-    return typeof method === "string" && id !== undefined && id !== null;
+    return typeof method === "string" && (typeof id === "string" || typeof id === "number") ? [id] : [];
+  });
+}
+
+function cancelledRequestIds(messages: unknown[]): unknown[] {
+  return messages.flatMap((message) => {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: { requestId?: unknown } };
+    return method === "notifications/cancelled" && params?.requestId !== undefined ? [params.requestId] : [];
   });
 }
 
