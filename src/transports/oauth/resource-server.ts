@@ -256,6 +256,17 @@ function cancelledRequestIds(messages: unknown[]): unknown[] {
   });
 }
 
+/** A target as logged: up to 20 ids of a list (then how many more), strings up to 200 characters. */
+function boundedForLog(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, 20).map(boundedForLog);
+    return value.length > 20 ? [...kept, `+${value.length - 20} more`] : kept;
+  }
+  if (typeof value === "string" && value.length > 200) return `${value.slice(0, 200)}…`;
+  if (value !== null && typeof value === "object") return "[object]";
+  return value;
+}
+
 function logMutatingCalls(logger: Logger, principal: Principal, body: unknown): void {
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   for (const message of messages) {
@@ -267,7 +278,7 @@ function logMutatingCalls(logger: Logger, principal: Principal, body: unknown): 
     const target: Record<string, unknown> = {};
     for (const name of TARGET_ARGUMENTS) {
       const value = params.arguments?.[name];
-      if (value !== undefined) target[name] = value;
+      if (value !== undefined) target[name] = boundedForLog(value);
     }
     logger.info(`${params.name} called by ${principal.subject}`, {
       subject: principal.subject,
