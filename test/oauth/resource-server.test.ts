@@ -1,6 +1,7 @@
 // The HTTP server as an OAuth 2.1 resource server (SPEC §6), against a real authorization server
 // (oidc-provider, test/oauth/authorization-server.ts) and the MCP SDK's own client OAuth support.
 import * as fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -526,3 +527,91 @@ describe("Client ID Metadata Documents", () => {
     }
   });
 });
+
+describe("behind a TLS terminator", () => {
+  it("takes the public URL's Host, points 401s at the metadata under the public path, and serves it there", async () => {
+    const port = await freePort();
+    const publicBehindProxy = "https://files-mcp.example.com/vagon/mcp";
+    const proxied = await startHttpServer({
+      config: {
+        apiUrl: sandbox.apiUrl,
+        apiKey: sandbox.apiKey,
+        apiSecret: sandbox.apiSecret,
+        roots: [],
+        downloadDir: null,
+        readOnly: false,
+        logLevel: "error",
+        transport: "http",
+        http: {
+          host: "127.0.0.1",
+          port,
+          token: null,
+          stateless: true,
+          oauth: { issuer: as.issuer, publicUrl: publicBehindProxy, audience: null },
+        },
+        sandbox: { enabled: true, shape: "jsonapi" },
+        uploadConcurrency: 4,
+      },
+      client: vagon,
+      logger: createLogger({ level: "error", stderr: false }),
+      createServer: createMcpServer,
+    });
+    try {
+      const post = (host: string) =>
+        rawHttpRequestText(
+          port,
+          `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+        );
+      const viaProxy = await post("files-mcp.example.com");
+      expect(viaProxy).toMatch(/^HTTP\/1\.1 401/);
+      expect(viaProxy).toContain(
+        'resource_metadata="https://files-mcp.example.com/.well-known/oauth-protected-resource/vagon/mcp"',
+      );
+      expect(await post("evil.example.com")).toMatch(/^HTTP\/1\.1 403/);
+      const metadata = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/vagon/mcp`);
+      expect(((await metadata.json()) as { resource: string }).resource).toBe(publicBehindProxy);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe("scopes from scp", () => {
+  it("reads scp as Okta sends it (a list) and as Entra sends it (a string)", async () => {
+    const asKey = await importJWK(as.signingJwk, "ES256");
+    const mint = (scp: string | string[]) =>
+      new SignJWT({ sub: "judy", scp })
+        .setProtectedHeader({ alg: "ES256", kid: "as-key-1" })
+        .setIssuer(as.issuer)
+        .setAudience(publicUrl)
+        .setExpirationTime("10m")
+        .sign(asKey);
+    const call = (name: string) => ({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name, arguments: { file_id: 1 } },
+    });
+    for (const scp of [["files:read"], "files:read"]) {
+      const token = await mint(scp);
+      expect((await post(call("delete_file"), { authorization: `Bearer ${token}` })).status).toBe(403);
+      // read_file passes the scope check and meets the next one: no session on this stateful server.
+      expect((await post(call("read_file"), { authorization: `Bearer ${token}` })).status).toBe(400);
+    }
+  });
+});
+
+/** One raw HTTP/1.1 request (any Host); resolves with the whole answer as text. */
+function rawHttpRequestText(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("latin1");
+    socket.on("connect", () => socket.write(request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")));
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
