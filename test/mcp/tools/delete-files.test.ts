@@ -179,6 +179,28 @@ describe("delete_files", () => {
     expect(accepted.deleted).toBe(preview.count);
   });
 
+  it("checks the set again after the user's answer: a file saved while the question was open deletes nothing", async () => {
+    const { sandbox, harness } = await world({ capabilities: { elicitation: {} } });
+    const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);
+    const target = preview.items[0]!;
+    let savedMeanwhile = 0;
+    harness.mcp.setRequestHandler(ElicitRequestSchema, async () => {
+      // The user reads the question; meanwhile a recording lands in one of the folders it names.
+      savedMeanwhile = await sandbox.addFile({
+        parentId: target.id,
+        name: "saved-while-asking.mp4",
+        content: "new footage",
+      });
+      return { action: "accept", content: { confirm: true } };
+    });
+    sandbox.clearRequests();
+    const { out, text } = await call<Preview>(harness, { ...OLD_RECORDINGS, confirm: preview.plan_id });
+    expect(out.status).toBe("changed");
+    expect(text).toMatch(/changed while you were asked; nothing was deleted/);
+    expect(deletes(sandbox)).toEqual([]);
+    expect(sandbox.getEntry(savedMeanwhile)?.deleted).toBe(false);
+  });
+
   it("confirms on another server instance a plan made by the first (stateless plan_id)", async () => {
     const { sandbox, harness } = await world();
     const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);
