@@ -159,6 +159,54 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
 
   const isAllowed = (real: string, allowed: string[]) => isPathWithinAllowedDirectories(real, allowed);
 
+  /**
+   * Creates the missing folders of `planned` (a real path inside a root) one level at a time, each
+   * in a parent whose real path is checked right before, and checks after each where the new
+   * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
+   * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
+   */
+  async function createMissingFolders(planned: string, wanted: string, allowed: string[]): Promise<void> {
+    const missing: string[] = [];
+    let parent = planned;
+    while (
+      !(await fs.lstat(parent).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      missing.unshift(path.basename(parent));
+      const up = path.dirname(parent);
+      if (up === parent) break;
+      parent = up;
+    }
+    const changed = () =>
+      new LocalPathError(
+        `A folder on the way to "${wanted}" was moved or replaced by a link while it was being created, so nothing was saved. Check the folder and try again.`,
+      );
+    for (const segment of missing) {
+      if ((await fs.realpath(parent).catch(() => null)) !== parent) throw changed();
+      await raceSeam("folder:before-mkdir", parent);
+      const folder = path.join(parent, segment);
+      let created = false;
+      try {
+        await fs.mkdir(folder);
+        created = true;
+      } catch (error) {
+        if (codeOf(error) !== "EEXIST" && codeOf(error) !== "ENOTDIR")
+          throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
+      }
+      const real = await fs.realpath(folder).catch(() => null);
+      if (real !== folder || !isAllowed(real, allowed)) {
+        // Made through a swapped parent: it is empty and ours, so rmdir (which removes nothing else) takes it back.
+        if (created && real !== null) await fs.rmdir(real).catch(() => {});
+        throw changed();
+      }
+      if (!(await fs.stat(real)).isDirectory())
+        throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+      parent = folder;
+    }
+  }
+
   const paths: LocalPaths = {
     roots,
 
@@ -239,13 +287,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
-      try {
-        await fs.mkdir(planned, { recursive: true });
-      } catch (error) {
-        if (codeOf(error) === "EEXIST" || codeOf(error) === "ENOTDIR")
-          throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
-        throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
-      }
+      await createMissingFolders(planned, wanted, allowed);
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
       const real = await fs.realpath(planned);
       if (!isAllowed(real, allowed)) throw outside(wanted, allowed);

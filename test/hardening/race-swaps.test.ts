@@ -120,6 +120,26 @@ describe("download_files' save_to", () => {
     expect(await fs.readdir(harness.outside)).toEqual([]);
   });
 
+  it("a folder swapped for a link while save_to's missing folders are created gets no folder outside", async () => {
+    await fs.mkdir(path.join(harness.root, "projects"));
+    const swapped = swapAt(
+      "folder:before-mkdir",
+      (parent) => replaceWithLink(parent, harness.outside),
+      (parent) => parent === path.join(harness.root, "projects"),
+    );
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.briefFileId],
+      save_to: "projects/2026/march",
+    });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/moved or replaced by a link while it was being created/);
+    expect(await fs.readdir(harness.outside)).toEqual([]);
+    expect(sandbox.requests.filter((request) => request.route === "download")).toEqual([]);
+  });
+
   it("a .partial file swapped for a link between two attempts is never written through", async () => {
     const victim = path.join(harness.outside, "victim.bin");
     await fs.writeFile(victim, "");
