@@ -40,6 +40,11 @@ export interface LocalPaths {
   checkReadableSource(
     input: string,
   ): Promise<({ kind: "file" } & CheckedFile) | { kind: "directory"; path: CheckedPath }>;
+  /**
+   * A file a folder walk found in `folder` (a checked folder), opened and proven to be that file:
+   * reached through no link, still inside `folder`. The caller closes it.
+   */
+  openTreeFile(file: CheckedPath, folder: CheckedPath): Promise<fs.FileHandle>;
   /** A folder inside a root, created when missing; undefined input = the default download folder. */
   checkFolder(input: string | undefined): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
@@ -238,41 +243,35 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       }
       if (!isAllowed(real, allowed)) throw outside(input, allowed);
       await raceSeam("read:checked", real);
-      // Open once, then prove the handle is the file that was checked: no link followed at the
-      // last step, and the path, resolved again, still leads inside a root to this very inode.
-      // O_NONBLOCK: a FIFO swapped in must not hang the open.
-      let handle: fs.FileHandle;
-      try {
-        handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-      } catch (error) {
-        throw new LocalPathError(
-          codeOf(error) === "ELOOP"
-            ? `"${input}" was replaced by a link while it was being checked, so it was not read. Try again.`
-            : `Can't open "${input}": ${codeOf(error) || String(error)}.`,
-        );
-      }
-      try {
-        const opened = await handle.stat();
-        if (!opened.isFile())
-          throw new LocalPathError(`"${input}" is not a regular file; upload_file sends one file.`);
-        const again = await fs.realpath(absolute).catch(() => null);
-        const atPath = again === null ? null : await fs.stat(again).catch(() => null);
-        if (
-          again === null ||
-          atPath === null ||
-          !isAllowed(again, allowed) ||
-          atPath.dev !== opened.dev ||
-          atPath.ino !== opened.ino
-        ) {
-          throw new LocalPathError(
-            `"${input}" changed while it was being checked (a folder or link on its path was swapped), so it was not read. Try again.`,
-          );
-        }
-        return { path: real as CheckedPath, sizeBytes: opened.size, handle };
-      } catch (error) {
-        await handle.close().catch(() => {});
-        throw error;
-      }
+      const opened = await openProven(real, absolute, allowed);
+      if ("handle" in opened)
+        return { path: real as CheckedPath, sizeBytes: opened.sizeBytes, handle: opened.handle };
+      throw new LocalPathError(
+        opened.problem === "link"
+          ? `"${input}" was replaced by a link while it was being checked, so it was not read. Try again.`
+          : opened.problem === "not-file"
+            ? `"${input}" is not a regular file; upload_file sends one file.`
+            : opened.problem === "changed"
+              ? `"${input}" changed while it was being checked (a folder or link on its path was swapped), so it was not read. Try again.`
+              : `Can't open "${input}": ${opened.code}.`,
+      );
+    },
+
+    async openTreeFile(file, folder) {
+      await raceSeam("read:tree-file", file);
+      // The walk built this path from the folder's real path and names it listed, so it is its
+      // own real path unless something on the way became a link since.
+      const opened = await openProven(file, file, [folder]);
+      if ("handle" in opened) return opened.handle;
+      throw new LocalPathError(
+        opened.problem === "link"
+          ? "it was replaced by a link, so it was not read"
+          : opened.problem === "not-file"
+            ? "it is no longer a regular file"
+            : opened.problem === "changed"
+              ? "a folder on its path was moved or replaced by a link, so it was not read"
+              : `can't open it (${opened.code})`,
+      );
     },
 
     async checkFolder(input) {
@@ -297,6 +296,49 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     },
   };
   return paths;
+}
+
+type Opened =
+  | { handle: fs.FileHandle; sizeBytes: number }
+  | { problem: "link" | "not-file" | "changed" | "open"; code?: string };
+
+/**
+ * Opens the checked file `real` once and proves the handle is the file that was checked: no link
+ * followed at the last step (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in can't hang the open),
+ * and `absolute`, resolved again, still leads inside `allowed` to this very inode.
+ */
+async function openProven(real: string, absolute: string, allowed: string[]): Promise<Opened> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    return codeOf(error) === "ELOOP"
+      ? { problem: "link" }
+      : { problem: "open", code: codeOf(error) || String(error) };
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) {
+      await handle.close();
+      return { problem: "not-file" };
+    }
+    const again = await fs.realpath(absolute).catch(() => null);
+    const atPath = again === null ? null : await fs.stat(again).catch(() => null);
+    if (
+      again === null ||
+      atPath === null ||
+      !isPathWithinAllowedDirectories(again, allowed) ||
+      atPath.dev !== opened.dev ||
+      atPath.ino !== opened.ino
+    ) {
+      await handle.close();
+      return { problem: "changed" };
+    }
+    return { handle, sizeBytes: opened.size };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** The real path of each candidate, index for index; undefined where it doesn't exist (yet). */
