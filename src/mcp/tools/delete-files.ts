@@ -55,6 +55,12 @@ Use this tool when you need to:
     plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
     count: z.number().optional(),
     bytes: z.number().optional(),
+    uncounted: z
+      .number()
+      .optional()
+      .describe(
+        "Folders with contents deeper than the walk (64 levels): bytes leaves those out; unknown, not 0.",
+      ),
     items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
     expires_at: z.string().optional(),
     deleted: z.number().optional(),
@@ -98,7 +104,11 @@ Use this tool when you need to:
       const shown = [...current.items]
         .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
         .slice(0, PREVIEW_ITEMS);
-      const items: FoundEntry[] = shown.map((item) => ({ ...foundEntry(item.entry), size: item.bytes }));
+      // A folder whose contents go deeper than the walk has no known size: none is given.
+      const items: FoundEntry[] = shown.map((item) => {
+        const found = foundEntry(item.entry);
+        return item.uncounted ? found : { ...found, size: item.bytes };
+      });
       const lines = [why];
       if (current.missing.length > 0)
         lines.push(
@@ -114,8 +124,11 @@ Use this tool when you need to:
       const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
       const expiresAt = new Date(expiresAtMs).toISOString();
       lines.push(
-        `Would delete ${count(current.items.length)} items, ${formatBytes(current.bytes)}, under ${current.where}:`,
-        ...items.map((item) => foundLine(item)),
+        `Would delete ${count(current.items.length)} items, ${sizeText(current)}, under ${current.where}:`,
+        ...items.map(
+          (item, index) =>
+            foundLine(item) + (shown[index]?.uncounted ? " (size unknown: deeper than the walk)" : ""),
+        ),
       );
       if (current.items.length > items.length)
         lines.push(`… and ${count(current.items.length - items.length)} more.`);
@@ -128,6 +141,7 @@ Use this tool when you need to:
           plan_id: planId,
           count: current.items.length,
           bytes: current.bytes,
+          ...(current.uncounted > 0 ? { uncounted: current.uncounted } : {}),
           items,
           expires_at: expiresAt,
         },
@@ -166,7 +180,7 @@ Use this tool when you need to:
       progress.finish("declined");
       return {
         structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
-        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${formatBytes(set.bytes)}). Nothing was changed.`,
+        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${sizeText(set)}). Nothing was changed.`,
       };
     }
     if (answer === "not-asked") return deleteSet(context, progress, set);
@@ -188,11 +202,15 @@ interface SetItem {
   entry: WalkedEntry;
   /** Its own size, plus everything inside for a folder. */
   bytes: number;
+  /** A folder holding folders deeper than the walk goes: `bytes` counts only what was seen. */
+  uncounted: boolean;
 }
 
 interface DeleteSet {
   items: SetItem[];
   bytes: number;
+  /** Items whose size is unknown (uncounted). */
+  uncounted: number;
   missing: number[];
   where: string;
   complete: boolean;
@@ -225,6 +243,7 @@ async function computeSet(
         if (owner) {
           if (entry.kind === "file") owner.bytes += entry.size ?? 0;
           else ownerOf.set(entry.id, owner.entry.id);
+          if (entry.unentered) owner.uncounted = true;
           // Listed once: an id inside a selected folder goes with it.
           wanted?.delete(entry.id);
           continue;
@@ -233,7 +252,11 @@ async function computeSet(
         const selected = wanted ? wanted.has(entry.id) : (filter?.matches(entry) ?? false);
         if (!selected) continue;
         wanted?.delete(entry.id);
-        items.set(entry.id, { entry, bytes: entry.kind === "file" ? (entry.size ?? 0) : 0 });
+        items.set(entry.id, {
+          entry,
+          bytes: entry.kind === "file" ? (entry.size ?? 0) : 0,
+          uncounted: entry.unentered === true,
+        });
         if (entry.kind === "directory") ownerOf.set(entry.id, entry.id);
       }
     },
@@ -244,12 +267,19 @@ async function computeSet(
   return {
     items: list,
     bytes: list.reduce((sum, item) => sum + item.bytes, 0),
+    uncounted: list.filter((item) => item.uncounted).length,
     missing,
     where: walk.folder?.path || walk.folder?.name || scope.location,
     complete: walk.complete,
     scannedEntries: walk.scannedEntries,
     scannedFolders: walk.scannedFolders,
   };
+}
+
+/** The set's size as far as it is known: what lies deeper than the walk is unknown, never 0. */
+function sizeText(set: DeleteSet): string {
+  if (set.uncounted === 0) return formatBytes(set.bytes);
+  return `${formatBytes(set.bytes)} plus an unknown size deeper than ${MAX_WALK_DEPTH} levels in ${count(set.uncounted)} folder${set.uncounted === 1 ? "" : "s"}`;
 }
 
 function planItemsOf(set: DeleteSet): Array<{ id: number; bytes: number }> {
@@ -281,7 +311,7 @@ async function userConfirms(
   const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
   const answer = await server.server.elicitInput(
     {
-      message: `Delete ${count(set.items.length)} items (${formatBytes(set.bytes)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
+      message: `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
       requestedSchema: {
         type: "object",
         properties: { confirm: { type: "boolean", title: "Yes, delete them" } },

@@ -131,7 +131,8 @@ Use this tool when you need to:
       folders,
       biggest_files: biggestFiles,
       ...(storage ? { storage } : {}),
-      complete: walk.complete,
+      // Past SUM_DEPTH levels nothing was measured: a limit, so the totals are not the whole truth.
+      complete: walk.complete && walk.unentered.folders === 0,
     };
     const render = (kept: Row[]) => {
       const lines = [
@@ -141,6 +142,11 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
+      const cut = walk.unentered;
+      if (cut.first)
+        lines.push(
+          `INCOMPLETE: ${count(cut.folders)} folder${cut.folders === 1 ? "" : "s"} at the depth limit (${SUM_DEPTH + 1} levels) not entered, e.g. ${cut.first.path}/ — what lies below is not counted; measure it with parent_id=${cut.first.id}.`,
+        );
       if (breakdown.length > 0) {
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {

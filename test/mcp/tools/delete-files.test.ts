@@ -201,6 +201,25 @@ describe("delete_files", () => {
     expect(sandbox.getEntry(savedMeanwhile)?.deleted).toBe(false);
   });
 
+  it("counts what lies deeper than the walk as unknown, never as zero", async () => {
+    const { sandbox, harness } = await world();
+    // One byte at the top, 5 MB 70 folder levels down: below the 64 levels a delete walks.
+    const topId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "deep" });
+    await sandbox.addFile({ parentId: topId, name: "small.txt", content: "x" });
+    let folderId = topId;
+    for (let level = 1; level <= 70; level++)
+      folderId = sandbox.addDirectory({ parentId: folderId, name: `level-${level}` });
+    await sandbox.addFile({ parentId: folderId, name: "big.bin", content: Buffer.alloc(5 * 1024 * 1024) });
+
+    const { out, text } = await call<Preview & { uncounted?: number }>(harness, { file_ids: [topId] });
+    expect(out).toMatchObject({ status: "preview", count: 1, bytes: 1, uncounted: 1 });
+    expect(out.items[0]?.size).toBeUndefined();
+    expect(text).toMatch(
+      /Would delete 1 items, 1 bytes plus an unknown size deeper than 64 levels in 1 folder/,
+    );
+    expect(text).toMatch(/deep\/.*\(size unknown: deeper than the walk\)/);
+  });
+
   it("confirms on another server instance a plan made by the first (stateless plan_id)", async () => {
     const { sandbox, harness } = await world();
     const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);
