@@ -8,7 +8,7 @@ import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMess
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
-import { incompleteNote, scanTree } from "../scan.js";
+import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
 
 /** Every level below the start folder is summed; only `depth` levels get rows. */
@@ -142,11 +142,8 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
-      const cut = walk.unentered;
-      if (cut.first)
-        lines.push(
-          `INCOMPLETE: ${count(cut.folders)} folder${cut.folders === 1 ? "" : "s"} at the depth limit (${SUM_DEPTH + 1} levels) not entered, e.g. ${cut.first.path}/ — what lies below is not counted; measure it with parent_id=${cut.first.id}.`,
-        );
+      const cut = depthNote(walk, SUM_DEPTH + 1);
+      if (cut) lines.push(cut);
       if (breakdown.length > 0) {
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {
