@@ -288,7 +288,9 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
       await createMissingFolders(planned, wanted, allowed);
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
-      const real = await fs.realpath(planned);
+      const real = await fs.realpath(planned).catch(() => null);
+      if (real === null)
+        throw new LocalPathError(`"${wanted}" is not a folder (a broken link?). Name a folder to save into.`);
       if (!isAllowed(real, allowed)) throw outside(wanted, allowed);
       if (!(await fs.stat(real)).isDirectory())
         throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
