@@ -105,12 +105,11 @@ export function buildResourceServer(
   const inFlight = new Map<string, number>();
   const cancellable = new Map<string, () => void>();
 
-  function refuse(res: ServerResponse, status: number, challenge: string, message: string, extra = {}) {
+  function refuse(res: ServerResponse, status: number, challenge: string, message: string) {
     res.writeHead(status, {
       "content-type": "application/json",
       "cache-control": "no-store",
       "www-authenticate": `Bearer ${challenge}`,
-      ...extra,
     });
     res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }));
   }
