@@ -14,6 +14,7 @@ import {
   loadConfig,
   packageVersion,
 } from "./config.js";
+import { removeIfHoldsNothing } from "./empty-folders.js";
 import { createLifecycle } from "./lifecycle.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
@@ -145,6 +146,8 @@ async function serve(initialConfig: Config): Promise<void> {
       // Every story should work out of the box on the sandbox, saving downloads included.
       const root = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-sandbox-files-"));
       config = { ...config, roots: [root] };
+      // Registered before the transport, so it runs after the transport has stopped writing.
+      add(() => keepOnlyWhatWasSaved(root));
       logger.info(`no --root given: local files (uploads from disk, downloads) use the fresh folder ${root}`);
     } else if (config.roots.length === 0) {
       logger.info(
@@ -202,6 +205,16 @@ async function serve(initialConfig: Config): Promise<void> {
     }
     await shutdown("start-up failed", 1);
   }
+}
+
+/**
+ * The fresh folder `--sandbox` made goes at exit unless the user saved something there (a host
+ * that starts a server per conversation would pile them up); what holds files stays, and the
+ * exit message says where.
+ */
+async function keepOnlyWhatWasSaved(root: string): Promise<void> {
+  if (await removeIfHoldsNothing(root)) return;
+  process.stderr.write(`vagon-files-mcp: the files saved in this session stay in ${root}\n`);
 }
 
 /**

@@ -40,8 +40,11 @@ export interface LocalPaths {
   checkReadableSource(
     input: string,
   ): Promise<({ kind: "file" } & CheckedFile) | { kind: "directory"; path: CheckedPath }>;
-  /** A folder inside a root, created when missing; undefined input = the default download folder. */
-  checkFolder(input: string | undefined): Promise<CheckedPath>;
+  /**
+   * A folder inside a root, created when missing; undefined input = the default download folder.
+   * `onCreated` hears the first folder this call created, so a failed download can remove it.
+   */
+  checkFolder(input: string | undefined, onCreated?: (firstCreated: string) => void): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
   roots(): Promise<string[]>;
 }
@@ -227,7 +230,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       }
     },
 
-    async checkFolder(input) {
+    async checkFolder(input, onCreated) {
       const allowed = await roots();
       if (allowed.length === 0) throw noRootsError();
       // The configured download folder, unless a client's roots narrowed access away from it.
@@ -240,7 +243,8 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       const planned = await realpathOfNearest(absolute);
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
       try {
-        await fs.mkdir(planned, { recursive: true });
+        const firstCreated = await fs.mkdir(planned, { recursive: true });
+        if (firstCreated !== undefined) onCreated?.(firstCreated);
       } catch (error) {
         if (codeOf(error) === "EEXIST" || codeOf(error) === "ENOTDIR")
           throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);

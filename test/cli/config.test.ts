@@ -206,7 +206,7 @@ describe("loadConfig", () => {
     expect(configError(["sandbx"])).toContain("./sandbx");
   });
 
-  it("takes a ${...} the host left unsubstituted for an unset setting, never as a value", () => {
+  it("takes a placeholder the host left unsubstituted for an unset setting, never as a value", () => {
     // What a bundle host launches when the user filled in nothing: every placeholder stays literal.
     const untouched = {
       VAGON_API_KEY: unset("api_key"),
