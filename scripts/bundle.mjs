@@ -3,6 +3,9 @@
 // The bundle holds the esbuild output as it is (one file with every dependency, no
 // node_modules), a package.json for the version and module type, an icon drawn here, and a
 // manifest whose tool list comes from the built server's own tools/list, so it can't drift.
+// Beside it goes dist/server.json: the checked-in server.json with this bundle's SHA-256, the
+// registry entry to publish together with the release asset.
+import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -178,7 +181,16 @@ export async function buildBundle({ outputPath = BUNDLE_PATH } = {}) {
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return { manifest, bytes: (await stat(outputPath)).size };
+  // The registry entry to publish with this very file: server.json with the bundle's digest.
+  const bundleBytes = await readFile(outputPath);
+  const sha256 = createHash("sha256").update(bundleBytes).digest("hex");
+  const serverJson = JSON.parse(await readFile(path.join(root, "server.json"), "utf8"));
+  for (const entry of serverJson.packages) {
+    if (entry.registryType === "mcpb") entry.fileSha256 = sha256;
+  }
+  const serverJsonPath = path.join(path.dirname(outputPath), "server.json");
+  await writeFile(serverJsonPath, `${JSON.stringify(serverJson, null, 2)}\n`);
+  return { manifest, bytes: bundleBytes.length, sha256, serverJsonPath };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

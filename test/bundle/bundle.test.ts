@@ -2,6 +2,7 @@
 // accepted by `mcpb validate`, small, and — unpacked into a folder with nothing else installed,
 // its settings substituted as the host does — a working server a real client can drive.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import os from "node:os";
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
 import { buildBundle } from "../../scripts/bundle.mjs";
 import { SEED } from "../../src/sandbox/index.js";
+import { serverJsonErrors } from "../registry/schema.js";
 
 interface Manifest {
   version: string;
@@ -33,6 +35,7 @@ let bundlePath: string;
 let unpacked: string;
 let entryNames: string[];
 let manifest: Manifest;
+let built: Awaited<ReturnType<typeof buildBundle>>;
 
 /** Unpacks the zip with yauzl, as the host does: every entry under `into`. */
 async function unzip(zipPath: string, into: string): Promise<string[]> {
@@ -121,7 +124,7 @@ function textOf(result: unknown): string {
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-bundle-test-"));
   bundlePath = path.join(work, "vagon-files-mcp.mcpb");
-  await buildBundle({ outputPath: bundlePath });
+  built = await buildBundle({ outputPath: bundlePath });
   unpacked = path.join(work, "unpacked");
   entryNames = await unzip(bundlePath, unpacked);
   manifest = JSON.parse(await fs.readFile(path.join(unpacked, "manifest.json"), "utf8")) as Manifest;
@@ -147,6 +150,17 @@ describe("the MCP Bundle", () => {
     expect(readFileSync(path.join(unpacked, "icon.png")).subarray(1, 4).toString()).toBe("PNG");
     const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
     expect(manifest.version).toBe(version);
+  });
+
+  it("comes with the registry entry to publish beside it: server.json with this file's SHA-256", async () => {
+    const serverJson = JSON.parse(await fs.readFile(built.serverJsonPath, "utf8")) as {
+      packages: { registryType: string; fileSha256?: string }[];
+    };
+    expect(serverJsonErrors(serverJson)).toEqual([]);
+    const digest = createHash("sha256")
+      .update(await fs.readFile(bundlePath))
+      .digest("hex");
+    expect(serverJson.packages.find((entry) => entry.registryType === "mcpb")?.fileSha256).toBe(digest);
   });
 
   it("asks for key and secret as secrets, folders, read-only and the sandbox, and requires none", () => {
