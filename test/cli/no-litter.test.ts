@@ -1,6 +1,6 @@
 // A desktop host starts a server per conversation: each --sandbox start must leave the temp
-// folder as it found it — after a normal exit, Ctrl+C, SIGTERM, or a start that failed on a busy
-// port — while what the user saved stays, and the exit message says where.
+// folder as it found it — after a normal exit, Ctrl+C, SIGTERM (even mid start-up), or a start
+// that failed on a busy port — while what the user saved stays, and the exit message says where.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
@@ -28,7 +28,8 @@ afterAll(async () => {
   if (work) await fs.rm(work, { recursive: true, force: true });
 });
 
-type Ending = "stdin closed" | "SIGINT" | "SIGTERM" | "busy port";
+/** "…while starting": the signal lands at the first line the server logs, mid start-up. */
+type Ending = "stdin closed" | "SIGINT" | "SIGTERM" | "SIGTERM while starting" | "busy port";
 
 /** One --sandbox run with `tmp` as its temp folder, ended the given way; resolves with its exit code. */
 async function runOnce(tmp: string, transport: "stdio" | "http", ending: Ending): Promise<number | null> {
@@ -43,10 +44,11 @@ async function runOnce(tmp: string, transport: "stdio" | "http", ending: Ending)
   // Ready: an HTTP server has printed how to connect; a stdio server answers initialize.
   let stderr = "";
   let stdout = "";
+  const early = ending === "SIGTERM while starting";
   const ready = new Promise<void>((resolve) => {
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
-      if (/Press Ctrl\+C/.test(stderr)) resolve();
+      if (early || /Press Ctrl\+C/.test(stderr)) resolve();
     });
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString("utf8");
@@ -68,7 +70,7 @@ async function runOnce(tmp: string, transport: "stdio" | "http", ending: Ending)
   }
   await Promise.race([ready, exited.then((code) => Promise.reject(new Error(`exited ${code}: ${stderr}`)))]);
   if (ending === "stdin closed") child.stdin?.end();
-  else child.kill(ending);
+  else child.kill(early ? "SIGTERM" : ending);
   return exited;
 }
 
@@ -77,11 +79,13 @@ describe("--sandbox leaves no litter", () => {
     const tmp = path.join(work, "tmp");
     await fs.mkdir(tmp);
     const runs: (readonly [transport: "stdio" | "http", ending: Ending])[] = [
-      ...Array.from({ length: 4 }, () => ["stdio", "stdin closed"] as const),
+      ...Array.from({ length: 3 }, () => ["stdio", "stdin closed"] as const),
       ...Array.from({ length: 3 }, () => ["stdio", "SIGINT"] as const),
-      ...Array.from({ length: 3 }, () => ["stdio", "SIGTERM"] as const),
+      ...Array.from({ length: 2 }, () => ["stdio", "SIGTERM"] as const),
+      ...Array.from({ length: 2 }, () => ["stdio", "SIGTERM while starting"] as const),
       ...Array.from({ length: 3 }, () => ["http", "SIGINT"] as const),
-      ...Array.from({ length: 3 }, () => ["http", "SIGTERM"] as const),
+      ...Array.from({ length: 2 }, () => ["http", "SIGTERM"] as const),
+      ...Array.from({ length: 1 }, () => ["http", "SIGTERM while starting"] as const),
       ...Array.from({ length: 4 }, () => ["http", "busy port"] as const),
     ];
     expect(runs).toHaveLength(20);
