@@ -45,7 +45,7 @@ function fillIn(text: string): string {
     .replaceAll("<your key>", SEED.apiKey)
     .replaceAll("<your secret>", sandbox.apiSecret)
     .replaceAll('"$PWD', `"${checkout}`)
-    .replaceAll('"$HOME/Downloads"', `"${folder}"`);
+    .replaceAll('"$HOME/vagon"', `"${folder}"`);
 }
 
 /** The README's section from `heading` to the next heading of the same or a higher level. */
@@ -166,9 +166,10 @@ describe("README's host table", () => {
       firstScreen,
     )?.[1];
     expect(sandboxLine).toBeDefined();
-    const accountLine = /```sh\n(claude mcp add vagon-files \\\n[\s\S]*?)\n```/.exec(
-      section("### Claude Code"),
-    )?.[1];
+    const accountLine =
+      /```sh\nmkdir -p "\$HOME\/vagon"\n(claude mcp add vagon-files \\\n[\s\S]*?)\n```/.exec(
+        section("### Claude Code"),
+      )?.[1];
     expect(accountLine).toBeDefined();
     const account = claudeMcpAdd(accountLine!);
     expect(account.args.at(-1)).toBe(folder);
