@@ -9,6 +9,10 @@ import { ToolError } from "./errors.js";
 export const OUTPUT_BUDGET_TOKENS = 8000;
 /** What fitToBudget aims at: estimates run within ~12 % of a Claude tokenizer, so leave room. */
 const ESTIMATE_LIMIT = 7200;
+/** SPEC §2: the cap Claude Code applies to one tool result; no result passes it at any parameter. */
+export const HOST_CAP_TOKENS = 25_000;
+/** The most any tool may raise its budget to (estimated), with the same room as ESTIMATE_LIMIT. */
+export const HOST_CAP_ESTIMATE = 22_000;
 
 /**
  * No result holds more entries than this: even the shortest entry costs over 8 tokens in both
@@ -70,8 +74,9 @@ export function fitToBudget<Result>(
   measure: (candidate: Result) => number,
   cut: Cuttable<Result> | undefined,
   toolName: string,
-  limitTokens = ESTIMATE_LIMIT,
+  requestedLimit = ESTIMATE_LIMIT,
 ): Result {
+  const limitTokens = Math.min(requestedLimit, HOST_CAP_ESTIMATE);
   const fullTokens = measure(result);
   if (fullTokens <= limitTokens) return result;
   const tooLarge = () =>

@@ -91,6 +91,11 @@ export function parseInstant(field: string, value: string, nowMs: number): numbe
     const instantMs = Date.parse(text.replace(" ", "T"));
     if (!Number.isNaN(instantMs)) return instantMs;
   }
+  // The form tables write instants in (instant.ts), copied back from a result.
+  if (/^\d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(:\d{2})? GMT$/i.test(text)) {
+    const instantMs = Date.parse(text);
+    if (!Number.isNaN(instantMs)) return instantMs;
+  }
   throw new UserInputError(
     `${field} '${value}' is not an age or a date — write 30d (also 90m, 12h, 2w) or 2026-11-01 (or 2026-11-01T08:00:00Z).`,
   );

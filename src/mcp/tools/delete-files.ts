@@ -20,7 +20,8 @@ const briefFilterShape = {
   ),
 } as typeof filterShape;
 
-import { count, type FoundEntry, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { loadTypeTable } from "../compact.js";
+import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { createProgress, type ProgressReporter } from "../progress.js";
 import { scanTree } from "../scan.js";
 
@@ -55,7 +56,7 @@ Use this tool when you need to:
     plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
     count: z.number().optional(),
     bytes: z.number().optional(),
-    items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
+    items: foundTableSchema("The first 50, by path.", "bytes; a folder's = the bytes inside it.").optional(),
     expires_at: z.string().optional(),
     deleted: z.number().optional(),
     already_gone: z.number().optional(),
@@ -93,12 +94,17 @@ Use this tool when you need to:
     const planItems = set.items.map((item) => ({ id: item.entry.id, bytes: item.bytes }));
     const nowMs = Date.now();
 
+    const typeForName = await loadTypeTable();
     const preview = (status: "preview" | "changed", why: string) => {
       progress.finish(scannedMessage(set.scannedEntries, set.scannedFolders));
       const shown = [...set.items]
         .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
         .slice(0, PREVIEW_ITEMS);
-      const items: FoundEntry[] = shown.map((item) => ({ ...foundEntry(item.entry), size: item.bytes }));
+      const items = foundTable(
+        shown.map((item) => ({ entry: item.entry, bytes: item.bytes })),
+        typeForName,
+        scope.location === "machine" ? planScope.machineId : null,
+      );
       const lines = [why];
       if (set.missing.length > 0)
         lines.push(
@@ -107,7 +113,7 @@ Use this tool when you need to:
       if (set.items.length === 0) {
         lines.push("Nothing to delete.");
         return {
-          structured: { status, count: 0, bytes: 0, items: [] },
+          structured: { status, count: 0, bytes: 0, items: foundTable([], typeForName, null) },
           text: lines.join("\n"),
         };
       }
@@ -115,10 +121,10 @@ Use this tool when you need to:
       const expiresAt = new Date(expiresAtMs).toISOString();
       lines.push(
         `Would delete ${count(set.items.length)} items, ${formatBytes(set.bytes)}, under ${set.where}:`,
-        ...items.map((item) => foundLine(item)),
+        ...shown.map((item) => foundLine(item.entry, item.bytes)),
       );
-      if (set.items.length > items.length)
-        lines.push(`… and ${count(set.items.length - items.length)} more.`);
+      if (set.items.length > shown.length)
+        lines.push(`… and ${count(set.items.length - shown.length)} more.`);
       lines.push(
         `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
       );
