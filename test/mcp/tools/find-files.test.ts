@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { withRecords } from "../../helpers/tables.js";
 
 interface Found {
   id: number;
@@ -50,7 +51,7 @@ function treeOf(sandbox: Sandbox, folderId: number): SandboxEntry[] {
 async function find(args: Record<string, unknown>, through: Harness = harness) {
   const result = await through.callTool("find_files", args);
   expect(result.isError, toolText(result)).toBeFalsy();
-  return { found: result.structuredContent as unknown as FindResult, text: toolText(result) };
+  return { found: withRecords<FindResult>(result.structuredContent), text: toolText(result) };
 }
 
 describe("find_files", () => {
