@@ -104,10 +104,10 @@ function matchLines(matches: GrepMatch[]): HTMLElement {
     const before = match.before ?? [];
     const first = match.line - before.length;
     if (lines.length > 0 && first > lastLine + 1) lines.push(el("div", { class: "muted gap" }, "--"));
-    before.forEach((text, offset) => lines.push(numbered(first + offset, text, "context")));
+    lines.push(...before.map((text, offset) => numbered(first + offset, text, "context")));
     lines.push(numbered(match.line, match.text, "match"));
-    (match.after ?? []).forEach((text, offset) =>
-      lines.push(numbered(match.line + 1 + offset, text, "context")),
+    lines.push(
+      ...(match.after ?? []).map((text, offset) => numbered(match.line + 1 + offset, text, "context")),
     );
     lastLine = match.line + (match.after?.length ?? 0);
   }
