@@ -15,10 +15,10 @@ import {
 import { entryInstant } from "./instant.js";
 import { type Table, tableSchema, toTable } from "./table.js";
 
-/** A found entry and, where the table says it, its size (delete_files: a folder's contents). */
+/** A found entry and, where the table says it, its size (delete_files: a folder's contents, null when unknown). */
 export interface FoundItem {
   entry: WalkedEntry;
-  bytes?: number;
+  bytes?: number | null;
 }
 
 /** The outputSchema of a table of found entries; `size`: what the size column holds. */
@@ -67,7 +67,7 @@ export function foundTable(
       columns: {
         id: ({ entry }) => entry.id,
         path: ({ entry }) => pathCell(entry),
-        size: ({ entry, bytes }) => bytes ?? entry.size,
+        size: ({ entry, bytes }) => (bytes === undefined ? entry.size : bytes),
         modified: ({ entry }) => (entry.modified === null ? null : entryInstant(entry.modified)),
       },
       derived: {

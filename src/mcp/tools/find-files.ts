@@ -7,7 +7,7 @@ import { buildFilter, filterScope, filterShape } from "../filter.js";
 import { count, entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { isoInstant } from "../instant.js";
 import { createProgress } from "../progress.js";
-import { incompleteNote, scanTree } from "../scan.js";
+import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
 
 export const findFiles = defineTool({
@@ -64,7 +64,8 @@ Use this tool when you need to:
       matched_bytes: matchedBytes,
       scanned_entries: walk.scannedEntries,
       scanned_folders: walk.scannedFolders,
-      complete: walk.complete,
+      // At the deepest max_depth allowed, unentered folders are a limit, not the caller's choice.
+      complete: walk.complete && !(walk.unentered.folders > 0 && scope.maxDepth >= DEEPEST),
     };
     const all = top.sorted();
     const typeForName = await loadTypeTable();
@@ -78,6 +79,10 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
+      if (!summary.complete) {
+        const cut = depthNote(walk, DEEPEST + 1);
+        if (cut) lines.push(cut);
+      }
       if (matches.length > 0)
         lines.push(`by ${args.sort} ${order}:`, ...matches.map((entry) => foundLine(entry)));
       if (matched > matches.length)
@@ -99,6 +104,9 @@ Use this tool when you need to:
     return { ...output(all), cut: { items: all.length, keep: (keep: number) => output(all.slice(0, keep)) } };
   },
 });
+
+/** filter.ts's largest max_depth. */
+const DEEPEST = 20;
 
 /** How to get the matches left out, in a form a text-only host can follow. */
 function moreLine(

@@ -17,7 +17,7 @@ import {
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
-import { incompleteNote, scanTree } from "../scan.js";
+import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { tableSchema, toTable } from "../table.js";
 import { TopK } from "../top-k.js";
 
@@ -178,7 +178,8 @@ Use this tool when you need to:
         args.location === "machine" ? (args.machine_id ?? null) : null,
       ),
       ...(storage ? { storage } : {}),
-      complete: walk.complete,
+      // Past SUM_DEPTH levels nothing was measured: a limit, so the totals are not the whole truth.
+      complete: walk.complete && walk.unentered.folders === 0,
     };
     const render = (kept: Row[]) => {
       const lines = [
@@ -188,6 +189,8 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
+      const cut = depthNote(walk, SUM_DEPTH + 1);
+      if (cut) lines.push(cut);
       if (breakdown.length > 0) {
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {
