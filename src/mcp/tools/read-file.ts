@@ -26,12 +26,14 @@ const MAX_MAX_BYTES = 256 * 1024;
 /** Larger images are pointed to download_files: they would crowd out the conversation. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
- * Estimated tokens one result may take, text and structured copy together: max_bytes is the
- * documented way to ask for more, and dense text (logs, CSV) costs up to a token per 2 bytes in
- * each copy; but never past the cap hosts apply (25,000 tokens), whatever max_bytes says.
+ * Estimated tokens one result may take, text and structured copy together. The text comes once in
+ * each form, so the first 16 KiB SPEC promises when nothing is asked take up to a token per byte
+ * of dense text (logs, CSV) in each copy: the budget follows max_bytes (the documented way to ask
+ * for more), from the default up — but never past the cap hosts apply (25,000 tokens), whatever
+ * max_bytes says.
  */
 export function readBudget(maxBytes: number): number {
-  return Math.min(maxBytes + 2048, HOST_CAP_ESTIMATE);
+  return Math.min(Math.max(maxBytes, DEFAULT_MAX_BYTES) + 2048, HOST_CAP_ESTIMATE);
 }
 
 /** What grep matches and zip listings may take of it (the rest is header and notes). */
@@ -251,7 +253,7 @@ async function readText(
   const budget = readBudget(read.maxBytes);
   let bytes = read.maxBytes;
   for (let attempt = 0; ; attempt += 1) {
-    const output = await readTextOnce(read, source, codec, tailSource, bytes);
+    const output = await readTextOnce(read, source, codec, tailSource, bytes, budget >= HOST_CAP_ESTIMATE);
     const tokens = estimateTokens(output.text) + estimateTokens(JSON.stringify(output.structured));
     if (tokens <= budget || attempt === 4 || bytes <= 1024) return output;
     // Dense text: fewer bytes, in proportion, with room for the estimate's own error.
@@ -265,6 +267,8 @@ async function readTextOnce(
   codec: Codec,
   tailSource: () => Promise<ByteSource>,
   bytes: number,
+  /** The budget is the host cap (max_bytes asked for more than it holds), not the default one. */
+  atCap: boolean,
 ): Promise<ToolOutput<ReadFileOutput>> {
   const { mode } = read;
   const maxBytes = bytes;
@@ -282,7 +286,7 @@ async function readTextOnce(
   if (slice.truncated && !slice.note) {
     next.push(
       capped
-        ? `cut at ${maxBytes.toLocaleString("en-US")} bytes to stay under the ${HOST_CAP_TOKENS.toLocaleString("en-US")}-token cap of one result`
+        ? `cut at ${maxBytes.toLocaleString("en-US")} bytes to stay under ${atCap ? `the ${HOST_CAP_TOKENS.toLocaleString("en-US")}-token cap` : "the output budget"} of one result`
         : `cut at max_bytes=${read.maxBytes}`,
     );
   }

@@ -362,12 +362,15 @@ describe("read_file", () => {
     expect(grepResult.note).toMatch(/Stopped at 200 matches/);
     expect(resultTokens(grep)).toBeLessThanOrEqual(OUTPUT_BUDGET_TOKENS);
     expect(grepResult.scanned_bytes).toBeLessThan(manyErrors.length);
-    // Text reads carry the text in both halves: max_bytes bounds each.
+    // Text reads carry the text once in each form: the default 16 KiB in each, both within the
+    // budget max_bytes' default stands for (a token per byte of dense text, with room).
     for (const args of [{}, { tail: 5000 }, { head: 5000 }, { offset: 0, length: 999_999 }]) {
       const call = await read({ file_id: logId, ...args });
       expect(Buffer.byteLength(resultOf(call).text!)).toBeLessThanOrEqual(16 * KIB);
-      // max_bytes is the documented way to ask for more; the default asks for this much.
       expect(resultTokens(call)).toBeLessThanOrEqual(16 * KIB + 2048);
+      expect(toolText(call).split("\n")[0]).toMatch(
+        "tail" in args ? /earlier text: offset=/ : /more follows: offset=/,
+      );
     }
   });
 
