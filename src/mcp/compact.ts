@@ -90,7 +90,9 @@ const listingColumns = {
   parent_id: z
     .number()
     .nullable()
-    .describe("recursive listings only: the entry's folder, null for the listed folder."),
+    .describe(
+      "only when a row is below the listed folder (recursive): the entry's folder, null for the listed folder.",
+    ),
 };
 
 export const listingTableSchema = tableSchema(listingColumns, {
