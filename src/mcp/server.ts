@@ -6,6 +6,7 @@ import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
+import { UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
 import { registerTool } from "./define-tool.js";
 import { leanToolList } from "./lean-tool-list.js";
 import { createLocalPaths } from "./local-paths.js";
@@ -15,11 +16,15 @@ import { TOOLS } from "./tools/index.js";
 import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
-function instructions(readOnly: boolean): string {
-  const actions = readOnly
+function instructions(config: Config): string {
+  const actions = config.readOnly
     ? "then read or download (this server is read-only: no uploads, folders or deletes)"
     : "then download, upload, create folders or delete";
-  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}`;
+  const unasked =
+    !config.readOnly && config.transport === "http" && config.http.allowUnconfirmedDeletes
+      ? ` ${UNCONFIRMED_DELETES_NOTICE}`
+      : "";
+  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}${unasked}`;
 }
 
 const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
@@ -51,7 +56,7 @@ export function createMcpServer({
 }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
-    { capabilities: { logging: {} }, instructions: instructions(config.readOnly) },
+    { capabilities: { logging: {} }, instructions: instructions(config) },
   );
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
