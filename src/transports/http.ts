@@ -3,7 +3,8 @@
 // Stateful (default): one McpServer + transport per MCP session, created on initialize,
 // removed on DELETE, on close, or after a stretch without requests (an open GET stream is not a
 // request: it would keep a forgotten session forever). At the session cap the least recently
-// used idle session makes room. Session ids are never logged. Stateless (--stateless): a
+// used idle session of the same owner makes room, never another's (session-admission.ts).
+// Session ids are never logged. Stateless (--stateless): a
 // fresh server + transport per request, so identical replicas can serve any request; long
 // jobs live on at Vagon under their download_id, which get_download picks up anywhere.
 //
@@ -28,6 +29,16 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
 import { createRefusalLog } from "./refusal-log.js";
+import {
+  createOpenRateLimit,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_OPEN_BURST,
+  DEFAULT_OPENS_PER_SECOND,
+  ownerOf,
+  type SessionOwner,
+  sameOwner,
+} from "./session-admission.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
 export const MCP_PATH = "/mcp";
@@ -51,6 +62,13 @@ export interface HttpServerOptions extends McpServerDeps {
   idleSessionMs?: number;
   maxBodyBytes?: number;
   maxSessions?: number;
+  /** Sessions one principal (a token, later an OAuth subject) may hold; default 1000. */
+  maxSessionsPerPrincipal?: number;
+  /** Sessions one remote address may hold; default 200. */
+  maxSessionsPerAddress?: number;
+  /** New sessions one address may open at once (default 60), then opensPerSecond (default 2). */
+  openBurst?: number;
+  opensPerSecond?: number;
   /** The clock idleness is measured with (tests move it instead of waiting). */
   now?: () => number;
   /** drain()'s bound; default 25 s. */
@@ -75,6 +93,8 @@ export interface HttpServerHandle {
 }
 
 interface Session {
+  /** Who opened it: only the same owner's newcomers may push it out. */
+  owner: SessionOwner;
   server: McpServer;
   transport: StreamableHTTPServerTransport;
   /** When the last request (of any method) arrived or a POST/DELETE finished. */
@@ -154,6 +174,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const now = options.now ?? Date.now;
+  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
+  const maxPerAddress = options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
+  const openRate = createOpenRateLimit({
+    burst: options.openBurst ?? DEFAULT_OPEN_BURST,
+    perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
+    now,
+  });
   const refusals = createRefusalLog(logger);
   const { host, stateless } = config.http;
 
@@ -232,23 +259,54 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
   }
 
-  /** The least recently used session with no POST/DELETE in flight, closed to make room. */
-  async function evictLeastRecentlyUsed(): Promise<boolean> {
-    for (const [sessionId, session] of sessions) {
-      if (session.activeRequests > 0) continue;
-      await closeSession(sessionId, "evicted: the session table is full and it was the least recently used");
-      return true;
+  /**
+   * Makes room for a session of `owner` under every cap, closing only that owner's least
+   * recently used sessions with no POST/DELETE in flight. Returns the refusal when it can't.
+   */
+  async function makeRoom(owner: SessionOwner): Promise<{ status: number; message: string } | null> {
+    for (;;) {
+      let ofPrincipal = 0;
+      let ofAddress = 0;
+      for (const session of sessions.values()) {
+        if (session.owner.principal === owner.principal) ofPrincipal++;
+        if (session.owner.address === owner.address) ofAddress++;
+      }
+      const overOwnCap = ofPrincipal >= maxPerPrincipal || ofAddress >= maxPerAddress;
+      if (!overOwnCap && sessions.size < maxSessions) return null;
+      const ownIdle = [...sessions].find(
+        ([, session]) => session.activeRequests <= 0 && sameOwner(session.owner, owner),
+      );
+      if (!ownIdle) {
+        return overOwnCap
+          ? {
+              status: 429,
+              message: "Too many MCP sessions open for this client at once; close some, or try again later.",
+            }
+          : { status: 503, message: "Too many MCP sessions open on this server; try again later." };
+      }
+      await closeSession(ownIdle[0], "evicted: its owner opened a new one at the session cap");
     }
-    return false;
   }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (sessions.size >= maxSessions && !(await evictLeastRecentlyUsed())) {
-      sendError(res, 503, "Too many MCP sessions busy at once; try again later.", { "retry-after": "60" });
+    const owner = ownerOf(req);
+    const waitSeconds = openRate.take(owner.address);
+    if (waitSeconds !== null) {
+      refusals.refused("too many new sessions from one address");
+      sendError(res, 429, "Too many new MCP sessions from this address; wait, then try again.", {
+        "retry-after": String(waitSeconds),
+      });
+      return;
+    }
+    const refusal = await makeRoom(owner);
+    if (refusal) {
+      refusals.refused("session cap reached");
+      sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
       return;
     }
     const server = createServer(deps);
     const session: Session = {
+      owner,
       server,
       transport: new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),

@@ -4,6 +4,7 @@
 // refused before authentication reach no session and leave only a few escaped lines on stderr,
 // and the session table can't be locked by open streams or filled against everyone.
 import { randomBytes } from "node:crypto";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { REFUSAL_DETAIL_CHARS, REFUSAL_LINES_PER_INTERVAL } from "../../src/transports/refusal-log.js";
@@ -181,6 +182,53 @@ describe("the session table", () => {
     } finally {
       await oldest.close().catch(() => {});
       await recent.close();
+      await harness.close();
+    }
+  });
+
+  it("a flood of initialize calls from another address gets 429s and evicts no one else's session", async () => {
+    // Issue 19 item 6: 1,000 initialize calls in 15 s used to push out another user's live
+    // session. The clock stands still, so the open-rate bucket doesn't refill mid-test.
+    const clockMs = Date.now();
+    const harness = await startHttpHarness(sandbox, {
+      server: { maxSessions: 20, maxSessionsPerAddress: 10, openBurst: 30, now: () => clockMs },
+    });
+    const victim = await openHttpSession(harness.server.url, { name: "victim" });
+    // The flood comes from 127.0.0.2: another address on the loopback network.
+    const fromElsewhere = new Agent({ localAddress: "127.0.0.2" });
+    try {
+      expect((await victim.call("list_files", {})).isError).toBeFalsy();
+      const answers: Array<{ status: number; retryAfter: string | null }> = [];
+      for (let index = 0; index < 80; index++) {
+        const response = await undiciFetch(harness.server.url, {
+          method: "POST",
+          dispatcher: fromElsewhere,
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: {
+              protocolVersion: "2025-06-18",
+              capabilities: {},
+              clientInfo: { name: `flood-${index}`, version: "1.0.0" },
+            },
+          }),
+        });
+        await response.text();
+        answers.push({ status: response.status, retryAfter: response.headers.get("retry-after") });
+      }
+      // The victim's session still answers: nothing of the flood reached it.
+      expect((await victim.call("list_files", {})).isError).toBeFalsy();
+      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(30);
+      const refused = answers.filter((answer) => answer.status === 429);
+      expect(refused).toHaveLength(50);
+      expect(refused.every((answer) => Number(answer.retryAfter) >= 1)).toBe(true);
+      // The flood holds at most its address's share; it pushed out only its own sessions.
+      expect(harness.server.sessionCount()).toBeLessThanOrEqual(11);
+    } finally {
+      await fromElsewhere.close();
+      await victim.close();
       await harness.close();
     }
   });
