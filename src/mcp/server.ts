@@ -8,6 +8,7 @@ import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.j
 import type { VagonClient } from "../vagon/types.js";
 import { UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
 import { registerTool } from "./define-tool.js";
+import type { JobOwners } from "./job-owners.js";
 import { leanToolList } from "./lean-tool-list.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
@@ -43,6 +44,10 @@ export interface McpServerDeps {
   logger: Logger;
   /** Shared by every server of the process: shutdown tells tools to wrap up and waits for them. */
   lifecycle?: Lifecycle;
+  /** Over HTTP: who the caller is (transports/session-admission.ts), for job ownership and logs. */
+  principal?: string;
+  /** Over HTTP, shared by every server of the process: who started which zip job here. */
+  jobOwners?: JobOwners;
 }
 
 /** Builds one McpServer for one MCP session; the transports take it so tests can wire their own. */
@@ -53,6 +58,8 @@ export function createMcpServer({
   client,
   logger,
   lifecycle = createLifecycle(),
+  principal,
+  jobOwners,
 }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
@@ -61,7 +68,7 @@ export function createMcpServer({
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
     if (config.readOnly && tool.mutating) continue;
-    registerTool(server, tool, { client, config, logger, paths, server, lifecycle });
+    registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
   leanToolList(server);
   registerResources(server, client, logger);

@@ -28,6 +28,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
+import { createJobOwners } from "../mcp/job-owners.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
   createOpenRateLimit,
@@ -35,7 +36,7 @@ import {
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
   DEFAULT_OPEN_BURST,
   DEFAULT_OPENS_PER_SECOND,
-  ownerOf,
+  principalOf as defaultPrincipalOf,
   type SessionOwner,
   sameOwner,
 } from "./session-admission.js";
@@ -69,6 +70,8 @@ export interface HttpServerOptions extends McpServerDeps {
   /** New sessions one address may open at once (default 60), then opensPerSecond (default 2). */
   openBurst?: number;
   opensPerSecond?: number;
+  /** Who a request acts for; default session-admission.ts's principalOf (OAuth extends it). */
+  principalOf?: (req: IncomingMessage) => string;
   /** The clock idleness is measured with (tests move it instead of waiting). */
   now?: () => number;
   /** drain()'s bound; default 25 s. */
@@ -168,7 +171,10 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { config, client, logger, createServer } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
-  const deps: McpServerDeps = { config, client, logger, lifecycle };
+  // Who started which zip job, for every server of this process (cancel_download checks it).
+  const jobOwners = createJobOwners();
+  const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
+  const principalOf = options.principalOf ?? defaultPrincipalOf;
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -289,7 +295,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    const owner = ownerOf(req);
+    const owner: SessionOwner = {
+      principal: principalOf(req),
+      address: req.socket.remoteAddress ?? "unknown",
+    };
     const waitSeconds = openRate.take(owner.address);
     if (waitSeconds !== null) {
       refusals.refused("too many new sessions from one address");
@@ -304,7 +313,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
       return;
     }
-    const server = createServer(deps);
+    const server = createServer({ ...deps, principal: owner.principal });
     const session: Session = {
       owner,
       server,
@@ -343,7 +352,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
-    const server = createServer(deps);
+    const server = createServer({ ...deps, principal: principalOf(req) });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: !wantsProgress(body),

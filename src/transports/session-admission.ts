@@ -35,10 +35,6 @@ export function principalOf(req: IncomingMessage): string {
   return `token:${createHash("sha256").update(match[1]).digest("hex").slice(0, 16)}`;
 }
 
-export function ownerOf(req: IncomingMessage): SessionOwner {
-  return { principal: principalOf(req), address: req.socket.remoteAddress ?? "unknown" };
-}
-
 export function sameOwner(a: SessionOwner, b: SessionOwner): boolean {
   return a.principal === b.principal && a.address === b.address;
 }

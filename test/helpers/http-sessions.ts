@@ -120,10 +120,15 @@ export async function openHttpSession(
     name?: string;
     /** A --stateless server has no GET stream (nor log notifications) to wait for. */
     stateless?: boolean;
+    /** Sent with every request (e.g. what a test's principalOf reads). */
+    headers?: Record<string, string>;
   } = {},
   beforeConnect?: (client: Client) => void,
 ): Promise<HttpSession> {
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
   // Resolves when the server has answered the session's GET (its stream for server-initiated
   // messages, where log notifications arrive): from then on nothing sent to it can be missed.
   let streamOpened!: () => void;
