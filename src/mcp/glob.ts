@@ -153,30 +153,32 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
     return negated ? (char) => char !== "/" && !inClass(char) : (char) => char !== "/" && inClass(char);
   }
 
-  /** The index of the `}` closing the brace at `position` if it holds a top-level comma. */
-  function braceEnd(): number | null {
+  /**
+   * Where the alternatives of the brace at `position` end: each top-level `,` and then the
+   * closing `}`; null when it has no top-level comma or no end (then `{` is a literal).
+   */
+  function braceBounds(): number[] | null {
     let depth = 0;
-    let comma = false;
+    const bounds: number[] = [];
     for (let cursor = position; cursor < chars.length; cursor++) {
       const char = chars[cursor];
       if (char === "\\") cursor++;
       else if (char === "{") depth++;
       else if (char === "}") {
         depth--;
-        if (depth === 0) return comma ? cursor : null;
-      } else if (char === "," && depth === 1) comma = true;
+        if (depth === 0) return bounds.length > 0 ? [...bounds, cursor] : null;
+      } else if (char === "," && depth === 1) bounds.push(cursor);
     }
     return null;
   }
 
   const atSegmentStart = () => position === 0 || chars[position - 1] === "/";
 
-  /** Reads up to `end` (exclusive) or a top-level `,`/`}` of the brace being read. */
+  /** Reads the pattern from `position` up to `end` (exclusive). */
   function readSequence(end: number, depth: number): Fragment {
     const parts: Fragment[] = [];
     while (position < end) {
       const char = chars[position] as string;
-      if (depth > 0 && (char === "," || char === "}")) break;
       if (char === "*") {
         let run = 0;
         const segmentStart = atSegmentStart();
@@ -219,24 +221,20 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
         }
       }
       if (char === "{") {
-        const close = braceEnd();
-        if (close !== null) {
+        const bounds = braceBounds();
+        if (bounds !== null) {
           if (depth + 1 > MAX_BRACE_DEPTH) {
             throw new UserInputError(
               `The glob nests braces more than ${MAX_BRACE_DEPTH} deep; write it with fewer levels of {a,b}.`,
             );
           }
           const options: Fragment[] = [];
-          position++;
-          for (;;) {
-            options.push(readSequence(close, depth + 1));
-            if (chars[position] === ",") {
-              position++;
-              continue;
-            }
-            break;
+          for (const bound of bounds) {
+            position++;
+            options.push(readSequence(bound, depth + 1));
+            position = bound;
           }
-          position = close + 1;
+          position++;
           parts.push(builder.alternatives(options));
           continue;
         }

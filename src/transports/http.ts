@@ -174,7 +174,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Who started which zip job, for every server of this process (cancel_download checks it).
   const jobOwners = createJobOwners();
   const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
-  const principalOf = options.principalOf ?? defaultPrincipalOf;
+
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -193,6 +193,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Hash both sides so the comparison takes the same time whatever the lengths.
   const tokenDigest =
     config.http.token === null ? null : createHash("sha256").update(config.http.token).digest();
+  // A token the server doesn't check claims nothing: without one configured, everyone is one.
+  const principalOf =
+    options.principalOf ??
+    ((req: IncomingMessage) => (tokenDigest === null ? "anonymous" : defaultPrincipalOf(req)));
   const boundHostname = urlHostname(host);
   const isWildcard = WILDCARD_HOSTS.includes(host);
   const allowedHostnames = isLoopbackHost(host)

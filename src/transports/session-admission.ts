@@ -22,8 +22,8 @@ export interface SessionOwner {
 }
 
 /**
- * The principal a request acts for: today a digest of its bearer token ("anonymous" without
- * one); an OAuth subject once the server verifies access tokens. One place, so a new kind of
+ * The principal a request acts for: today a digest of its (verified) bearer token, "anonymous"
+ * without one; an OAuth subject once the server verifies access tokens. One place, so a new kind of
  * credential extends it here. The digest is not the token and is never logged.
  */
 export function principalOf(req: IncomingMessage): string {

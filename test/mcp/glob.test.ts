@@ -88,6 +88,8 @@ const everydayPiece = fc.constantFrom(
   "{a,b}",
   "{a*,b?}",
   "{x,{a,b}c}",
+  "{a}",
+  "{x,{b}}",
   "\\*",
 );
 // Left out where picomatch has quirks of its own, beyond the documented syntax: "." and ".."
