@@ -232,4 +232,41 @@ describe("the session table", () => {
       await harness.close();
     }
   });
+
+  it("one principal at its cap pushes out only its own sessions, never another principal's on the same address", async () => {
+    // Principals told apart by a test principalOf (the seam an OAuth subject extends).
+    const harness = await startHttpHarness(sandbox, {
+      server: {
+        maxSessionsPerPrincipal: 3,
+        principalOf: (req) => `user:${String(req.headers["x-test-user"] ?? "nobody")}`,
+      },
+    });
+    const alice = await openHttpSession(harness.server.url, {
+      name: "alice",
+      headers: { "x-test-user": "alice" },
+    });
+    const mallorys: Awaited<ReturnType<typeof openHttpSession>>[] = [];
+    try {
+      for (let index = 0; index < 8; index++) {
+        mallorys.push(
+          await openHttpSession(harness.server.url, {
+            name: `mallory-${index}`,
+            headers: { "x-test-user": "mallory" },
+          }),
+        );
+      }
+      // Alice plus mallory's 3 most recent.
+      expect(harness.server.sessionCount()).toBe(4);
+      expect((await alice.call("list_files", {})).isError).toBeFalsy();
+      await expect((mallorys[0] as (typeof mallorys)[number]).call("list_files", {})).rejects.toThrow();
+      expect(
+        ((await (mallorys[7] as (typeof mallorys)[number]).call("list_files", {})) as { isError?: boolean })
+          .isError,
+      ).toBeFalsy();
+    } finally {
+      for (const session of mallorys) await session.close().catch(() => {});
+      await alice.close();
+      await harness.close();
+    }
+  });
 });
