@@ -16,13 +16,14 @@ export const UNCONFIRMED_DELETES_NOTICE =
   "Deletes this server can't confirm with the user run without asking (--allow-unconfirmed-deletes): get the user's go-ahead yourself before delete_file or delete_files with confirm.";
 
 /**
- * True when the delete may go ahead: the user accepted, or the client has no way to be asked.
- * False when the user declined. Throws when the client can't be asked on a stateless replica.
+ * "accepted" or "declined" when the user was asked; "not-asked" when the delete may go ahead
+ * without a question (the client has no elicitation, or the operator allowed unconfirmed
+ * deletes on a stateless replica). Throws when a stateless replica can't ask.
  */
 export async function confirmDelete(
   context: Pick<ToolContext, "server" | "config" | "logger" | "extra">,
   question: { message: () => string | Promise<string>; title: string },
-): Promise<boolean> {
+): Promise<"accepted" | "declined" | "not-asked"> {
   const { server, config, logger, extra } = context;
   const capabilities = server.server.getClientCapabilities();
   if (capabilities === undefined && config.transport === "http" && config.http.stateless) {
@@ -30,9 +31,9 @@ export async function confirmDelete(
     logger.info(
       "deleting without asking the user: a stateless request, and --allow-unconfirmed-deletes is on",
     );
-    return true;
+    return "not-asked";
   }
-  if (!capabilities?.elicitation) return true;
+  if (!capabilities?.elicitation) return "not-asked";
   const answer = await server.server.elicitInput(
     {
       message: await question.message(),
@@ -44,5 +45,5 @@ export async function confirmDelete(
     },
     { signal: extra.signal },
   );
-  return answer.action === "accept" && answer.content?.confirm === true;
+  return answer.action === "accept" && answer.content?.confirm === true ? "accepted" : "declined";
 }

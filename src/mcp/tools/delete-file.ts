@@ -20,11 +20,11 @@ When the host supports it, the user is asked to confirm first.`,
     const item = async () =>
       (await describeItem(client, args.file_id, extra.signal)) ??
       `item ${args.file_id} (a folder goes with everything in it)`;
-    const confirmed = await confirmDelete(context, {
+    const answer = await confirmDelete(context, {
       message: async () => `Delete ${await item()} from Vagon Files? This can't be undone.`,
       title: "Yes, delete it",
     });
-    if (!confirmed) {
+    if (answer === "declined") {
       return {
         structured: { file_id: args.file_id, deleted: false },
         text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
