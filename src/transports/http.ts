@@ -188,6 +188,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     now,
   });
   const refusals = createRefusalLog(logger);
+  // Session openings refused by the admission limits: described apart, just as sparingly.
+  const admissionRefusals = createRefusalLog(logger, { counted: "new sessions over a limit" });
   const { host, stateless } = config.http;
 
   // Hash both sides so the comparison takes the same time whatever the lengths.
@@ -305,7 +307,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     };
     const waitSeconds = openRate.take(owner.address);
     if (waitSeconds !== null) {
-      refusals.refused("too many new sessions from one address");
+      admissionRefusals.refused("too many new sessions from one address");
       sendError(res, 429, "Too many new MCP sessions from this address; wait, then try again.", {
         "retry-after": String(waitSeconds),
       });
@@ -313,7 +315,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const refusal = await makeRoom(owner);
     if (refusal) {
-      refusals.refused("session cap reached");
+      admissionRefusals.refused("a session cap was reached");
       sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
       return;
     }
@@ -514,6 +516,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : boundHostname;
   const url = `http://${urlHost}:${boundPort}${MCP_PATH}`;
   logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
+  if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
+    logger.warn(
+      "--allow-unconfirmed-deletes: deletes this stateless server can't confirm with the user run unasked",
+    );
+  }
 
   let closing: Promise<void> | null = null;
   let drained: Promise<void> | null = null;
@@ -563,6 +570,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       closing ??= (async () => {
         clearInterval(sweepTimer);
         refusals.close();
+        admissionRefusals.close();
         // After a drain the listener is already closed, and maybe every connection with it.
         const stopped = new Promise<void>((resolve) => {
           if (!httpServer.listening && openConnections.size === 0) resolve();
