@@ -103,3 +103,26 @@ describe("the central directory window", () => {
     expect(fetched).toBe(400);
   });
 });
+
+describe("a zip claiming more members than a call looks through", () => {
+  it("is listed, but finding a member or listing a folder is refused before any entry is read", async () => {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from("hello"), "docs/a.txt");
+    zip.end({ forceZip64Format: true, comment: "" });
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    // The zip64 end record (0x06064b50) counts entries at +24 (this disk) and +32 (total).
+    const record = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x06]));
+    bytes.writeBigUInt64LE(200_000n, record + 24);
+    bytes.writeBigUInt64LE(200_000n, record + 32);
+    const fileId = await sandbox.addFile({ parentId: sandbox.rootId(), name: "many.zip", content: bytes });
+    for (const entry of ["docs/a.txt", "docs/"]) {
+      const result = await harness.callTool("read_file", { file_id: fileId, entry });
+      expect(result.isError, entry).toBe(true);
+      expect(toolText(result)).toMatch(
+        /holds 200,000 members, more than the 100,000 read_file looks through/,
+      );
+    }
+  });
+});
