@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { Entry } from "../vagon/types.js";
 import { UserInputError } from "./errors.js";
+import { compileGlob } from "./glob.js";
 import * as params from "./params.js";
 
 const MINUTE_MS = 60_000;
@@ -124,10 +125,7 @@ export async function buildFilter(args: FilterArgs, nowMs: number): Promise<Entr
   const after = args.modified_after ? parseInstant("modified_after", args.modified_after, nowMs) : null;
   const minSize = args.min_size !== undefined ? parseSize("min_size", args.min_size) : null;
   const maxSize = args.max_size !== undefined ? parseSize("max_size", args.max_size) : null;
-  // picomatch only when a glob is given: most calls never load it.
-  const nameMatches = args.name
-    ? (await import("picomatch")).default(args.name, { nocase: true, dot: true })
-    : null;
+  const nameGlob = args.name ? compileGlob(args.name, { nocase: true }) : null;
   const sized = minSize !== null || maxSize !== null;
   const parts: string[] = [];
   if (args.name) parts.push(`name ${args.name}`);
@@ -141,7 +139,7 @@ export async function buildFilter(args: FilterArgs, nowMs: number): Promise<Entr
     describe: () => parts.join(", ") || "everything",
     matches(entry) {
       if (args.kind && entry.kind !== args.kind) return false;
-      if (nameMatches && !nameMatches(entry.name)) return false;
+      if (nameGlob && !nameGlob.test(entry.name)) return false;
       if (before !== null || after !== null) {
         const modifiedMs = entry.modified ? Date.parse(entry.modified) : Number.NaN;
         if (Number.isNaN(modifiedMs)) return false;

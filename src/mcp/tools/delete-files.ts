@@ -3,6 +3,7 @@ import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
@@ -305,29 +306,22 @@ function sameItems(
   return key(a) === key(b);
 }
 
-/** Asks through elicitation when the client offers it; a client without it confirmed with plan_id. */
+/** Asks the user (confirm-delete.ts); a client without elicitation confirmed with plan_id. */
 async function userConfirms(
   context: ToolContext,
   set: DeleteSet,
 ): Promise<"accepted" | "declined" | "not-asked"> {
-  const { server, extra } = context;
-  if (!server.server.getClientCapabilities()?.elicitation) return "not-asked";
-  const names = set.items
-    .slice(0, ELICIT_NAMES)
-    .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
-  const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
-  const answer = await server.server.elicitInput(
-    {
-      message: `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
-      requestedSchema: {
-        type: "object",
-        properties: { confirm: { type: "boolean", title: "Yes, delete them" } },
-        required: ["confirm"],
-      },
+  return confirmDelete(context, {
+    message: () => {
+      const names = set.items
+        .slice(0, ELICIT_NAMES)
+        .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
+      const more =
+        set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
+      return `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`;
     },
-    { signal: extra.signal },
-  );
-  return answer.action === "accept" && answer.content?.confirm === true ? "accepted" : "declined";
+    title: "Yes, delete them",
+  });
 }
 
 async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {

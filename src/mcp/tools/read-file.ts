@@ -18,7 +18,13 @@ import {
   readTail,
   type TextSlice,
 } from "../reading/text.js";
-import { CorruptZipError, openZip, type ZipMember } from "../reading/zip.js";
+import {
+  CorruptZipError,
+  MAX_ZIP_MEMBERS,
+  memberReadProblem,
+  openZip,
+  type ZipMember,
+} from "../reading/zip.js";
 import { tableSchema, toTable } from "../table.js";
 
 export const DEFAULT_MAX_BYTES = 16 * 1024;
@@ -475,8 +481,11 @@ async function readZip(
         `${read.base.name} is a zip: head, tail, offset and grep read one member. Pass entry with the member's path (call read_file without them to list members).`,
       );
     }
+    if (entry !== undefined && archive.entryCount > MAX_ZIP_MEMBERS)
+      throw tooManyMembers(read, archive.entryCount);
     return listZip(read, archive, entry);
   }
+  if (archive.entryCount > MAX_ZIP_MEMBERS) throw tooManyMembers(read, archive.entryCount);
   const found = await archive.find(entry).catch((error: unknown) => corruptZip(read, error));
   if (!found) {
     throw new UserInputError(
@@ -487,6 +496,15 @@ async function readZip(
   if (member.unreadable) {
     throw new ToolError(
       `Member "${entry}" of ${read.base.name} can't be read here: it is ${member.unreadable}. Download the zip with download_files and open it with a tool that supports it.`,
+    );
+  }
+  // tail, offset and grep unpack the member up to its end: a bomb, or more than a call's bound,
+  // is refused before a byte is inflated. The first lines cost only what they return.
+  const unpacksWhole = read.mode.kind !== "first" && read.mode.kind !== "head";
+  const problem = unpacksWhole ? memberReadProblem(member) : null;
+  if (problem) {
+    throw new ToolError(
+      `Member "${entry}" of ${read.base.name} isn't unpacked here: ${problem}. Read its first lines (head), or download the zip with download_files, whose extraction applies the same limits.`,
     );
   }
   const memberRead: ReadContext = {
@@ -508,6 +526,12 @@ async function readZip(
     return readGrep(memberRead, classified.codec, member.size, await found.open());
   return readText(memberRead, source, classified.codec, async () =>
     streamTailSource(await found.open(), Math.max(read.maxBytes * 4, 1024 * 1024)),
+  );
+}
+
+function tooManyMembers(read: ReadContext, entryCount: number): ToolError {
+  return new ToolError(
+    `${read.base.name} holds ${entryCount.toLocaleString("en-US")} members, more than the ${MAX_ZIP_MEMBERS.toLocaleString("en-US")} read_file looks through in one call (the limit extraction applies too). Call read_file without entry to list its first members, or download it with download_files.`,
   );
 }
 
