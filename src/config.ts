@@ -27,6 +27,13 @@ export interface Config {
     stateless: boolean;
     /** On SIGTERM, calls in flight get this long to finish; default 25. */
     drainSeconds?: number;
+    /**
+     * Deletes a stateless replica can't confirm with the user (an `initialize`-era client) run
+     * unasked instead of being refused: the operator's opt-in for unattended automation.
+     */
+    allowUnconfirmedDeletes?: boolean;
+    /** cancel_download may abort zip jobs this server didn't start for the caller. */
+    allowForeignCancel?: boolean;
     /** Set: the server is an OAuth 2.1 resource server (src/transports/oauth/) instead of a static token. */
     oauth?: OAuthConfig;
   };
@@ -104,6 +111,14 @@ Options (flags win over environment variables):
                            (default: a free one).
   --stateless              HTTP without MCP session state, so identical replicas can sit behind a
                            load balancer (long jobs continue with get_download).
+  --allow-unconfirmed-deletes
+                           With --stateless, delete_file and delete_files confirm run without asking
+                           the user (a stateless replica can't ask an initialize-era client; without
+                           this flag such deletes are refused). For unattended automation; stated
+                           in the server's instructions. Env VAGON_MCP_ALLOW_UNCONFIRMED_DELETES=1
+  --allow-foreign-cancel   Let cancel_download abort zip jobs this server didn't start for the
+                           caller (by default HTTP callers may cancel only their own).
+                           Env VAGON_MCP_ALLOW_FOREIGN_CANCEL=1
   --drain-seconds N        On SIGTERM, let HTTP calls in flight finish for up to N s (default ${DEFAULT_DRAIN_SECONDS});
                            zip waits answer with their download_id before then. Env VAGON_MCP_DRAIN_SECONDS.
   --oauth-issuer URL       Accept OAuth access tokens from this issuer (an OAuth 2.1 resource server
@@ -125,7 +140,8 @@ Environment:
                                     mandatory when --host is not a loopback address.
                                     Clients send "Authorization: Bearer <token>".
   VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL,
-  VAGON_MCP_DRAIN_SECONDS, VAGON_MCP_OAUTH_ISSUER, VAGON_MCP_PUBLIC_URL, VAGON_MCP_OAUTH_AUDIENCE:
+  VAGON_MCP_DRAIN_SECONDS, VAGON_MCP_ALLOW_UNCONFIRMED_DELETES, VAGON_MCP_ALLOW_FOREIGN_CANCEL,
+  VAGON_MCP_OAUTH_ISSUER, VAGON_MCP_PUBLIC_URL, VAGON_MCP_OAUTH_AUDIENCE:
                                     see the matching flags above.
   VAGON_SANDBOX_ZIP_MS              With --sandbox: how long its zip jobs take, queued plus zipping
                                     (default 3000 ms; 0 for scripts and tests that shouldn't wait).
@@ -146,6 +162,8 @@ const ARG_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   stateless: { type: "boolean" },
+  "allow-unconfirmed-deletes": { type: "boolean" },
+  "allow-foreign-cancel": { type: "boolean" },
   "drain-seconds": { type: "string" },
   "oauth-issuer": { type: "string" },
   "public-url": { type: "string" },
@@ -347,6 +365,8 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     const serverOnly = [
       "http",
       "stateless",
+      "allow-unconfirmed-deletes",
+      "allow-foreign-cancel",
       "drain-seconds",
       "oauth-issuer",
       "public-url",
@@ -377,7 +397,17 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
   const transport = flags.http ? "http" : "stdio";
   if (transport === "stdio") {
     const httpOnly = (
-      ["host", "port", "stateless", "drain-seconds", "oauth-issuer", "public-url", "oauth-audience"] as const
+      [
+        "host",
+        "port",
+        "stateless",
+        "allow-unconfirmed-deletes",
+        "allow-foreign-cancel",
+        "drain-seconds",
+        "oauth-issuer",
+        "public-url",
+        "oauth-audience",
+      ] as const
     ).find((name) => flags[name] !== undefined);
     if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
   }
@@ -451,6 +481,12 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     drainInput === undefined
       ? DEFAULT_DRAIN_SECONDS
       : validate(integerSchema("--drain-seconds", 1, 3600), drainInput);
+  const allowUnconfirmedDeletes =
+    flags["allow-unconfirmed-deletes"] === true ||
+    parseBooleanEnv("VAGON_MCP_ALLOW_UNCONFIRMED_DELETES", env.VAGON_MCP_ALLOW_UNCONFIRMED_DELETES);
+  const allowForeignCancel =
+    flags["allow-foreign-cancel"] === true ||
+    parseBooleanEnv("VAGON_MCP_ALLOW_FOREIGN_CANCEL", env.VAGON_MCP_ALLOW_FOREIGN_CANCEL);
   const oauth = transport === "http" ? oauthConfig(flags, env, host, token) : undefined;
   if (transport === "http") {
     if (!isLoopbackHost(host) && token === null && oauth === undefined) {
@@ -480,6 +516,8 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
       token,
       stateless: flags.stateless === true,
       drainSeconds,
+      allowUnconfirmedDeletes,
+      allowForeignCancel,
       ...(oauth ? { oauth } : {}),
     },
     sandbox: {

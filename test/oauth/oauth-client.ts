@@ -64,6 +64,10 @@ export class TestOAuthClient implements OAuthClientProvider {
   saveTokens(tokens: OAuthTokens) {
     this.savedTokens = tokens;
   }
+  /** Drops the access token, so the next connection signs in again (same client, new token). */
+  forgetTokens() {
+    this.savedTokens = undefined;
+  }
   async redirectToAuthorization(authorizationUrl: URL) {
     this.authorizations.push(authorizationUrl);
     this.pendingCode = await userAgent(authorizationUrl, REDIRECT_URI, this.choice);

@@ -388,6 +388,27 @@ describe("the subject is the caller", () => {
     expect(done.structuredContent).toMatchObject({ status: "deleted", deleted: 1 });
   });
 
+  it("a zip job can be cancelled only by the subject that started it, whatever token it holds now", async () => {
+    const alice = await connect("alice");
+    const eve = await connect("eve");
+    const ids = [await upload(alice, "oauth-own-1.txt"), await upload(alice, "oauth-own-2.txt")];
+    const started = await alice.call("download_files", { file_ids: ids, wait_seconds: 1 });
+    const downloadId = (started.structuredContent as { download_id: number }).download_id;
+    expect(downloadId).toEqual(expect.any(Number));
+
+    const foreign = await eve.call("cancel_download", { download_id: downloadId });
+    expect(foreign.isError).toBe(true);
+    expect(JSON.stringify(foreign.content)).toContain("wasn't started through this server by you");
+    // Alice on a new connection (a new token for the same subject and client) still owns it.
+    const firstToken = alice.oauth.tokens()?.access_token;
+    alice.oauth.forgetTokens();
+    const again = await connectWithOAuth(publicUrl, alice.oauth);
+    sessions.push(again);
+    expect(alice.oauth.tokens()?.access_token).not.toBe(firstToken);
+    const own = await again.call("cancel_download", { download_id: downloadId });
+    expect(own.structuredContent).toEqual({ download_id: downloadId, status: "cancelled" });
+  });
+
   it("each mutating call is logged once with subject, client id, tool and target, never the token", async () => {
     const frank = await connect("frank");
     const fileId = await upload(frank, "oauth-logged.txt");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool } from "../define-tool.js";
 import * as params from "../params.js";
 import { describeItem } from "../wrong-kind.js";
@@ -15,28 +16,19 @@ When the host supports it, the user is asked to confirm first.`,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   mutating: true,
   async handler(args, context) {
-    const { server, client, extra } = context;
-    if (server.server.getClientCapabilities()?.elicitation) {
-      const item =
-        (await describeItem(client, args.file_id, extra.signal)) ??
-        `item ${args.file_id} (a folder goes with everything in it)`;
-      const answer = await server.server.elicitInput(
-        {
-          message: `Delete ${item} from Vagon Files? This can't be undone.`,
-          requestedSchema: {
-            type: "object",
-            properties: { confirm: { type: "boolean", title: "Yes, delete it" } },
-            required: ["confirm"],
-          },
-        },
-        { signal: extra.signal },
-      );
-      if (answer.action !== "accept" || answer.content?.confirm !== true) {
-        return {
-          structured: { file_id: args.file_id, deleted: false },
-          text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
-        };
-      }
+    const { client, extra } = context;
+    const item = async () =>
+      (await describeItem(client, args.file_id, extra.signal)) ??
+      `item ${args.file_id} (a folder goes with everything in it)`;
+    const answer = await confirmDelete(context, {
+      message: async () => `Delete ${await item()} from Vagon Files? This can't be undone.`,
+      title: "Yes, delete it",
+    });
+    if (answer === "declined") {
+      return {
+        structured: { file_id: args.file_id, deleted: false },
+        text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
+      };
     }
     await client.deleteFile(args.file_id, { signal: extra.signal });
     return { structured: { file_id: args.file_id, deleted: true }, text: `Deleted item ${args.file_id}.` };
