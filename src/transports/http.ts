@@ -422,7 +422,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     await session.transport.handleRequest(req, res, body);
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, principal: Principal | null) {
+  async function handleMcp(req: IncomingMessage, res: ServerResponse) {
     let body: unknown;
     if (req.method === "POST") {
       const read = await readBody(req, maxBodyBytes);
@@ -445,13 +445,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
-    if (oauth && principal) {
-      if (!oauth.admit(principal, req, body, res)) return;
-      await oauth.run(principal, () =>
-        stateless ? handleStateless(req, res, body) : handleStateful(req, res, body),
-      );
-      return;
-    }
+    // OAuth: a call without its scope (403) or past its subject's cap (429) goes no further.
+    const principal = currentPrincipal();
+    if (oauth && principal && !oauth.admit(principal, req, body, res)) return;
     if (stateless) await handleStateless(req, res, body);
     else await handleStateful(req, res, body);
   }
@@ -496,7 +492,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.once("close", () => activeResponses.delete(res));
     // Tell nginx-style proxies not to buffer the SSE streams, whatever their configuration says.
     res.setHeader("x-accel-buffering", "no");
-    await handleMcp(req, res, principal);
+    // With OAuth everything the request starts runs as its principal (src/principal.ts).
+    await (oauth && principal ? oauth.run(principal, () => handleMcp(req, res)) : handleMcp(req, res));
   }
 
   /** The connection ends after this response instead of waiting for the next request. */
