@@ -29,7 +29,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/job-owners.js";
-import { currentPrincipal, type Principal, principalKey } from "../principal.js";
+import { currentPrincipal, principalKey } from "../principal.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
