@@ -5,7 +5,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
-import { formatBytes } from "../units.js";
+import { countOf, formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
 import { markExtraction, sweepLeftovers } from "../vagon/leftovers.js";
@@ -249,7 +249,7 @@ async function extractSaved(
     );
   }
   await fs.rm(savedPath, { force: true });
-  progress.finish(`extracted ${extracted.files.length} files`);
+  progress.finish(`extracted ${countOf(extracted.files.length, "file")}`);
   const links = extracted.files.slice(0, MAX_LINKS).map((file) => fileLink(path.join(destination, file)));
   const note =
     target.namedFolder && !inPlace
@@ -431,7 +431,7 @@ function renderShown(
       break;
     case "extracted": {
       if (note) lines.push(note);
-      lines.push(`Extracted ${allFiles.length} files from ${what} into ${result.saved_to}:`);
+      lines.push(`Extracted ${countOf(allFiles.length, "file")} from ${what} into ${result.saved_to}:`);
       lines.push(...allFiles.slice(0, shown).map((file) => `  ${file}`));
       if (shown < allFiles.length) {
         lines.push(

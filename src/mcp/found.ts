@@ -2,7 +2,7 @@
 // the SPEC entry with its path always set, and nothing a path-ordered result doesn't need
 // (content_type follows from the name; nulls and the normal status are left out).
 import { z } from "zod";
-import { formatBytes } from "../units.js";
+import { countOf, formatBytes } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
 import { NORMAL_STATUS } from "./compact.js";
 import { entryInstant } from "./instant.js";
@@ -63,5 +63,5 @@ export const count = (value: number) => value.toLocaleString("en-US");
 
 /** The progress line every walk sends. */
 export function scannedMessage(entries: number, folders: number): string {
-  return `scanned ${count(entries)} entries in ${count(folders)} folders`;
+  return `scanned ${countOf(entries, "entry", "entries")} in ${countOf(folders, "folder")}`;
 }

@@ -2,6 +2,7 @@
 // the presigned part URLs with the byte range each must carry, and a POSIX command per part
 // that sends exactly that range with a Content-Length (S3 refuses chunked bodies); the client
 // runs them and complete_upload finishes with the ETags they printed.
+import { countOf } from "../units.js";
 import type { PlannedPart } from "../vagon/upload.js";
 
 /**
@@ -86,7 +87,7 @@ export function linkInstructions(input: {
   const { fileId, parts } = input;
   const largest = Math.max(0, ...parts.map((part) => part.end - part.start));
   const lines = [
-    `Upload entry ${fileId} created for ${input.fileName} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
+    `Upload entry ${fileId} created for ${input.fileName} (${countOf(input.sizeBytes, "byte")}, ${countOf(parts.length, "part")}); links expire ${input.expiresAt ?? "in about an hour"}.`,
     "Run where the file is (POSIX sh, curl ≥ 7.84); each put line sends one part (offset, length) and prints its ETag; they may run in parallel.",
     `FILE=${shellQuote(input.fileName)}  # path to the local file`,
     putPartFunction(largest),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../budget.js";
 import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
@@ -169,7 +169,7 @@ export function renderListing(
   const topLevel = listing.entries.filter((entry) => (entry.depth ?? 0) === 0).length;
   const inSubFolders = listing.entries.length - topLevel;
   const header = [
-    `${folderName}: ${topLevel} of ${listing.total} entries${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
+    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
   ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);

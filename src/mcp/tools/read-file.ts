@@ -19,6 +19,7 @@ import {
   type TextSlice,
 } from "../reading/text.js";
 import { CorruptZipError, openZip, type ZipMember } from "../reading/zip.js";
+import { explainFolderAmongFiles, folderNotFileText } from "../wrong-kind.js";
 
 export const DEFAULT_MAX_BYTES = 16 * 1024;
 const MAX_MAX_BYTES = 256 * 1024;
@@ -114,10 +115,12 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
   async handler(args, context) {
     const mode = modeOf(args);
     const signal = context.extra.signal;
-    const file = await openStoredFile(context.client, args.file_id, { signal });
+    const file = await openStoredFile(context.client, args.file_id, { signal }).catch((error: unknown) =>
+      explainFolderAmongFiles(error, context.client, [args.file_id], signal, "read_file can't read it"),
+    );
     if (!file) {
       throw new UserInputError(
-        `Item ${args.file_id} is a folder, not a file. Call list_files with parent_id=${args.file_id} to see what is in it.`,
+        folderNotFileText([{ id: args.file_id, name: null, total: 0 }], "read_file can't read it"),
       );
     }
     const { reader } = file;

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { filterShape } from "../filter.js";
-import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
@@ -135,7 +135,7 @@ Use this tool when you need to:
     };
     const render = (kept: Row[]) => {
       const lines = [
-        `${where}: ${formatBytes(totalBytes)} in ${count(files)} files, ${count(folders)} folders${
+        `${where}: ${formatBytes(totalBytes)} in ${countOf(files, "file")}, ${countOf(folders, "folder")}${
           storage ? `; storage ${formatBytes(storage.used)} of ${formatBytes(storage.total)} used` : ""
         }`,
       ];
@@ -146,7 +146,9 @@ Use this tool when you need to:
         for (const row of kept) {
           const span =
             row.oldest && row.newest ? ` ${row.oldest.slice(0, 10)}..${row.newest.slice(0, 10)}` : "";
-          lines.push(`${row.path}/  ${formatBytes(row.bytes)} ${count(row.files)} files id=${row.id}${span}`);
+          lines.push(
+            `${row.path}/  ${formatBytes(row.bytes)} ${countOf(row.files, "file")} id=${row.id}${span}`,
+          );
         }
         if (kept.length < breakdown.length)
           lines.push(
