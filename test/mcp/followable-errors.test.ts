@@ -37,7 +37,7 @@ async function uploadThroughLinks(name: string, bytes: Buffer, chunkSizeMb?: num
   for (const part of link.parts) {
     const response = await fetch(part.url, {
       method: "PUT",
-      body: bytes.subarray(part.offset, part.offset + part.length),
+      body: new Uint8Array(bytes.subarray(part.offset, part.offset + part.length)),
     });
     expect(response.status).toBe(200);
     etags.push(response.headers.get("etag") ?? "");
@@ -121,5 +121,51 @@ describe("ids of the wrong kind are named as such in every tool (item 3)", () =>
     expect(toolText(result)).toBe(
       `Item ${SEED.sharedTextFileId} (welcome.txt) is a file, not a folder, so directory_id can't zip it. Fetch the file itself with download_files file_ids=[${SEED.sharedTextFileId}].`,
     );
+  });
+});
+
+describe("arguments are read the way models send them (item 11)", () => {
+  it("suggests parent_id for folder_id and file_id for id, in one paragraph", async () => {
+    sandbox.clearRequests();
+    const folder = await harness.callTool("list_files", { folder_id: SEED.projectFolderId });
+    expect(folder.isError).toBe(true);
+    expect(toolText(folder)).toBe(
+      'list_files does not take "folder_id" (did you mean parent_id?); nothing was done. Its inputs are: location, machine_id, parent_id, query, task_id, page, per_page, limit, recursive, cursor, max_depth. Call it again with those names.',
+    );
+    const id = await harness.callTool("read_file", { id: SEED.sharedTextFileId });
+    expect(id.isError).toBe(true);
+    // One paragraph: not also "expected number, received undefined at file_id".
+    expect(toolText(id)).toMatch(/^read_file does not take "id" \(did you mean file_id\?\); nothing was done\./);
+    expect(toolText(id)).not.toMatch(/\n|expected number/);
+    const directory = await harness.callTool("download_files", { folder_id: SEED.projectFolderId });
+    expect(toolText(directory)).toMatch(/"folder_id" \(did you mean directory_id\?\)/);
+    const download = await harness.callTool("get_download", { id: 5 });
+    expect(toolText(download)).toMatch(/"id" \(did you mean download_id\?\)/);
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it('accepts "Shared" for an enum and "100" for an id', async () => {
+    const shared = await harness.callTool("list_files", { location: "Shared" });
+    expect(shared.isError, toolText(shared)).toBeFalsy();
+    const machine = await harness.callTool("list_files", { location: "MACHINE", machine_id: "100" });
+    expect(machine.isError, toolText(machine)).toBeFalsy();
+    expect(toolText(machine)).toMatch(/^Computer #100/);
+    const read = await harness.callTool("read_file", { file_id: ` ${SEED.sharedTextFileId}`, head: "2" });
+    expect(read.isError, toolText(read)).toBeFalsy();
+    const files = await harness.callTool("download_files", { file_ids: [String(SEED.sharedTextFileId)] });
+    expect(toolText(files)).toMatch(/welcome\.txt .* is ready/);
+    // What isn't a number stays refused.
+    const word = await harness.callTool("read_file", { file_id: "welcome.txt" });
+    expect(word.isError).toBe(true);
+  });
+
+  it("advertises the same input schemas as before: nothing grows tools/list", async () => {
+    const { tools } = await harness.mcp.listTools();
+    const listFiles = tools.find((tool) => tool.name === "list_files");
+    expect(listFiles?.inputSchema.properties?.machine_id).toEqual({
+      type: "integer",
+      minimum: 1,
+      description: "Required for machine; filters recordings.",
+    });
   });
 });
