@@ -135,7 +135,9 @@ describe("arguments are read the way models send them (item 11)", () => {
     const id = await harness.callTool("read_file", { id: SEED.sharedTextFileId });
     expect(id.isError).toBe(true);
     // One paragraph: not also "expected number, received undefined at file_id".
-    expect(toolText(id)).toMatch(/^read_file does not take "id" \(did you mean file_id\?\); nothing was done\./);
+    expect(toolText(id)).toMatch(
+      /^read_file does not take "id" \(did you mean file_id\?\); nothing was done\./,
+    );
     expect(toolText(id)).not.toMatch(/\n|expected number/);
     const directory = await harness.callTool("download_files", { folder_id: SEED.projectFolderId });
     expect(toolText(directory)).toMatch(/"folder_id" \(did you mean directory_id\?\)/);

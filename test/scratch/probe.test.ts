@@ -1,5 +1,6 @@
 import { it } from "vitest";
 import { startHarness, toolText } from "../helpers/hardening.js";
+
 it("probe", async () => {
   const h = await startHarness();
   for (const [name, args] of [
