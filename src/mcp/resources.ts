@@ -53,7 +53,10 @@ async function fileContents(client: VagonClient, uri: URL, fileId: number): Prom
   const file = await openStoredFile(client, fileId).catch((error: unknown) =>
     explainFolderAmongFiles(error, client, [fileId], undefined, cannot),
   );
-  if (!file) throw new UserInputError(folderNotFileText([{ id: fileId, name: null, total: 0 }], cannot));
+  if (!file)
+    throw new UserInputError(
+      folderNotFileText([{ id: fileId, location: "shared", name: null, total: 0 }], cannot),
+    );
   const { reader } = file;
   if (reader.sizeBytes > MAX_RESOURCE_BYTES) {
     throw new UserInputError(

@@ -4,6 +4,7 @@
 import { countOf, formatBytes } from "../units.js";
 import { VagonError } from "../vagon/errors.js";
 import type { VagonClient } from "../vagon/types.js";
+import { walkTree } from "../vagon/walk.js";
 import { UserInputError } from "./errors.js";
 
 /** Ids probed at most per failed call: a mistake is usually one id, and each probe is a request. */
@@ -16,6 +17,7 @@ function isNotFoundAnswer(error: unknown, codes: number[]): boolean {
 /** A folder found by listing it: shared storage first, then the session recordings. */
 export interface FoundFolder {
   id: number;
+  location: "shared" | "recordings";
   name: string | null;
   /** Entries directly inside it. */
   total: number;
@@ -38,7 +40,7 @@ export async function findFolder(
   for (const location of ["shared", "recordings"] as const) {
     try {
       const page = await client.listFiles({ location, parentId: id, page: 1, perPage: 1 }, { signal });
-      return { id, name: page.folder?.name ?? null, total: page.total };
+      return { id, location, name: page.folder?.name ?? null, total: page.total };
     } catch {
       // Not a folder there.
     }
@@ -133,23 +135,61 @@ export async function explainFileAsFolder(
   );
 }
 
-/**
- * Words for an item the user is about to lose, found with reads only: a folder by listing it
- * (name and how many entries are directly inside), a file by its single-file link (name, size).
- * Null when neither read answers.
- */
-export async function describeItem(
+/** Entries a delete's description walks at most to add up a folder's size. */
+const SIZE_SCAN_BUDGET = 10_000;
+
+/** What a delete names: the item's kind, name and size (a folder's added up by a bounded walk). */
+export interface ItemFacts {
+  id: number;
+  kind: "file" | "directory";
+  name: string | null;
+  sizeBytes: number | null;
+  /** Folders: files counted inside, at any depth. */
+  files?: number;
+  /** Folders: false when the walk stopped at its budget (the size is then a lower bound). */
+  complete?: boolean;
+}
+
+/** The item `id` names, found with reads only; null when neither a listing nor a link answers. */
+export async function itemFacts(
   client: VagonClient,
   id: number,
   signal?: AbortSignal,
-): Promise<string | null> {
+): Promise<ItemFacts | null> {
   const folder = await findFolder(client, id, signal);
   if (folder) {
-    const name = folder.name ? `"${folder.name}"` : `${id}`;
-    return `the folder ${name} (id ${id}) and everything in it (${countOf(folder.total, "entry", "entries")} at its top level)`;
+    let sizeBytes = 0;
+    let files = 0;
+    const walked = await walkTree(client, {
+      location: folder.location,
+      parentId: id,
+      maxDepth: 20,
+      scanBudget: SIZE_SCAN_BUDGET,
+      signal,
+      visit: (entries) => {
+        for (const entry of entries) {
+          if (entry.kind !== "file") continue;
+          files += 1;
+          sizeBytes += entry.size ?? 0;
+        }
+      },
+    }).catch(() => null);
+    return walked
+      ? { id, kind: "directory", name: folder.name, sizeBytes, files, complete: walked.complete }
+      : { id, kind: "directory", name: folder.name, sizeBytes: null };
   }
   const file = await findFile(client, id, signal);
-  if (!file) return null;
-  const size = file.sizeBytes === null ? "" : `, ${formatBytes(file.sizeBytes)}`;
-  return `the file ${file.name ? `"${file.name}"` : `${id}`} (id ${id}${size})`;
+  return file ? { id, kind: "file", name: file.name, sizeBytes: file.sizeBytes } : null;
+}
+
+/** 'the folder "renders" (id 23000, 7.4 GB in 312 files)' or 'the file "a.txt" (id 5, 141 bytes)'. */
+export function itemWords(item: ItemFacts): string {
+  const name = item.name ? `"${item.name}"` : `${item.id}`;
+  if (item.kind === "file") {
+    return `the file ${name} (id ${item.id}${item.sizeBytes === null ? "" : `, ${formatBytes(item.sizeBytes)}`})`;
+  }
+  if (item.sizeBytes === null || item.files === undefined)
+    return `the folder ${name} (id ${item.id}) and everything in it`;
+  const atLeast = item.complete === false ? "at least " : "";
+  return `the folder ${name} (id ${item.id}, ${atLeast}${formatBytes(item.sizeBytes) || "0 bytes"} in ${atLeast}${countOf(item.files, "file")}) and everything in it`;
 }

@@ -171,3 +171,29 @@ describe("arguments are read the way models send them (item 11)", () => {
     });
   });
 });
+
+describe("a delete answers what it deleted by name, kind and size (item 8)", () => {
+  it("delete_file without elicitation names a folder with its size and a file with its size", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: "old renders" });
+    const framesId = sandbox.addDirectory({ parentId: folderId, name: "frames" });
+    await sandbox.addFile({ parentId: folderId, name: "a.exr", content: "x".repeat(3000) });
+    await sandbox.addFile({ parentId: framesId, name: "b.exr", content: "y".repeat(2000) });
+    const folder = await harness.callTool("delete_file", { file_id: folderId });
+    expect(folder.isError, toolText(folder)).toBeFalsy();
+    expect(toolText(folder)).toBe(
+      `Deleted the folder "old renders" (id ${folderId}, 4.9 KB in 2 files) and everything in it.`,
+    );
+    expect(folder.structuredContent).toEqual({
+      file_id: folderId,
+      deleted: true,
+      name: "old renders",
+      kind: "directory",
+      size: 5000,
+    });
+
+    const fileId = await sandbox.addFile({ parentId: 0, name: "notes.txt", content: "z" });
+    const file = await harness.callTool("delete_file", { file_id: fileId });
+    expect(toolText(file)).toBe(`Deleted the file "notes.txt" (id ${fileId}, 1 byte).`);
+    expect(file.structuredContent).toMatchObject({ name: "notes.txt", kind: "file", size: 1 });
+  });
+});

@@ -120,7 +120,10 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
     );
     if (!file) {
       throw new UserInputError(
-        folderNotFileText([{ id: args.file_id, name: null, total: 0 }], "read_file can't read it"),
+        folderNotFileText(
+          [{ id: args.file_id, location: "shared", name: null, total: 0 }],
+          "read_file can't read it",
+        ),
       );
     }
     const { reader } = file;
