@@ -13,6 +13,7 @@ import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
 import { cappedLines } from "./format.js";
+import { entryInstant } from "./instant.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -28,6 +29,8 @@ export interface DownloadTarget {
   extractInPlace: boolean;
   /** save_to was named (not the default download folder). */
   namedFolder: boolean;
+  /** save_to as the caller wrote it, repeated in the hint to continue with get_download. */
+  saveTo?: string | undefined;
   waitSeconds: number;
 }
 
@@ -63,6 +66,7 @@ export async function resolveTarget(
     extract: args.extract,
     extractInPlace,
     namedFolder: !!args.save_to,
+    saveTo: args.save_to,
     waitSeconds: args.wait_seconds,
   };
 }
@@ -157,7 +161,7 @@ export async function followJob(
   const base: DownloadResult = {
     status: job.status,
     download_id: downloadId,
-    expires_at: job.expiresAt,
+    expires_at: job.expiresAt === null ? null : entryInstant(job.expiresAt),
     name: job.url ? zipName : knownName,
     size: job.sizeBytes,
     ...(job.url ? { url: job.url } : {}),
@@ -166,7 +170,7 @@ export async function followJob(
     // Not an error: the job goes on at Vagon, and get_download picks it up.
     base.status = job.status === "pending" ? "pending" : "processing";
     progress.finish(job.status === "pending" ? "still queued" : "still zipping");
-    return render(base, [jobLink(downloadId)]);
+    return render(base, [jobLink(downloadId)], continueCall(downloadId, target));
   }
   if (!target.folder) {
     progress.finish("ready");
@@ -343,7 +347,7 @@ export function presignedExpiry(url: string): string | null {
   if (!signedAt || !Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) return null;
   const [, year, month, day, hour, minute, second] = signedAt;
   const signedMs = Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!, +second!);
-  return new Date(signedMs + lifetimeSeconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+  return entryInstant(new Date(signedMs + lifetimeSeconds * 1000).toISOString());
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {
@@ -393,6 +397,14 @@ function jobLink(downloadId: number): ResourceLink {
   };
 }
 
+/** The get_download call that goes on where this one stopped, with the caller's save_to and extract. */
+function continueCall(downloadId: number, target: DownloadTarget): string {
+  const args = [`download_id=${downloadId}`];
+  if (target.saveTo !== undefined) args.push(`save_to=${JSON.stringify(target.saveTo)}`);
+  if (target.extract) args.push("extract=true");
+  return `get_download with ${args.join(", ")}`;
+}
+
 function render(
   result: DownloadResult,
   links: ResourceLink[] = [],
@@ -423,7 +435,7 @@ function renderShown(
     case "pending":
     case "processing":
       lines.push(
-        `Zip job ${result.download_id} is ${result.status === "pending" ? "queued" : "still being built"}. Call get_download with download_id=${result.download_id} to continue; nothing is lost.`,
+        `Zip job ${result.download_id} is ${result.status === "pending" ? "queued" : "still being built"}. Call ${note ?? `get_download with download_id=${result.download_id}`} to continue; nothing is lost.`,
       );
       break;
     case "saved":

@@ -38,21 +38,6 @@ export function forgetLink(fileId: number): void {
   issued.delete(fileId);
 }
 
-/** When the presigned URLs stop working: X-Amz-Date + X-Amz-Expires, or null when absent. */
-export function linkExpiry(url: string): string | null {
-  try {
-    const query = new URL(url).searchParams;
-    const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
-    const seconds = Number(query.get("X-Amz-Expires"));
-    if (!date || !Number.isFinite(seconds)) return null;
-    const [, year, month, day, hour, minute, second] = date.map(Number);
-    const signedAt = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
-    return new Date(signedAt + seconds * 1000).toISOString();
-  } catch {
-    return null;
-  }
-}
-
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }

@@ -133,7 +133,7 @@ function fileLabel(context: ErrorContext): string {
 }
 
 function downloadLabel(context: ErrorContext): string {
-  return context.downloadId === undefined ? "The download job" : `Download job ${context.downloadId}`;
+  return context.downloadId === undefined ? "The zip job" : `Zip job ${context.downloadId}`;
 }
 
 function nameLabel(context: ErrorContext, fallback: string): string {

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/hardening.js";
 
 let sandbox: Sandbox;
 let harness: Harness;
@@ -195,5 +195,64 @@ describe("a delete answers what it deleted by name, kind and size (item 8)", () 
     const file = await harness.callTool("delete_file", { file_id: fileId });
     expect(toolText(file)).toBe(`Deleted the file "notes.txt" (id ${fileId}, 1 byte).`);
     expect(file.structuredContent).toMatchObject({ name: "notes.txt", kind: "file", size: 1 });
+  });
+});
+
+describe("a timed-out download's hint can be followed as written (item 7)", () => {
+  it("repeats save_to and extract, and following it extracts the files", async () => {
+    const world = await startSlowZipWorld();
+    try {
+      const started = await world.harness.callTool("download_files", {
+        directory_id: SEED.projectFolderId,
+        save_to: "project copy",
+        extract: true,
+        wait_seconds: 0,
+      });
+      expect(started.isError, toolText(started)).toBeFalsy();
+      const { download_id: downloadId } = started.structuredContent as { download_id: number };
+      const hint = /Call get_download with (.*) to continue; nothing is lost\./.exec(toolText(started));
+      expect(hint?.[1]).toBe(`download_id=${downloadId}, save_to="project copy", extract=true`);
+
+      // The hint, parsed as an agent would read it, is the whole call.
+      const args = Object.fromEntries(
+        (hint?.[1] ?? "").split(", ").map((pair) => {
+          const [key, value] = pair.split("=") as [string, string];
+          return [key, JSON.parse(value)];
+        }),
+      );
+      world.jobsFinish();
+      const finished = await world.harness.callTool("get_download", args);
+      expect(finished.isError, toolText(finished)).toBeFalsy();
+      expect(finished.structuredContent).toMatchObject({ status: "extracted" });
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe("smaller things read one way (item 12)", () => {
+  it("says zip job, not download job, in errors about a job", async () => {
+    const result = await harness.callTool("get_download", { download_id: 424_242 });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/^Zip job 424242 was not found/);
+  });
+
+  it("gives expires_at to the second, for a link and for a zip job alike", async () => {
+    const link = await harness.callTool("download_files", { file_ids: [SEED.sharedTextFileId] });
+    const job = await harness.callTool("download_files", { directory_id: SEED.projectFolderId });
+    const upload = await harness.callTool("create_upload_link", { file_name: "later.bin", size: 10 });
+    for (const result of [link, job, upload]) {
+      const expiresAt = (result.structuredContent as { expires_at: string }).expires_at;
+      expect(expiresAt, toolText(result)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+  });
+
+  it("says one entry, one file and one byte in the singular", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: "single" });
+    await sandbox.addFile({ parentId: folderId, name: "one.txt", content: "1" });
+    const listing = await harness.callTool("list_files", { parent_id: folderId });
+    expect(toolText(listing)).toMatch(/: 1 of 1 entry\b/);
+    const usage = await harness.callTool("storage_usage", { parent_id: folderId });
+    expect(toolText(usage)).toMatch(/1 byte in 1 file, 0 folders/);
   });
 });

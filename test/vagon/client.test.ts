@@ -395,7 +395,7 @@ describe("retries", () => {
     const impatient = clientFor({ headersTimeoutMs: 300, maxRetries: 0 });
     const error = await failureOf(impatient.getDownload(123));
     expect(error.kind).toBe("timeout");
-    expect(error.message).toMatch(/didn't answer within 1 second while checking download job 123/);
+    expect(error.message).toMatch(/didn't answer within 1 second while checking zip job 123/);
   });
 });
 
@@ -459,7 +459,7 @@ describe("every error the sandbox can produce reads right", () => {
     const file = await failureOf(client.deleteFile(123_456));
     expect(file.message).toMatch(/^File 123456 was not found/);
     const download = await failureOf(client.getDownload(424_242));
-    expect(download.message).toMatch(/^Download job 424242 was not found/);
+    expect(download.message).toMatch(/^Zip job 424242 was not found/);
   });
 
   it("450: a full storage, and a root folder that can't be deleted", async () => {
@@ -531,7 +531,7 @@ describe("every error the sandbox can produce reads right", () => {
       const error = await failureOf(slowClient.abortDownload(started.downloadId));
       expect(error.clientCode).toBe(4716);
       expect(error.message).toMatch(
-        new RegExp(`^Download job ${started.downloadId} can't be cancelled because it has already finished`),
+        new RegExp(`^Zip job ${started.downloadId} can't be cancelled because it has already finished`),
       );
     } finally {
       await slowSandbox.close();

@@ -3,15 +3,10 @@ import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } fr
 import { isWellFormedText } from "../../well-formed.js";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../budget.js";
 import { defineTool } from "../define-tool.js";
+import { presignedExpiry } from "../downloads.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
-import {
-  DEFAULT_LINK_PARTS,
-  linkExpiry,
-  linkInstructions,
-  MAX_LINK_PARTS,
-  rememberLink,
-} from "../upload-links.js";
+import { DEFAULT_LINK_PARTS, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
 
 const MIB = 1024 * 1024;
 
@@ -77,7 +72,7 @@ Then call complete_upload with the ETags.`,
       { signal: context.extra.signal },
     );
     const parts = planParts(args.size, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
-    const expiresAt = parts[0] ? linkExpiry(parts[0].url) : null;
+    const expiresAt = parts[0] ? presignedExpiry(parts[0].url) : null;
     const output = {
       structured: {
         file_id: created.id,

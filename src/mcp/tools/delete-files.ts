@@ -7,6 +7,7 @@ import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
 import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
+import { entryInstant } from "../instant.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
 // is paid for in every conversation).
@@ -112,7 +113,7 @@ Use this tool when you need to:
         };
       }
       const { planId, expiresAtMs } = signer.sign(planScope, planItems, nowMs);
-      const expiresAt = new Date(expiresAtMs).toISOString();
+      const expiresAt = entryInstant(new Date(expiresAtMs).toISOString());
       lines.push(
         `Would delete ${count(set.items.length)} items, ${formatBytes(set.bytes)}, under ${set.where}:`,
         ...items.map((item) => foundLine(item)),
