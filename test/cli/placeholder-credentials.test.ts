@@ -59,6 +59,7 @@ describe("a placeholder credential is refused at start-up", () => {
 
   it("tells placeholders from real-looking keys", () => {
     expect(placeholderReason("key:with:colons")).toBe('it contains ":"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal a host leaves for an unset setting
     expect(placeholderReason("${user_config.api_key}")).not.toBeNull();
     expect(placeholderReason("vk_4f9a0c2e8b")).toBeNull();
   });

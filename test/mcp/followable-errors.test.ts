@@ -256,3 +256,31 @@ describe("smaller things read one way (item 12)", () => {
     expect(toolText(usage)).toMatch(/1 byte in 1 file, 0 folders/);
   });
 });
+
+describe("big uploads get the chunk size that works, and a full storage says both numbers (item 6)", () => {
+  it("create_upload_link for 21 GiB hands out 5 GiB parts instead of saying to split the file", async () => {
+    const size = 21 * 1024 ** 3;
+    const result = await harness.callTool("create_upload_link", {
+      file_name: "scene.vdb",
+      size,
+      location: "machine",
+      machine_id: SEED.runningMachineId,
+    });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const { parts, file_id: fileId } = result.structuredContent as unknown as LinkResult;
+    expect(parts.map((part) => part.length)).toEqual([...Array(4).fill(5 * 1024 ** 3), 1024 ** 3]);
+    await harness.callTool("delete_file", { file_id: fileId });
+  });
+
+  it("a file bigger than what is free names its size, the free space and the use", async () => {
+    const result = await harness.callTool("create_upload_link", {
+      file_name: "archive.tar",
+      size: 25 * 1024 ** 3,
+    });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(
+      /^Not enough space: "archive\.tar" \(25 GB\) is bigger than what is free in the organization's shared storage \(\d+(\.\d)? GB free: \d+(\.\d)? GB of 25 GB used\)\. Free up at least \d+(\.\d)? GB/,
+    );
+    expect(toolText(result)).not.toMatch(/is full/);
+  });
+});
