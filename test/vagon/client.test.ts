@@ -475,7 +475,7 @@ describe("every error the sandbox can produce reads right", () => {
       );
       expect(full.status).toBe(450);
       expect(full.message).toMatch(
-        /"huge.bin" \(4\.9 KB\) is bigger than what is free in the organization's shared storage \(0 bytes free: .* of 1 KB used\)/,
+        /"huge.bin" \(4\.9 KB\) is bigger than what is free in the organization's shared storage \(0 bytes free: .* of 1(\.0)? KB used\)/,
       );
     } finally {
       sandbox.setStorageQuota(25 * 1024 ** 3);
