@@ -17,7 +17,7 @@ import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
 import { toolErrorResult } from "./errors.js";
 import type { LocalPaths } from "./local-paths.js";
-import type { ToolExtra } from "./progress.js";
+import { beforeResult, type ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
 
@@ -100,6 +100,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       return base.lifecycle.track(async () => {
         try {
           const output = await tool.handler(args, { ...base, extra });
+          await beforeResult(extra);
           return fitToBudget(
             toResult(output),
             resultTokens,
@@ -108,6 +109,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
             tool.budgetTokens?.(args),
           );
         } catch (error) {
+          await beforeResult(extra);
           return toolErrorResult(error, tool.name, base.logger, extra.signal);
         }
       });
