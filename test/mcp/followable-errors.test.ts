@@ -284,3 +284,67 @@ describe("big uploads get the chunk size that works, and a full storage says bot
     expect(toolText(result)).not.toMatch(/is full/);
   });
 });
+
+describe("machine ids can be found (item 4)", () => {
+  it("the recordings listing shows the machine each session ran on, in text and structured", async () => {
+    const result = await harness.callTool("list_files", { location: "recordings" });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const lines = toolText(result).split("\n");
+    const session = lines.find((line) => line.includes(`id=${SEED.sessionFolderId}`));
+    expect(session).toMatch(new RegExp(`id=${SEED.sessionFolderId} machine=${SEED.runningMachineId}\\b`));
+    const stopped = lines.find((line) => line.includes(`id=${SEED.stoppedMachineSessionFolderId}`));
+    expect(stopped).toMatch(new RegExp(`machine=${SEED.stoppedMachineId}\\b`));
+    const entries = (result.structuredContent as { entries: { id: number; machine_id?: number }[] }).entries;
+    expect(entries.find((entry) => entry.id === SEED.sessionFolderId)?.machine_id).toBe(
+      SEED.runningMachineId,
+    );
+  });
+
+  it("a machine listing doesn't repeat its own machine on every line", async () => {
+    const result = await harness.callTool("list_files", {
+      location: "machine",
+      machine_id: SEED.runningMachineId,
+    });
+    expect(toolText(result)).not.toMatch(/machine=/);
+  });
+
+  it("a missing machine_id says where to find one, and the prompt no longer sends the agent to guess", async () => {
+    const result = await harness.callTool("list_files", { location: "machine" });
+    expect(toolText(result)).toBe(
+      "location 'machine' needs machine_id (the cloud computer's id). list_files location=recordings shows the machine_id of each session; if none fits, ask the user (the Vagon dashboard shows it).",
+    );
+    const prompt = await harness.mcp.getPrompt({ name: "fetch-task-outputs", arguments: { task_id: "42" } });
+    const text = prompt.messages
+      .map((message) => (message.content.type === "text" ? message.content.text : ""))
+      .join("");
+    expect(text).toMatch(/location "recordings" shows each session's machine_id/);
+    expect(text).toMatch(/ask me for the machine id \(the Vagon dashboard shows it\)/);
+    expect(text).not.toMatch(/Find the machine/);
+  });
+});
+
+describe("a recursive listing marks the folders max_depth kept closed (item 9)", () => {
+  it("says which folders were not opened and how to go on, in text and structured", async () => {
+    const top = sandbox.addDirectory({ parentId: 0, name: "shot-010" });
+    const frames = sandbox.addDirectory({ parentId: top, name: "frames" });
+    const hiRes = sandbox.addDirectory({ parentId: frames, name: "hi-res" });
+    await sandbox.addFile({ parentId: hiRes, name: "f0001.exr", content: "x" });
+    await sandbox.addFile({ parentId: top, name: "notes.txt", content: "y" });
+    const result = await harness.callTool("list_files", { parent_id: top, recursive: true, max_depth: 1 });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const text = toolText(result);
+    expect(text).toMatch(new RegExp(`^ {2}hi-res/  id=${hiRes} .*\\(not opened\\)$`, "m"));
+    expect(text).toMatch(new RegExp(`^frames/  id=${frames} [^(]*$`, "m"));
+    expect(text).toMatch(
+      new RegExp(
+        `Folders marked \\(not opened\\) are at max_depth 1: their contents were not listed\\. List one with parent_id=${hiRes}, or call again with max_depth=2\\.`,
+      ),
+    );
+    expect(result.structuredContent).toMatchObject({ not_opened: [hiRes] });
+
+    const deeper = await harness.callTool("list_files", { parent_id: top, recursive: true, max_depth: 2 });
+    expect(toolText(deeper)).toMatch(/f0001\.exr/);
+    expect(toolText(deeper)).not.toMatch(/not opened/);
+    expect(deeper.structuredContent).not.toHaveProperty("not_opened");
+  });
+});

@@ -63,7 +63,7 @@ Use this tool when you need to:
   mutating: false,
   async handler(args, context) {
     if (args.location === "machine" && args.machine_id === undefined) {
-      throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+      throw new UserInputError(params.MACHINE_ID_NEEDED);
     }
     const rows = new Map<number, Row>();
     // Per folder seen, the rows its files count toward (its ancestors within `depth`, itself).
