@@ -211,15 +211,16 @@ describe("a listed entry leaves out only what the listing already says", () => {
     expect(text).toMatch(/half-uploaded\.bin {2}.*\(pending_upload\)/);
   });
 
-  it("leaves out folders' null size and content_type, but says null where absence would mean something else", async () => {
+  it("leaves out folders' null size and content_type, and a recording's machine when it is the listed one", async () => {
     const { listing } = await listFiles({
       location: "machine",
       machine_id: SEED.runningMachineId,
       task_id: SEED.taskId,
     });
-    // A session recording listed with a task belongs to no machine: absent would mean machine 100.
+    // A session recording carries the machine it ran on (SPEC §2), here the listed one.
     const session = listing.entries.find((entry) => entry.id === SEED.sessionFolderId);
-    expect(session).toMatchObject({ kind: "directory", machine_id: null });
+    expect(session).toMatchObject({ kind: "directory" });
+    expect(session).not.toHaveProperty("machine_id");
     expect(session).not.toHaveProperty("size");
     expect(session).not.toHaveProperty("content_type");
     const output = listing.entries.find((entry) => entry.id === SEED.taskOutputFolderId);
@@ -301,6 +302,18 @@ describe("the JSON:API and the flat response shapes", () => {
         const jsonapi = await listFiles(args);
         sandbox.shape = "flat";
         const flat = await listFiles(args);
+        if (args.location === "recordings") {
+          // The older revision's listings carry no machine_id: only the current shape names each
+          // recording's machine; everything else reads the same.
+          expect(jsonapi.listing.entries.every((entry) => typeof entry.machine_id === "number")).toBe(true);
+          const withoutMachine = {
+            ...jsonapi.listing,
+            entries: jsonapi.listing.entries.map(({ machine_id: _machine, ...entry }) => entry),
+          };
+          expect(JSON.stringify(flat.listing)).toBe(JSON.stringify(withoutMachine));
+          expect(flat.text).toBe(jsonapi.text.replace(/ machine=\d+/g, ""));
+          return;
+        }
         expect(JSON.stringify(flat.listing)).toBe(JSON.stringify(jsonapi.listing));
         expect(flat.text).toBe(jsonapi.text);
       } finally {
