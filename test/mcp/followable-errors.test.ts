@@ -2,6 +2,10 @@
 // the user's terms and a next step that is safe to take as written — never one that destroys a
 // finished file, never "not found" for an id of the other kind.
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/hardening.js";
@@ -346,5 +350,38 @@ describe("a recursive listing marks the folders max_depth kept closed (item 9)",
     expect(toolText(deeper)).toMatch(/f0001\.exr/);
     expect(toolText(deeper)).not.toMatch(/not opened/);
     expect(deeper.structuredContent).not.toHaveProperty("not_opened");
+  });
+});
+
+describe("relative paths start in the host's root and errors say where they looked (item 10)", () => {
+  it("over stdio, resolves against the first root the host offers, not the configured one", async () => {
+    const hosted = await startHarness({ sandbox, capabilities: { roots: {} } });
+    try {
+      // The host's project folder: not the configured root (as --sandbox's temp folder is not).
+      const project = path.join(hosted.workDir, "project");
+      await fs.mkdir(path.join(project, "sub"), { recursive: true });
+      await fs.writeFile(path.join(project, "sub", "c.md"), "# notes\n");
+      hosted.mcp.setRequestHandler(ListRootsRequestSchema, async () => ({
+        roots: [{ uri: pathToFileURL(project).href, name: "project" }],
+      }));
+      const uploaded = await hosted.callTool("upload_file", { local_path: "sub/c.md" });
+      expect(uploaded.isError, toolText(uploaded)).toBeFalsy();
+      expect(uploaded.structuredContent).toMatchObject({ name: "c.md", size: 8 });
+
+      const missing = await hosted.callTool("upload_file", { local_path: "sub/d.md" });
+      expect(missing.isError).toBe(true);
+      expect(toolText(missing)).toContain(
+        `There is no file at "sub/d.md" (relative paths start in ${project}: looked at ${path.join(project, "sub", "d.md")})`,
+      );
+    } finally {
+      await hosted.close({ keepSandbox: true });
+    }
+  });
+
+  it("without host roots, names the configured folder it looked in", async () => {
+    const missing = await harness.callTool("upload_file", { local_path: "sub/c.md" });
+    expect(toolText(missing)).toContain(
+      `(relative paths start in ${harness.root}: looked at ${path.join(harness.root, "sub", "c.md")})`,
+    );
   });
 });
