@@ -228,6 +228,10 @@ describe("a timed-out download's hint can be followed as written (item 7)", () =
       const finished = await world.harness.callTool("get_download", args);
       expect(finished.isError, toolText(finished)).toBeFalsy();
       expect(finished.structuredContent).toMatchObject({ status: "extracted" });
+      // One instant format for every expires_at (item 12): to the second.
+      expect((finished.structuredContent as { expires_at: string }).expires_at).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+      );
     } finally {
       await world.close();
     }
@@ -243,12 +247,26 @@ describe("smaller things read one way (item 12)", () => {
 
   it("gives expires_at to the second, for a link and for a zip job alike", async () => {
     const link = await harness.callTool("download_files", { file_ids: [SEED.sharedTextFileId] });
-    const job = await harness.callTool("download_files", { directory_id: SEED.projectFolderId });
     const upload = await harness.callTool("create_upload_link", { file_name: "later.bin", size: 10 });
-    for (const result of [link, job, upload]) {
+    // A zip job's expires_at is checked where one finishes (item 7's test).
+    for (const result of [link, upload]) {
       const expiresAt = (result.structuredContent as { expires_at: string }).expires_at;
       expect(expiresAt, toolText(result)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }
+  });
+
+  it("read_file says its numbers are bytes, and an offset past the end says the file's size", async () => {
+    const tail = await harness.callTool("read_file", { file_id: SEED.sharedTextFileId, tail: 2 });
+    expect(toolText(tail).split("\n")[0]).toMatch(/, last 2 lines \(bytes \d+–141\) \(end of file\)/);
+    const past = await harness.callTool("read_file", {
+      file_id: SEED.sharedTextFileId,
+      offset: 5000,
+      length: 10,
+    });
+    expect(past.isError, toolText(past)).toBeFalsy();
+    expect(toolText(past).split("\n")[0]).toMatch(
+      /bytes 141–141 \(end of file\); offset=5,000 is past the end: the file has 141 bytes, so nothing was read/,
+    );
   });
 
   it("says one entry, one file and one byte in the singular", async () => {

@@ -1,6 +1,6 @@
 import type { ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
 import { estimateTokens } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
@@ -240,7 +240,14 @@ async function readText(
       : mode.kind === "head"
         ? `first ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
         : "bytes";
-  const header = `${sizeLine(read, size)}, ${what} ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
+  // "bytes" is said with the numbers: after "last 100 lines" they would read as line numbers.
+  const span = `bytes ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}`;
+  if (mode.kind === "range" && mode.offset >= size && size > 0) {
+    next.unshift(
+      `offset=${mode.offset.toLocaleString("en-US")} is past the end: the file has ${countOf(size, "byte")}, so nothing was read (tail reads its last lines)`,
+    );
+  }
+  const header = `${sizeLine(read, size)}, ${what === "bytes" ? span : `${what} (${span})`}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
   const note = [slice.note, slice.truncated && !slice.note ? `Cut at max_bytes=${maxBytes}.` : undefined]
     .filter(Boolean)
     .join(" ");
