@@ -47,7 +47,7 @@ Use this tool when you need to:
     const link = issuedLink(fileId);
     if (link && link.parts !== etags.length) {
       throw new UserInputError(
-        `Upload ${fileId} (${link.fileName}) has ${link.parts} part${link.parts === 1 ? "" : "s"}, but ${etags.length} ETag${etags.length === 1 ? " was" : "s were"} given. Run every part's command and pass all ETags in part order. Nothing was sent to Vagon; the entry is unchanged (${abandon}).`,
+        `Upload ${fileId} (${link.fileName}) has ${link.parts} part${link.parts === 1 ? "" : "s"}, but ${etags.length} ETag${etags.length === 1 ? " was" : "s were"} given. Run every part's command and pass all ETags in part order. Nothing was sent to Vagon; the entry is unchanged.`,
       );
     }
     let completed: Awaited<ReturnType<typeof context.client.completeUpload>>;
