@@ -202,6 +202,30 @@ describe("a delete answers what it deleted by name, kind and size (item 8)", () 
   });
 });
 
+describe("delete_files names what it deleted too", () => {
+  it("answers the names, kinds and sizes of what went, in the singular when one", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: "bulk" });
+    const inner = sandbox.addDirectory({ parentId: folderId, name: "takes" });
+    await sandbox.addFile({ parentId: inner, name: "t1.mov", content: "m".repeat(2048) });
+    const fileId = await sandbox.addFile({ parentId: folderId, name: "edl.txt", content: "e" });
+    const preview = await harness.callTool("delete_files", { file_ids: [inner, fileId] });
+    const { plan_id: planId } = preview.structuredContent as { plan_id: string };
+    const done = await harness.callTool("delete_files", { file_ids: [inner, fileId], confirm: planId });
+    expect(done.isError, toolText(done)).toBeFalsy();
+    expect(toolText(done)).toMatch(
+      /^Deleted 2 of 2 items, 2\.0 KB freed: (takes\/ \(folder, 2\.0 KB\), edl\.txt \(file, 1 byte\)|edl\.txt \(file, 1 byte\), takes\/ \(folder, 2\.0 KB\))\.$/,
+    );
+
+    const lone = await sandbox.addFile({ parentId: folderId, name: "lone.txt", content: "l" });
+    const again = await harness.callTool("delete_files", { file_ids: [lone] });
+    const second = await harness.callTool("delete_files", {
+      file_ids: [lone],
+      confirm: (again.structuredContent as { plan_id: string }).plan_id,
+    });
+    expect(toolText(second)).toBe("Deleted 1 of 1 item, 1 byte freed: lone.txt (file, 1 byte).");
+  });
+});
+
 describe("a timed-out download's hint can be followed as written (item 7)", () => {
   it("repeats save_to and extract, and following it extracts the files", async () => {
     const world = await startSlowZipWorld();
