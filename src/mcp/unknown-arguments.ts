@@ -110,10 +110,11 @@ export function normalizeArguments(
   args: Record<string, unknown>,
   shape: Record<string, unknown>,
 ): Record<string, unknown> {
-  const normalized: Record<string, unknown> = {};
+  // A name such as "__proto__" must stay an own property, not set the prototype.
+  const normalized: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(args)) {
-    const schema = shape[name] as ZodNode | undefined;
-    normalized[name] = schema ? readAsSent(value, schema) : value;
+    const schema = Object.hasOwn(shape, name) ? (shape[name] as ZodNode) : undefined;
+    normalized[name] = schema?._zod ? readAsSent(value, schema) : value;
   }
   return normalized;
 }
