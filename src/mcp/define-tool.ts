@@ -20,6 +20,7 @@ import type { LocalPaths } from "./local-paths.js";
 import { beforeResult, type ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
+import { explainParentOfWrongKind } from "./wrong-kind.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -109,8 +110,9 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
             tool.budgetTokens?.(args),
           );
         } catch (error) {
+          const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
           await beforeResult(extra);
-          return toolErrorResult(error, tool.name, base.logger, extra.signal);
+          return toolErrorResult(explained, tool.name, base.logger, extra.signal);
         }
       });
     },

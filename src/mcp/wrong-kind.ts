@@ -123,12 +123,12 @@ export async function explainFileAsFolder(
   signal?: AbortSignal,
   field: "parent_id" | "directory_id" = "parent_id",
 ): Promise<never> {
-  if (folderId <= 0 || !isNotFoundAnswer(error, [404, 4717, 4719])) throw error;
+  if (folderId <= 0 || !isNotFoundAnswer(error, [400, 404, 4717, 4719])) throw error;
   const file = await findFile(client, folderId, signal);
   if (!file) throw error;
   const cannot =
     field === "parent_id"
-      ? "it has nothing to list. Use its folder's id as parent_id (0 = the root), or fetch the file itself"
+      ? "it can't be parent_id. Use its folder's id as parent_id (0 = the root), or fetch the file itself"
       : "directory_id can't zip it. Fetch the file itself";
   throw new UserInputError(
     `Item ${named(file)} is a file, not a folder, so ${cannot} with download_files file_ids=[${folderId}].`,
@@ -192,4 +192,24 @@ export function itemWords(item: ItemFacts): string {
     return `the folder ${name} (id ${item.id}) and everything in it`;
   const atLeast = item.complete === false ? "at least " : "";
   return `the folder ${name} (id ${item.id}, ${atLeast}${formatBytes(item.sizeBytes) || "0 bytes"} in ${atLeast}${countOf(item.files, "file")}) and everything in it`;
+}
+
+/**
+ * Any tool's failure with a parent_id that names a file, rethrown as "that is a file" (called
+ * once, in define-tool.ts, for every tool); the error itself otherwise.
+ */
+export async function explainParentOfWrongKind(
+  error: unknown,
+  client: VagonClient,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const parentId = args.parent_id;
+  if (!(error instanceof VagonError) || typeof parentId !== "number" || parentId <= 0) return error;
+  try {
+    await explainFileAsFolder(error, client, parentId, signal);
+  } catch (explained) {
+    return explained;
+  }
+  return error;
 }

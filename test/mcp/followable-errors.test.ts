@@ -119,6 +119,26 @@ describe("ids of the wrong kind are named as such in every tool (item 3)", () =>
     );
   });
 
+  it("every tool with a file id as parent_id says it is a file, naming it", async () => {
+    const file = SEED.sharedTextFileId;
+    const calls: [string, Record<string, unknown>][] = [
+      ["create_directory", { name: "x", parent_id: file }],
+      ["upload_file", { content: "x", encoding: "utf8", file_name: "a.txt", parent_id: file }],
+      ["create_upload_link", { file_name: "a.txt", size: 5, parent_id: file }],
+      ["find_files", { parent_id: file, name: "*" }],
+      ["storage_usage", { parent_id: file }],
+      ["delete_files", { parent_id: file, name: "*" }],
+      ["list_files", { parent_id: file, recursive: true }],
+    ];
+    for (const [name, args] of calls) {
+      const result = await harness.callTool(name, args);
+      expect(result.isError, name).toBe(true);
+      expect(toolText(result), name).toBe(
+        `Item ${file} (welcome.txt) is a file, not a folder, so it can't be parent_id. Use its folder's id as parent_id (0 = the root), or fetch the file itself with download_files file_ids=[${file}].`,
+      );
+    }
+  });
+
   it("download_files directory_id of a file id says it is a file and names file_ids", async () => {
     const result = await harness.callTool("download_files", { directory_id: SEED.sharedTextFileId });
     expect(result.isError).toBe(true);

@@ -8,7 +8,6 @@ import { entryLine } from "../format.js";
 import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
 import { type ListingOutput, listingShape } from "../shapes.js";
-import { explainFileAsFolder } from "../wrong-kind.js";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -74,10 +73,6 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
         cursor: args.cursor,
       },
       context.extra.signal,
-    ).catch((error: unknown) =>
-      args.location === "shared"
-        ? explainFileAsFolder(error, context.client, args.parent_id, context.extra.signal)
-        : Promise.reject(error),
     );
     return listingResult(listing, {
       typeForName: await loadTypeTable(),
