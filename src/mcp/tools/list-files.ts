@@ -99,7 +99,7 @@ interface ListingResultOptions {
 
 /** Structured and text forms of one listing, and how to cut it to the output budget. */
 function listingResult(listing: Listing, options: ListingResultOptions): ToolOutput<ListingOutput> {
-  const notOpened = notOpenedFolders(listing, options.maxDepth);
+  const notOpened = notOpenedFolders(listing);
   return {
     structured: {
       ...listingOutput(listing, options.machineId, options.typeForName),
@@ -161,11 +161,8 @@ export function pageAlignedCut(
 }
 
 /** The folders a recursive walk stopped at (max_depth): listed, but not what is inside them. */
-function notOpenedFolders(listing: Listing, maxDepth: number | undefined): number[] {
-  if (maxDepth === undefined) return [];
-  return listing.entries
-    .filter((entry) => entry.kind === "directory" && (entry.depth ?? 0) === maxDepth)
-    .map((entry) => entry.id);
+function notOpenedFolders(listing: Listing): number[] {
+  return listing.entries.filter((entry) => entry.unentered).map((entry) => entry.id);
 }
 
 export function renderListing(
@@ -185,7 +182,7 @@ export function renderListing(
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
   if (options.cutForBudget) header.push("cut to fit the output budget");
   // Every entry of the result is a line: the output budget, not a line cap, bounds the length.
-  const notOpened = new Set(notOpenedFolders(listing, options.maxDepth));
+  const notOpened = new Set(notOpenedFolders(listing));
   const lines = [
     header.join("; "),
     ...listing.entries.map(
