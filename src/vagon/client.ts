@@ -412,7 +412,12 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
           signal: callOptions?.signal,
         });
         return read({ operation, context }, () =>
-          parseFileListPage(body, { requestedPage, requestedParentId: parentId }),
+          parseFileListPage(body, {
+            requestedPage,
+            requestedParentId: parentId,
+            // Filtered by machine, every recording is that machine's, in either revision.
+            defaults: machineId === undefined ? {} : { machineId },
+          }),
         );
       }
       if (params.location !== "shared") {

@@ -114,6 +114,12 @@ describe("both response shapes read the same", () => {
     const fromJsonApi = await readEverything();
     sandbox.shape = "flat";
     const fromFlat = await readEverything();
+    // Recordings carry the machine they ran on only in the current shape (the older revision's
+    // listings have no machine_id, and an unfiltered recordings listing can't infer it).
+    for (const page of [fromJsonApi.recordings, fromJsonApi.session]) {
+      expect(page.entries.every((entry) => typeof entry.machine_id === "number")).toBe(true);
+      for (const entry of page.entries) entry.machine_id = null;
+    }
     // Presigned links are minted per call; everything else must match field for field.
     expect(withoutUrls(fromFlat)).toEqual(withoutUrls(fromJsonApi));
 
