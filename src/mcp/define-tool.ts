@@ -16,6 +16,7 @@ import type { Logger } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
 import { toolErrorResult } from "./errors.js";
+import type { JobOwners } from "./job-owners.js";
 import type { LocalPaths } from "./local-paths.js";
 import { beforeResult, type ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
@@ -29,6 +30,10 @@ export interface ToolContext {
   paths: LocalPaths;
   server: McpServer;
   lifecycle: Lifecycle;
+  /** Over HTTP: who the caller is (never a credential); undefined over stdio. */
+  principal?: string | undefined;
+  /** Over HTTP: who started which zip job in this process. */
+  jobOwners?: JobOwners | undefined;
   extra: ToolExtra;
 }
 

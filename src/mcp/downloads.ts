@@ -5,6 +5,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import { removeCreatedFolders } from "../empty-folders.js";
 import { countOf, formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
@@ -13,7 +14,7 @@ import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
 import { cappedLines } from "./format.js";
-import { entryInstant } from "./instant.js";
+import { isoInstant } from "./instant.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -32,6 +33,8 @@ export interface DownloadTarget {
   /** save_to as the caller wrote it, repeated in the hint to continue with get_download. */
   saveTo?: string | undefined;
   waitSeconds: number;
+  /** The first folder that checking `folder` created (it didn't exist); null when none. */
+  createdFolder: string | null;
 }
 
 /** resource_link items per result; the text names every file (up to its own cap). */
@@ -54,12 +57,17 @@ const SHARE = { job: 10, transferEnd: 100, transferEndBeforeExtract: 60 };
  * Checks save_to before anything is sent to Vagon. "" and extract without save_to mean the
  * default download folder; no save_to and no extract mean "just the link".
  */
-export async function resolveTarget(
+async function resolveTarget(
   context: ToolContext,
   args: { save_to?: string | undefined; extract: boolean; wait_seconds: number },
 ): Promise<DownloadTarget> {
   const wantsDisk = args.save_to !== undefined || args.extract;
-  const folder = wantsDisk ? await context.paths.checkFolder(args.save_to || undefined) : null;
+  let createdFolder: string | null = null;
+  const folder = wantsDisk
+    ? await context.paths.checkFolder(args.save_to || undefined, (created) => {
+        createdFolder = created;
+      })
+    : null;
   const extractInPlace = args.extract && !!args.save_to && folder !== null && (await isEmptyFolder(folder));
   return {
     folder,
@@ -68,7 +76,28 @@ export async function resolveTarget(
     namedFolder: !!args.save_to,
     saveTo: args.save_to,
     waitSeconds: args.wait_seconds,
+    createdFolder,
   };
+}
+
+/**
+ * Checks the target, then runs the download into it. When the download fails or is cancelled,
+ * the folders that checking the target created go again while they are empty: a failed call
+ * leaves no empty folder behind, and never removes one that holds anything.
+ */
+export async function downloadInto(
+  context: ToolContext,
+  args: { save_to?: string | undefined; extract: boolean; wait_seconds: number },
+  download: (target: DownloadTarget) => Promise<ToolOutput<DownloadResult>>,
+): Promise<ToolOutput<DownloadResult>> {
+  const target = await resolveTarget(context, args);
+  try {
+    return await download(target);
+  } catch (error) {
+    if (target.folder && target.createdFolder)
+      await removeCreatedFolders(target.folder, target.createdFolder);
+    throw error;
+  }
 }
 
 /** True when `folder` holds nothing but (optionally) `except`. */
@@ -84,6 +113,9 @@ export async function finishDownload(
   target: DownloadTarget,
 ): Promise<ToolOutput<DownloadResult>> {
   const progress = createProgress(context.extra);
+  if (start.kind === "job" && context.principal !== undefined) {
+    context.jobOwners?.record(start.downloadId, context.principal);
+  }
   if (start.kind === "job") return followJob(context, start.downloadId, target, progress, start.name);
 
   const result: DownloadResult = {
@@ -161,7 +193,7 @@ export async function followJob(
   const base: DownloadResult = {
     status: job.status,
     download_id: downloadId,
-    expires_at: job.expiresAt === null ? null : entryInstant(job.expiresAt),
+    expires_at: expiryInstant(job.expiresAt),
     name: job.url ? zipName : knownName,
     size: job.sizeBytes,
     ...(job.url ? { url: job.url } : {}),
@@ -340,6 +372,12 @@ export function zipNameFromLink(url: string | null | undefined): string | null {
  * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
  * X-Amz-Expires seconds; null when the link doesn't say.
  */
+/** Every expires_at in one form, ISO 8601 UTC to the second, whatever precision Vagon sent. */
+function expiryInstant(instant: string | null): string | null {
+  const ms = instant === null ? Number.NaN : Date.parse(instant);
+  return Number.isNaN(ms) ? instant : isoInstant(ms);
+}
+
 export function presignedExpiry(url: string): string | null {
   const params = URL.canParse(url) ? new URL(url).searchParams : null;
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params?.get("X-Amz-Date") ?? "");
@@ -347,7 +385,7 @@ export function presignedExpiry(url: string): string | null {
   if (!signedAt || !Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) return null;
   const [, year, month, day, hour, minute, second] = signedAt;
   const signedMs = Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!, +second!);
-  return entryInstant(new Date(signedMs + lifetimeSeconds * 1000).toISOString());
+  return isoInstant(signedMs + lifetimeSeconds * 1000);
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {

@@ -23,6 +23,9 @@ const NO_ROOTS =
 const NO_ROOTS_HTTP =
   "This HTTP server has no local folder configured, so it can't read files from or save files to its disk (your client's roots don't count over HTTP: your disk is not the server's). Upload with content instead, or take the download link; the server's operator can allow a folder with --root.";
 
+const ROOTS_UNKNOWN_STATELESS =
+  "This server runs stateless (--stateless), so it can't learn your client's MCP roots, which narrow the folders it may use on its disk, and it won't use its local folders unnarrowed. Nothing was read or written. Take the download link (download_files without save_to) or upload with content instead; for local folders, the server's operator can run its stateful mode (sessions).";
+
 export interface CheckedFile {
   path: CheckedPath;
   sizeBytes: number;
@@ -45,8 +48,11 @@ export interface LocalPaths {
    * reached through no link, still inside `folder`. The caller closes it.
    */
   openTreeFile(file: CheckedPath, folder: CheckedPath): Promise<fs.FileHandle>;
-  /** A folder inside a root, created when missing; undefined input = the default download folder. */
-  checkFolder(input: string | undefined): Promise<CheckedPath>;
+  /**
+   * A folder inside a root, created when missing; undefined input = the default download folder.
+   * `onCreated` hears the first folder this call created, so a failed download can remove it.
+   */
+  checkFolder(input: string | undefined, onCreated?: (firstCreated: string) => void): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
   roots(): Promise<string[]>;
 }
@@ -85,6 +91,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   }
 
   const overHttp = config.transport === "http";
+  const statelessHttp = overHttp && config.http.stateless;
 
   async function roots(): Promise<string[]> {
     const configured = await realPaths(config.roots);
@@ -92,6 +99,12 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     const existing = configured.filter((root): root is string => root !== undefined);
     // Without any configured root an HTTP server has no local-disk features at all.
     if (overHttp && existing.length === 0) return [];
+    // A stateless request's server never saw the client's capabilities (an initialize-era
+    // client), so whether it has roots, and which, can't be known: refuse rather than widen to
+    // the configured roots, which a session with roots would have narrowed (SPEC §5).
+    if (statelessHttp && server.server.getClientCapabilities() === undefined) {
+      throw new LocalPathError(ROOTS_UNKNOWN_STATELESS);
+    }
     const offered = (await realPaths(await fetchClientRoots())).filter(
       (root): root is string => root !== undefined,
     );
@@ -183,7 +196,13 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
    * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
    * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
    */
-  async function createMissingFolders(planned: string, wanted: string, allowed: string[]): Promise<void> {
+  /** Creates what is missing of `planned`, level by level; returns the first folder it created. */
+  async function createMissingFolders(
+    planned: string,
+    wanted: string,
+    allowed: string[],
+  ): Promise<string | null> {
+    let firstCreated: string | null = null;
     const missing: string[] = [];
     let parent = planned;
     while (
@@ -221,8 +240,10 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       }
       if (!(await fs.stat(real)).isDirectory())
         throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+      if (created) firstCreated ??= folder;
       parent = folder;
     }
+    return firstCreated;
   }
 
   const paths: LocalPaths = {
@@ -290,7 +311,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       );
     },
 
-    async checkFolder(input) {
+    async checkFolder(input, onCreated) {
       const allowed = await roots();
       if (allowed.length === 0) throw noRootsError();
       // The configured download folder, unless a client's roots narrowed access away from it.
@@ -302,7 +323,8 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
-      await createMissingFolders(planned, wanted, allowed);
+      const firstCreated = await createMissingFolders(planned, wanted, allowed);
+      if (firstCreated !== null) onCreated?.(firstCreated);
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
       const real = await fs.realpath(planned).catch(() => null);
       if (real === null)

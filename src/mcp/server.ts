@@ -6,7 +6,9 @@ import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
+import { UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
 import { registerTool } from "./define-tool.js";
+import type { JobOwners } from "./job-owners.js";
 import { leanToolList } from "./lean-tool-list.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
@@ -16,11 +18,15 @@ import { readArgumentsAsSent } from "./unknown-arguments.js";
 import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
-function instructions(readOnly: boolean): string {
-  const actions = readOnly
+function instructions(config: Config): string {
+  const actions = config.readOnly
     ? "then read or download (this server is read-only: no uploads, folders or deletes)"
     : "then download, upload, create folders or delete";
-  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}`;
+  const unasked =
+    !config.readOnly && config.transport === "http" && config.http.allowUnconfirmedDeletes
+      ? ` ${UNCONFIRMED_DELETES_NOTICE}`
+      : "";
+  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}${unasked}`;
 }
 
 const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
@@ -39,6 +45,10 @@ export interface McpServerDeps {
   logger: Logger;
   /** Shared by every server of the process: shutdown tells tools to wrap up and waits for them. */
   lifecycle?: Lifecycle;
+  /** Over HTTP: who the caller is (transports/session-admission.ts), for job ownership and logs. */
+  principal?: string;
+  /** Over HTTP, shared by every server of the process: who started which zip job here. */
+  jobOwners?: JobOwners;
 }
 
 /** Builds one McpServer for one MCP session; the transports take it so tests can wire their own. */
@@ -49,15 +59,17 @@ export function createMcpServer({
   client,
   logger,
   lifecycle = createLifecycle(),
+  principal,
+  jobOwners,
 }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
-    { capabilities: { logging: {} }, instructions: instructions(config.readOnly) },
+    { capabilities: { logging: {} }, instructions: instructions(config) },
   );
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
     if (config.readOnly && tool.mutating) continue;
-    registerTool(server, tool, { client, config, logger, paths, server, lifecycle });
+    registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
   leanToolList(server);
   readArgumentsAsSent(server, TOOLS);

@@ -12,6 +12,9 @@ import {
   packageVersion,
 } from "../../src/config.js";
 
+/** What a bundle host leaves in place of a setting the user didn't fill in. */
+const unset = (key: string) => `\${user_config.${key}}`;
+
 const credentials = { VAGON_API_KEY: "vk_live_key", VAGON_API_SECRET: "vs_live_secret" };
 
 function serveConfig(argv: string[], env: NodeJS.ProcessEnv = credentials): Config {
@@ -43,7 +46,15 @@ describe("loadConfig", () => {
       readOnly: false,
       logLevel: "info",
       transport: "stdio",
-      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false, drainSeconds: 25 },
+      http: {
+        host: "127.0.0.1",
+        port: 8808,
+        token: null,
+        stateless: false,
+        drainSeconds: 25,
+        allowUnconfirmedDeletes: false,
+        allowForeignCancel: false,
+      },
       sandbox: { enabled: false, shape: "jsonapi" },
       uploadConcurrency: 4,
     });
@@ -117,7 +128,15 @@ describe("loadConfig", () => {
       ...credentials,
       VAGON_MCP_HTTP_TOKEN: token,
     });
-    expect(config.http).toEqual({ host: "0.0.0.0", port: 9000, token, stateless: true, drainSeconds: 25 });
+    expect(config.http).toEqual({
+      host: "0.0.0.0",
+      port: 9000,
+      token,
+      stateless: true,
+      drainSeconds: 25,
+      allowUnconfirmedDeletes: false,
+      allowForeignCancel: false,
+    });
     expect(configError(["--http"], { ...credentials, VAGON_MCP_HTTP_TOKEN: "short" })).toContain("too short");
     for (const host of ["localhost", "127.0.0.1", "::1", "127.1.2.3"]) {
       expect(serveConfig(["--http", "--host", host]).transport).toBe("http");
@@ -164,6 +183,24 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads the operator's opt-ins from their flags or environment variables, for HTTP only", () => {
+    const both = serveConfig([
+      "--http",
+      "--stateless",
+      "--allow-unconfirmed-deletes",
+      "--allow-foreign-cancel",
+    ]);
+    expect(both.http).toMatchObject({ allowUnconfirmedDeletes: true, allowForeignCancel: true });
+    const fromEnv = serveConfig(["--http"], {
+      ...credentials,
+      VAGON_MCP_ALLOW_UNCONFIRMED_DELETES: "1",
+      VAGON_MCP_ALLOW_FOREIGN_CANCEL: "1",
+    });
+    expect(fromEnv.http).toMatchObject({ allowUnconfirmedDeletes: true, allowForeignCancel: true });
+    expect(configError(["--allow-unconfirmed-deletes"])).toContain("--http");
+    expect(configError(["--allow-foreign-cancel"])).toContain("--http");
+  });
+
   it("validates numbers, levels and URLs with a message naming the culprit", () => {
     expect(serveConfig(["--upload-concurrency", "8"]).uploadConcurrency).toBe(8);
     expect(configError(["--upload-concurrency", "0"])).toContain("--upload-concurrency");
@@ -186,6 +223,49 @@ describe("loadConfig", () => {
     expect(configError(["serve-please"])).toContain("Unknown command");
     expect(configError(["--port", "9000"])).toContain("--http");
     expect(configError(["--stateless"])).toContain("--http");
+  });
+
+  it("takes trailing folders as roots, as an MCP Bundle passes the folders the user picked", () => {
+    const picked = [path.resolve("/srv/projects"), path.resolve("/home/ada/My Files")];
+    expect(serveConfig(picked).roots).toEqual(picked);
+    expect(serveConfig(["--root", "/data", "./relative"], credentials).roots).toEqual([
+      path.resolve("/data"),
+      path.resolve("relative"),
+    ]);
+    // Folders on the command line replace the env list, as --root does.
+    expect(serveConfig(["/only"], { ...credentials, VAGON_MCP_ROOTS: "/from-env" }).roots).toEqual([
+      path.resolve("/only"),
+    ]);
+    // A bare word is a command, not a folder: a typo isn't taken for a root that doesn't exist.
+    expect(configError(["sandbx"])).toContain("./sandbx");
+  });
+
+  it("takes a placeholder the host left unsubstituted for an unset setting, never as a value", () => {
+    // What a bundle host launches when the user filled in nothing: every placeholder stays literal.
+    const untouched = {
+      VAGON_API_KEY: unset("api_key"),
+      VAGON_API_SECRET: unset("api_secret"),
+      VAGON_MCP_READ_ONLY: unset("read_only"),
+      VAGON_MCP_SANDBOX: unset("sandbox"),
+    };
+    expect(configError([unset("folders")], untouched)).toContain(
+      "Missing VAGON_API_KEY and VAGON_API_SECRET",
+    );
+    const sandboxOn = serveConfig([unset("folders")], { ...untouched, VAGON_MCP_SANDBOX: "true" });
+    expect(sandboxOn).toMatchObject({ roots: [], readOnly: false, sandbox: { enabled: true } });
+    const keysAndFolder = serveConfig(["/work", unset("folders")], {
+      ...untouched,
+      VAGON_API_KEY: "vk_live_key",
+      VAGON_API_SECRET: "vs_live_secret",
+      VAGON_MCP_READ_ONLY: "true",
+      VAGON_MCP_SANDBOX: "false",
+    });
+    expect(keysAndFolder).toMatchObject({
+      apiKey: "vk_live_key",
+      roots: [path.resolve("/work")],
+      readOnly: true,
+      sandbox: { enabled: false },
+    });
   });
 
   it("starts the sandbox alone with the sandbox command", () => {
@@ -220,6 +300,8 @@ describe("HELP_TEXT", () => {
       "VAGON_MCP_READ_ONLY",
       "VAGON_MCP_HTTP_TOKEN",
       "VAGON_MCP_LOG_LEVEL",
+      "VAGON_MCP_ALLOW_UNCONFIRMED_DELETES",
+      "VAGON_MCP_ALLOW_FOREIGN_CANCEL",
     ]) {
       expect(HELP_TEXT).toContain(name);
     }

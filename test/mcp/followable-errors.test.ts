@@ -360,10 +360,12 @@ describe("machine ids can be found (item 4)", () => {
     expect(session).toMatch(new RegExp(`id=${SEED.sessionFolderId} machine=${SEED.runningMachineId}\\b`));
     const stopped = lines.find((line) => line.includes(`id=${SEED.stoppedMachineSessionFolderId}`));
     expect(stopped).toMatch(new RegExp(`machine=${SEED.stoppedMachineId}\\b`));
-    const entries = (result.structuredContent as { entries: { id: number; machine_id?: number }[] }).entries;
-    expect(entries.find((entry) => entry.id === SEED.sessionFolderId)?.machine_id).toBe(
-      SEED.runningMachineId,
-    );
+    // The table's rows derive machine_id from the listed folder (none here): each recording says its own.
+    const { entries } = result.structuredContent as {
+      entries: { exceptions?: Record<string, { machine_id?: number }> };
+    };
+    expect(entries.exceptions?.[SEED.sessionFolderId]?.machine_id).toBe(SEED.runningMachineId);
+    expect(entries.exceptions?.[SEED.stoppedMachineSessionFolderId]?.machine_id).toBe(SEED.stoppedMachineId);
   });
 
   it("a machine listing doesn't repeat its own machine on every line", async () => {

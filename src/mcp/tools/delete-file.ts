@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool } from "../define-tool.js";
 import * as params from "../params.js";
-import { itemFacts, itemWords } from "../wrong-kind.js";
+import { type ItemFacts, itemFacts, itemWords } from "../wrong-kind.js";
 
 export const deleteFile = defineTool({
   name: "delete_file",
@@ -25,35 +26,33 @@ When the host supports it, the user is asked to confirm first.`,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   mutating: true,
   async handler(args, context) {
-    const { server, client, extra } = context;
-    // Read before the delete, so that the answer can say what went (SPEC §2).
-    const item = await itemFacts(client, args.file_id, extra.signal);
-    const words = item ? itemWords(item) : `item ${args.file_id} (a folder goes with everything in it)`;
-    if (server.server.getClientCapabilities()?.elicitation) {
-      const answer = await server.server.elicitInput(
-        {
-          message: `Delete ${words} from Vagon Files? This can't be undone.`,
-          requestedSchema: {
-            type: "object",
-            properties: { confirm: { type: "boolean", title: "Yes, delete it" } },
-            required: ["confirm"],
-          },
-        },
-        { signal: extra.signal },
-      );
-      if (answer.action !== "accept" || answer.content?.confirm !== true) {
-        return {
-          structured: { file_id: args.file_id, deleted: false },
-          text: `Not deleted: the user did not confirm deleting ${words}. Nothing was changed.`,
-        };
-      }
+    const { client, extra } = context;
+    // Read before the delete, so that the answer can say what went (SPEC §2); once, and only
+    // after a stateless replica that can't ask has refused.
+    let facts: Promise<ItemFacts | null> | undefined;
+    const item = () => {
+      facts ??= itemFacts(client, args.file_id, extra.signal);
+      return facts;
+    };
+    const wordsOf = (found: ItemFacts | null) =>
+      found ? itemWords(found) : `item ${args.file_id} (a folder goes with everything in it)`;
+    const answer = await confirmDelete(context, {
+      message: async () => `Delete ${wordsOf(await item())} from Vagon Files? This can't be undone.`,
+      title: "Yes, delete it",
+    });
+    if (answer === "declined") {
+      return {
+        structured: { file_id: args.file_id, deleted: false },
+        text: `Not deleted: the user did not confirm deleting ${wordsOf(await item())}. Nothing was changed.`,
+      };
     }
+    const found = await item();
     await client.deleteFile(args.file_id, { signal: extra.signal });
-    const facts = item ? { name: item.name, kind: item.kind, size: item.sizeBytes } : {};
+    const said = found ? { name: found.name, kind: found.kind, size: found.sizeBytes } : {};
     return {
-      structured: { file_id: args.file_id, deleted: true, ...facts },
-      text: item
-        ? `Deleted ${words}.`
+      structured: { file_id: args.file_id, deleted: true, ...said },
+      text: found
+        ? `Deleted ${wordsOf(found)}.`
         : `Deleted item ${args.file_id} (Vagon's listings and links didn't say what it was).`,
     };
   },

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
 import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
-import { entryInstant } from "../instant.js";
+import { isoInstant } from "../instant.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
 // is paid for in every conversation).
@@ -21,7 +22,8 @@ const briefFilterShape = {
   ),
 } as typeof filterShape;
 
-import { count, type FoundEntry, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { loadTypeTable } from "../compact.js";
+import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { createProgress, type ProgressReporter } from "../progress.js";
 import { scanTree } from "../scan.js";
 
@@ -56,13 +58,16 @@ Use this tool when you need to:
     plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
     count: z.number().optional(),
     bytes: z.number().optional(),
+    items: foundTableSchema(
+      "The first 50, by path.",
+      "bytes; a folder's = the bytes inside it; null when they go deeper than the walk (uncounted).",
+    ).optional(),
     uncounted: z
       .number()
       .optional()
       .describe(
         "Folders with contents deeper than the walk (64 levels): bytes leaves those out; unknown, not 0.",
       ),
-    items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
     expires_at: z.string().optional(),
     deleted: z.number().optional(),
     already_gone: z.number().optional(),
@@ -100,16 +105,18 @@ Use this tool when you need to:
     const planItems = planItemsOf(set);
     const nowMs = Date.now();
 
+    const typeForName = await loadTypeTable();
     const preview = (status: "preview" | "changed", why: string, current = set) => {
       progress.finish(scannedMessage(current.scannedEntries, current.scannedFolders));
       const shown = [...current.items]
         .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
         .slice(0, PREVIEW_ITEMS);
       // A folder whose contents go deeper than the walk has no known size: none is given.
-      const items: FoundEntry[] = shown.map((item) => {
-        const found = foundEntry(item.entry);
-        return item.uncounted ? found : { ...found, size: item.bytes };
-      });
+      const items = foundTable(
+        shown.map((item) => ({ entry: item.entry, bytes: item.uncounted ? null : item.bytes })),
+        typeForName,
+        scope.location === "machine" ? planScope.machineId : null,
+      );
       const lines = [why];
       if (current.missing.length > 0)
         lines.push(
@@ -118,21 +125,22 @@ Use this tool when you need to:
       if (current.items.length === 0) {
         lines.push("Nothing to delete.");
         return {
-          structured: { status, count: 0, bytes: 0, items: [] },
+          structured: { status, count: 0, bytes: 0, items: foundTable([], typeForName, null) },
           text: lines.join("\n"),
         };
       }
       const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
-      const expiresAt = entryInstant(new Date(expiresAtMs).toISOString());
+      const expiresAt = isoInstant(expiresAtMs);
       lines.push(
         `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where}:`,
-        ...items.map(
-          (item, index) =>
-            foundLine(item) + (shown[index]?.uncounted ? " (size unknown: deeper than the walk)" : ""),
+        ...shown.map(
+          (item) =>
+            foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
+            (item.uncounted ? " (size unknown: deeper than the walk)" : ""),
         ),
       );
-      if (current.items.length > items.length)
-        lines.push(`… and ${count(current.items.length - items.length)} more.`);
+      if (current.items.length > shown.length)
+        lines.push(`… and ${count(current.items.length - shown.length)} more.`);
       lines.push(
         `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
       );
@@ -299,29 +307,22 @@ function sameItems(
   return key(a) === key(b);
 }
 
-/** Asks through elicitation when the client offers it; a client without it confirmed with plan_id. */
+/** Asks the user (confirm-delete.ts); a client without elicitation confirmed with plan_id. */
 async function userConfirms(
   context: ToolContext,
   set: DeleteSet,
 ): Promise<"accepted" | "declined" | "not-asked"> {
-  const { server, extra } = context;
-  if (!server.server.getClientCapabilities()?.elicitation) return "not-asked";
-  const names = set.items
-    .slice(0, ELICIT_NAMES)
-    .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
-  const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
-  const answer = await server.server.elicitInput(
-    {
-      message: `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
-      requestedSchema: {
-        type: "object",
-        properties: { confirm: { type: "boolean", title: "Yes, delete them" } },
-        required: ["confirm"],
-      },
+  return confirmDelete(context, {
+    message: () => {
+      const names = set.items
+        .slice(0, ELICIT_NAMES)
+        .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
+      const more =
+        set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
+      return `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`;
     },
-    { signal: extra.signal },
-  );
-  return answer.action === "accept" && answer.content?.confirm === true ? "accepted" : "declined";
+    title: "Yes, delete them",
+  });
 }
 
 /** Deleted items named in the answer; the rest are counted. */
