@@ -18,9 +18,10 @@ import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
 import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
 import type { LocalPaths } from "./local-paths.js";
-import type { ToolExtra } from "./progress.js";
+import { beforeResult, type ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
+import { explainParentOfWrongKind } from "./wrong-kind.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -105,6 +106,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       return base.lifecycle.track(async () => {
         try {
           const output = await tool.handler(args, { ...base, extra });
+          await beforeResult(extra);
           return fitToBudget(
             toResult(output),
             resultTokens,
@@ -113,7 +115,9 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
             tool.budgetTokens?.(args),
           );
         } catch (error) {
-          return toolErrorResult(error, tool.name, base.logger, extra.signal);
+          const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
+          await beforeResult(extra);
+          return toolErrorResult(explained, tool.name, base.logger, extra.signal);
         }
       });
     },

@@ -14,6 +14,7 @@ import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
+import { readArgumentsAsSent } from "./unknown-arguments.js";
 import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
@@ -71,6 +72,7 @@ export function createMcpServer({
     registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
   leanToolList(server);
+  readArgumentsAsSent(server, TOOLS);
   registerResources(server, client, logger);
   registerViews(server);
   registerPrompts(server, { readOnly: config.readOnly });

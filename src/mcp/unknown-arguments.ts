@@ -1,5 +1,11 @@
 // Unknown argument names are refused (SPEC §2): a misspelt `parentId` must not silently list the
 // root. The message names the valid inputs and, when one is close, the likely intended one.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  type CallToolRequest,
+  CallToolRequestSchema,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
 
 /** `parentId` → `parent_id`: hosts and models often camelCase snake_case names. */
 function snakeCase(name: string): string {
@@ -40,9 +46,111 @@ export function closestName(given: string, valid: readonly string[]): string | u
 /** One paragraph: which names were not understood, what they may have meant, what is accepted. */
 export function unknownArgumentsText(toolName: string, unknown: string[], valid: readonly string[]): string {
   const described = unknown.map((name) => {
-    const guess = closestName(name, valid);
+    const guess = intendedName(name, valid);
     return `"${name}"${guess ? ` (did you mean ${guess}?)` : ""}`;
   });
   const accepted = valid.length > 0 ? valid.join(", ") : "no arguments";
   return `${toolName} does not take ${described.join(", ")}; nothing was done. Its inputs are: ${accepted}. Call it again with those names.`;
+}
+
+// ---- Arguments read the way models send them (SPEC §2) ----------------------------------------
+// `"100"` for an id and `"Shared"` for an enum value are what was meant; they are normalized
+// before the SDK validates the call, so the advertised JSON Schemas stay exactly as they are.
+
+/** Names models use for one of ours: the first of the candidates the tool takes is suggested. */
+const SYNONYMS: Record<string, readonly string[]> = {
+  id: ["file_id", "download_id", "machine_id"],
+  folder_id: ["parent_id", "directory_id"],
+  folder: ["parent_id", "directory_id"],
+  parent: ["parent_id"],
+  dir_id: ["directory_id", "parent_id"],
+  directory: ["directory_id", "parent_id"],
+  file: ["file_id", "local_path"],
+  ids: ["file_ids"],
+  path: ["local_path", "save_to"],
+  machine: ["machine_id"],
+};
+
+/** The valid name `given` most likely meant: a known synonym first, then spelling. */
+export function intendedName(given: string, valid: readonly string[]): string | undefined {
+  const synonym = SYNONYMS[snakeCase(given)]?.find((name) => valid.includes(name));
+  return synonym ?? closestName(given, valid);
+}
+
+interface ZodNode {
+  _zod: { def: { type: string; innerType?: ZodNode; element?: ZodNode; entries?: Record<string, unknown> } };
+}
+
+/** The schema under optional/default/nullable wrappers. */
+function unwrapped(schema: ZodNode): ZodNode {
+  let node = schema;
+  while (node._zod.def.innerType) node = node._zod.def.innerType;
+  return node;
+}
+
+const NUMERIC = /^\s*[+-]?\d+(\.\d+)?\s*$/;
+
+/** `value` as `schema` reads it: a numeric string as a number, an enum value in any case. */
+function readAsSent(value: unknown, schema: ZodNode): unknown {
+  const node = unwrapped(schema);
+  const { type, element, entries } = node._zod.def;
+  if (type === "number" && typeof value === "string" && NUMERIC.test(value)) return Number(value);
+  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
+  if (type === "enum" && typeof value === "string" && entries) {
+    const wanted = value.trim().toLowerCase();
+    return Object.values(entries).find((option) => String(option).toLowerCase() === wanted) ?? value;
+  }
+  if (type === "array" && element && Array.isArray(value))
+    return value.map((item) => readAsSent(item, element));
+  return value;
+}
+
+/** The arguments with every field read as sent; unknown names are left for the refusal. */
+export function normalizeArguments(
+  args: Record<string, unknown>,
+  shape: Record<string, unknown>,
+): Record<string, unknown> {
+  // A name such as "__proto__" must stay an own property, not set the prototype.
+  const normalized: Record<string, unknown> = Object.create(null);
+  for (const [name, value] of Object.entries(args)) {
+    const schema = Object.hasOwn(shape, name) ? (shape[name] as ZodNode) : undefined;
+    normalized[name] = schema?._zod ? readAsSent(value, schema) : value;
+  }
+  return normalized;
+}
+
+type CallHandler = (request: CallToolRequest, extra: unknown) => Promise<unknown>;
+
+/**
+ * Call after every tool is registered: tools/call arguments are read as sent before the SDK
+ * validates them, and unknown names are refused in one paragraph (the SDK would add its own
+ * "expected number, received undefined" for the field the misspelt name was meant to fill).
+ */
+export function readArgumentsAsSent(
+  server: McpServer,
+  tools: readonly { name: string; inputSchema: Record<string, unknown> }[],
+): void {
+  const shapes = new Map(tools.map((tool) => [tool.name, tool.inputSchema]));
+  // The SDK keeps its handlers private; we only wrap the one it made (as lean-tool-list.ts does).
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, CallHandler> })
+    ._requestHandlers;
+  const original = handlers.get(CallToolRequestSchema.shape.method.value);
+  if (!original) return;
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const shape = shapes.get(request.params.name);
+    const args = request.params.arguments;
+    if (!shape || typeof args !== "object" || args === null || Array.isArray(args)) {
+      return (await original(request, extra)) as CallToolResult;
+    }
+    const valid = Object.keys(shape);
+    const unknown = Object.keys(args).filter((name) => !valid.includes(name));
+    if (unknown.length > 0) {
+      return {
+        isError: true,
+        content: [{ type: "text", text: unknownArgumentsText(request.params.name, unknown, valid) }],
+      };
+    }
+    const params = { ...request.params, arguments: normalizeArguments(args, shape) };
+    return (await original({ ...request, params }, extra)) as CallToolResult;
+  });
 }
