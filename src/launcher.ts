@@ -55,18 +55,17 @@ function writeCache(folder: string, file: string, data: Buffer): void {
 /**
  * Memory policy of the long-lived server, set here so that every way of launching it (a host's
  * command, the bundle, `npm start`) runs with it; V8 takes these after start-up. Measured with
- * bench/housekeeping.ts (find_files over 50,000 entries: peak RSS 154 MB → ~108 MB):
+ * bench/housekeeping.ts (find_files over 50,000 entries) and bench/folder-upload.ts:
  * - undici parses HTTP in WebAssembly, which V8 recompiles with TurboFan after the first
  *   requests: a ~30 MB spike of compiler memory, for a parser that does little per body chunk.
  *   Liftoff, the baseline compiler, only.
- * - A full collection once the old generation grows 1.5× its live size, instead of up to 4×: a
- *   walk's short-lived pages otherwise pile up to ~50 MB in it between two.
+ * - The nursery grows to 16 MB semi-spaces (33 MB) under a walk's churn; V8 takes a cap only on
+ *   its command line, but takes a growth factor any time: past 4 MB semi-spaces, it stops growing.
+ * Not set: a lower old-generation growth (--heap-growing-percent=50 took the walk to ~107 MB)
+ * also counts the ArrayBuffers every download churns through, and cost grep 60 % more CPU in GC.
  */
 function setMemoryPolicy(): () => void {
   setFlagsFromString("--liftoff-only");
-  setFlagsFromString("--heap-growing-percent=50");
-  // The nursery grows to 16 MB semi-spaces (33 MB) under a walk's churn; V8 takes a cap only on
-  // its command line, but takes a growth factor any time: past 4 MB semi-spaces, it stops growing.
   const observer = new PerformanceObserver(() => {
     const nursery = getHeapSpaceStatistics().find((space) => space.space_name === "new_space");
     if (nursery && nursery.space_size >= NURSERY_CAP_BYTES) {

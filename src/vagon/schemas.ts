@@ -224,31 +224,34 @@ function plainId(value: unknown): number | typeof FALLBACK {
   return Number(value);
 }
 
+/** unwrapResource's view of one field: the attributes over the resource's own fields. */
+function fieldOf(
+  item: Record<string, unknown>,
+  attributes: Record<string, unknown> | null,
+  key: string,
+): unknown {
+  return attributes !== null && Object.hasOwn(attributes, key) ? attributes[key] : item[key];
+}
+
 /** What entrySchema.parse(item) gives, or undefined when only the schema can say. */
 export function readPlainEntry(item: unknown): RawEntry | undefined {
   if (!isRecord(item)) return undefined;
-  const attributes = item.attributes;
-  let read: (key: string) => unknown;
-  if (isRecord(attributes)) {
-    // unwrapResource: the attributes over the resource's own fields, the resource's id first.
-    read = (key) => (Object.hasOwn(attributes, key) ? attributes[key] : item[key]);
-  } else if (isRecord(item.data) && !("files" in item) && !("id" in item)) {
-    return undefined;
-  } else {
-    read = (key) => item[key];
-  }
-  const id = plainId(isRecord(attributes) ? (item.id ?? attributes.id) : item.id);
-  const name = read("name");
-  const size = plainInt(read("size"));
-  const contentType = plainText(read("content_type"));
-  const objectType = plainText(read("object_type"));
-  const path = plainText(read("path"));
-  const parentId = plainInt(read("parent_id"));
-  const modified = plainText(read("last_modified_date"));
-  const status = plainText(read("status"));
-  const storageSize = plainInt(read("file_storage_size"));
-  const storageUsage = plainInt(read("file_storage_usage"));
-  const machineId = plainInt(read("machine_id"));
+  const attributes = isRecord(item.attributes) ? item.attributes : null;
+  // A {data: {...}} envelope is opened by unwrapResource first: the schema's case.
+  if (isRecord(item.data) && !("files" in item) && !("id" in item)) return undefined;
+  // The resource's id first, as unwrapResource takes it.
+  const id = plainId(attributes !== null ? (item.id ?? attributes.id) : item.id);
+  const name = fieldOf(item, attributes, "name");
+  const size = plainInt(fieldOf(item, attributes, "size"));
+  const contentType = plainText(fieldOf(item, attributes, "content_type"));
+  const objectType = plainText(fieldOf(item, attributes, "object_type"));
+  const path = plainText(fieldOf(item, attributes, "path"));
+  const parentId = plainInt(fieldOf(item, attributes, "parent_id"));
+  const modified = plainText(fieldOf(item, attributes, "last_modified_date"));
+  const status = plainText(fieldOf(item, attributes, "status"));
+  const storageSize = plainInt(fieldOf(item, attributes, "file_storage_size"));
+  const storageUsage = plainInt(fieldOf(item, attributes, "file_storage_usage"));
+  const machineId = plainInt(fieldOf(item, attributes, "machine_id"));
   if (
     typeof name !== "string" ||
     id === FALLBACK ||
@@ -299,15 +302,14 @@ export function parseFileListPage(
   const parsed = { ...envelope, files };
   const entries = parsed.files.map((raw) => toEntry(raw, context.defaults));
   // Quota: the listed root reports it; failing that, root-level items do (older revision:
-  // every item of a machine listing carries the machine's totals).
+  // every item of a machine listing carries the machine's totals). Looked for in place: most
+  // pages have none, and a walk reads thousands of them.
   let storage = parsed.current ? storageOf(parsed.current) : null;
-  const rootsFirst = [
-    ...parsed.files.filter((raw) => raw.object_type === "root"),
-    ...parsed.files.filter((raw) => raw.object_type !== "root"),
-  ];
-  for (const raw of rootsFirst) {
-    if (storage) break;
-    storage = storageOf(raw);
+  for (const roots of [true, false]) {
+    for (const raw of parsed.files) {
+      if (storage) break;
+      if ((raw.object_type === "root") === roots) storage = storageOf(raw);
+    }
   }
   return {
     entries,

@@ -643,6 +643,7 @@ describe("file listings", () => {
       ),
     fields.map((data) => ({ data })),
     fc.tuple(fields, fields).map(([outer, data]) => ({ ...outer, data })),
+    fc.tuple(fields, fields).map(([attributes, data]) => ({ type: "file", attributes, data })),
   );
 
   it("reads plain entries exactly as the schema does, and leaves the rest to it", () => {
