@@ -3,7 +3,7 @@
 // process that runs every baseline off the sandbox's thread, just as the server does.
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -242,6 +242,8 @@ export interface ServerUnderTest {
   stderrTail(): string;
   /** Peak resident set of the process so far (VmHWM), bytes. */
   peakRssBytes(): Promise<number>;
+  /** Starts the peak over from the current RSS (Linux: clear_refs 5), so a phase's peak is its own. */
+  resetPeakRss(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -298,6 +300,7 @@ export async function startServer(input: {
     pid,
     stderrTail: () => tail,
     peakRssBytes: () => readProcStatusBytes(pid, "VmHWM"),
+    resetPeakRss: () => writeFile(`/proc/${pid}/clear_refs`, "5"),
     close: () => client.close(),
   };
 }
