@@ -2,20 +2,23 @@
 // structured data plus its compact text. Registration, error handling and the result
 // envelope live here, once.
 import { setMaxListeners } from "node:events";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type {
   CallToolResult,
   ImageContent,
+  McpServer,
   ResourceLink,
+  ServerContext,
   ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Lifecycle } from "../lifecycle.js";
-import type { Logger } from "../log.js";
+import { type Logger, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
+import { isModernEra, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
+import { leanSchema } from "./lean-tool-list.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
 import { unknownArgumentsText } from "./unknown-arguments.js";
@@ -82,35 +85,46 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       description: tool.description,
       // Strict: an unknown name is refused with the valid ones, not silently dropped, and hosts
       // see additionalProperties: false.
-      inputSchema: z.strictObject(tool.inputSchema as z.ZodRawShape, {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
-            : undefined,
-      }),
-      outputSchema: tool.outputSchema,
+      inputSchema: leanSchema(
+        z.strictObject(tool.inputSchema as z.ZodRawShape, {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
+              : undefined,
+        }),
+      ),
+      outputSchema: leanSchema(z.object(tool.outputSchema as z.ZodRawShape)),
       annotations: { ...tool.annotations, openWorldHint: true },
       ...(view ? { _meta: viewToolMeta(view) } : {}),
     },
-    async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
+    async (args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult> => {
+      const extra: ToolExtra = {
+        signal: ctx.mcpReq.signal,
+        ...(ctx.mcpReq._meta ? { _meta: ctx.mcpReq._meta } : {}),
+        sendNotification: (notification) => ctx.mcpReq.notify(notification),
+        ctx,
+      };
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
       // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
       setMaxListeners(64, extra.signal);
       // Counted until settled: a shutdown waits for the call's cleanups before the process exits.
-      return base.lifecycle.track(async () => {
-        try {
-          const output = await tool.handler(args, { ...base, extra });
-          return fitToBudget(
-            toResult(output),
-            resultTokens,
-            cutOf(output),
-            tool.name,
-            tool.budgetTokens?.(args),
-          );
-        } catch (error) {
-          return toolErrorResult(error, tool.name, base.logger, extra.signal);
-        }
-      });
+      const run = () =>
+        base.lifecycle.track(async () => {
+          try {
+            const output = await tool.handler(args, { ...base, extra });
+            return fitToBudget(
+              toResult(output),
+              resultTokens,
+              cutOf(output),
+              tool.name,
+              tool.budgetTokens?.(args),
+            );
+          } catch (error) {
+            return toolErrorResult(error, tool.name, base.logger, extra.signal);
+          }
+        });
+      // A 2026-07-28 call's logs go on its own stream at the level its _meta asks for.
+      return isModernEra(base.server) ? withLogScope(requestLogSink(ctx), run) : run();
     },
   );
 }

@@ -7,13 +7,13 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
 import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
 import type { Logger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { isWellFormedText } from "../well-formed.js";
+import { isModernEra } from "./era.js";
 import { LocalPathError } from "./errors.js";
 
 export type CheckedPath = string & { readonly __checked: unique symbol };
@@ -55,13 +55,15 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   /** Configured roots that didn't resolve the last time roots() looked. */
   let missingRoots: string[] = [];
 
-  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  server.server.setNotificationHandler("notifications/roots/list_changed", async () => {
     clientRoots = null;
   });
 
   async function fetchClientRoots(): Promise<string[]> {
     if (clientRoots) return clientRoots;
-    if (!server.server.getClientCapabilities()?.roots) return [];
+    // Roots are a server→client request of the initialize era; 2026-07-28 has no such channel,
+    // so a client of that era gets the configured roots only.
+    if (isModernEra(server) || !server.server.getClientCapabilities()?.roots) return [];
     try {
       const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
       clientRoots = roots

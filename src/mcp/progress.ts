@@ -2,10 +2,17 @@
 // every notification, so one that wouldn't is held back (or, for a new phase, nudged just past the
 // last one); `total` keeps the one meaning the first report gave it for the whole call; a few per
 // second at most within a phase, every new phase shown at once, and the last one always sent.
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerContext, ServerNotification } from "@modelcontextprotocol/server";
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** What a tool sees of its request (define-tool.ts builds it from the SDK's handler context). */
+export interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  /** Sent on this request's own stream (SSE over HTTP), as every notification of a call. */
+  sendNotification(notification: ServerNotification): Promise<void>;
+  /** The SDK's context: the era, the client's capabilities, a retried request's input responses. */
+  ctx: ServerContext;
+}
 
 const MIN_GAP_MS = 250;
 

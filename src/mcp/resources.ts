@@ -1,6 +1,7 @@
 // vagon:// resources: file bytes, folder listings and zip job status (SPEC §3).
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+
+import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/server";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import { formatBytes } from "../units.js";
 import { openStoredFile } from "../vagon/ranged-reader.js";

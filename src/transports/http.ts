@@ -22,9 +22,17 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
+  toNodeHandler,
+  toWebRequest,
+} from "@modelcontextprotocol/node";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
 import { createRefusalLog } from "./refusal-log.js";
@@ -166,6 +174,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ? [...new Set([...LOOPBACK_HOSTNAMES, boundHostname])]
     : [boundHostname];
   let boundPort = 0;
+
+  // 2026-07-28 requests, in both modes: each one is answered by a fresh server built for it, its
+  // version, capabilities and log level read from its own _meta; nothing is kept between them.
+  // The SDK checks the envelope and the Mcp-Method/Mcp-Name headers against the body. Everything
+  // else (initialize, session GET/DELETE, claim-less POSTs) is the initialize era, served below.
+  const modern = createMcpHandler(() => createServer(deps), {
+    legacy: "reject",
+    maxRequestBodySize: maxBodyBytes,
+    onerror: (error) => logger.debug(`MCP HTTP (2026-07-28): ${error.message}`),
+  });
+  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBodyBytes });
 
   // In least-recently-used order: each request moves its session to the end.
   const sessions = new Map<string, Session>();
@@ -349,6 +368,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
+    if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, body), body))) {
+      await serveModern(req, res, body);
+      return;
+    }
     if (stateless) await handleStateless(req, res, body);
     else await handleStateful(req, res, body);
   }
@@ -500,6 +523,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
         await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
         await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
+        await modern.close().catch(() => {});
         httpServer.closeAllConnections();
         await stopped;
       })();

@@ -1,0 +1,32 @@
+// Which protocol era a server instance serves. The SDK pins each instance to one: a 2026-07-28
+// request gets a fresh instance that knows its revision from the request itself; an `initialize`
+// session negotiates a 2025 revision for its whole life.
+import type { LoggingLevel, McpServer, ServerContext } from "@modelcontextprotocol/server";
+import type { LogLevel, LogSink } from "../log.js";
+
+export const MODERN_PROTOCOL_VERSION = "2026-07-28";
+
+/** 2026-07-28: no server→client requests (elicitation, roots); input comes as input_required. */
+export function isModernEra(server: McpServer): boolean {
+  const version = server.server.getNegotiatedProtocolVersion();
+  return version !== undefined && version >= MODERN_PROTOCOL_VERSION;
+}
+
+/** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */
+export const MCP_LOG_LEVEL: Record<LogLevel, LoggingLevel> = {
+  error: "error",
+  warn: "warning",
+  info: "info",
+  debug: "debug",
+};
+
+/**
+ * A 2026-07-28 call's own logs, as notifications on its own response stream, filtered by the log
+ * level its _meta asks for (there is no logging/setLevel in that era).
+ */
+export function requestLogSink(ctx: ServerContext): LogSink {
+  return ({ level, message, fields }) => {
+    const data = fields ? { message, ...fields } : message;
+    void ctx.mcpReq.log(MCP_LOG_LEVEL[level], data, "vagon-files-mcp").catch(() => {});
+  };
+}
