@@ -2,13 +2,15 @@
 // structured data plus its compact text. Registration, error handling and the result
 // envelope live here, once.
 import { setMaxListeners } from "node:events";
-import type {
-  CallToolResult,
-  ImageContent,
-  McpServer,
-  ResourceLink,
-  ServerContext,
-  ToolAnnotations,
+import {
+  type CallToolResult,
+  type ImageContent,
+  type InputRequiredResult,
+  isInputRequiredResult,
+  type McpServer,
+  type ResourceLink,
+  type ServerContext,
+  type ToolAnnotations,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Config } from "../config.js";
@@ -64,7 +66,8 @@ export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.Zo
   handler(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
-  ): Promise<ToolOutput<z.infer<z.ZodObject<Output>>>>;
+    // input_required: a 2026-07-28 client is asked something and calls again (confirm.ts).
+  ): Promise<ToolOutput<z.infer<z.ZodObject<Output>>> | InputRequiredResult>;
 }
 
 export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawShape>(
@@ -97,7 +100,10 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       annotations: { ...tool.annotations, openWorldHint: true },
       ...(view ? { _meta: viewToolMeta(view) } : {}),
     },
-    async (args: Record<string, unknown>, ctx: ServerContext): Promise<CallToolResult> => {
+    async (
+      args: Record<string, unknown>,
+      ctx: ServerContext,
+    ): Promise<CallToolResult | InputRequiredResult> => {
       const extra: ToolExtra = {
         signal: ctx.mcpReq.signal,
         ...(ctx.mcpReq._meta ? { _meta: ctx.mcpReq._meta } : {}),
@@ -112,6 +118,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
         base.lifecycle.track(async () => {
           try {
             const output = await tool.handler(args, { ...base, extra });
+            if (isInputRequiredResult(output)) return output;
             return fitToBudget(
               toResult(output),
               resultTokens,

@@ -1,7 +1,13 @@
 // Which protocol era a server instance serves. The SDK pins each instance to one: a 2026-07-28
 // request gets a fresh instance that knows its revision from the request itself; an `initialize`
 // session negotiates a 2025 revision for its whole life.
-import type { LoggingLevel, McpServer, ServerContext } from "@modelcontextprotocol/server";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type LoggingLevel,
+  type McpServer,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
 import type { LogLevel, LogSink } from "../log.js";
 
 export const MODERN_PROTOCOL_VERSION = "2026-07-28";
@@ -10,6 +16,16 @@ export const MODERN_PROTOCOL_VERSION = "2026-07-28";
 export function isModernEra(server: McpServer): boolean {
   const version = server.server.getNegotiatedProtocolVersion();
   return version !== undefined && version >= MODERN_PROTOCOL_VERSION;
+}
+
+/**
+ * What the client can do: a 2026-07-28 request says it in its own _meta (over stdio one server
+ * serves every request of the connection, so only the request knows); a session said it once.
+ */
+export function clientCapabilities(server: McpServer, ctx: ServerContext): ClientCapabilities | undefined {
+  if (!isModernEra(server)) return server.server.getClientCapabilities();
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  return envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 }
 
 /** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */

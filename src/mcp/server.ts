@@ -6,6 +6,7 @@ import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
+import { confirmationCodec } from "./confirm.js";
 import { registerTool } from "./define-tool.js";
 import { MCP_LOG_LEVEL } from "./era.js";
 import { createLocalPaths } from "./local-paths.js";
@@ -48,6 +49,9 @@ export function createMcpServer({
     {
       capabilities: { logging: {} },
       instructions: instructions(config.readOnly),
+      // A delete's confirmation state (2026-07-28): checked before the tool runs; a tampered,
+      // expired or someone else's state is refused there and deletes nothing.
+      requestState: { verify: (state, ctx) => confirmationCodec(config).verify(state, ctx) },
       // 2026-07-28 list results say how long they stay true. The tools, prompts and templates
       // are fixed per configuration (read-only or not) and build: a day, for any cache. Listings
       // and reads are the account's live files: briefly, and for this caller only.

@@ -40,6 +40,8 @@ export async function startHttpHarness(
   options: {
     token?: string | null;
     configuredRoot?: boolean;
+    /** --stateless: a fresh server per request, no MCP sessions. */
+    stateless?: boolean;
     server?: Partial<Omit<HttpServerOptions, "config" | "client" | "logger" | "createServer">>;
   } = {},
 ): Promise<HttpHarness> {
@@ -61,7 +63,7 @@ export async function startHttpHarness(
     readOnly: false,
     logLevel: "debug",
     transport: "http",
-    http: { host: "127.0.0.1", port: 0, token, stateless: false },
+    http: { host: "127.0.0.1", port: 0, token, stateless: options.stateless ?? false },
     sandbox: { enabled: true, shape: "jsonapi" },
     uploadConcurrency: 4,
   };

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { confirmDeletion } from "../confirm.js";
 import { defineTool } from "../define-tool.js";
+import { clientCapabilities } from "../era.js";
 import * as params from "../params.js";
 import { describeItem } from "../wrong-kind.js";
 
@@ -16,22 +18,17 @@ When the host supports it, the user is asked to confirm first.`,
   mutating: true,
   async handler(args, context) {
     const { server, client, extra } = context;
-    if (server.server.getClientCapabilities()?.elicitation) {
+    if (clientCapabilities(server, extra.ctx)?.elicitation) {
       const item =
         (await describeItem(client, args.file_id, extra.signal)) ??
         `item ${args.file_id} (a folder goes with everything in it)`;
-      const answer = await server.server.elicitInput(
-        {
-          message: `Delete ${item} from Vagon Files? This can't be undone.`,
-          requestedSchema: {
-            type: "object",
-            properties: { confirm: { type: "boolean", title: "Yes, delete it" } },
-            required: ["confirm"],
-          },
-        },
-        { signal: extra.signal },
-      );
-      if (answer.action !== "accept" || answer.content?.confirm !== true) {
+      const answer = await confirmDeletion(context, {
+        subject: `delete_file ${args.file_id}`,
+        message: `Delete ${item} from Vagon Files? This can't be undone.`,
+        title: "Yes, delete it",
+      });
+      if (answer !== "confirmed" && answer !== "declined") return answer;
+      if (answer === "declined") {
         return {
           structured: { file_id: args.file_id, deleted: false },
           text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,

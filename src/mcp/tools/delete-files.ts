@@ -3,6 +3,7 @@ import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
+import { confirmDeletion } from "../confirm.js";
 import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
@@ -158,7 +159,9 @@ Use this tool when you need to:
       );
     if (set.items.length === 0) return preview("preview", "Nothing matches any more.");
 
-    if (!(await userConfirms(context, set))) {
+    const answer = await userConfirms(context, set, args.confirm);
+    if (answer !== "confirmed" && answer !== "declined") return answer;
+    if (answer === "declined") {
       progress.finish("declined");
       return {
         structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
@@ -237,26 +240,18 @@ async function computeSet(
   };
 }
 
-/** Asks through elicitation when the client offers it; a client without it confirmed with plan_id. */
-async function userConfirms(context: ToolContext, set: DeleteSet): Promise<boolean> {
-  const { server, extra } = context;
-  if (!server.server.getClientCapabilities()?.elicitation) return true;
+/** Asks the user when the client can be asked; a client that can't confirmed with plan_id. */
+function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
   const names = set.items
     .slice(0, ELICIT_NAMES)
     .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
   const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
-  const answer = await server.server.elicitInput(
-    {
-      message: `Delete ${count(set.items.length)} items (${formatBytes(set.bytes)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
-      requestedSchema: {
-        type: "object",
-        properties: { confirm: { type: "boolean", title: "Yes, delete them" } },
-        required: ["confirm"],
-      },
-    },
-    { signal: extra.signal },
-  );
-  return answer.action === "accept" && answer.content?.confirm === true;
+  return confirmDeletion(context, {
+    // The plan_id names the exact set (every id with its bytes): a state for one plan carries out no other.
+    subject: `delete_files ${planId}`,
+    message: `Delete ${count(set.items.length)} items (${formatBytes(set.bytes)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
+    title: "Yes, delete them",
+  });
 }
 
 async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {
