@@ -11,7 +11,11 @@ export type RacePoint =
   /** download: an attempt failed; next the same temporary file is written again. */
   | "write:between-attempts"
   /** extraction: the entry's folder was checked; next its file is created in it. */
-  | "extract:before-entry";
+  | "extract:before-entry"
+  /** save_to: a missing folder's parent was checked; next the folder is created in it. */
+  | "folder:before-mkdir"
+  /** folder upload: a file the walk found; next it is opened. */
+  | "read:tree-file";
 
 export type RaceHook = (point: RacePoint, target: string) => Promise<void> | void;
 

@@ -65,22 +65,23 @@ export interface ConfirmRequest {
 }
 
 /**
- * "confirmed", "declined", or the input_required answer to return (2026-07-28, first round).
- * A client that can't be asked (no elicitation capability) confirmed by calling.
+ * "accepted" (the user agreed while this call waited), "accepted-earlier" (a 2026-07-28 retry
+ * carrying the agreement), "declined", "not-asked" (a client that can't be asked confirmed by
+ * calling), or the input_required answer to return (2026-07-28, first round).
  */
 export async function confirmDeletion(
   context: ToolContext,
   request: ConfirmRequest,
-): Promise<"confirmed" | "declined" | InputRequiredResult> {
+): Promise<"accepted" | "accepted-earlier" | "declined" | "not-asked" | InputRequiredResult> {
   const { server, extra } = context;
-  if (!clientCapabilities(server, extra.ctx)?.elicitation) return "confirmed";
+  if (!clientCapabilities(server, extra.ctx)?.elicitation) return "not-asked";
   const requestedSchema = CONFIRM_SCHEMA(request.title);
   if (!isModernEra(server)) {
     const answer = await server.server.elicitInput(
       { message: request.message, requestedSchema },
       { signal: extra.signal },
     );
-    return answer.action === "accept" && answer.content?.confirm === true ? "confirmed" : "declined";
+    return answer.action === "accept" && answer.content?.confirm === true ? "accepted" : "declined";
   }
   const { ctx } = extra;
   // Verified by the SDK before the tool ran (ServerOptions.requestState.verify): signed by us,
@@ -88,7 +89,7 @@ export async function confirmDeletion(
   const state = ctx.mcpReq.requestState<ConfirmationState>();
   if (state?.subject === request.subject) {
     const answer = acceptedContent<{ confirm?: unknown }>(ctx.mcpReq.inputResponses, "confirm");
-    return answer?.confirm === true ? "confirmed" : "declined";
+    return answer?.confirm === true ? "accepted-earlier" : "declined";
   }
   return inputRequired({
     inputRequests: {

@@ -40,6 +40,11 @@ export interface LocalPaths {
   checkReadableSource(
     input: string,
   ): Promise<({ kind: "file" } & CheckedFile) | { kind: "directory"; path: CheckedPath }>;
+  /**
+   * A file a folder walk found in `folder` (a checked folder), opened and proven to be that file:
+   * reached through no link, still inside `folder`. The caller closes it.
+   */
+  openTreeFile(file: CheckedPath, folder: CheckedPath): Promise<fs.FileHandle>;
   /** A folder inside a root, created when missing; undefined input = the default download folder. */
   checkFolder(input: string | undefined): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
@@ -161,6 +166,54 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
 
   const isAllowed = (real: string, allowed: string[]) => isPathWithinAllowedDirectories(real, allowed);
 
+  /**
+   * Creates the missing folders of `planned` (a real path inside a root) one level at a time, each
+   * in a parent whose real path is checked right before, and checks after each where the new
+   * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
+   * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
+   */
+  async function createMissingFolders(planned: string, wanted: string, allowed: string[]): Promise<void> {
+    const missing: string[] = [];
+    let parent = planned;
+    while (
+      !(await fs.lstat(parent).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      missing.unshift(path.basename(parent));
+      const up = path.dirname(parent);
+      if (up === parent) break;
+      parent = up;
+    }
+    const changed = () =>
+      new LocalPathError(
+        `A folder on the way to "${wanted}" was moved or replaced by a link while it was being created, so nothing was saved. Check the folder and try again.`,
+      );
+    for (const segment of missing) {
+      if ((await fs.realpath(parent).catch(() => null)) !== parent) throw changed();
+      await raceSeam("folder:before-mkdir", parent);
+      const folder = path.join(parent, segment);
+      let created = false;
+      try {
+        await fs.mkdir(folder);
+        created = true;
+      } catch (error) {
+        if (codeOf(error) !== "EEXIST" && codeOf(error) !== "ENOTDIR")
+          throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
+      }
+      const real = await fs.realpath(folder).catch(() => null);
+      if (real !== folder || !isAllowed(real, allowed)) {
+        // Made through a swapped parent: it is empty and ours, so rmdir (which removes nothing else) takes it back.
+        if (created && real !== null) await fs.rmdir(real).catch(() => {});
+        throw changed();
+      }
+      if (!(await fs.stat(real)).isDirectory())
+        throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+      parent = folder;
+    }
+  }
+
   const paths: LocalPaths = {
     roots,
 
@@ -192,41 +245,35 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       }
       if (!isAllowed(real, allowed)) throw outside(input, allowed);
       await raceSeam("read:checked", real);
-      // Open once, then prove the handle is the file that was checked: no link followed at the
-      // last step, and the path, resolved again, still leads inside a root to this very inode.
-      // O_NONBLOCK: a FIFO swapped in must not hang the open.
-      let handle: fs.FileHandle;
-      try {
-        handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-      } catch (error) {
-        throw new LocalPathError(
-          codeOf(error) === "ELOOP"
-            ? `"${input}" was replaced by a link while it was being checked, so it was not read. Try again.`
-            : `Can't open "${input}": ${codeOf(error) || String(error)}.`,
-        );
-      }
-      try {
-        const opened = await handle.stat();
-        if (!opened.isFile())
-          throw new LocalPathError(`"${input}" is not a regular file; upload_file sends one file.`);
-        const again = await fs.realpath(absolute).catch(() => null);
-        const atPath = again === null ? null : await fs.stat(again).catch(() => null);
-        if (
-          again === null ||
-          atPath === null ||
-          !isAllowed(again, allowed) ||
-          atPath.dev !== opened.dev ||
-          atPath.ino !== opened.ino
-        ) {
-          throw new LocalPathError(
-            `"${input}" changed while it was being checked (a folder or link on its path was swapped), so it was not read. Try again.`,
-          );
-        }
-        return { path: real as CheckedPath, sizeBytes: opened.size, handle };
-      } catch (error) {
-        await handle.close().catch(() => {});
-        throw error;
-      }
+      const opened = await openProven(real, absolute, allowed);
+      if ("handle" in opened)
+        return { path: real as CheckedPath, sizeBytes: opened.sizeBytes, handle: opened.handle };
+      throw new LocalPathError(
+        opened.problem === "link"
+          ? `"${input}" was replaced by a link while it was being checked, so it was not read. Try again.`
+          : opened.problem === "not-file"
+            ? `"${input}" is not a regular file; upload_file sends one file.`
+            : opened.problem === "changed"
+              ? `"${input}" changed while it was being checked (a folder or link on its path was swapped), so it was not read. Try again.`
+              : `Can't open "${input}": ${opened.code}.`,
+      );
+    },
+
+    async openTreeFile(file, folder) {
+      await raceSeam("read:tree-file", file);
+      // The walk built this path from the folder's real path and names it listed, so it is its
+      // own real path unless something on the way became a link since.
+      const opened = await openProven(file, file, [folder]);
+      if ("handle" in opened) return opened.handle;
+      throw new LocalPathError(
+        opened.problem === "link"
+          ? "it was replaced by a link, so it was not read"
+          : opened.problem === "not-file"
+            ? "it is no longer a regular file"
+            : opened.problem === "changed"
+              ? "a folder on its path was moved or replaced by a link, so it was not read"
+              : `can't open it (${opened.code})`,
+      );
     },
 
     async checkFolder(input) {
@@ -241,15 +288,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
-      try {
-        await fs.mkdir(planned, { recursive: true });
-      } catch (error) {
-        if (codeOf(error) === "EEXIST" || codeOf(error) === "ENOTDIR")
-          throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
-        throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
-      }
+      await createMissingFolders(planned, wanted, allowed);
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
-      const real = await fs.realpath(planned);
+      const real = await fs.realpath(planned).catch(() => null);
+      if (real === null)
+        throw new LocalPathError(`"${wanted}" is not a folder (a broken link?). Name a folder to save into.`);
       if (!isAllowed(real, allowed)) throw outside(wanted, allowed);
       if (!(await fs.stat(real)).isDirectory())
         throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
@@ -257,6 +300,49 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     },
   };
   return paths;
+}
+
+type Opened =
+  | { handle: fs.FileHandle; sizeBytes: number }
+  | { problem: "link" | "not-file" | "changed" | "open"; code?: string };
+
+/**
+ * Opens the checked file `real` once and proves the handle is the file that was checked: no link
+ * followed at the last step (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in can't hang the open),
+ * and `absolute`, resolved again, still leads inside `allowed` to this very inode.
+ */
+async function openProven(real: string, absolute: string, allowed: string[]): Promise<Opened> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (error) {
+    return codeOf(error) === "ELOOP"
+      ? { problem: "link" }
+      : { problem: "open", code: codeOf(error) || String(error) };
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) {
+      await handle.close();
+      return { problem: "not-file" };
+    }
+    const again = await fs.realpath(absolute).catch(() => null);
+    const atPath = again === null ? null : await fs.stat(again).catch(() => null);
+    if (
+      again === null ||
+      atPath === null ||
+      !isPathWithinAllowedDirectories(again, allowed) ||
+      atPath.dev !== opened.dev ||
+      atPath.ino !== opened.ino
+    ) {
+      await handle.close();
+      return { problem: "changed" };
+    }
+    return { handle, sizeBytes: opened.size };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** The real path of each candidate, index for index; undefined where it doesn't exist (yet). */

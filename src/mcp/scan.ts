@@ -29,3 +29,13 @@ export function incompleteNote(result: WalkResult): string {
     ? ""
     : `INCOMPLETE: stopped after the scan budget of ${result.scannedEntries.toLocaleString("en-US")} entries; counts cover only what was scanned — start deeper (parent_id) or lower max_depth.`;
 }
+
+/**
+ * What the text says when folders at the walk's depth limit were not entered: how many, the first
+ * (so the caller can start there), and that what lies below is not counted. Empty when none.
+ */
+export function depthNote(result: WalkResult, levels: number): string {
+  const { folders, first } = result.unentered;
+  if (!first) return "";
+  return `INCOMPLETE: ${folders.toLocaleString("en-US")} folder${folders === 1 ? "" : "s"} at the depth limit (${levels} levels) not entered, e.g. ${first.path}/ — what lies below is not counted; start there with parent_id=${first.id}.`;
+}

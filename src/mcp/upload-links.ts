@@ -86,7 +86,8 @@ export function linkInstructions(input: {
   const { fileId, parts } = input;
   const largest = Math.max(0, ...parts.map((part) => part.end - part.start));
   const lines = [
-    `Upload entry ${fileId} created for ${input.fileName} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
+    // Quoted as in FILE= below: a user may paste the whole answer into a shell.
+    `Upload entry ${fileId} created for ${shellQuote(input.fileName)} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
     "Run where the file is (POSIX sh, curl ≥ 7.84); each put line sends one part (offset, length) and prints its ETag; they may run in parallel.",
     `FILE=${shellQuote(input.fileName)}  # path to the local file`,
     putPartFunction(largest),

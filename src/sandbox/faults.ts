@@ -8,6 +8,7 @@ export type FaultDecision =
   | { kind: "error5xx"; status: 500 | 502 | 503 }
   | { kind: "truncate" }
   | { kind: "forbidden" }
+  | { kind: "lostAnswer" }
   | { kind: "latency"; latencyMs: number };
 
 /** What a scripted fault can match on. */

@@ -281,6 +281,11 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     }
     try {
       const response = matched.definition.handle(deps.api, { params: matched.params, query, body: parsed });
+      if (fault?.kind === "lostAnswer") {
+        entry.status = response.status;
+        req.socket.destroy();
+        return;
+      }
       sendJson(res, entry, response.status, response.body);
     } catch (error) {
       if (error instanceof ApiError) {

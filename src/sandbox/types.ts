@@ -47,9 +47,11 @@ export interface ScriptedFault {
   rangeStart?: number;
   /**
    * forbidden = S3's 403 AccessDenied (or the API's 403): not worth a retry. stall = hold the
-   * request unanswered until the client gives up or the sandbox closes.
+   * request unanswered until the client gives up or the sandbox closes. lostAnswer (API routes)
+   * = carry the request out, then cut the connection before the answer, as a reset or a proxy's
+   * 502 after the work was done looks to the client.
    */
-  fault: "error5xx" | "rateLimit429" | "drop" | "truncate" | "forbidden" | "stall";
+  fault: "error5xx" | "rateLimit429" | "drop" | "truncate" | "forbidden" | "stall" | "lostAnswer";
   /** How many matching requests get the fault; default 1. */
   times?: number;
 }
@@ -104,7 +106,7 @@ export interface RecordedRequest {
   status: number;
   /** Vagon body client_code when it differs from the HTTP status. */
   clientCode: number | null;
-  fault: keyof FaultRates | "forbidden" | null;
+  fault: keyof FaultRates | "forbidden" | "lostAnswer" | null;
 }
 
 export interface SandboxEntry {

@@ -15,6 +15,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
+import { defuseReservedName } from "./leftovers.js";
 import { downloadRanges, PARALLEL_THRESHOLD_BYTES } from "./parallel-download.js";
 import { RangedReadError } from "./ranged-reader.js";
 import { errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
@@ -25,7 +26,8 @@ const MAX_NAME_BYTES = 200;
 /**
  * A file name that is safe in any folder on any OS: the last path component only, with
  * control characters, separators and characters Windows reserves replaced, no trailing dots or
- * spaces, device names defused, at most 200 bytes (extension kept). Falls back to "download".
+ * spaces, device names and this server's bookkeeping names defused, at most 200 bytes (extension
+ * kept). Falls back to "download".
  */
 export function sanitizeFileName(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? "";
@@ -34,6 +36,7 @@ export function sanitizeFileName(name: string): string {
   cleaned = cleaned.replace(/[. ]+$/, "");
   if (cleaned === "" || /^\.+$/.test(cleaned)) return "download";
   if (WINDOWS_RESERVED_NAME.test(cleaned)) cleaned = `_${cleaned}`;
+  cleaned = defuseReservedName(cleaned);
   if (Buffer.byteLength(cleaned) > MAX_NAME_BYTES) {
     const extension = path.extname(cleaned).slice(0, 20);
     let stem = cleaned.slice(0, cleaned.length - path.extname(cleaned).length);

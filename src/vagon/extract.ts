@@ -12,6 +12,7 @@ import type yauzl from "yauzl";
 import { isPathWithin } from "../containment.js";
 import { raceSeam } from "../race-seam.js";
 import { formatBytes } from "../units.js";
+import { defuseReservedName } from "./leftovers.js";
 import { errorCode } from "./retry.js";
 
 export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
@@ -105,7 +106,8 @@ function cleanSegment(segment: string, platform: NodeJS.Platform): string {
     cleaned = cleaned.replace(/[<>:"|?*]/g, "_").replace(/[. ]+$/, "");
     if (WINDOWS_RESERVED_NAME.test(cleaned)) cleaned = `_${cleaned}`;
   }
-  return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : cleaned;
+  // A zip can't plant this server's bookkeeping (an extraction marker, a .partial) either.
+  return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : defuseReservedName(cleaned);
 }
 
 /** "report.pdf" → "report (1).pdf"; ".env" → ".env (1)". */

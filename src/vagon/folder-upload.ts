@@ -2,8 +2,7 @@
 // name), then send its files through the single-file engine, several at a time. Small files
 // and multipart ones get separate lanes so a few big files never hold the small ones back.
 // Every file either completes or leaves no entry (the single-file engine removes its own).
-import { constants as fsConstants } from "node:fs";
-import * as fs from "node:fs/promises";
+import type * as fs from "node:fs/promises";
 import path from "node:path";
 import { type Logger, silentLogger } from "../log.js";
 import { errorMessage } from "./retry.js";
@@ -39,6 +38,11 @@ export interface FolderUploadOptions {
   skipExisting: boolean;
   overwrite?: boolean;
   contentTypeOf(fileName: string): string;
+  /**
+   * Opens a file of the plan for reading, proving it is still the file the walk found (no link
+   * on its path): every byte is read from that handle.
+   */
+  openFile(file: FolderPlanFile): Promise<fs.FileHandle>;
   chunkSizeMb?: number;
   /** Parts in flight per multipart file. */
   partConcurrency?: number;
@@ -171,8 +175,7 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
     let fileSent = 0;
     let handle: fs.FileHandle | undefined;
     try {
-      // Read through a handle opened without following a link, as single-file uploads do.
-      handle = await openRegularFile(file.path);
+      handle = await options.openFile(file);
       await uploadFile({
         client,
         source: { kind: "file", path: file.path, handle },
@@ -245,26 +248,6 @@ async function runPool<T>(
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   if (firstError !== null) throw (firstError as { error: unknown }).error;
-}
-
-/** Opens a file the walk found, refusing a link or non-file swapped in since. */
-async function openRegularFile(filePath: string): Promise<fs.FileHandle> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(filePath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new Error(
-      code === "ELOOP"
-        ? "it was replaced by a link, so it was not read"
-        : `can't open it (${code ?? errorMessage(error)})`,
-    );
-  }
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw new Error("it is no longer a regular file");
-  }
-  return handle;
 }
 
 /** The engine's message says the entry was removed; in a folder result the reason is what counts. */

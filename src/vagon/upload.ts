@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { type Logger, silentLogger } from "../log.js";
+import { VagonError } from "./errors.js";
 import { errorMessage, parseRetryAfterMs, withRetries } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
 
@@ -384,7 +385,26 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
     }));
     // Every byte is at S3: a cancellation now lets this one short request finish rather than cut it
     // off and delete a file Vagon may already have completed (the client's timeouts still bound it).
-    const completed = await client.completeUpload(created.id, completedParts);
+    let completed: { uid: string; downloadUrl: string | null };
+    try {
+      completed = await client.completeUpload(created.id, completedParts);
+    } catch (error) {
+      if (!mayHaveCompleted(error)) throw error;
+      // The request may have reached Vagon, which then replaced any old file with this entry:
+      // look before cleaning up, never delete what may be the user's only copy.
+      const seen = await lookAfterLostComplete(client, options, fileName, created.id, replacedId);
+      if (seen === "gone-or-pending") throw error;
+      if (seen === "unknown") {
+        throw new UploadFailedError(
+          `Completing the upload of "${fileName}" got no clear answer (${errorMessage(error)}), and Vagon couldn't be asked whether it finished, so the new entry (id ${created.id}) was left in place: it may hold the file${replacedId !== null ? " and the old version may be gone" : ""}. List the folder with list_files: a complete file ${created.id} needs nothing more; a pending one can be deleted with delete_file, then upload again.`,
+          { cause: error, entryId: created.id, entryRemoved: false },
+        );
+      }
+      logger.info("upload complete: the answer was lost, the listing shows the file completed", {
+        id: created.id,
+      });
+      completed = { uid: created.uid, downloadUrl: null };
+    }
     if (reportedBytes < sizeBytes || sizeBytes === 0) options.onProgress?.(sizeBytes, sizeBytes);
     logger.debug("upload completed", { id: created.id, sizeBytes, parts: parts.length });
     return {
@@ -397,6 +417,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
     };
   } catch (error) {
     internal.abort(error);
+    if (error instanceof UploadFailedError) throw error;
     if (created.id === replacedId) {
       throw new UploadFailedError(
         `${describeFailure(fileName, error, options.signal)}. Vagon reused the id of the file being replaced (${created.id}), so it was left in place rather than deleted; check it before trying again.`,
@@ -441,6 +462,50 @@ function describeFailure(fileName: string, cause: unknown, callerSignal: AbortSi
   return callerSignal?.aborted
     ? `Uploading "${fileName}" was cancelled`
     : `Uploading "${fileName}" failed: ${errorMessage(cause)}`;
+}
+
+/**
+ * A complete whose answer never arrived (reset, timeout) or was a gateway's 500/502/504: Vagon may
+ * have done it. A 503 or 429 says "not now" before doing anything; other codes are Vagon's answer.
+ */
+function mayHaveCompleted(error: unknown): boolean {
+  if (!(error instanceof VagonError)) return true;
+  if (error.kind === "network" || error.kind === "timeout" || error.kind === "invalid-response") return true;
+  return error.status === 500 || error.status === 502 || error.status === 504;
+}
+
+/**
+ * After a lost complete answer, what the folder shows: the entry completed (the upload worked),
+ * or not completed while the old version (if any) is still there (removing the entry loses
+ * nothing), or anything else (unknown: leave it).
+ */
+async function lookAfterLostComplete(
+  client: VagonClient,
+  options: UploadOptions,
+  fileName: string,
+  entryId: number,
+  replacedId: number | null,
+): Promise<"completed" | "gone-or-pending" | "unknown"> {
+  try {
+    const page = await client.listFiles(
+      {
+        location: options.machineId === undefined ? "shared" : "machine",
+        machineId: options.machineId,
+        parentId: options.parentId,
+        query: fileName,
+        perPage: 100,
+      },
+      { signal: AbortSignal.timeout(30_000) },
+    );
+    const entry = page.entries.find((candidate) => candidate.id === entryId);
+    if (entry?.status === "upload_completed") return "completed";
+    if (page.nextPage !== null && entry === undefined) return "unknown";
+    const oldStillThere =
+      replacedId === null || page.entries.some((candidate) => candidate.id === replacedId);
+    return oldStillThere ? "gone-or-pending" : "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 async function findExistingFileId(

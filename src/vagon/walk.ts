@@ -31,6 +31,8 @@ export interface WalkedEntry extends Entry {
   path: string;
   /** Index of each ancestor in its folder's listing, then this entry's own: the walk order key. */
   position: number[];
+  /** A folder at maxDepth: the walk does not enter it, so nothing below it is seen. */
+  unentered?: true;
 }
 
 export interface WalkProgress {
@@ -71,6 +73,11 @@ export interface WalkResult extends WalkProgress {
   storage: StorageUsage | null;
   /** False when the scan budget ran out before the tree did. */
   complete: boolean;
+  /**
+   * Folders found at maxDepth and not entered: what lies below them was not seen (callers whose
+   * depth is a limit rather than the caller's choice report their result as incomplete).
+   */
+  unentered: { folders: number; first: { id: number; path: string } | null };
 }
 
 interface FolderTask {
@@ -95,6 +102,7 @@ export async function walkTree(client: VagonClient, request: WalkRequest): Promi
     complete: true,
     scannedEntries: 0,
     scannedFolders: 0,
+    unentered: { folders: 0, first: null },
   };
   const queue: FolderTask[] = [{ folder: null, page: 1 }];
   let inFlight = 0;
@@ -163,6 +171,14 @@ export async function walkTree(client: VagonClient, request: WalkRequest): Promi
         position: [...parentPosition, firstIndex + index],
       }),
     );
+    if (depth >= request.maxDepth) {
+      for (const entry of walked) {
+        if (entry.kind !== "directory") continue;
+        entry.unentered = true;
+        result.unentered.folders += 1;
+        result.unentered.first ??= { id: entry.id, path: entry.path };
+      }
+    }
     result.scannedEntries += walked.length;
     if (walked.length > 0) request.visit(walked);
     if (depth < request.maxDepth) {

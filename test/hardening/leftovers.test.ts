@@ -7,12 +7,14 @@
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { buffer } from "node:stream/consumers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import yazl from "yazl";
 import { setRaceHook } from "../../src/race-seam.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { EXTRACTING_MARKER } from "../../src/vagon/leftovers.js";
+import { EXTRACTING_MARKER, markExtraction } from "../../src/vagon/leftovers.js";
 import { startHarness, toolText } from "../helpers/hardening.js";
 
 const cli = path.resolve("dist/cli.js");
@@ -25,6 +27,8 @@ beforeAll(async () => {
   await fs.access(cli); // `npm test` builds before vitest runs.
   sandbox = await startSandbox({ zipJob: { pendingMs: 10, processingMs: 10 } });
   workDir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "vagon-leftovers-")));
+  // The install's marker key lives in the state folder: this run's own, shared with its children.
+  process.env.XDG_STATE_HOME = path.join(workDir, "state");
 });
 
 afterAll(async () => {
@@ -89,7 +93,8 @@ describe("after a SIGKILL mid-download", () => {
     // What else a crash, the user and other programs may have left around.
     const halfExtracted = path.join(downloads, "bundle");
     await fs.mkdir(halfExtracted);
-    await fs.writeFile(path.join(halfExtracted, EXTRACTING_MARKER), JSON.stringify({ ownFolder: true }));
+    // As the killed server marked the folder it was filling.
+    await markExtraction(halfExtracted, true);
     await fs.writeFile(path.join(halfExtracted, "first-entry.txt"), "half of a bundle");
     const keep = {
       fresh: path.join(downloads, ".report.pdf.0123456789ab.partial"),
@@ -158,6 +163,92 @@ describe("a download into a folder", () => {
       expect(markersSeen.every(Boolean)).toBe(true);
       const savedTo = (result.structuredContent as { saved_to: string }).saved_to;
       expect(await fs.readdir(savedTo)).not.toContain(EXTRACTING_MARKER);
+    } finally {
+      await harness.close({ keepSandbox: true });
+    }
+  });
+});
+
+describe("bookkeeping no download can forge", () => {
+  // A marker's name and content are no proof: a Vagon file or a zip entry can carry both. The
+  // sweep removes a folder only for a marker it can prove this install wrote there.
+  const FORGED = JSON.stringify({ ownFolder: true });
+
+  it("a Vagon file named .vagon-extracting saved into a folder doesn't get that folder removed at the next start", async () => {
+    const root = path.join(workDir, "forged-file-root");
+    const victim = path.join(root, "thesis");
+    await fs.mkdir(victim, { recursive: true });
+    await fs.writeFile(path.join(victim, "chapter-1.docx"), "the user's only copy");
+    const forgedId = await sandbox.addFile({
+      parentId: sandbox.rootId(),
+      name: EXTRACTING_MARKER,
+      content: FORGED,
+    });
+
+    const first = startChild(root);
+    await first.client.connect(first.transport);
+    let savedTo = "";
+    try {
+      const result = await first.client.callTool({
+        name: "download_files",
+        arguments: { file_ids: [forgedId], save_to: "thesis" },
+      });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      savedTo = (result.structuredContent as { saved_to: string }).saved_to;
+      expect(path.dirname(savedTo)).toBe(victim);
+      // Time passes: whatever was saved is now as old as a crash's leftovers.
+      await fs.utimes(savedTo, AN_HOUR_AGO, AN_HOUR_AGO);
+    } finally {
+      await first.client.close();
+    }
+    // Even a marker planted under the reserved name by something else proves nothing.
+    await fs.writeFile(
+      path.join(victim, EXTRACTING_MARKER),
+      JSON.stringify({ ownFolder: true, mac: "00".repeat(32) }),
+    );
+    await fs.utimes(path.join(victim, EXTRACTING_MARKER), AN_HOUR_AGO, AN_HOUR_AGO);
+
+    const second = startChild(root);
+    await second.client.connect(second.transport);
+    try {
+      expect(await fs.readFile(path.join(victim, "chapter-1.docx"), "utf8")).toBe("the user's only copy");
+      expect((await fs.readdir(victim)).sort()).toContain(EXTRACTING_MARKER);
+      // The download itself never takes the reserved name.
+      expect(path.basename(savedTo)).toBe(`_${EXTRACTING_MARKER}`);
+    } finally {
+      await second.client.close();
+    }
+  });
+
+  it("a zip entry named .vagon-extracting with an old date doesn't get its folder removed by the next download", async () => {
+    const zip = new yazl.ZipFile();
+    const longAgo = new Date("2001-01-01T00:00:00Z");
+    zip.addBuffer(Buffer.from(FORGED), `thesis/${EXTRACTING_MARKER}`, { mtime: longAgo });
+    zip.addBuffer(Buffer.from("the user's chapter"), "thesis/chapter-1.docx", { mtime: longAgo });
+    zip.end();
+    const zipId = await sandbox.addFile({
+      parentId: sandbox.rootId(),
+      name: "thesis-bundle.zip",
+      content: await buffer(zip.outputStream),
+    });
+    const harness = await startHarness({ sandbox });
+    try {
+      const extracted = await harness.callTool("download_files", {
+        file_ids: [zipId],
+        save_to: "fresh",
+        extract: true,
+      });
+      expect(extracted.isError, toolText(extracted)).toBeFalsy();
+      const thesis = path.join(harness.root, "fresh", "thesis");
+
+      // The next download into the same folder sweeps it first.
+      const next = await harness.callTool("download_files", {
+        file_ids: [SEED.sharedTextFileId],
+        save_to: "fresh",
+      });
+      expect(next.isError, toolText(next)).toBeFalsy();
+      expect(await fs.readFile(path.join(thesis, "chapter-1.docx"), "utf8")).toBe("the user's chapter");
+      expect((await fs.readdir(thesis)).sort()).toEqual([`_${EXTRACTING_MARKER}`, "chapter-1.docx"]);
     } finally {
       await harness.close({ keepSandbox: true });
     }

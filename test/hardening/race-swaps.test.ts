@@ -101,6 +101,42 @@ describe("upload_file's local_path", () => {
   });
 });
 
+describe("upload_file with a folder", () => {
+  it("a sub-folder swapped for a link after the walk: none of its files is read from outside", async () => {
+    const album = path.join(harness.root, "album");
+    await fs.mkdir(path.join(album, "raw"), { recursive: true });
+    await fs.writeFile(path.join(album, "cover.txt"), DECOY);
+    await fs.writeFile(path.join(album, "raw", "notes.txt"), DECOY);
+    await fs.writeFile(path.join(harness.outside, "notes.txt"), SECRET);
+    const swapped = swapAt(
+      "read:tree-file",
+      () => replaceWithLink(path.join(album, "raw"), harness.outside),
+      (file) => file === path.join(album, "raw", "notes.txt"),
+    );
+
+    const result = await harness.callTool("upload_file", { local_path: "album" });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const out = result.structuredContent as {
+      folder_id: number;
+      failed: { path: string; message: string }[];
+    };
+    expect(out.failed).toEqual([
+      { path: "raw/notes.txt", message: expect.stringMatching(/replaced by a link, so it was not read/) },
+    ]);
+    const sent: string[] = [];
+    const collect = async (folderId: number) => {
+      for (const entry of sandbox.children(folderId)) {
+        if (entry.kind === "directory") await collect(entry.id);
+        else sent.push((await sandbox.readFile(entry.id)).toString());
+      }
+    };
+    await collect(out.folder_id);
+    expect(sent).toEqual([DECOY]);
+  });
+});
+
 describe("download_files' save_to", () => {
   it("a save_to folder swapped for a link while the zip job ran gets neither the zip nor its files", async () => {
     const saveTo = path.join(harness.root, "bundles");
@@ -118,6 +154,26 @@ describe("download_files' save_to", () => {
     expect(result.isError).toBe(true);
     expect(toolText(result)).toMatch(/replaced by a link/);
     expect(await fs.readdir(harness.outside)).toEqual([]);
+  });
+
+  it("a folder swapped for a link while save_to's missing folders are created gets no folder outside", async () => {
+    await fs.mkdir(path.join(harness.root, "projects"));
+    const swapped = swapAt(
+      "folder:before-mkdir",
+      (parent) => replaceWithLink(parent, harness.outside),
+      (parent) => parent === path.join(harness.root, "projects"),
+    );
+
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.briefFileId],
+      save_to: "projects/2026/march",
+    });
+
+    expect(swapped()).toBe(true);
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/moved or replaced by a link while it was being created/);
+    expect(await fs.readdir(harness.outside)).toEqual([]);
+    expect(sandbox.requests.filter((request) => request.route === "download")).toEqual([]);
   });
 
   it("a .partial file swapped for a link between two attempts is never written through", async () => {

@@ -27,7 +27,7 @@ When the host supports it, the user is asked to confirm first.`,
         message: `Delete ${item} from Vagon Files? This can't be undone.`,
         title: "Yes, delete it",
       });
-      if (answer !== "confirmed" && answer !== "declined") return answer;
+      if (typeof answer !== "string") return answer;
       if (answer === "declined") {
         return {
           structured: { file_id: args.file_id, deleted: false },

@@ -56,6 +56,12 @@ Use this tool when you need to:
     plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
     count: z.number().optional(),
     bytes: z.number().optional(),
+    uncounted: z
+      .number()
+      .optional()
+      .describe(
+        "Folders with contents deeper than the walk (64 levels): bytes leaves those out; unknown, not 0.",
+      ),
     items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
     expires_at: z.string().optional(),
     deleted: z.number().optional(),
@@ -91,35 +97,42 @@ Use this tool when you need to:
       parentId: scope.parentId,
     };
     const signer = createPlanSigner(context.config.apiKey, context.config.apiSecret);
-    const planItems = set.items.map((item) => ({ id: item.entry.id, bytes: item.bytes }));
+    const planItems = planItemsOf(set);
     const nowMs = Date.now();
 
-    const preview = (status: "preview" | "changed", why: string) => {
-      progress.finish(scannedMessage(set.scannedEntries, set.scannedFolders));
-      const shown = [...set.items]
+    const preview = (status: "preview" | "changed", why: string, current = set) => {
+      progress.finish(scannedMessage(current.scannedEntries, current.scannedFolders));
+      const shown = [...current.items]
         .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
         .slice(0, PREVIEW_ITEMS);
-      const items: FoundEntry[] = shown.map((item) => ({ ...foundEntry(item.entry), size: item.bytes }));
+      // A folder whose contents go deeper than the walk has no known size: none is given.
+      const items: FoundEntry[] = shown.map((item) => {
+        const found = foundEntry(item.entry);
+        return item.uncounted ? found : { ...found, size: item.bytes };
+      });
       const lines = [why];
-      if (set.missing.length > 0)
+      if (current.missing.length > 0)
         lines.push(
-          `Not found under ${set.where} (gone, or in another location/folder): ${set.missing.join(", ")}.`,
+          `Not found under ${current.where} (gone, or in another location/folder): ${current.missing.join(", ")}.`,
         );
-      if (set.items.length === 0) {
+      if (current.items.length === 0) {
         lines.push("Nothing to delete.");
         return {
           structured: { status, count: 0, bytes: 0, items: [] },
           text: lines.join("\n"),
         };
       }
-      const { planId, expiresAtMs } = signer.sign(planScope, planItems, nowMs);
+      const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
       const expiresAt = new Date(expiresAtMs).toISOString();
       lines.push(
-        `Would delete ${count(set.items.length)} items, ${formatBytes(set.bytes)}, under ${set.where}:`,
-        ...items.map((item) => foundLine(item)),
+        `Would delete ${count(current.items.length)} items, ${sizeText(current)}, under ${current.where}:`,
+        ...items.map(
+          (item, index) =>
+            foundLine(item) + (shown[index]?.uncounted ? " (size unknown: deeper than the walk)" : ""),
+        ),
       );
-      if (set.items.length > items.length)
-        lines.push(`… and ${count(set.items.length - items.length)} more.`);
+      if (current.items.length > items.length)
+        lines.push(`… and ${count(current.items.length - items.length)} more.`);
       lines.push(
         `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
       );
@@ -127,8 +140,9 @@ Use this tool when you need to:
         structured: {
           status,
           plan_id: planId,
-          count: set.items.length,
-          bytes: set.bytes,
+          count: current.items.length,
+          bytes: current.bytes,
+          ...(current.uncounted > 0 ? { uncounted: current.uncounted } : {}),
           items,
           expires_at: expiresAt,
         },
@@ -136,11 +150,14 @@ Use this tool when you need to:
       };
     };
 
-    if (!set.complete) {
-      throw new UserInputError(
-        `The walk under ${set.where} hit the scan budget (${count(set.scannedEntries)} entries) before it ended, so the set isn't known exactly. Start deeper (parent_id) or lower max_depth, then try again.`,
-      );
-    }
+    const refuseIncomplete = (walked: DeleteSet) => {
+      if (!walked.complete) {
+        throw new UserInputError(
+          `The walk under ${walked.where} hit the scan budget (${count(walked.scannedEntries)} entries) before it ended, so the set isn't known exactly. Nothing was deleted. Start deeper (parent_id) or lower max_depth, then try again.`,
+        );
+      }
+    };
+    refuseIncomplete(set);
     if (args.confirm === undefined) return preview("preview", "Preview only.");
     const verdict = signer.check(args.confirm, planScope, planItems, nowMs);
     if (verdict === "malformed")
@@ -160,15 +177,28 @@ Use this tool when you need to:
     if (set.items.length === 0) return preview("preview", "Nothing matches any more.");
 
     const answer = await userConfirms(context, set, args.confirm);
-    if (answer !== "confirmed" && answer !== "declined") return answer;
+    if (typeof answer !== "string") return answer;
     if (answer === "declined") {
       progress.finish("declined");
       return {
         structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
-        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${formatBytes(set.bytes)}). Nothing was changed.`,
+        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${sizeText(set)}). Nothing was changed.`,
       };
     }
-    return deleteSet(context, progress, set);
+    // Not asked, or answered before this call began (a 2026-07-28 retry): the set was computed
+    // after the answer and still matches the plan.
+    if (answer === "not-asked" || answer === "accepted-earlier") return deleteSet(context, progress, set);
+    // The question may have stayed open for minutes: the user agreed to the set it named, so
+    // that set is computed again now, and anything that came or went since deletes nothing.
+    const confirmedSet = await computeSet(context, progress, scope, filter, args.file_ids ?? null);
+    refuseIncomplete(confirmedSet);
+    if (!sameItems(planItemsOf(confirmedSet), planItems))
+      return preview(
+        "changed",
+        "The set changed while you were asked; nothing was deleted. New preview:",
+        confirmedSet,
+      );
+    return deleteSet(context, progress, confirmedSet);
   },
 });
 
@@ -176,11 +206,15 @@ interface SetItem {
   entry: WalkedEntry;
   /** Its own size, plus everything inside for a folder. */
   bytes: number;
+  /** A folder holding folders deeper than the walk goes: `bytes` counts only what was seen. */
+  uncounted: boolean;
 }
 
 interface DeleteSet {
   items: SetItem[];
   bytes: number;
+  /** Items whose size is unknown (uncounted). */
+  uncounted: number;
   missing: number[];
   where: string;
   complete: boolean;
@@ -213,6 +247,7 @@ async function computeSet(
         if (owner) {
           if (entry.kind === "file") owner.bytes += entry.size ?? 0;
           else ownerOf.set(entry.id, owner.entry.id);
+          if (entry.unentered) owner.uncounted = true;
           // Listed once: an id inside a selected folder goes with it.
           wanted?.delete(entry.id);
           continue;
@@ -221,7 +256,11 @@ async function computeSet(
         const selected = wanted ? wanted.has(entry.id) : (filter?.matches(entry) ?? false);
         if (!selected) continue;
         wanted?.delete(entry.id);
-        items.set(entry.id, { entry, bytes: entry.kind === "file" ? (entry.size ?? 0) : 0 });
+        items.set(entry.id, {
+          entry,
+          bytes: entry.kind === "file" ? (entry.size ?? 0) : 0,
+          uncounted: entry.unentered === true,
+        });
         if (entry.kind === "directory") ownerOf.set(entry.id, entry.id);
       }
     },
@@ -232,12 +271,35 @@ async function computeSet(
   return {
     items: list,
     bytes: list.reduce((sum, item) => sum + item.bytes, 0),
+    uncounted: list.filter((item) => item.uncounted).length,
     missing,
     where: walk.folder?.path || walk.folder?.name || scope.location,
     complete: walk.complete,
     scannedEntries: walk.scannedEntries,
     scannedFolders: walk.scannedFolders,
   };
+}
+
+/** The set's size as far as it is known: what lies deeper than the walk is unknown, never 0. */
+function sizeText(set: DeleteSet): string {
+  if (set.uncounted === 0) return formatBytes(set.bytes);
+  return `${formatBytes(set.bytes)} plus an unknown size deeper than ${MAX_WALK_DEPTH} levels in ${count(set.uncounted)} folder${set.uncounted === 1 ? "" : "s"}`;
+}
+
+function planItemsOf(set: DeleteSet): Array<{ id: number; bytes: number }> {
+  return set.items.map((item) => ({ id: item.entry.id, bytes: item.bytes }));
+}
+
+function sameItems(
+  a: Array<{ id: number; bytes: number }>,
+  b: Array<{ id: number; bytes: number }>,
+): boolean {
+  const key = (items: typeof a) =>
+    items
+      .map((item) => `${item.id}:${item.bytes}`)
+      .sort()
+      .join(",");
+  return key(a) === key(b);
 }
 
 /** Asks the user when the client can be asked; a client that can't confirmed with plan_id. */
@@ -249,7 +311,7 @@ function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
   return confirmDeletion(context, {
     // The plan_id names the exact set (every id with its bytes): a state for one plan carries out no other.
     subject: `delete_files ${planId}`,
-    message: `Delete ${count(set.items.length)} items (${formatBytes(set.bytes)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
+    message: `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
     title: "Yes, delete them",
   });
 }

@@ -14,7 +14,7 @@ import {
 } from "../found.js";
 import { entryInstant } from "../instant.js";
 import { createProgress } from "../progress.js";
-import { incompleteNote, scanTree } from "../scan.js";
+import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
 
 export const findFiles = defineTool({
@@ -71,7 +71,8 @@ Use this tool when you need to:
       matched_bytes: matchedBytes,
       scanned_entries: walk.scannedEntries,
       scanned_folders: walk.scannedFolders,
-      complete: walk.complete,
+      // At the deepest max_depth allowed, unentered folders are a limit, not the caller's choice.
+      complete: walk.complete && !(walk.unentered.folders > 0 && scope.maxDepth >= DEEPEST),
     };
     const all = top.sorted().map(foundEntry);
     const where = walk.folder?.path || walk.folder?.name || args.location;
@@ -83,6 +84,10 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
+      if (!summary.complete) {
+        const cut = depthNote(walk, DEEPEST + 1);
+        if (cut) lines.push(cut);
+      }
       if (matches.length > 0)
         lines.push(`by ${args.sort} ${order}:`, ...matches.map((entry) => foundLine(entry)));
       if (matched > matches.length)
@@ -94,6 +99,9 @@ Use this tool when you need to:
     return { ...output(all), cut: { items: all.length, keep: (keep: number) => output(all.slice(0, keep)) } };
   },
 });
+
+/** filter.ts's largest max_depth. */
+const DEEPEST = 20;
 
 /** How to get the matches left out, in a form a text-only host can follow. */
 function moreLine(

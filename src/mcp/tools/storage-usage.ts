@@ -8,7 +8,7 @@ import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMess
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
-import { incompleteNote, scanTree } from "../scan.js";
+import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
 
 /** Every level below the start folder is summed; only `depth` levels get rows. */
@@ -131,7 +131,8 @@ Use this tool when you need to:
       folders,
       biggest_files: biggestFiles,
       ...(storage ? { storage } : {}),
-      complete: walk.complete,
+      // Past SUM_DEPTH levels nothing was measured: a limit, so the totals are not the whole truth.
+      complete: walk.complete && walk.unentered.folders === 0,
     };
     const render = (kept: Row[]) => {
       const lines = [
@@ -141,6 +142,8 @@ Use this tool when you need to:
       ];
       const note = incompleteNote(walk);
       if (note) lines.push(note);
+      const cut = depthNote(walk, SUM_DEPTH + 1);
+      if (cut) lines.push(cut);
       if (breakdown.length > 0) {
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {

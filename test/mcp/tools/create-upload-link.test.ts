@@ -149,3 +149,19 @@ describe.skipIf(!hasCurl)("create_upload_link and complete_upload", () => {
     expect(sandbox.getEntry(link.file_id)?.deleted).toBe(true);
   });
 });
+
+describe("create_upload_link's answer pasted whole into a shell", () => {
+  it.each([
+    "x; touch PWNED; #.bin",
+    "$(touch PWNED).bin",
+    "`touch PWNED`.bin",
+    "it's; touch PWNED; #.bin",
+    'a"; touch PWNED; #.bin',
+  ])("runs nothing a file name carries: %j", async (fileName) => {
+    const { text } = await createLink({ file_name: fileName, size: 12 });
+    const folder = await fs.mkdtemp(path.join(harness.workDir, "paste-"));
+    // The shell may stop at the prose (a syntax error): what matters is what ran before.
+    await run("sh", ["-c", text], { cwd: folder }).catch(() => {});
+    expect(await fs.readdir(folder)).toEqual([]);
+  });
+});

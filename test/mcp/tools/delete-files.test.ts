@@ -179,6 +179,47 @@ describe("delete_files", () => {
     expect(accepted.deleted).toBe(preview.count);
   });
 
+  it("checks the set again after the user's answer: a file saved while the question was open deletes nothing", async () => {
+    const { sandbox, harness } = await world({ capabilities: { elicitation: {} } });
+    const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);
+    const target = preview.items[0]!;
+    let savedMeanwhile = 0;
+    harness.mcp.setRequestHandler(ElicitRequestSchema, async () => {
+      // The user reads the question; meanwhile a recording lands in one of the folders it names.
+      savedMeanwhile = await sandbox.addFile({
+        parentId: target.id,
+        name: "saved-while-asking.mp4",
+        content: "new footage",
+      });
+      return { action: "accept", content: { confirm: true } };
+    });
+    sandbox.clearRequests();
+    const { out, text } = await call<Preview>(harness, { ...OLD_RECORDINGS, confirm: preview.plan_id });
+    expect(out.status).toBe("changed");
+    expect(text).toMatch(/changed while you were asked; nothing was deleted/);
+    expect(deletes(sandbox)).toEqual([]);
+    expect(sandbox.getEntry(savedMeanwhile)?.deleted).toBe(false);
+  });
+
+  it("counts what lies deeper than the walk as unknown, never as zero", async () => {
+    const { sandbox, harness } = await world();
+    // One byte at the top, 5 MB 70 folder levels down: below the 64 levels a delete walks.
+    const topId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "deep" });
+    await sandbox.addFile({ parentId: topId, name: "small.txt", content: "x" });
+    let folderId = topId;
+    for (let level = 1; level <= 70; level++)
+      folderId = sandbox.addDirectory({ parentId: folderId, name: `level-${level}` });
+    await sandbox.addFile({ parentId: folderId, name: "big.bin", content: Buffer.alloc(5 * 1024 * 1024) });
+
+    const { out, text } = await call<Preview & { uncounted?: number }>(harness, { file_ids: [topId] });
+    expect(out).toMatchObject({ status: "preview", count: 1, bytes: 1, uncounted: 1 });
+    expect(out.items[0]?.size).toBeUndefined();
+    expect(text).toMatch(
+      /Would delete 1 items, 1 bytes plus an unknown size deeper than 64 levels in 1 folder/,
+    );
+    expect(text).toMatch(/deep\/.*\(size unknown: deeper than the walk\)/);
+  });
+
   it("confirms on another server instance a plan made by the first (stateless plan_id)", async () => {
     const { sandbox, harness } = await world();
     const { out: preview } = await call<Preview>(harness, OLD_RECORDINGS);

@@ -139,3 +139,19 @@ describe("find_files", () => {
     expect(text.split("\n").at(-1)).toMatch(/more matches not shown — call again with modified_before=/);
   });
 });
+
+describe("find_files past the deepest max_depth", () => {
+  it("says it is incomplete and where it stopped", async () => {
+    const topId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "deep-find" });
+    let folderId = topId;
+    for (let level = 1; level <= 25; level++)
+      folderId = sandbox.addDirectory({ parentId: folderId, name: `level-${level}` });
+    await sandbox.addFile({ parentId: folderId, name: "lost.mp4", content: "deep down" });
+
+    const { found, text } = await find({ parent_id: topId, name: "*.mp4" });
+    expect(found.summary).toMatchObject({ matched: 0, complete: false });
+    expect(text).toMatch(
+      /INCOMPLETE: 1 folder at the depth limit \(21 levels\) not entered, e\.g\. .*level-21\/ .*parent_id=\d+/,
+    );
+  });
+});

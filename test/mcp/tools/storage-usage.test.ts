@@ -101,3 +101,22 @@ describe("storage_usage", () => {
     expect(recordings.breakdown).toHaveLength(sandbox.children(sandbox.recordingsRootId()).length);
   });
 });
+
+describe("storage_usage past the walk's depth limit", () => {
+  it("says it is incomplete and where it stopped, instead of a complete 1 byte", async () => {
+    // One byte at the top, 5 MB 25 folder levels down: below the 21 levels usage walks.
+    const topId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "deep-usage" });
+    await sandbox.addFile({ parentId: topId, name: "small.txt", content: "x" });
+    let folderId = topId;
+    for (let level = 1; level <= 25; level++)
+      folderId = sandbox.addDirectory({ parentId: folderId, name: `level-${level}` });
+    await sandbox.addFile({ parentId: folderId, name: "big.bin", content: Buffer.alloc(5 * 1024 * 1024) });
+
+    const { usage: out, text } = await usage({ parent_id: topId });
+    expect(out.complete).toBe(false);
+    expect(out.total_bytes).toBe(1);
+    expect(text).toMatch(
+      /INCOMPLETE: 1 folder at the depth limit \(21 levels\) not entered, e\.g\. .*level-21\/ .*parent_id=\d+/,
+    );
+  });
+});

@@ -216,3 +216,53 @@ describe("upload_file with a folder", () => {
     }
   });
 });
+
+describe("upload_file overwrite when the complete answer is lost", () => {
+  // Vagon completes the upload (and so removes the old version), then the connection drops
+  // before its answer: the server must look before it cleans up, not delete the only copy.
+  const loseCompleteAnswer = () =>
+    sandbox.setFaults({ routes: {}, scripted: [{ route: "complete", fault: "lostAnswer" }] });
+
+  it("a single file: the new version is kept and reported uploaded, nothing is deleted", async () => {
+    const folderId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "lost-answer" });
+    const oldId = await sandbox.addFile({ parentId: folderId, name: "report.txt", content: "old version" });
+    loseCompleteAnswer();
+    sandbox.clearRequests();
+    try {
+      const result = await harness.callTool("upload_file", {
+        content: "the new version",
+        encoding: "utf8",
+        file_name: "report.txt",
+        parent_id: folderId,
+        overwrite: true,
+      });
+      expect(result.isError, toolText(result)).toBeFalsy();
+      expect(sandbox.requests.filter((request) => request.route === "complete")[0]?.fault).toBe("lostAnswer");
+      expect(sandbox.requests.filter((request) => request.route === "delete")).toEqual([]);
+      const files = sandbox.children(folderId);
+      expect(files.map((file) => [file.name, file.status])).toEqual([["report.txt", "upload_completed"]]);
+      expect(files[0]!.id).not.toBe(oldId);
+      expect((await sandbox.readFile(files[0]!.id)).toString()).toBe("the new version");
+    } finally {
+      sandbox.setFaults(null);
+    }
+  });
+
+  it("a file of a folder upload: the new version is kept, nothing is deleted", async () => {
+    const folderId = sandbox.addDirectory({ parentId: sandbox.rootId(), name: "lost-folder" });
+    await sandbox.addFile({ parentId: folderId, name: "report.txt", content: "old version" });
+    const local = await localTree("lost-folder", { "report.txt": Buffer.from("the new version") });
+    loseCompleteAnswer();
+    sandbox.clearRequests();
+    try {
+      const result = await uploadFolder({ local_path: local, overwrite: true });
+      expect(result).toMatchObject({ folder_id: folderId, uploaded: 1, failed: [] });
+      expect(sandbox.requests.filter((request) => request.route === "delete")).toEqual([]);
+      const files = sandbox.children(folderId);
+      expect(files.map((file) => [file.name, file.status])).toEqual([["report.txt", "upload_completed"]]);
+      expect((await sandbox.readFile(files[0]!.id)).toString()).toBe("the new version");
+    } finally {
+      sandbox.setFaults(null);
+    }
+  });
+});
