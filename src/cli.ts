@@ -14,6 +14,7 @@ import {
   loadConfig,
   packageVersion,
 } from "./config.js";
+import { removeIfHoldsNothing } from "./empty-folders.js";
 import { createLifecycle } from "./lifecycle.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
@@ -39,6 +40,9 @@ function createShutdown(logger: Logger) {
   const cleanups: Cleanup[] = [];
   let shuttingDown = false;
   let extraGraceMs = 0;
+  // A signal during start-up waits for it (bounded): what start-up is still creating (the
+  // sandbox's storage, the fresh folder) is registered for cleanup only once it exists.
+  let startupDone: Promise<unknown> = Promise.resolve();
   const shutdown = async (reason: string, exitCode = 0) => {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -52,14 +56,20 @@ function createShutdown(logger: Logger) {
     }
     process.exit(exitCode);
   };
+  let signalled = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      if (shuttingDown) process.exit(130);
-      void shutdown(signal);
+      if (shuttingDown || signalled) process.exit(130);
+      signalled = true;
+      void Promise.race([startupDone, sleep(SHUTDOWN_GRACE_MS)]).then(() => shutdown(signal));
     });
   }
   return {
     add: (cleanup: Cleanup) => cleanups.push(cleanup),
+    /** Signals wait for this before cleaning up. */
+    startingUp: (startup: Promise<unknown>) => {
+      startupDone = startup.catch(() => {});
+    },
     allowMs: (ms: number) => {
       extraGraceMs = Math.max(extraGraceMs, ms);
     },
@@ -106,9 +116,11 @@ async function serve(initialConfig: Config): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   logger.addSecret(config.apiSecret);
   if (config.http.token) logger.addSecret(config.http.token);
-  const { add, allowMs, shutdown } = createShutdown(logger);
+  const { add, allowMs, shutdown, startingUp } = createShutdown(logger);
   // One for the process: a shutdown tells every session's tools to wrap up and waits for them.
   const lifecycle = createLifecycle();
+  let startupFinished = () => {};
+  startingUp(new Promise<void>((resolve) => (startupFinished = resolve)));
 
   try {
     if (config.sandbox.enabled) {
@@ -145,6 +157,8 @@ async function serve(initialConfig: Config): Promise<void> {
       // Every story should work out of the box on the sandbox, saving downloads included.
       const root = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-sandbox-files-"));
       config = { ...config, roots: [root] };
+      // Registered before the transport, so it runs after the transport has stopped writing.
+      add(() => keepOnlyWhatWasSaved(root));
       logger.info(`no --root given: local files (uploads from disk, downloads) use the fresh folder ${root}`);
     } else if (config.roots.length === 0) {
       logger.info(
@@ -201,7 +215,19 @@ async function serve(initialConfig: Config): Promise<void> {
       logger.error(`could not start: ${errorMessage(error)}`);
     }
     await shutdown("start-up failed", 1);
+  } finally {
+    startupFinished();
   }
+}
+
+/**
+ * The fresh folder `--sandbox` made goes at exit unless the user saved something there (a host
+ * that starts a server per conversation would pile them up); what holds files stays, and the
+ * exit message says where.
+ */
+async function keepOnlyWhatWasSaved(root: string): Promise<void> {
+  if (await removeIfHoldsNothing(root)) return;
+  process.stderr.write(`vagon-files-mcp: the files saved in this session stay in ${root}\n`);
 }
 
 /**

@@ -66,7 +66,7 @@ export class ConfigError extends Error {
 export const HELP_TEXT = `vagon-files-mcp — an MCP server for Vagon Files (browse, upload, download, clean up)
 
 Usage:
-  vagon-files-mcp [options]                 stdio MCP server (how MCP hosts launch it)
+  vagon-files-mcp [options] [DIR ...]       stdio MCP server (how MCP hosts launch it); each DIR is a root
   vagon-files-mcp --http [options]          Streamable HTTP MCP server at http://HOST:PORT/mcp
   vagon-files-mcp --sandbox [--http]        the same server on the embedded Vagon sandbox (no account)
   vagon-files-mcp sandbox [--port N]        the sandbox API alone; prints its URL, key and secret
@@ -76,7 +76,7 @@ Options (flags win over environment variables):
                            Default ${DEFAULT_API_URL}
   --root DIR               Local folder the server may read uploads from and write downloads to.
                            Repeatable. Env VAGON_MCP_ROOTS (separated by "${path.delimiter}"); any --root
-                           replaces the env list. Over stdio the client's MCP roots are added; over
+                           replaces the env list, as do folders given as arguments. Over stdio the client's MCP roots are added; over
                            HTTP they can only narrow these, and with none HTTP has no local disk.
                            Without any root, local-disk features refuse; everything else works.
   --download-dir DIR       Default folder for downloads; must lie inside a root.
@@ -96,6 +96,7 @@ Options (flags win over environment variables):
   --drain-seconds N        On SIGTERM, let HTTP calls in flight finish for up to N s (default ${DEFAULT_DRAIN_SECONDS});
                            zip waits answer with their download_id before then. Env VAGON_MCP_DRAIN_SECONDS.
   --sandbox                Start the embedded Vagon sandbox in-process and use it; no credentials.
+                           Env VAGON_MCP_SANDBOX=1
   --sandbox-shape SHAPE    jsonapi (default) | flat: the response shape the sandbox answers with.
   -h, --help               Show this help.
   -v, --version            Show the version.
@@ -200,6 +201,36 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
+/**
+ * A `${...}` the host left in place. An MCP Bundle host substitutes `${user_config.x}` in the args
+ * and env it launches with, and leaves the text as it was for a setting the user left empty: that
+ * setting is unset, not a value (a key, a folder, a yes/no).
+ */
+export function isUnsubstituted(value: string): boolean {
+  return /^\$\{[^{}]*\}$/.test(value.trim());
+}
+
+function withoutUnsubstituted(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value === undefined || !isUnsubstituted(value)),
+  );
+}
+
+/**
+ * Trailing positional arguments are roots, as the reference filesystem server takes its folders
+ * (an MCP Bundle passes the folders the user picked this way). A bare word is a command, not a
+ * folder, so a mistyped `sandbox` is refused rather than taken for a folder that doesn't exist.
+ */
+function positionalRoots(positionals: string[]): string[] {
+  const bareWord = positionals.find((value) => !path.isAbsolute(value) && !/^\.|[\\/]/.test(value));
+  if (bareWord !== undefined) {
+    throw new ConfigError(
+      `Unknown command "${bareWord}". Run "vagon-files-mcp --help" for usage; a folder of that name is ./${bareWord}.`,
+    );
+  }
+  return positionals;
+}
+
 function parseArgv(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: ARG_OPTIONS, strict: true, allowPositionals: true });
@@ -216,18 +247,18 @@ function parseArgv(argv: string[]) {
  * Reads argv (without the node and script names) and the environment into what to run.
  * Flags win over environment variables. Throws ConfigError with a one-line fix.
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
-  const { values: flags, positionals } = parseArgv(argv);
+export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedConfig {
+  const { values: flags, positionals: given } = parseArgv(argv);
   if (flags.help) return { command: "help" };
   if (flags.version) return { command: "version" };
+  const env = withoutUnsubstituted(hostEnv);
+  const positionals = given.filter((value) => !isUnsubstituted(value));
 
-  const [subcommand, ...extra] = positionals;
-  if (subcommand !== undefined && subcommand !== "sandbox") {
-    throw new ConfigError(`Unknown command "${subcommand}". Run "vagon-files-mcp --help" for usage.`);
+  const subcommand = positionals[0] === "sandbox" ? "sandbox" : undefined;
+  if (subcommand && positionals.length > 1) {
+    throw new ConfigError(`Unexpected argument "${positionals[1]}". Run "vagon-files-mcp --help" for usage.`);
   }
-  if (extra.length > 0) {
-    throw new ConfigError(`Unexpected argument "${extra[0]}". Run "vagon-files-mcp --help" for usage.`);
-  }
+  const rootArguments = subcommand ? [] : positionalRoots(positionals);
 
   const logLevel = validate(
     logLevelSchema,
@@ -270,7 +301,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     );
     if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
   }
-  const sandboxEnabled = flags.sandbox === true;
+  const sandboxEnabled =
+    flags.sandbox === true || parseBooleanEnv("VAGON_MCP_SANDBOX", env.VAGON_MCP_SANDBOX);
   if (!sandboxEnabled && flags["sandbox-shape"] !== undefined) {
     throw new ConfigError(
       "--sandbox-shape only applies with --sandbox (or the sandbox command); add --sandbox.",
@@ -293,12 +325,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
         .filter(Boolean)
         .join(" and ");
       throw new ConfigError(
-        `Missing ${missing}: set VAGON_API_KEY and VAGON_API_SECRET to your organization's API key and secret (Vagon dashboard, Settings), or run with --sandbox to try the server on the embedded sandbox without an account.`,
+        `Missing ${missing}: set VAGON_API_KEY and VAGON_API_SECRET to your organization's API key and secret (Vagon dashboard, Settings), or run with --sandbox (VAGON_MCP_SANDBOX=1; in Claude Desktop, the extension's sandbox setting) to try the server on the embedded sandbox without an account.`,
       );
     }
   }
 
-  const rootInputs = flags.root ?? (env.VAGON_MCP_ROOTS ?? "").split(path.delimiter);
+  const rootFlags = [...(flags.root ?? []), ...rootArguments];
+  const rootInputs = rootFlags.length > 0 ? rootFlags : (env.VAGON_MCP_ROOTS ?? "").split(path.delimiter);
   const roots = [
     ...new Set(rootInputs.filter((root) => root.trim() !== "").map((root) => path.resolve(root))),
   ];

@@ -5,6 +5,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/server";
+import { removeCreatedFolders } from "../empty-folders.js";
 import { formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
@@ -29,6 +30,8 @@ export interface DownloadTarget {
   /** save_to was named (not the default download folder). */
   namedFolder: boolean;
   waitSeconds: number;
+  /** The first folder that checking `folder` created (it didn't exist); null when none. */
+  createdFolder: string | null;
 }
 
 /** resource_link items per result; the text names every file (up to its own cap). */
@@ -51,12 +54,17 @@ const SHARE = { job: 10, transferEnd: 100, transferEndBeforeExtract: 60 };
  * Checks save_to before anything is sent to Vagon. "" and extract without save_to mean the
  * default download folder; no save_to and no extract mean "just the link".
  */
-export async function resolveTarget(
+async function resolveTarget(
   context: ToolContext,
   args: { save_to?: string | undefined; extract: boolean; wait_seconds: number },
 ): Promise<DownloadTarget> {
   const wantsDisk = args.save_to !== undefined || args.extract;
-  const folder = wantsDisk ? await context.paths.checkFolder(args.save_to || undefined) : null;
+  let createdFolder: string | null = null;
+  const folder = wantsDisk
+    ? await context.paths.checkFolder(args.save_to || undefined, (created) => {
+        createdFolder = created;
+      })
+    : null;
   const extractInPlace = args.extract && !!args.save_to && folder !== null && (await isEmptyFolder(folder));
   return {
     folder,
@@ -64,7 +72,28 @@ export async function resolveTarget(
     extractInPlace,
     namedFolder: !!args.save_to,
     waitSeconds: args.wait_seconds,
+    createdFolder,
   };
+}
+
+/**
+ * Checks the target, then runs the download into it. When the download fails or is cancelled,
+ * the folders that checking the target created go again while they are empty: a failed call
+ * leaves no empty folder behind, and never removes one that holds anything.
+ */
+export async function downloadInto(
+  context: ToolContext,
+  args: { save_to?: string | undefined; extract: boolean; wait_seconds: number },
+  download: (target: DownloadTarget) => Promise<ToolOutput<DownloadResult>>,
+): Promise<ToolOutput<DownloadResult>> {
+  const target = await resolveTarget(context, args);
+  try {
+    return await download(target);
+  } catch (error) {
+    if (target.folder && target.createdFolder)
+      await removeCreatedFolders(target.folder, target.createdFolder);
+    throw error;
+  }
 }
 
 /** True when `folder` holds nothing but (optionally) `except`. */

@@ -45,8 +45,11 @@ export interface LocalPaths {
    * reached through no link, still inside `folder`. The caller closes it.
    */
   openTreeFile(file: CheckedPath, folder: CheckedPath): Promise<fs.FileHandle>;
-  /** A folder inside a root, created when missing; undefined input = the default download folder. */
-  checkFolder(input: string | undefined): Promise<CheckedPath>;
+  /**
+   * A folder inside a root, created when missing; undefined input = the default download folder.
+   * `onCreated` hears the first folder this call created, so a failed download can remove it.
+   */
+  checkFolder(input: string | undefined, onCreated?: (firstCreated: string) => void): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
   roots(): Promise<string[]>;
 }
@@ -172,7 +175,13 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
    * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
    * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
    */
-  async function createMissingFolders(planned: string, wanted: string, allowed: string[]): Promise<void> {
+  /** Creates what is missing of `planned`, level by level; returns the first folder it created. */
+  async function createMissingFolders(
+    planned: string,
+    wanted: string,
+    allowed: string[],
+  ): Promise<string | null> {
+    let firstCreated: string | null = null;
     const missing: string[] = [];
     let parent = planned;
     while (
@@ -210,8 +219,10 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       }
       if (!(await fs.stat(real)).isDirectory())
         throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+      if (created) firstCreated ??= folder;
       parent = folder;
     }
+    return firstCreated;
   }
 
   const paths: LocalPaths = {
@@ -276,7 +287,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       );
     },
 
-    async checkFolder(input) {
+    async checkFolder(input, onCreated) {
       const allowed = await roots();
       if (allowed.length === 0) throw noRootsError();
       // The configured download folder, unless a client's roots narrowed access away from it.
@@ -288,7 +299,8 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       const absolute = await resolveInput(wanted, allowed);
       const planned = await realpathOfNearest(absolute);
       if (!isAllowed(planned, allowed)) throw outside(wanted, allowed);
-      await createMissingFolders(planned, wanted, allowed);
+      const firstCreated = await createMissingFolders(planned, wanted, allowed);
+      if (firstCreated !== null) onCreated?.(firstCreated);
       // Re-check after creating: a link swapped in meanwhile must not redirect the write.
       const real = await fs.realpath(planned).catch(() => null);
       if (real === null)

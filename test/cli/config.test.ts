@@ -12,6 +12,9 @@ import {
   packageVersion,
 } from "../../src/config.js";
 
+/** What a bundle host leaves in place of a setting the user didn't fill in. */
+const unset = (key: string) => `\${user_config.${key}}`;
+
 const credentials = { VAGON_API_KEY: "vk_live_key", VAGON_API_SECRET: "vs_live_secret" };
 
 function serveConfig(argv: string[], env: NodeJS.ProcessEnv = credentials): Config {
@@ -186,6 +189,49 @@ describe("loadConfig", () => {
     expect(configError(["serve-please"])).toContain("Unknown command");
     expect(configError(["--port", "9000"])).toContain("--http");
     expect(configError(["--stateless"])).toContain("--http");
+  });
+
+  it("takes trailing folders as roots, as an MCP Bundle passes the folders the user picked", () => {
+    const picked = [path.resolve("/srv/projects"), path.resolve("/home/ada/My Files")];
+    expect(serveConfig(picked).roots).toEqual(picked);
+    expect(serveConfig(["--root", "/data", "./relative"], credentials).roots).toEqual([
+      path.resolve("/data"),
+      path.resolve("relative"),
+    ]);
+    // Folders on the command line replace the env list, as --root does.
+    expect(serveConfig(["/only"], { ...credentials, VAGON_MCP_ROOTS: "/from-env" }).roots).toEqual([
+      path.resolve("/only"),
+    ]);
+    // A bare word is a command, not a folder: a typo isn't taken for a root that doesn't exist.
+    expect(configError(["sandbx"])).toContain("./sandbx");
+  });
+
+  it("takes a placeholder the host left unsubstituted for an unset setting, never as a value", () => {
+    // What a bundle host launches when the user filled in nothing: every placeholder stays literal.
+    const untouched = {
+      VAGON_API_KEY: unset("api_key"),
+      VAGON_API_SECRET: unset("api_secret"),
+      VAGON_MCP_READ_ONLY: unset("read_only"),
+      VAGON_MCP_SANDBOX: unset("sandbox"),
+    };
+    expect(configError([unset("folders")], untouched)).toContain(
+      "Missing VAGON_API_KEY and VAGON_API_SECRET",
+    );
+    const sandboxOn = serveConfig([unset("folders")], { ...untouched, VAGON_MCP_SANDBOX: "true" });
+    expect(sandboxOn).toMatchObject({ roots: [], readOnly: false, sandbox: { enabled: true } });
+    const keysAndFolder = serveConfig(["/work", unset("folders")], {
+      ...untouched,
+      VAGON_API_KEY: "vk_live_key",
+      VAGON_API_SECRET: "vs_live_secret",
+      VAGON_MCP_READ_ONLY: "true",
+      VAGON_MCP_SANDBOX: "false",
+    });
+    expect(keysAndFolder).toMatchObject({
+      apiKey: "vk_live_key",
+      roots: [path.resolve("/work")],
+      readOnly: true,
+      sandbox: { enabled: false },
+    });
   });
 
   it("starts the sandbox alone with the sandbox command", () => {

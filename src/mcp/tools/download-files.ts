@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, finishDownload, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../downloads.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
@@ -28,16 +28,17 @@ One file gives a direct link; several files or a folder become a zip job (see ge
         "Give exactly one of file_ids (a list of file ids) or directory_id (one folder id).",
       );
     }
-    const target = await resolveTarget(context, args);
-    const start = await context.client
-      .startDownload(args.file_ids ? { fileIds: args.file_ids } : { directoryId: args.directory_id! }, {
-        signal: context.extra.signal,
-      })
-      .catch((error: unknown) =>
-        args.file_ids
-          ? explainFolderAmongFiles(error, context.client, args.file_ids, context.extra.signal)
-          : Promise.reject(error),
-      );
-    return finishDownload(context, start, target);
+    return downloadInto(context, args, async (target) => {
+      const start = await context.client
+        .startDownload(args.file_ids ? { fileIds: args.file_ids } : { directoryId: args.directory_id! }, {
+          signal: context.extra.signal,
+        })
+        .catch((error: unknown) =>
+          args.file_ids
+            ? explainFolderAmongFiles(error, context.client, args.file_ids, context.extra.signal)
+            : Promise.reject(error),
+        );
+      return finishDownload(context, start, target);
+    });
   },
 });

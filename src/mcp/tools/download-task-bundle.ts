@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, finishDownload, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../downloads.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
 
@@ -19,11 +19,12 @@ One top-level folder per input folder.`,
   annotations: { ...DOWNLOAD_ANNOTATIONS, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
-    const target = await resolveTarget(context, args);
-    const start = await context.client.startDownload(
-      { taskId: args.task_id },
-      { signal: context.extra.signal },
-    );
-    return finishDownload(context, start, target);
+    return downloadInto(context, args, async (target) => {
+      const start = await context.client.startDownload(
+        { taskId: args.task_id },
+        { signal: context.extra.signal },
+      );
+      return finishDownload(context, start, target);
+    });
   },
 });

@@ -1,5 +1,5 @@
 import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, followJob, resolveTarget } from "../downloads.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, followJob } from "../downloads.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
 
@@ -18,7 +18,6 @@ wait_seconds=0 just looks at the status.`,
   annotations: { ...DOWNLOAD_ANNOTATIONS, idempotentHint: false },
   mutating: false,
   async handler(args, context) {
-    const target = await resolveTarget(context, args);
-    return followJob(context, args.download_id, target);
+    return downloadInto(context, args, (target) => followJob(context, args.download_id, target));
   },
 });

@@ -1,7 +1,8 @@
 // download_files of a big file: fetched as parallel Range GETs written in place, surviving a
-// cut-short range and a range that fails twice, and leaving nothing behind when cancelled.
+// cut-short range and a range that fails twice, and leaving nothing behind when cancelled or
+// failed: not even the folder the call created to save into.
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -84,9 +85,28 @@ describe("download_files of a big file", () => {
       );
       controller.abort("user pressed stop");
       await expect(call).rejects.toThrow();
-      await vi.waitFor(() => expect(readdirSync(folder)).toEqual([]), { timeout: 4_000, interval: 20 });
+      // Nothing in it, and not the folder either: the call created it, so it goes with the rest.
+      await vi.waitFor(() => expect(existsSync(folder)).toBe(false), { timeout: 4_000, interval: 20 });
     } finally {
       sandbox.setFaults(null);
     }
+  });
+
+  it("a failed download removes the folders it created for save_to, and keeps the user's own empty folder", async () => {
+    const missingId = 999_999;
+    const failed = await harness.callTool("download_files", {
+      file_ids: [missingId],
+      save_to: "never/saved/here",
+    });
+    expect(failed.isError).toBe(true);
+    expect(existsSync(path.join(harness.root, "never"))).toBe(false);
+
+    await fs.mkdir(path.join(harness.root, "mine"));
+    const intoMine = await harness.callTool("download_files", {
+      file_ids: [missingId],
+      save_to: "mine/new",
+    });
+    expect(intoMine.isError).toBe(true);
+    expect(readdirSync(path.join(harness.root, "mine"))).toEqual([]);
   });
 });
