@@ -12,6 +12,30 @@ const META = {
   "io.modelcontextprotocol/clientCapabilities": { elicitation: {} },
 };
 
+/** A raw tools/call whose _meta asks for (or doesn't ask for) logs: the answer as sent. */
+async function callWithLogLevel(url: string, token: string, level: string | undefined) {
+  const meta: Record<string, unknown> = { ...META };
+  if (level) meta["io.modelcontextprotocol/logLevel"] = level;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${token}`,
+      "mcp-protocol-version": MODERN,
+      "mcp-method": "tools/call",
+      "mcp-name": "download_files",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: nextId++,
+      method: "tools/call",
+      params: { name: "download_files", arguments: { file_ids: [SEED.sharedTextFileId] }, _meta: meta },
+    }),
+  });
+  return { contentType: response.headers.get("content-type") ?? "", text: await response.text() };
+}
+
 interface Answer {
   status: number;
   body: { result?: Record<string, unknown>; error?: { code: number; message: string } };
@@ -142,6 +166,17 @@ describe("2026-07-28 on the wire", () => {
     expect(read.body.result).toMatchObject({ ttlMs: 0, cacheScope: "private" });
     const missing = await rpc(url, "resources/read", { uri: "vagon://files/999999" }, { token });
     expect(missing.body.error?.code).toBe(-32602);
+  });
+
+  it("logs on the call's own stream only at the level its _meta asks for", async () => {
+    const quiet = await callWithLogLevel(replicaA.server.url, token, undefined);
+    expect(quiet.contentType).toContain("application/json");
+    expect(quiet.text).not.toContain("notifications/message");
+    const chatty = await callWithLogLevel(replicaA.server.url, token, "debug");
+    expect(chatty.contentType).toContain("text/event-stream");
+    expect(chatty.text).toMatch(/"method":"notifications\/message".*"path":"\/files\/download"/);
+    const errorsOnly = await callWithLogLevel(replicaA.server.url, token, "error");
+    expect(errorsOnly.text).not.toContain("notifications/message");
   });
 
   it("asks on one replica and deletes on the other when the retry carries the user's yes", async () => {
