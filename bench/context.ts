@@ -1,9 +1,11 @@
 // What a listing costs the model: bytes of the tool result (every content item + the JSON of
 // structuredContent) per listed entry, against the raw API JSON per entry of the same listing.
 // Hosts pass the model one or the other, so each is reported too: the content items (Claude
-// Desktop, claude.ai, Cursor, ChatGPT) or the JSON of structuredContent alone (Claude Code).
+// Desktop, claude.ai, Cursor, ChatGPT) or the JSON of structuredContent alone (Claude Code), and
+// in Claude-tokenizer tokens per entry, per form (SPEC §2: < 30 in each).
 import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { tableRows } from "../src/views/table.js";
 import { type BenchResult, callTool, note, ratioResult, signedGetText, valueResult } from "./lib.js";
 import { lastFullListing } from "./list.js";
 import type { BenchEnv } from "./setup.js";
@@ -40,15 +42,19 @@ function hostView(bytesPerEntry: number, rawPerEntry: number) {
   return { bytesPerEntry, ratio: bytesPerEntry / rawPerEntry };
 }
 
+/** The listed entries (rows of list_files' entries table). */
+function listedEntries(result: CallToolResult) {
+  return tableRows((result.structuredContent as { entries?: unknown } | undefined)?.entries);
+}
+
 /** Tokens the model pays per listed entry in each form, and how many of them are the names. */
 function tokensPerEntry(result: CallToolResult) {
-  const entries =
-    (result.structuredContent as { entries?: Array<{ name: string }> } | undefined)?.entries ?? [];
+  const entries = listedEntries(result);
   if (entries.length === 0) throw new Error("list_files returned no entries");
   const text = result.content
     .map((item) => (item.type === "text" ? item.text : JSON.stringify(item)))
     .join("\n");
-  const names = entries.reduce((sum, entry) => sum + countTokens(JSON.stringify(entry.name)), 0);
+  const names = entries.reduce((sum, entry) => sum + countTokens(JSON.stringify(entry.name ?? "")), 0);
   return {
     listed: entries.length,
     text: countTokens(text) / entries.length,
@@ -89,7 +95,7 @@ function contextResult(
   raw: { bytes: number; entries: number },
   extra: Record<string, unknown>,
 ): BenchResult {
-  const listed = (result.structuredContent as { entries?: unknown[] } | undefined)?.entries?.length ?? 0;
+  const listed = listedEntries(result).length;
   if (listed === 0) throw new Error(`${name}: list_files returned no entries`);
   const { contentBytes, structuredBytes } = resultBytes(result);
   const toolPerEntry = (contentBytes + structuredBytes) / listed;

@@ -9,6 +9,7 @@
 //   BENCH_SESSIONS=300                               session folders for the delete story
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { tableRows } from "../src/views/table.js";
 import {
   type BenchResult,
   callTool,
@@ -50,7 +51,7 @@ async function sequentialWalk(
     for (let page: number | null = 1; page !== null; ) {
       const call = await callTool(client, "list_files", { parent_id: parentId, page, per_page: 20 });
       calls += 1;
-      const listed = call.structured.entries as Array<{ id: number; kind: string }>;
+      const listed = tableRows(call.structured.entries) as Array<{ id: number; kind: string }>;
       entries += listed.length;
       for (const entry of listed) if (entry.kind === "directory") folders.push(entry.id);
       page = call.structured.next_page as number | null;
@@ -193,7 +194,11 @@ async function benchDeleteStory(env: BenchEnv, client: Client): Promise<BenchRes
     const listed = await callTool(client, "list_files", { location: "recordings", page, per_page: 100 });
     baselineCalls += 1;
     baselineBytes += resultBytes(listed.result);
-    for (const entry of listed.structured.entries as Array<{ id: number; kind: string; modified?: string }>) {
+    for (const entry of tableRows(listed.structured.entries) as Array<{
+      id: number;
+      kind: string;
+      modified?: string;
+    }>) {
       if (entry.kind === "directory" && entry.modified && Date.parse(entry.modified) < cutoffMs)
         old.push(entry.id);
     }

@@ -2,6 +2,8 @@
 // page of the API's default 20, one request at a time. Both sides are measured warm: the server
 // is a long-lived process (its first listings pay for JIT compilation), so three untimed listings
 // come first, and each baseline process walks 50 pages untimed before its timed walk.
+
+import { tableRows } from "../src/views/table.js";
 import { type BenchResult, callTool, note, ratioResult, runRaw, type ToolCall } from "./lib.js";
 import type { BenchEnv } from "./setup.js";
 
@@ -38,8 +40,7 @@ export async function benchList(env: BenchEnv): Promise<BenchResult[]> {
   };
   const listOnce = async () => {
     const call = await callTool(server.client, "list_files", { parent_id: folderId, limit: count });
-    const entries = call.structured.entries;
-    const listed = Array.isArray(entries) ? entries.length : -1;
+    const listed = tableRows(call.structured.entries).length;
     if (listed !== count) throw new Error(`list_files returned ${listed} entries, expected ${count}`);
     lastFullListing = call;
     return call.elapsedMs;

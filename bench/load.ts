@@ -13,6 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startSandbox } from "../src/sandbox/index.js";
 import type { Sandbox } from "../src/sandbox/types.js";
+import { tableRows } from "../src/views/table.js";
 import { findNginx, NGINX_INSTALL_COMMAND, type Nginx, startNginx } from "../test/helpers/nginx.js";
 import { freePort, type Replica, startReplica } from "../test/helpers/replicas.js";
 import {
@@ -77,8 +78,8 @@ async function measure(clients: Client[], folderId: number, calls: number): Prom
         const callStartedAt = performance.now();
         try {
           const result = await client.callTool({ name: "list_files", arguments: { parent_id: folderId } });
-          const entries = (result.structuredContent as { entries?: unknown[] } | undefined)?.entries;
-          if (result.isError || entries?.length !== LISTED_ENTRIES) throw new Error(JSON.stringify(result));
+          const entries = tableRows((result.structuredContent as { entries?: unknown } | undefined)?.entries);
+          if (result.isError || entries.length !== LISTED_ENTRIES) throw new Error(JSON.stringify(result));
           latenciesMs.push(performance.now() - callStartedAt);
         } catch (error) {
           errors += 1;

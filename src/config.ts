@@ -27,6 +27,13 @@ export interface Config {
     stateless: boolean;
     /** On SIGTERM, calls in flight get this long to finish; default 25. */
     drainSeconds?: number;
+    /**
+     * Deletes a stateless replica can't confirm with the user (an `initialize`-era client) run
+     * unasked instead of being refused: the operator's opt-in for unattended automation.
+     */
+    allowUnconfirmedDeletes?: boolean;
+    /** cancel_download may abort zip jobs this server didn't start for the caller. */
+    allowForeignCancel?: boolean;
   };
   sandbox: {
     enabled: boolean;
@@ -93,6 +100,14 @@ Options (flags win over environment variables):
                            (default: a free one).
   --stateless              HTTP without MCP session state, so identical replicas can sit behind a
                            load balancer (long jobs continue with get_download).
+  --allow-unconfirmed-deletes
+                           With --stateless, delete_file and delete_files confirm run without asking
+                           the user (a stateless replica can't ask an initialize-era client; without
+                           this flag such deletes are refused). For unattended automation; stated
+                           in the server's instructions. Env VAGON_MCP_ALLOW_UNCONFIRMED_DELETES=1
+  --allow-foreign-cancel   Let cancel_download abort zip jobs this server didn't start for the
+                           caller (by default HTTP callers may cancel only their own).
+                           Env VAGON_MCP_ALLOW_FOREIGN_CANCEL=1
   --drain-seconds N        On SIGTERM, let HTTP calls in flight finish for up to N s (default ${DEFAULT_DRAIN_SECONDS});
                            zip waits answer with their download_id before then. Env VAGON_MCP_DRAIN_SECONDS.
   --sandbox                Start the embedded Vagon sandbox in-process and use it; no credentials.
@@ -107,7 +122,8 @@ Environment:
                                     mandatory when --host is not a loopback address.
                                     Clients send "Authorization: Bearer <token>".
   VAGON_API_URL, VAGON_MCP_ROOTS, VAGON_MCP_DOWNLOAD_DIR, VAGON_MCP_READ_ONLY, VAGON_MCP_LOG_LEVEL,
-  VAGON_MCP_DRAIN_SECONDS:          see the matching flags above.
+  VAGON_MCP_DRAIN_SECONDS, VAGON_MCP_ALLOW_UNCONFIRMED_DELETES, VAGON_MCP_ALLOW_FOREIGN_CANCEL:
+                                    see the matching flags above.
   VAGON_SANDBOX_ZIP_MS              With --sandbox: how long its zip jobs take, queued plus zipping
                                     (default 3000 ms; 0 for scripts and tests that shouldn't wait).
   NODE_DISABLE_COMPILE_CACHE=1      Don't keep compiled code in $XDG_CACHE_HOME/vagon-files-mcp
@@ -127,6 +143,8 @@ const ARG_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   stateless: { type: "boolean" },
+  "allow-unconfirmed-deletes": { type: "boolean" },
+  "allow-foreign-cancel": { type: "boolean" },
   "drain-seconds": { type: "string" },
   sandbox: { type: "boolean" },
   "sandbox-shape": { type: "string" },
@@ -270,6 +288,8 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     const serverOnly = [
       "http",
       "stateless",
+      "allow-unconfirmed-deletes",
+      "allow-foreign-cancel",
       "drain-seconds",
       "sandbox",
       "root",
@@ -296,9 +316,16 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
 
   const transport = flags.http ? "http" : "stdio";
   if (transport === "stdio") {
-    const httpOnly = (["host", "port", "stateless", "drain-seconds"] as const).find(
-      (name) => flags[name] !== undefined,
-    );
+    const httpOnly = (
+      [
+        "host",
+        "port",
+        "stateless",
+        "allow-unconfirmed-deletes",
+        "allow-foreign-cancel",
+        "drain-seconds",
+      ] as const
+    ).find((name) => flags[name] !== undefined);
     if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
   }
   const sandboxEnabled =
@@ -371,6 +398,12 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     drainInput === undefined
       ? DEFAULT_DRAIN_SECONDS
       : validate(integerSchema("--drain-seconds", 1, 3600), drainInput);
+  const allowUnconfirmedDeletes =
+    flags["allow-unconfirmed-deletes"] === true ||
+    parseBooleanEnv("VAGON_MCP_ALLOW_UNCONFIRMED_DELETES", env.VAGON_MCP_ALLOW_UNCONFIRMED_DELETES);
+  const allowForeignCancel =
+    flags["allow-foreign-cancel"] === true ||
+    parseBooleanEnv("VAGON_MCP_ALLOW_FOREIGN_CANCEL", env.VAGON_MCP_ALLOW_FOREIGN_CANCEL);
   if (transport === "http") {
     if (!isLoopbackHost(host) && token === null) {
       throw new ConfigError(
@@ -393,7 +426,15 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     readOnly,
     logLevel,
     transport,
-    http: { host, port, token, stateless: flags.stateless === true, drainSeconds },
+    http: {
+      host,
+      port,
+      token,
+      stateless: flags.stateless === true,
+      drainSeconds,
+      allowUnconfirmedDeletes,
+      allowForeignCancel,
+    },
     sandbox: {
       enabled: sandboxEnabled,
       shape,

@@ -9,6 +9,13 @@ import { ToolError } from "./errors.js";
 export const OUTPUT_BUDGET_TOKENS = 8000;
 /** What fitToBudget aims at: estimates run within ~12 % of a Claude tokenizer, so leave room. */
 const ESTIMATE_LIMIT = 7200;
+/** SPEC §2: the cap Claude Code applies to one tool result; no result passes it at any parameter. */
+export const HOST_CAP_TOKENS = 25_000;
+/**
+ * The most any tool may raise its budget to (estimated): estimates may run 15 % under a Claude
+ * tokenizer on dense text (test/mcp/output-budget.test.ts), and 21,000 / 0.85 stays under the cap.
+ */
+export const HOST_CAP_ESTIMATE = 21_000;
 
 /**
  * No result holds more entries than this: even the shortest entry costs over 8 tokens in both
@@ -70,8 +77,9 @@ export function fitToBudget<Result>(
   measure: (candidate: Result) => number,
   cut: Cuttable<Result> | undefined,
   toolName: string,
-  limitTokens = ESTIMATE_LIMIT,
+  requestedLimit = ESTIMATE_LIMIT,
 ): Result {
+  const limitTokens = Math.min(requestedLimit, HOST_CAP_ESTIMATE);
   const fullTokens = measure(result);
   if (fullTokens <= limitTokens) return result;
   const tooLarge = () =>

@@ -1,13 +1,16 @@
 // Listings as the model receives them. Claude Code hands the model the JSON of
-// structuredContent instead of the text, so each entry leaves out what the listing already
-// says: nulls, the normal status, a path that is its folder's path + "/" + name, the listed
-// machine's id, depth 0, kind "file", a content type the name's extension implies. Below the
-// listed folder (recursive listings) an entry names its folder by parent_id, and its path and
-// depth follow from that folder's when it is listed above it. Lossless but for sub-second digits
-// of modified (instant.ts): an absent field has exactly one value, given by entrySchema.
+// structuredContent instead of the text, so entries are a table (table.ts) whose columns carry
+// only what varies: id, name, size (null for a folder: that is its kind), modified, and in a
+// recursive listing the folder an entry is in. Everything else follows from the listing: the
+// path from its folder's, the content type from the extension (the standard MIME table, or the
+// listing's own `content_types` for an extension), the normal status, the listed machine. A row
+// that doesn't follow the rule says so in `exceptions`: lossless but for sub-second digits of
+// modified (instant.ts).
+import { z } from "zod";
 import { entryInstant } from "./instant.js";
 import type { ListedEntry, Listing } from "./listing.js";
-import type { ListingEntry, ListingFolder, ListingOutput } from "./shapes.js";
+import type { ListingFolder, ListingOutput } from "./shapes.js";
+import { type Table, tableSchema, toTable } from "./table.js";
 
 /** The status of every finished upload, so the one not worth repeating. */
 export const NORMAL_STATUS = "upload_completed";
@@ -24,6 +27,87 @@ export async function loadTypeTable(): Promise<TypeForName> {
 /** Without the MIME table every content type is said. */
 const noTypeTable: TypeForName = () => false;
 
+/** A name's extension as the MIME table reads it: after the last ".", lower case. */
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return (dot < 0 ? name : name.slice(dot + 1)).toLowerCase();
+}
+
+/**
+ * Per extension, the content type most files of that extension in `entries` carry, where it is
+ * not the standard one: stated once for the table instead of on every row.
+ */
+export function contentTypeDefaults(
+  entries: ReadonlyArray<{ name: string; kind: string; content_type: string | null }>,
+  typeForName: TypeForName,
+): Record<string, string | null> {
+  const counts = new Map<string, Map<string | null, number>>();
+  for (const entry of entries) {
+    if (entry.kind !== "file") continue;
+    const extension = extensionOf(entry.name);
+    const byType = counts.get(extension) ?? new Map<string | null, number>();
+    byType.set(entry.content_type, (byType.get(entry.content_type) ?? 0) + 1);
+    counts.set(extension, byType);
+  }
+  const defaults: Record<string, string | null> = {};
+  for (const [extension, byType] of counts) {
+    const [common] = [...byType].sort((a, b) => b[1] - a[1])[0] ?? [null];
+    if (common !== (typeForName(`x.${extension}`) || null)) defaults[extension] = common;
+  }
+  return defaults;
+}
+
+/** The content type a row is read with: a file's by its extension, a folder's null. */
+export function derivedContentType(
+  name: string,
+  kind: string,
+  defaults: Record<string, string | null>,
+  typeForName: TypeForName,
+): string | null {
+  if (kind !== "file") return null;
+  const extension = extensionOf(name);
+  return extension in defaults ? (defaults[extension] ?? null) : typeForName(`x.${extension}`) || null;
+}
+
+export const CONTENT_TYPES_DESCRIPTION =
+  "Per file extension (lower case), the content_type of files with it where not the standard MIME type.";
+
+/** What a row of a listing says when its field isn't a column (the outputSchema's rules). */
+const entryExceptions = {
+  kind: z.enum(["file", "directory"]),
+  content_type: z.string().nullable(),
+  path: z.string().nullable(),
+  status: z.string(),
+  machine_id: z.number().nullable(),
+  depth: z.number(),
+};
+
+const listingColumns = {
+  id: z.number(),
+  name: z.string(),
+  size: z.number().nullable().describe("bytes; null for a folder (kind 'directory', else 'file')."),
+  modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 GMT')."),
+  parent_id: z
+    .number()
+    .nullable()
+    .describe(
+      "only when a row is below the listed folder (recursive): the entry's folder, null for the listed folder.",
+    ),
+};
+
+export const listingTableSchema = tableSchema(listingColumns, {
+  description:
+    "Entries as rows. Not columns: path = its folder's path (parent_id's row, else folder; null as '') + '/' + name; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id = folder.machine_id, else null; depth (recursive) = parent_id's row's + 1, 0 for the listed folder. A row that differs says so in exceptions.",
+  exceptions: entryExceptions,
+  extra: {
+    content_types: z.record(z.string(), z.string().nullable()).optional().describe(CONTENT_TYPES_DESCRIPTION),
+  },
+  columnSets: [
+    ["id", "name", "size", "modified"],
+    ["id", "name", "size", "modified", "parent_id"],
+  ],
+});
+
 /** What an entry listed above says of itself, for the entries inside it. */
 interface Listed {
   path: string | null;
@@ -31,37 +115,68 @@ interface Listed {
 }
 
 /**
- * One entry in its compact form. `listedAbove`: the folders already in this listing, by id (an
- * entry below the listed folder leaves out what its folder there already says).
+ * The entries of one listing as a table, in tree order (a folder comes before what is inside it).
+ * `recursive`: the table has the parent_id column.
  */
-export function compactEntry(
-  entry: ListedEntry,
+export function listingTable(
+  entries: readonly ListedEntry[],
   folder: ListingFolder | null,
   typeForName: TypeForName = noTypeTable,
-  listedAbove: ReadonlyMap<number, Listed> = new Map(),
-): ListingEntry {
-  const depth = entry.depth ?? 0;
-  const parent = depth > 0 && entry.parentId !== undefined ? listedAbove.get(entry.parentId) : undefined;
-  const parentListed = parent !== undefined && parent.depth === depth - 1;
-  let derivedPath: string | undefined;
-  if (depth === 0 && folder) derivedPath = `${folder.path ?? ""}/${entry.name}`;
-  else if (parentListed && parent.path !== null) derivedPath = `${parent.path}/${entry.name}`;
-  const compact: ListingEntry = { id: entry.id, name: entry.name };
-  if (entry.kind !== "file") compact.kind = entry.kind;
-  if (entry.size !== null) compact.size = entry.size;
-  // Folders have no type; a file's is said only when its name doesn't already say it.
-  if (
-    entry.content_type !== null &&
-    !(entry.kind === "file" && typeForName(entry.name) === entry.content_type)
-  )
-    compact.content_type = entry.content_type;
-  if (entry.modified !== null) compact.modified = entryInstant(entry.modified);
-  if (depth > 0 && entry.parentId !== undefined) compact.parent_id = entry.parentId;
-  if (entry.path !== derivedPath) compact.path = entry.path;
-  if (entry.status !== NORMAL_STATUS) compact.status = entry.status;
-  if (entry.machine_id !== (folder?.machine_id ?? null)) compact.machine_id = entry.machine_id;
-  if (depth > 0 && !parentListed) compact.depth = depth;
-  return compact;
+  recursive = entries.some((entry) => (entry.depth ?? 0) > 0),
+): Table {
+  const contentTypes = contentTypeDefaults(entries, typeForName);
+  const listedAbove = new Map<number, Listed>();
+  // Derivations need the rows above: compute them in order first.
+  const derived = new Map<ListedEntry, { path: string | null | undefined; depth: number | undefined }>();
+  for (const entry of entries) {
+    const depth = entry.depth ?? 0;
+    let derivedPath: string | undefined;
+    let derivedDepth: number | undefined;
+    if (depth === 0) {
+      derivedPath = `${folder?.path ?? ""}/${entry.name}`;
+      derivedDepth = 0;
+    } else {
+      const parent = entry.parentId !== undefined ? listedAbove.get(entry.parentId) : undefined;
+      if (parent) {
+        derivedPath = parent.path === null ? undefined : `${parent.path}/${entry.name}`;
+        derivedDepth = parent.depth + 1;
+      }
+    }
+    derived.set(entry, { path: derivedPath, depth: derivedDepth });
+    if (entry.kind === "directory") listedAbove.set(entry.id, { path: entry.path, depth });
+  }
+  const table = toTable<ListedEntry>(
+    {
+      columns: {
+        id: (entry) => entry.id,
+        name: (entry) => entry.name,
+        size: (entry) => entry.size,
+        modified: (entry) => (entry.modified === null ? null : entryInstant(entry.modified)),
+        ...(recursive
+          ? { parent_id: (entry: ListedEntry) => ((entry.depth ?? 0) > 0 ? (entry.parentId ?? null) : null) }
+          : {}),
+      },
+      derived: {
+        kind: { actual: (entry) => entry.kind, derive: sizeKind },
+        content_type: {
+          actual: (entry) => entry.content_type,
+          derive: (entry) => derivedContentType(entry.name, entry.kind, contentTypes, typeForName),
+        },
+        path: { actual: (entry) => entry.path, derive: (entry) => derived.get(entry)?.path },
+        status: { actual: (entry) => entry.status, derive: () => NORMAL_STATUS },
+        machine_id: { actual: (entry) => entry.machine_id, derive: () => folder?.machine_id ?? null },
+        depth: { actual: (entry) => entry.depth ?? 0, derive: (entry) => derived.get(entry)?.depth },
+      },
+      key: (entry) => entry.id,
+    },
+    entries,
+  );
+  return Object.keys(contentTypes).length > 0 ? { ...table, content_types: contentTypes } : table;
+}
+
+/** The kind a row is read with: a folder is a row whose size is null. */
+function sizeKind(entry: { size: number | null }): "file" | "directory" {
+  return entry.size === null ? "directory" : "file";
 }
 
 /** `machineId`: the machine whose storage was listed (location "machine"). */
@@ -74,25 +189,11 @@ export function listingOutput(
     listing.folder && machineId !== undefined ? { ...listing.folder, machine_id: machineId } : listing.folder;
   return {
     folder,
-    entries: compactEntries(listing.entries, folder, typeForName),
+    entries: listingTable(listing.entries, folder, typeForName),
     total: listing.total,
     next_page: listing.nextPage,
     ...(listing.nextPage !== null ? { per_page: listing.perPage } : {}),
     ...(listing.nextCursor ? { next_cursor: listing.nextCursor } : {}),
     ...(listing.storage ? { storage: listing.storage } : {}),
   };
-}
-
-/** The entries of one listing in tree order: a folder comes before what is inside it. */
-function compactEntries(
-  entries: ListedEntry[],
-  folder: ListingFolder | null,
-  typeForName?: TypeForName,
-): ListingEntry[] {
-  const listedAbove = new Map<number, Listed>();
-  return entries.map((entry) => {
-    const compact = compactEntry(entry, folder, typeForName, listedAbove);
-    if (entry.kind === "directory") listedAbove.set(entry.id, { path: entry.path, depth: entry.depth ?? 0 });
-    return compact;
-  });
 }

@@ -20,6 +20,7 @@ import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
 import { isModernEra, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
+import type { JobOwners } from "./job-owners.js";
 import { leanSchema } from "./lean-tool-list.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { ToolExtra } from "./progress.js";
@@ -33,6 +34,10 @@ export interface ToolContext {
   paths: LocalPaths;
   server: McpServer;
   lifecycle: Lifecycle;
+  /** Over HTTP: who the caller is (never a credential); undefined over stdio. */
+  principal?: string | undefined;
+  /** Over HTTP: who started which zip job in this process. */
+  jobOwners?: JobOwners | undefined;
   extra: ToolExtra;
 }
 

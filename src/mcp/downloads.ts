@@ -109,6 +109,9 @@ export async function finishDownload(
   target: DownloadTarget,
 ): Promise<ToolOutput<DownloadResult>> {
   const progress = createProgress(context.extra);
+  if (start.kind === "job" && context.principal !== undefined) {
+    context.jobOwners?.record(start.downloadId, context.principal);
+  }
   if (start.kind === "job") return followJob(context, start.downloadId, target, progress, start.name);
 
   const result: DownloadResult = {

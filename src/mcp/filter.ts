@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { Entry } from "../vagon/types.js";
 import { UserInputError } from "./errors.js";
+import { compileGlob } from "./glob.js";
 import * as params from "./params.js";
 
 const MINUTE_MS = 60_000;
@@ -91,6 +92,11 @@ export function parseInstant(field: string, value: string, nowMs: number): numbe
     const instantMs = Date.parse(text.replace(" ", "T"));
     if (!Number.isNaN(instantMs)) return instantMs;
   }
+  // The form tables write instants in (instant.ts), copied back from a result.
+  if (/^\d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(:\d{2})? GMT$/i.test(text)) {
+    const instantMs = Date.parse(text);
+    if (!Number.isNaN(instantMs)) return instantMs;
+  }
   throw new UserInputError(
     `${field} '${value}' is not an age or a date — write 30d (also 90m, 12h, 2w) or 2026-11-01 (or 2026-11-01T08:00:00Z).`,
   );
@@ -119,10 +125,7 @@ export async function buildFilter(args: FilterArgs, nowMs: number): Promise<Entr
   const after = args.modified_after ? parseInstant("modified_after", args.modified_after, nowMs) : null;
   const minSize = args.min_size !== undefined ? parseSize("min_size", args.min_size) : null;
   const maxSize = args.max_size !== undefined ? parseSize("max_size", args.max_size) : null;
-  // picomatch only when a glob is given: most calls never load it.
-  const nameMatches = args.name
-    ? (await import("picomatch")).default(args.name, { nocase: true, dot: true })
-    : null;
+  const nameGlob = args.name ? compileGlob(args.name, { nocase: true }) : null;
   const sized = minSize !== null || maxSize !== null;
   const parts: string[] = [];
   if (args.name) parts.push(`name ${args.name}`);
@@ -136,7 +139,7 @@ export async function buildFilter(args: FilterArgs, nowMs: number): Promise<Entr
     describe: () => parts.join(", ") || "everything",
     matches(entry) {
       if (args.kind && entry.kind !== args.kind) return false;
-      if (nameMatches && !nameMatches(entry.name)) return false;
+      if (nameGlob && !nameGlob.test(entry.name)) return false;
       if (before !== null || after !== null) {
         const modifiedMs = entry.modified ? Date.parse(entry.modified) : Number.NaN;
         if (Number.isNaN(modifiedMs)) return false;

@@ -1,42 +1,113 @@
 // Entries found by a walk (find_files, storage_usage, delete_files), as the model receives them:
-// the SPEC entry with its path always set, and nothing a path-ordered result doesn't need
-// (content_type follows from the name; nulls and the normal status are left out).
+// a table (table.ts) whose rows are id, path, size, modified. The path names the entry (its
+// last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
+// the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
 import { formatBytes } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
-import { NORMAL_STATUS } from "./compact.js";
+import {
+  CONTENT_TYPES_DESCRIPTION,
+  contentTypeDefaults,
+  derivedContentType,
+  NORMAL_STATUS,
+  type TypeForName,
+} from "./compact.js";
 import { entryInstant } from "./instant.js";
+import { type Table, tableSchema, toTable } from "./table.js";
 
-export const foundEntrySchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  kind: z.enum(["file", "directory"]),
-  size: z.number().optional(),
-  modified: z.string().optional(),
-  path: z.string(),
-  status: z.string().optional().describe("Omitted when 'upload_completed'."),
-  machine_id: z.number().optional(),
-});
-export type FoundEntry = z.infer<typeof foundEntrySchema>;
+/** A found entry and, where the table says it, its size (delete_files: a folder's contents, null when unknown). */
+export interface FoundItem {
+  entry: WalkedEntry;
+  bytes?: number | null;
+}
 
-export function foundEntry(entry: WalkedEntry): FoundEntry {
-  const found: FoundEntry = { id: entry.id, name: entry.name, kind: entry.kind, path: entry.path };
-  if (entry.size !== null && entry.kind === "file") found.size = entry.size;
-  if (entry.modified !== null) found.modified = entryInstant(entry.modified);
-  if (entry.status !== NORMAL_STATUS) found.status = entry.status;
-  if (entry.machine_id !== null) found.machine_id = entry.machine_id;
-  return found;
+/** The outputSchema of a table of found entries; `size`: what the size column holds. */
+export function foundTableSchema(description: string, size = "bytes; null for a folder without one.") {
+  return tableSchema(
+    {
+      id: z.number(),
+      path: z.string().describe("ends in '/' for a folder (kind 'directory', else 'file')."),
+      size: z.number().nullable().describe(size),
+      modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 GMT')."),
+    },
+    {
+      description: `${description} Not columns: name = the path's last part; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id = the machine searched (location 'machine'), else null. A row that differs says so in exceptions.`,
+      exceptions: {
+        name: z.string(),
+        kind: z.enum(["file", "directory"]),
+        content_type: z.string().nullable(),
+        status: z.string(),
+        machine_id: z.number().nullable(),
+      },
+      extra: {
+        content_types: z
+          .record(z.string(), z.string().nullable())
+          .optional()
+          .describe(CONTENT_TYPES_DESCRIPTION),
+      },
+    },
+  );
+}
+
+/** "/Renders/shots/" for a folder: the path column. */
+function pathCell(entry: WalkedEntry): string {
+  return entry.kind === "directory" ? `${entry.path}/` : entry.path;
+}
+
+/** Found entries as a table. `machineId`: the machine whose storage was walked, else null. */
+export function foundTable(
+  items: readonly FoundItem[],
+  typeForName: TypeForName,
+  machineId: number | null,
+): Table {
+  const entries = items.map((item) => item.entry);
+  const contentTypes = contentTypeDefaults(entries, typeForName);
+  const table = toTable<FoundItem>(
+    {
+      columns: {
+        id: ({ entry }) => entry.id,
+        path: ({ entry }) => pathCell(entry),
+        size: ({ entry, bytes }) => (bytes === undefined ? entry.size : bytes),
+        modified: ({ entry }) => (entry.modified === null ? null : entryInstant(entry.modified)),
+      },
+      derived: {
+        name: {
+          actual: ({ entry }) => entry.name,
+          derive: ({ entry }) => pathCell(entry).replace(/\/$/, "").split("/").at(-1),
+        },
+        kind: {
+          actual: ({ entry }) => entry.kind,
+          derive: ({ entry }) => (pathCell(entry).endsWith("/") ? "directory" : "file"),
+        },
+        content_type: {
+          actual: ({ entry }) => entry.content_type,
+          derive: ({ entry }) => derivedContentType(entry.name, entry.kind, contentTypes, typeForName),
+        },
+        status: { actual: ({ entry }) => entry.status, derive: () => NORMAL_STATUS },
+        machine_id: { actual: ({ entry }) => entry.machine_id, derive: () => machineId },
+      },
+      key: ({ entry }) => entry.id,
+    },
+    items,
+  );
+  return Object.keys(contentTypes).length > 0 ? { ...table, content_types: contentTypes } : table;
 }
 
 /** "/Renders/final.mov  3.2 GB id=18101 2026-03-02": the path names it, two spaces end it. */
-export function foundLine(entry: FoundEntry, bytes?: number): string {
+export function foundLine(entry: WalkedEntry, bytes?: number): string {
   const details: string[] = [];
-  const size = bytes ?? entry.size;
-  if (size !== undefined) details.push(formatBytes(size));
+  const size = bytes ?? (entry.kind === "file" ? entry.size : null);
+  if (size !== null) details.push(formatBytes(size));
   details.push(`id=${entry.id}`);
-  if (entry.modified) details.push(entry.modified.slice(0, 10));
-  if (entry.status) details.push(`(${entry.status})`);
-  return `${entry.path}${entry.kind === "directory" ? "/" : ""}  ${details.join(" ")}`;
+  if (entry.modified) details.push(entryDate(entry.modified));
+  if (entry.status !== NORMAL_STATUS) details.push(`(${entry.status})`);
+  return `${pathCell(entry)}  ${details.join(" ")}`;
+}
+
+/** "2026-03-02": the UTC day of an instant, as text lines say it. */
+export function entryDate(instant: string): string {
+  const ms = Date.parse(instant);
+  return Number.isNaN(ms) ? instant.slice(0, 10) : new Date(ms).toISOString().slice(0, 10);
 }
 
 export type SortKey = "name" | "size" | "modified";

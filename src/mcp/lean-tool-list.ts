@@ -3,6 +3,7 @@
 // bounds that zod gives every integer — about 1.7 KB over our tools. leanSchema() hands the SDK
 // a Standard Schema that validates with zod unchanged and converts to JSON Schema without them,
 // so tools/list (both protocol eras) carries the lean form, changing nothing the schemas allow.
+// The SDK asks for JSON Schema 2020-12 (v1 used draft-07); tuples are spelled so both read them.
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 
@@ -38,6 +39,13 @@ function stripNoise<T>(schema: T): T {
   if (node.type === "integer" && node.exclusiveMinimum === 0) {
     delete node.exclusiveMinimum;
     node.minimum = 1;
+  }
+  // A tuple (2020-12: prefixItems, then items: false) as maxItems instead: the same in 2020-12, and
+  // hosts that validate with a draft-07 validator (the v1 SDK's client, as the v1 server spoke
+  // draft-07) ignore prefixItems rather than read items: false as "no items at all".
+  if (Array.isArray(node.prefixItems) && node.items === false) {
+    delete node.items;
+    node.maxItems = node.prefixItems.length;
   }
   for (const value of Object.values(node)) stripNoise(value);
   return schema;

@@ -23,6 +23,9 @@ const NO_ROOTS =
 const NO_ROOTS_HTTP =
   "This HTTP server has no local folder configured, so it can't read files from or save files to its disk (your client's roots don't count over HTTP: your disk is not the server's). Upload with content instead, or take the download link; the server's operator can allow a folder with --root.";
 
+const ROOTS_UNKNOWN_STATELESS =
+  "This server runs stateless (--stateless), so it can't learn your client's MCP roots, which narrow the folders it may use on its disk, and it won't use its local folders unnarrowed. Nothing was read or written. Take the download link (download_files without save_to) or upload with content instead; for local folders, the server's operator can run its stateful mode (sessions).";
+
 export interface CheckedFile {
   path: CheckedPath;
   sizeBytes: number;
@@ -85,6 +88,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   }
 
   const overHttp = config.transport === "http";
+  const statelessHttp = overHttp && config.http.stateless;
 
   async function roots(): Promise<string[]> {
     const configured = await realPaths(config.roots);
@@ -92,6 +96,12 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     const existing = configured.filter((root): root is string => root !== undefined);
     // Without any configured root an HTTP server has no local-disk features at all.
     if (overHttp && existing.length === 0) return [];
+    // A stateless request's server never saw the client's capabilities (an initialize-era
+    // client), so whether it has roots, and which, can't be known: refuse rather than widen to
+    // the configured roots, which a session with roots would have narrowed (SPEC §5).
+    if (statelessHttp && server.server.getClientCapabilities() === undefined) {
+      throw new LocalPathError(ROOTS_UNKNOWN_STATELESS);
+    }
     const offered = (await realPaths(await fetchClientRoots())).filter(
       (root): root is string => root !== undefined,
     );

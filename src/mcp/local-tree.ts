@@ -5,6 +5,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { isPathWithinAllowedDirectories } from "../containment.js";
 import { LocalPathError } from "./errors.js";
+import { compileGlobs } from "./glob.js";
 import type { CheckedPath } from "./local-paths.js";
 
 /** One call uploads at most this many files; a bigger tree is refused before anything is sent. */
@@ -101,8 +102,6 @@ export async function excludeMatcher(
   patterns: string[] | undefined,
 ): Promise<((relativePath: string, baseName: string) => boolean) | undefined> {
   if (!patterns || patterns.length === 0) return undefined;
-  // picomatch is only needed when a caller excludes something: loaded then, not at start-up.
-  const { default: picomatch } = await import("picomatch");
-  const matches = picomatch(patterns, { dot: true });
+  const matches = compileGlobs(patterns);
   return (relativePath, baseName) => matches(relativePath) || matches(baseName);
 }

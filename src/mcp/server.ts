@@ -6,9 +6,10 @@ import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
-import { confirmationCodec } from "./confirm.js";
+import { confirmationCodec, UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
 import { registerTool } from "./define-tool.js";
 import { MCP_LOG_LEVEL } from "./era.js";
+import type { JobOwners } from "./job-owners.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
@@ -16,11 +17,15 @@ import { TOOLS } from "./tools/index.js";
 import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
-function instructions(readOnly: boolean): string {
-  const actions = readOnly
+function instructions(config: Config): string {
+  const actions = config.readOnly
     ? "then read or download (this server is read-only: no uploads, folders or deletes)"
     : "then download, upload, create folders or delete";
-  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}`;
+  const unasked =
+    !config.readOnly && config.transport === "http" && config.http.allowUnconfirmedDeletes
+      ? ` ${UNCONFIRMED_DELETES_NOTICE}`
+      : "";
+  return `Vagon Files: the storage of Vagon cloud computers. Find ids with list_files, ${actions}. ${JOB_AND_ROOTS}${unasked}`;
 }
 
 const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
@@ -33,6 +38,10 @@ export interface McpServerDeps {
   logger: Logger;
   /** Shared by every server of the process: shutdown tells tools to wrap up and waits for them. */
   lifecycle?: Lifecycle;
+  /** Over HTTP: who the caller is (transports/session-admission.ts), for job ownership and logs. */
+  principal?: string;
+  /** Over HTTP, shared by every server of the process: who started which zip job here. */
+  jobOwners?: JobOwners;
 }
 
 /** Builds one McpServer for one MCP session; the transports take it so tests can wire their own. */
@@ -43,15 +52,17 @@ export function createMcpServer({
   client,
   logger,
   lifecycle = createLifecycle(),
+  principal,
+  jobOwners,
 }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
     {
       capabilities: { logging: {} },
-      instructions: instructions(config.readOnly),
+      instructions: instructions(config),
       // A delete's confirmation state (2026-07-28): checked before the tool runs; a tampered,
       // expired or someone else's state is refused there and deletes nothing.
-      requestState: { verify: (state, ctx) => confirmationCodec(config).verify(state, ctx) },
+      requestState: { verify: (state, ctx) => confirmationCodec(config, principal).verify(state, ctx) },
       // 2026-07-28 list results say how long they stay true. The tools, prompts and templates
       // are fixed per configuration (read-only or not) and build: a day, for any cache. Listings
       // and reads are the account's live files: briefly, and for this caller only.
@@ -68,7 +79,7 @@ export function createMcpServer({
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
     if (config.readOnly && tool.mutating) continue;
-    registerTool(server, tool, { client, config, logger, paths, server, lifecycle });
+    registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
   registerResources(server, client, logger);
   registerViews(server);

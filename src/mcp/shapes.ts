@@ -1,46 +1,6 @@
 // Output schemas shared by several tools: a folder listing and the one download result.
 import { z } from "zod";
-
-// A listed entry as the model receives it (see compact.ts): what the listing already says is
-// left out, so every field that is absent has exactly one value it stands for.
-export const entrySchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  kind: z.enum(["file", "directory"]).optional().describe("Omitted when 'file'."),
-  size: z.number().nullable().optional(),
-  content_type: z
-    .string()
-    .nullable()
-    .optional()
-    .describe("Omitted when null or when it is the standard MIME type of the name's extension."),
-  modified: z.string().nullable().optional().describe("UTC, to the second."),
-  parent_id: z
-    .number()
-    .optional()
-    .describe(
-      "Recursive listings: the folder of an entry below the listed one; omitted when the listed folder.",
-    ),
-  path: z
-    .string()
-    .nullable()
-    .optional()
-    .describe(
-      "Omitted when it is the path of its folder (parent_id's entry above, else folder; a null path as '') + '/' + name.",
-    ),
-  status: z.string().optional().describe("Omitted when 'upload_completed'."),
-  machine_id: z
-    .number()
-    .nullable()
-    .optional()
-    .describe("Omitted when it is folder.machine_id, or null and folder has none."),
-  depth: z
-    .number()
-    .optional()
-    .describe(
-      "Levels below the listed folder; omitted when 0 or when parent_id's entry is listed above (its + 1).",
-    ),
-});
-export type ListingEntry = z.infer<typeof entrySchema>;
+import { listingTableSchema } from "./compact.js";
 
 export const listingFolderSchema = z.object({
   id: z.number(),
@@ -53,7 +13,7 @@ export type ListingFolder = z.infer<typeof listingFolderSchema>;
 /** list_files' output, also the JSON of the folder resources. */
 export const listingShape = {
   folder: listingFolderSchema.nullable(),
-  entries: z.array(entrySchema).describe("size, content_type and modified are omitted when null."),
+  entries: listingTableSchema,
   total: z.number().describe("Entries in the listed folder."),
   next_page: z.number().nullable().describe("The page to ask for next (with per_page), null at the end."),
   per_page: z.number().optional().describe("The page size next_page counts in; present with next_page."),

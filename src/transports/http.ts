@@ -3,7 +3,8 @@
 // Stateful (default): one McpServer + transport per MCP session, created on initialize,
 // removed on DELETE, on close, or after a stretch without requests (an open GET stream is not a
 // request: it would keep a forgotten session forever). At the session cap the least recently
-// used idle session makes room. Session ids are never logged. Stateless (--stateless): a
+// used idle session of the same owner makes room, never another's (session-admission.ts).
+// Session ids are never logged. Stateless (--stateless): a
 // fresh server + transport per request, so identical replicas can serve any request; long
 // jobs live on at Vagon under their download_id, which get_download picks up anywhere.
 //
@@ -19,6 +20,7 @@
 // one last request (already routed here), answered with "Connection: close", or is closed by
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
@@ -35,7 +37,18 @@ import {
 } from "@modelcontextprotocol/server";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
+import { createJobOwners } from "../mcp/job-owners.js";
 import { createRefusalLog } from "./refusal-log.js";
+import {
+  createOpenRateLimit,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_OPEN_BURST,
+  DEFAULT_OPENS_PER_SECOND,
+  principalOf as defaultPrincipalOf,
+  type SessionOwner,
+  sameOwner,
+} from "./session-admission.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
 export const MCP_PATH = "/mcp";
@@ -59,6 +72,15 @@ export interface HttpServerOptions extends McpServerDeps {
   idleSessionMs?: number;
   maxBodyBytes?: number;
   maxSessions?: number;
+  /** Sessions one principal (a token, later an OAuth subject) may hold; default 1000. */
+  maxSessionsPerPrincipal?: number;
+  /** Sessions one remote address may hold; default 200. */
+  maxSessionsPerAddress?: number;
+  /** New sessions one address may open at once (default 60), then opensPerSecond (default 2). */
+  openBurst?: number;
+  opensPerSecond?: number;
+  /** Who a request acts for; default session-admission.ts's principalOf (OAuth extends it). */
+  principalOf?: (req: IncomingMessage) => string;
   /** The clock idleness is measured with (tests move it instead of waiting). */
   now?: () => number;
   /** drain()'s bound; default 25 s. */
@@ -83,6 +105,8 @@ export interface HttpServerHandle {
 }
 
 interface Session {
+  /** Who opened it: only the same owner's newcomers may push it out. */
+  owner: SessionOwner;
   server: McpServer;
   transport: StreamableHTTPServerTransport;
   /** When the last request (of any method) arrived or a POST/DELETE finished. */
@@ -156,18 +180,34 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { config, client, logger, createServer } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
-  const deps: McpServerDeps = { config, client, logger, lifecycle };
+  // Who started which zip job, for every server of this process (cancel_download checks it).
+  const jobOwners = createJobOwners();
+  const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
+
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const now = options.now ?? Date.now;
+  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
+  const maxPerAddress = options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
+  const openRate = createOpenRateLimit({
+    burst: options.openBurst ?? DEFAULT_OPEN_BURST,
+    perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
+    now,
+  });
   const refusals = createRefusalLog(logger);
+  // Session openings refused by the admission limits: described apart, just as sparingly.
+  const admissionRefusals = createRefusalLog(logger, { counted: "new sessions over a limit" });
   const { host, stateless } = config.http;
 
   // Hash both sides so the comparison takes the same time whatever the lengths.
   const tokenDigest =
     config.http.token === null ? null : createHash("sha256").update(config.http.token).digest();
+  // A token the server doesn't check claims nothing: without one configured, everyone is one.
+  const principalOf =
+    options.principalOf ??
+    ((req: IncomingMessage) => (tokenDigest === null ? "anonymous" : defaultPrincipalOf(req)));
   const boundHostname = urlHostname(host);
   const isWildcard = WILDCARD_HOSTS.includes(host);
   const allowedHostnames = isLoopbackHost(host)
@@ -179,7 +219,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // version, capabilities and log level read from its own _meta; nothing is kept between them.
   // The SDK checks the envelope and the Mcp-Method/Mcp-Name headers against the body. Everything
   // else (initialize, session GET/DELETE, claim-less POSTs) is the initialize era, served below.
-  const modern = createMcpHandler(() => createServer(deps), {
+  // The SDK builds the server deep inside its handler: the request's principal reaches the
+  // factory through the async context of the request being served.
+  const modernPrincipal = new AsyncLocalStorage<string>();
+  const modern = createMcpHandler(() => createServer({ ...deps, principal: modernPrincipal.getStore() }), {
     legacy: "reject",
     maxRequestBodySize: maxBodyBytes,
     onerror: (error) => logger.debug(`MCP HTTP (2026-07-28): ${error.message}`),
@@ -251,23 +294,57 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
   }
 
-  /** The least recently used session with no POST/DELETE in flight, closed to make room. */
-  async function evictLeastRecentlyUsed(): Promise<boolean> {
-    for (const [sessionId, session] of sessions) {
-      if (session.activeRequests > 0) continue;
-      await closeSession(sessionId, "evicted: the session table is full and it was the least recently used");
-      return true;
+  /**
+   * Makes room for a session of `owner` under every cap, closing only that owner's least
+   * recently used sessions with no POST/DELETE in flight. Returns the refusal when it can't.
+   */
+  async function makeRoom(owner: SessionOwner): Promise<{ status: number; message: string } | null> {
+    for (;;) {
+      let ofPrincipal = 0;
+      let ofAddress = 0;
+      for (const session of sessions.values()) {
+        if (session.owner.principal === owner.principal) ofPrincipal++;
+        if (session.owner.address === owner.address) ofAddress++;
+      }
+      const overOwnCap = ofPrincipal >= maxPerPrincipal || ofAddress >= maxPerAddress;
+      if (!overOwnCap && sessions.size < maxSessions) return null;
+      const ownIdle = [...sessions].find(
+        ([, session]) => session.activeRequests <= 0 && sameOwner(session.owner, owner),
+      );
+      if (!ownIdle) {
+        return overOwnCap
+          ? {
+              status: 429,
+              message: "Too many MCP sessions open for this client at once; close some, or try again later.",
+            }
+          : { status: 503, message: "Too many MCP sessions open on this server; try again later." };
+      }
+      await closeSession(ownIdle[0], "evicted: its owner opened a new one at the session cap");
     }
-    return false;
   }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (sessions.size >= maxSessions && !(await evictLeastRecentlyUsed())) {
-      sendError(res, 503, "Too many MCP sessions busy at once; try again later.", { "retry-after": "60" });
+    const owner: SessionOwner = {
+      principal: principalOf(req),
+      address: req.socket.remoteAddress ?? "unknown",
+    };
+    const waitSeconds = openRate.take(owner.address);
+    if (waitSeconds !== null) {
+      admissionRefusals.refused("too many new sessions from one address");
+      sendError(res, 429, "Too many new MCP sessions from this address; wait, then try again.", {
+        "retry-after": String(waitSeconds),
+      });
       return;
     }
-    const server = createServer(deps);
+    const refusal = await makeRoom(owner);
+    if (refusal) {
+      admissionRefusals.refused("a session cap was reached");
+      sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
+      return;
+    }
+    const server = createServer({ ...deps, principal: owner.principal });
     const session: Session = {
+      owner,
       server,
       transport: new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -304,7 +381,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
       return;
     }
-    const server = createServer(deps);
+    const server = createServer({ ...deps, principal: principalOf(req) });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: !wantsProgress(body),
@@ -369,7 +446,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return;
     }
     if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, body), body))) {
-      await serveModern(req, res, body);
+      await modernPrincipal.run(principalOf(req), () => serveModern(req, res, body));
       return;
     }
     if (stateless) await handleStateless(req, res, body);
@@ -466,6 +543,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : boundHostname;
   const url = `http://${urlHost}:${boundPort}${MCP_PATH}`;
   logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
+  if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
+    logger.warn(
+      "--allow-unconfirmed-deletes: deletes this stateless server can't confirm with the user run unasked",
+    );
+  }
 
   let closing: Promise<void> | null = null;
   let drained: Promise<void> | null = null;
@@ -515,6 +597,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       closing ??= (async () => {
         clearInterval(sweepTimer);
         refusals.close();
+        admissionRefusals.close();
         // After a drain the listener is already closed, and maybe every connection with it.
         const stopped = new Promise<void>((resolve) => {
           if (!httpServer.listening && openConnections.size === 0) resolve();

@@ -32,8 +32,15 @@ export function quoteUntrusted(text: string, maxChars = REFUSAL_DETAIL_CHARS): s
 
 export function createRefusalLog(
   logger: Logger,
-  options: { intervalMs?: number; linesPerInterval?: number; now?: () => number } = {},
+  options: {
+    intervalMs?: number;
+    linesPerInterval?: number;
+    now?: () => number;
+    /** What the count line says was refused; default "unauthenticated requests". */
+    counted?: string;
+  } = {},
 ): RefusalLog {
+  const counted = options.counted ?? "unauthenticated requests";
   const intervalMs = options.intervalMs ?? REFUSAL_LOG_INTERVAL_MS;
   const linesPerInterval = options.linesPerInterval ?? REFUSAL_LINES_PER_INTERVAL;
   const now = options.now ?? Date.now;
@@ -43,9 +50,7 @@ export function createRefusalLog(
 
   const flush = () => {
     if (suppressed > 0) {
-      logger.warn(
-        `refused ${suppressed} more unauthenticated requests in the last ${Math.round(intervalMs / 1000)} s`,
-      );
+      logger.warn(`refused ${suppressed} more ${counted} in the last ${Math.round(intervalMs / 1000)} s`);
     }
     suppressed = 0;
     linesInWindow = 0;

@@ -365,10 +365,15 @@ export async function extractZip(
 
 /** Why an entry's declared sizes make it a bomb, or null. */
 function ratioProblem(entry: yauzl.Entry): string | null {
-  if (entry.uncompressedSize <= RATIO_EXEMPT_BYTES) return null;
-  const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+  return compressionRatioProblem(entry.compressedSize, entry.uncompressedSize);
+}
+
+/** The ratio rule, shared with read_file's zip members: why these sizes make a bomb, or null. */
+export function compressionRatioProblem(compressedBytes: number, uncompressedBytes: number): string | null {
+  if (uncompressedBytes <= RATIO_EXEMPT_BYTES) return null;
+  const ratio = uncompressedBytes / Math.max(1, compressedBytes);
   if (ratio <= MAX_COMPRESSION_RATIO) return null;
-  return `it would expand ${Math.round(ratio)}× (${formatBytes(entry.compressedSize)} to ${formatBytes(entry.uncompressedSize)}), more than the ${MAX_COMPRESSION_RATIO}× a real file reaches (a zip bomb)`;
+  return `it would expand ${Math.round(ratio)}× (${formatBytes(compressedBytes)} to ${formatBytes(uncompressedBytes)}), more than the ${MAX_COMPRESSION_RATIO}× a real file reaches (a zip bomb)`;
 }
 
 /**

@@ -3,9 +3,10 @@
 // to thumbnails, and a file's actions call read_file / download_files. Nothing here changes a
 // file: the browser only reads.
 import { formatBytes } from "../units.js";
-import { startView, type ToolArguments } from "./app.js";
+import { startView, type ToolArguments, textOf } from "./app.js";
 import { button, el, formatDate, show } from "./dom.js";
 import { imageGrid, isImage } from "./gallery-grid.js";
+import { tableRows } from "./table.js";
 
 interface Entry {
   id: number;
@@ -16,16 +17,17 @@ interface Entry {
   modified?: string | null;
   path?: string | null;
   depth?: number;
-  parent_id?: number;
+  parent_id?: number | null;
 }
+/** list_files' and find_files' answers, their tables read as entries (table.ts). */
 interface Listing {
   folder?: { id: number; name: string; path: string | null } | null;
-  entries: Entry[];
+  entries: unknown;
   total: number;
   next_page: number | null;
 }
 interface Found {
-  matches: Entry[];
+  matches: unknown;
   summary: { matched: number; matched_bytes: number; complete: boolean };
 }
 type SortKey = "name" | "size" | "modified";
@@ -56,6 +58,8 @@ const state = {
   sort: { key: "name" as SortKey, descending: false },
   mode: "table" as "table" | "gallery",
   status: "",
+  /** The tool's own error text, when the model's call failed: shown instead of an empty table. */
+  error: null as string | null,
   detail: null as Node | null,
 };
 
@@ -68,12 +72,13 @@ const view = startView("browser", {
     };
   },
   onResult(result, structured) {
+    state.error = null;
     if (result.isError || !structured) {
-      state.status = "The tool call failed; its message is in the conversation.";
-    } else if (Array.isArray(structured.matches)) {
+      state.error = textOf(result) || "The tool call failed.";
+    } else if (structured.matches !== undefined) {
       const found = structured as unknown as Found;
       state.found = found.summary;
-      state.entries = found.matches.map(withKind);
+      state.entries = tableRows(found.matches) as Entry[];
       state.total = found.summary.matched;
       state.nextPage = null;
       state.trail = [];
@@ -97,17 +102,12 @@ const view = startView("browser", {
   },
 });
 
-/** Listings leave out `kind` for files (what is absent has one meaning): put it back. */
-function withKind(entry: Entry): Entry {
-  return { ...entry, kind: entry.kind ?? "file" };
-}
-
 function takeListing(listing: Listing, append: boolean): void {
   state.found = null;
   // A recursive listing's deeper entries belong to folders that open in place.
-  const entries = listing.entries
-    .filter((entry) => !entry.depth && entry.parent_id === undefined)
-    .map(withKind);
+  const entries = (tableRows(listing.entries) as Entry[]).filter(
+    (entry) => !entry.depth && (entry.parent_id ?? null) === null,
+  );
   state.entries = append ? [...state.entries, ...entries] : entries;
   state.total = listing.total;
   state.nextPage = listing.next_page;
@@ -297,6 +297,10 @@ function breadcrumbs(): HTMLElement {
 }
 
 function render(): void {
+  if (state.error !== null) {
+    show(root, el("p", { class: "error", role: "alert" }, state.error));
+    return;
+  }
   const images = state.entries.filter(isImage);
   const toolbar = el(
     "div",

@@ -2,22 +2,17 @@
 // and one button that sends the confirm with the plan_id. The click is the consent: nothing is
 // deleted before it, and the button is gone once pressed, so one click deletes at most once.
 import { formatBytes } from "../units.js";
-import { startView, type ToolArguments } from "./app.js";
-import { button, el, show } from "./dom.js";
+import { startView, type ToolArguments, textOf } from "./app.js";
+import { button, el, formatDate, show } from "./dom.js";
+import { type TableRecord, tableRows } from "./table.js";
 
-interface Item {
-  id: number;
-  name: string;
-  kind?: string;
-  size?: number | null;
-  path?: string | null;
-}
 interface Preview {
   status: "preview" | "changed";
   plan_id: string;
   count: number;
   bytes: number;
-  items: Item[];
+  /** A table (table.ts): id, path, size, modified. */
+  items: unknown;
   expires_at?: string | null;
 }
 interface Deleted {
@@ -37,7 +32,7 @@ const view = startView("delete-preview", {
   },
   onResult(result, structured) {
     if (result.isError || !structured) {
-      show(root, el("p", { class: "status" }, "delete_files failed; its message is in the conversation."));
+      show(root, el("p", { class: "error", role: "alert" }, textOf(result) || "delete_files failed."));
     } else {
       renderAnswer(structured);
     }
@@ -71,7 +66,8 @@ async function confirm(preview: Preview, controls: HTMLElement): Promise<void> {
 }
 
 function renderPreview(preview: Preview): void {
-  const unlisted = preview.count - preview.items.length;
+  const items: TableRecord[] = tableRows(preview.items);
+  const unlisted = preview.count - items.length;
   const controls = el("div", { class: "controls" });
   const canConfirm = Object.keys(request).length > 0 && preview.count > 0;
   controls.append(
@@ -105,18 +101,18 @@ function renderPreview(preview: Preview): void {
     el(
       "table",
       { class: "items" },
-      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Size"))),
+      el("thead", {}, el("tr", {}, el("th", {}, "Name"), el("th", {}, "Size"), el("th", {}, "Modified"))),
       el(
         "tbody",
         {},
-        ...preview.items.map((item) =>
+        ...items.map((item) =>
           el(
             "tr",
             { "data-id": item.id },
             el(
               "td",
               { class: "name" },
-              `${item.name}${item.kind === "directory" ? "/" : ""}`,
+              `${item.name ?? ""}${item.kind === "directory" ? "/" : ""}`,
               item.path ? el("div", { class: "muted small" }, item.path) : null,
             ),
             el(
@@ -124,6 +120,7 @@ function renderPreview(preview: Preview): void {
               { class: "num", "data-bytes": item.size ?? "" },
               item.size ? formatBytes(item.size) : "",
             ),
+            el("td", { class: "date", "data-modified": item.modified ?? "" }, formatDate(item.modified)),
           ),
         ),
       ),

@@ -3,9 +3,10 @@
 // images follow as thumbnails fetched through read_file.
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { formatBytes } from "../units.js";
-import { startView } from "./app.js";
+import { startView, textOf } from "./app.js";
 import { el, formatDate, show } from "./dom.js";
 import { type ImageEntry, imageGrid, imageUrl, isImage, knownImage } from "./gallery-grid.js";
+import { tableRows } from "./table.js";
 
 const root = document.getElementById("app")!;
 let fileId: number | null = null;
@@ -24,13 +25,20 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
   const id = typeof structured?.id === "number" ? structured.id : fileId;
   const name = typeof structured?.name === "string" ? structured.name : `file ${id ?? ""}`;
   if (result.isError || id === null) {
-    show(root, el("p", { class: "status" }, "read_file failed; its message is in the conversation."));
+    show(root, el("p", { class: "error", role: "alert" }, textOf(result) || "read_file failed."));
     view.rendered();
     return;
   }
   if (!url) {
-    // The host shows this view for every read_file call: text and zip listings read as such.
-    show(root, el("h3", {}, name), otherContent(structured ?? {}));
+    // The host shows this view for every read_file call: text, grep matches and zip listings
+    // read as such, under the tool's own header line (which range, how many matches).
+    const header = textOf(result).split("\n")[0] ?? "";
+    show(
+      root,
+      el("h3", {}, name),
+      header ? el("p", { class: "muted small summary" }, header) : null,
+      otherContent(structured ?? {}),
+    );
     view.rendered();
     return;
   }
@@ -67,7 +75,7 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
       parent_id: parentId,
       limit: 100,
     });
-    const entries = (listing.entries as ImageEntry[] & { kind: string }[]).filter(isImage);
+    const entries = (tableRows(listing.entries) as unknown as ImageEntry[]).filter(isImage);
     if (entries.length > 1) {
       root.append(
         el("h3", {}, "In the same folder"),
@@ -81,18 +89,50 @@ async function renderResult(result: CallToolResult, structured: Record<string, u
   }
 }
 
-interface ZipMember {
-  path: string;
-  size?: number;
-  modified?: string | null;
+interface GrepMatch {
+  line: number;
+  text: string;
+  before?: string[];
+  after?: string[];
+}
+
+/** grep's matches as numbered lines, context lines muted, "--" between groups that don't touch. */
+function matchLines(matches: GrepMatch[]): HTMLElement {
+  const lines: HTMLElement[] = [];
+  let lastLine = 0;
+  for (const match of matches) {
+    const before = match.before ?? [];
+    const first = match.line - before.length;
+    if (lines.length > 0 && first > lastLine + 1) lines.push(el("div", { class: "muted gap" }, "--"));
+    lines.push(...before.map((text, offset) => numbered(first + offset, text, "context")));
+    lines.push(numbered(match.line, match.text, "match"));
+    lines.push(
+      ...(match.after ?? []).map((text, offset) => numbered(match.line + 1 + offset, text, "context")),
+    );
+    lastLine = match.line + (match.after?.length ?? 0);
+  }
+  return el("pre", { class: "matches" }, ...lines);
+}
+
+function numbered(line: number, text: string, kind: "match" | "context"): HTMLElement {
+  return el(
+    "div",
+    { class: kind, "data-line": line },
+    el("span", { class: "line-number muted" }, `${line}${kind === "match" ? ":" : "-"} `),
+    text,
+  );
 }
 
 function otherContent(structured: Record<string, unknown>): HTMLElement {
   if (typeof structured.text === "string") {
     return el("pre", { class: "text" }, structured.text);
   }
-  if (Array.isArray(structured.entries)) {
-    const members = structured.entries as ZipMember[];
+  if (Array.isArray(structured.matches)) {
+    const matches = structured.matches as GrepMatch[];
+    return matches.length > 0 ? matchLines(matches) : el("p", { class: "muted" }, "No line matches.");
+  }
+  if (structured.entries !== undefined) {
+    const members = tableRows(structured.entries);
     return el(
       "table",
       { class: "zip" },
@@ -103,7 +143,7 @@ function otherContent(structured: Record<string, unknown>): HTMLElement {
           el(
             "tr",
             {},
-            el("td", { class: "name" }, member.path),
+            el("td", { class: "name" }, String(member.path ?? "")),
             el("td", { class: "num" }, formatBytes(member.size ?? 0)),
             el("td", { class: "date" }, formatDate(member.modified)),
           ),
@@ -112,5 +152,6 @@ function otherContent(structured: Record<string, unknown>): HTMLElement {
     );
   }
   const size = typeof structured.size === "number" ? formatBytes(structured.size) : "";
-  return el("p", { class: "muted" }, `${String(structured.content_type ?? "binary")} ${size}`.trim());
+  const note = typeof structured.note === "string" ? structured.note : "";
+  return el("p", { class: "muted" }, note || `${String(structured.content_type ?? "binary")} ${size}`.trim());
 }

@@ -46,7 +46,15 @@ describe("loadConfig", () => {
       readOnly: false,
       logLevel: "info",
       transport: "stdio",
-      http: { host: "127.0.0.1", port: 8808, token: null, stateless: false, drainSeconds: 25 },
+      http: {
+        host: "127.0.0.1",
+        port: 8808,
+        token: null,
+        stateless: false,
+        drainSeconds: 25,
+        allowUnconfirmedDeletes: false,
+        allowForeignCancel: false,
+      },
       sandbox: { enabled: false, shape: "jsonapi" },
       uploadConcurrency: 4,
     });
@@ -120,7 +128,15 @@ describe("loadConfig", () => {
       ...credentials,
       VAGON_MCP_HTTP_TOKEN: token,
     });
-    expect(config.http).toEqual({ host: "0.0.0.0", port: 9000, token, stateless: true, drainSeconds: 25 });
+    expect(config.http).toEqual({
+      host: "0.0.0.0",
+      port: 9000,
+      token,
+      stateless: true,
+      drainSeconds: 25,
+      allowUnconfirmedDeletes: false,
+      allowForeignCancel: false,
+    });
     expect(configError(["--http"], { ...credentials, VAGON_MCP_HTTP_TOKEN: "short" })).toContain("too short");
     for (const host of ["localhost", "127.0.0.1", "::1", "127.1.2.3"]) {
       expect(serveConfig(["--http", "--host", host]).transport).toBe("http");
@@ -165,6 +181,24 @@ describe("loadConfig", () => {
     expect(configError([], { ...credentials, VAGON_MCP_READ_ONLY: "maybe" })).toContain(
       "VAGON_MCP_READ_ONLY=1",
     );
+  });
+
+  it("reads the operator's opt-ins from their flags or environment variables, for HTTP only", () => {
+    const both = serveConfig([
+      "--http",
+      "--stateless",
+      "--allow-unconfirmed-deletes",
+      "--allow-foreign-cancel",
+    ]);
+    expect(both.http).toMatchObject({ allowUnconfirmedDeletes: true, allowForeignCancel: true });
+    const fromEnv = serveConfig(["--http"], {
+      ...credentials,
+      VAGON_MCP_ALLOW_UNCONFIRMED_DELETES: "1",
+      VAGON_MCP_ALLOW_FOREIGN_CANCEL: "1",
+    });
+    expect(fromEnv.http).toMatchObject({ allowUnconfirmedDeletes: true, allowForeignCancel: true });
+    expect(configError(["--allow-unconfirmed-deletes"])).toContain("--http");
+    expect(configError(["--allow-foreign-cancel"])).toContain("--http");
   });
 
   it("validates numbers, levels and URLs with a message naming the culprit", () => {
@@ -266,6 +300,8 @@ describe("HELP_TEXT", () => {
       "VAGON_MCP_READ_ONLY",
       "VAGON_MCP_HTTP_TOKEN",
       "VAGON_MCP_LOG_LEVEL",
+      "VAGON_MCP_ALLOW_UNCONFIRMED_DELETES",
+      "VAGON_MCP_ALLOW_FOREIGN_CANCEL",
     ]) {
       expect(HELP_TEXT).toContain(name);
     }

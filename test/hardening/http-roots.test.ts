@@ -102,6 +102,52 @@ describe("an HTTP client whose roots say file:///", () => {
   });
 });
 
+describe("a --stateless HTTP server (SPEC §5: client roots narrow exactly as over sessions)", () => {
+  // A stateless request's fresh server can't learn an initialize-era client's roots; it refuses
+  // local-disk calls instead of widening them to the configured root.
+  let harness: HttpHarness;
+
+  beforeAll(async () => {
+    harness = await startHttpHarness(sandbox, { http: { stateless: true } });
+    await fs.mkdir(path.join(harness.root, "project"), { recursive: true });
+    await fs.writeFile(path.join(harness.root, "inside.txt"), "inside the configured root");
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it("is never wider than the session would be: a client with narrower roots reads nothing outside them", async () => {
+    const session = await openHttpSession(
+      harness.server.url,
+      { capabilities: { roots: {} }, stateless: true },
+      offeringRoots(`file://${path.join(harness.root, "project")}`),
+    );
+    try {
+      // Over a session this file lies outside the client's root and is refused; so here.
+      const upload = await session.call("upload_file", { local_path: path.join(harness.root, "inside.txt") });
+      expect(upload.isError).toBe(true);
+      expect(toolText(upload)).toMatch(
+        /stateless \(--stateless\), so it can't learn your client's MCP roots/,
+      );
+      const download = await session.call("download_files", {
+        file_ids: [SEED.sharedTextFileId],
+        save_to: harness.root,
+      });
+      expect(download.isError).toBe(true);
+      expect(await fs.readdir(harness.root)).toEqual(["inside.txt", "project"]);
+      expect(createdAtVagon()).toEqual([]);
+      // What needs no local disk still works.
+      const inline = await session.call("upload_file", { content: "hello", file_name: "hello.txt" });
+      expect(inline.isError, toolText(inline)).toBeFalsy();
+      const link = await session.call("download_files", { file_ids: [SEED.sharedTextFileId] });
+      expect(link.isError, toolText(link)).toBeFalsy();
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe("an HTTP server with no configured root", () => {
   it("has no local-disk features, whatever roots the client offers", async () => {
     const harness = await startHttpHarness(sandbox, { configuredRoot: false });

@@ -4,10 +4,16 @@
 // refused before authentication reach no session and leave only a few escaped lines on stderr,
 // and the session table can't be locked by open streams or filled against everyone.
 import { randomBytes } from "node:crypto";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { REFUSAL_DETAIL_CHARS, REFUSAL_LINES_PER_INTERVAL } from "../../src/transports/refusal-log.js";
-import { openHttpSession, rawHttpRequest, startHttpHarness } from "../helpers/http-sessions.js";
+import {
+  type HttpSession,
+  openHttpSession,
+  rawHttpRequest,
+  startHttpHarness,
+} from "../helpers/http-sessions.js";
 
 const TOKEN = `sessions-${randomBytes(16).toString("hex")}`;
 
@@ -181,6 +187,89 @@ describe("the session table", () => {
     } finally {
       await oldest.close().catch(() => {});
       await recent.close();
+      await harness.close();
+    }
+  });
+
+  it("a flood of initialize calls from another address gets 429s and evicts no one else's session", async () => {
+    // Issue 19 item 6: 1,000 initialize calls in 15 s used to push out another user's live
+    // session. The clock stands still, so the open-rate bucket doesn't refill mid-test.
+    const clockMs = Date.now();
+    const harness = await startHttpHarness(sandbox, {
+      server: { maxSessions: 20, maxSessionsPerAddress: 10, openBurst: 30, now: () => clockMs },
+    });
+    const victim = await openHttpSession(harness.server.url, { name: "victim" });
+    // The flood comes from 127.0.0.2: another address on the loopback network.
+    const fromElsewhere = new Agent({ localAddress: "127.0.0.2" });
+    try {
+      expect((await victim.call("list_files", {})).isError).toBeFalsy();
+      const answers: Array<{ status: number; retryAfter: string | null }> = [];
+      for (let index = 0; index < 80; index++) {
+        const response = await undiciFetch(harness.server.url, {
+          method: "POST",
+          dispatcher: fromElsewhere,
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "initialize",
+            params: {
+              protocolVersion: "2025-06-18",
+              capabilities: {},
+              clientInfo: { name: `flood-${index}`, version: "1.0.0" },
+            },
+          }),
+        });
+        await response.text();
+        answers.push({ status: response.status, retryAfter: response.headers.get("retry-after") });
+      }
+      // The victim's session still answers: nothing of the flood reached it.
+      expect((await victim.call("list_files", {})).isError).toBeFalsy();
+      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(30);
+      const refused = answers.filter((answer) => answer.status === 429);
+      expect(refused).toHaveLength(50);
+      expect(refused.every((answer) => Number(answer.retryAfter) >= 1)).toBe(true);
+      // The flood holds at most its address's share; it pushed out only its own sessions.
+      expect(harness.server.sessionCount()).toBeLessThanOrEqual(11);
+    } finally {
+      await fromElsewhere.close();
+      await victim.close();
+      await harness.close();
+    }
+  });
+
+  it("one principal at its cap pushes out only its own sessions, never another principal's on the same address", async () => {
+    // Principals told apart by a test principalOf (the seam an OAuth subject extends).
+    const harness = await startHttpHarness(sandbox, {
+      server: {
+        maxSessionsPerPrincipal: 3,
+        principalOf: (req) => `user:${String(req.headers["x-test-user"] ?? "nobody")}`,
+      },
+    });
+    const alice = await openHttpSession(harness.server.url, {
+      name: "alice",
+      headers: { "x-test-user": "alice" },
+    });
+    const mallorys: HttpSession[] = [];
+    try {
+      for (let index = 0; index < 8; index++) {
+        mallorys.push(
+          await openHttpSession(harness.server.url, {
+            name: `mallory-${index}`,
+            headers: { "x-test-user": "mallory" },
+          }),
+        );
+      }
+      // Alice plus mallory's 3 most recent.
+      expect(harness.server.sessionCount()).toBe(4);
+      expect((await alice.call("list_files", {})).isError).toBeFalsy();
+      const [oldest] = mallorys;
+      const newest = mallorys.at(-1);
+      await expect(oldest?.call("list_files", {})).rejects.toThrow();
+      expect((await newest?.call("list_files", {}))?.isError).toBeFalsy();
+    } finally {
+      for (const session of mallorys) await session.close().catch(() => {});
+      await alice.close();
       await harness.close();
     }
   });

@@ -15,6 +15,7 @@ import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { type HttpServerHandle, startHttpServer } from "../../src/transports/http.js";
 import { createVagonClient } from "../../src/vagon/client.js";
 import type { VagonClient } from "../../src/vagon/types.js";
+import { withRecords } from "../helpers/tables.js";
 
 const TOKEN = `hardening-${randomBytes(16).toString("hex")}`;
 const INITIALIZE = {
@@ -274,7 +275,7 @@ describe("many sessions at once", () => {
     const call = async (client: Client, name: string, args: Record<string, unknown>) => {
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
       expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-      return result.structuredContent as Record<string, unknown>;
+      return withRecords<Record<string, unknown>>(result.structuredContent);
     };
     const outcomes = await Promise.all(
       sessions.map(async ({ index, client }) => {

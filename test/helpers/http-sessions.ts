@@ -40,8 +40,8 @@ export async function startHttpHarness(
   options: {
     token?: string | null;
     configuredRoot?: boolean;
-    /** --stateless: a fresh server per request, no MCP sessions. */
-    stateless?: boolean;
+    /** Overrides of the HTTP settings (stateless, the operator's opt-ins). */
+    http?: Partial<Config["http"]>;
     server?: Partial<Omit<HttpServerOptions, "config" | "client" | "logger" | "createServer">>;
   } = {},
 ): Promise<HttpHarness> {
@@ -63,7 +63,7 @@ export async function startHttpHarness(
     readOnly: false,
     logLevel: "debug",
     transport: "http",
-    http: { host: "127.0.0.1", port: 0, token, stateless: options.stateless ?? false },
+    http: { host: "127.0.0.1", port: 0, token, stateless: false, ...options.http },
     sandbox: { enabled: true, shape: "jsonapi" },
     uploadConcurrency: 4,
   };
@@ -114,10 +114,21 @@ export interface HttpSession {
 
 export async function openHttpSession(
   url: string,
-  options: { token?: string | null; capabilities?: ClientCapabilities; name?: string } = {},
+  options: {
+    token?: string | null;
+    capabilities?: ClientCapabilities;
+    name?: string;
+    /** A --stateless server has no GET stream (nor log notifications) to wait for. */
+    stateless?: boolean;
+    /** Sent with every request (e.g. what a test's principalOf reads). */
+    headers?: Record<string, string>;
+  } = {},
   beforeConnect?: (client: Client) => void,
 ): Promise<HttpSession> {
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
   // Resolves when the server has answered the session's GET (its stream for server-initiated
   // messages, where log notifications arrive): from then on nothing sent to it can be missed.
   let streamOpened!: () => void;
@@ -151,8 +162,10 @@ export async function openHttpSession(
   });
   beforeConnect?.(client);
   await client.connect(transport);
-  await client.setLoggingLevel("debug");
-  await streamOpen;
+  if (!options.stateless) {
+    await client.setLoggingLevel("debug");
+    await streamOpen;
+  }
   return {
     client,
     transport,

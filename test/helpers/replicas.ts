@@ -58,9 +58,12 @@ export async function startReplica(input: {
   logLevel?: "error" | "warn" | "info" | "debug";
   /** Default true; false serves MCP sessions (one process, no balancer). */
   stateless?: boolean;
+  /** --allow-unconfirmed-deletes: deletes of clients a stateless replica can't ask go ahead. */
+  allowUnconfirmedDeletes?: boolean;
 }): Promise<Replica> {
   const args = [CLI_PATH, "--http", "--host", "127.0.0.1", "--port", String(input.port ?? 0)];
   if (input.stateless !== false) args.push("--stateless");
+  if (input.allowUnconfirmedDeletes) args.push("--allow-unconfirmed-deletes");
   for (const root of input.roots ?? []) args.push("--root", root);
   const child = spawn(process.execPath, args, {
     cwd: path.dirname(path.dirname(CLI_PATH)),

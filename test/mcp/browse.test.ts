@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { withRecords } from "../helpers/tables.js";
 
 interface ListedEntry {
   id: number;
@@ -51,7 +52,7 @@ afterAll(async () => {
 async function listFiles(args: Record<string, unknown>) {
   const result = await harness.callTool("list_files", args);
   expect(result.isError, toolText(result)).toBeFalsy();
-  return { result, listing: result.structuredContent as unknown as ListResult, text: toolText(result) };
+  return { result, listing: withRecords<ListResult>(result.structuredContent), text: toolText(result) };
 }
 
 describe("list_files", () => {
@@ -198,7 +199,9 @@ describe("list_machine_content", () => {
       path: "C:/Users",
     });
     expect(result.isError, toolText(result)).toBeFalsy();
-    const structured = result.structuredContent as { entries: Array<{ name: string; kind: string }> };
+    const structured = withRecords<{ entries: Array<{ name: string; kind: string }> }>(
+      result.structuredContent,
+    );
     expect(structured.entries.map((entry) => entry.name).sort()).toEqual(["Administrator", "Public"]);
     expect(structured.entries.every((entry) => entry.kind === "directory")).toBe(true);
     expect(toolText(result)).toContain("Administrator\\");
@@ -217,14 +220,14 @@ describe("list_machine_content", () => {
         expect(result.isError, toolText(result)).toBeFalsy();
         listed[shape] = {
           text: toolText(result),
-          entries: (result.structuredContent as { entries: Array<Record<string, unknown>> }).entries,
+          entries: withRecords<{ entries: Array<Record<string, unknown>> }>(result.structuredContent).entries,
         };
       }
       // The older revision sends {name, type, path, size}: the size is shown, in both forms.
-      expect(listed.flat?.entries).toContainEqual({ name: "notes.txt", size: 1_024 });
+      expect(listed.flat?.entries).toContainEqual({ name: "notes.txt", kind: "file", size: 1_024 });
       expect(listed.flat?.text).toMatch(/^notes\.txt {2}1(\.0)? KB$/m);
       // The current one sends {path, name, is_directory}: no size, and the text says why.
-      expect(listed.jsonapi?.entries).toContainEqual({ name: "notes.txt" });
+      expect(listed.jsonapi?.entries).toContainEqual({ name: "notes.txt", kind: "file", size: null });
       expect(listed.jsonapi?.text.split("\n")[0]).toContain("Vagon sent no file sizes");
     } finally {
       sandbox.shape = original;
@@ -336,11 +339,13 @@ describe("vagon:// resources", () => {
     const machine = await harness.mcp.readResource({
       uri: `vagon://machines/${SEED.runningMachineId}/files/0`,
     });
-    const machineBody = JSON.parse((machine.contents[0] as { text: string }).text) as ListResult;
+    const machineBody = withRecords<ListResult>(JSON.parse((machine.contents[0] as { text: string }).text));
     expect(machineBody.entries.map((entry) => entry.id)).toContain(SEED.machineProjectFolderId);
 
     const recordings = await harness.mcp.readResource({ uri: "vagon://recordings/0" });
-    const recordingsBody = JSON.parse((recordings.contents[0] as { text: string }).text) as ListResult;
+    const recordingsBody = withRecords<ListResult>(
+      JSON.parse((recordings.contents[0] as { text: string }).text),
+    );
     expect(recordingsBody.entries.length).toBeGreaterThan(0);
 
     await expect(
@@ -351,7 +356,7 @@ describe("vagon:// resources", () => {
   it("reads the shared root listing as JSON", async () => {
     const { contents } = await harness.mcp.readResource({ uri: "vagon://shared/0" });
     expect(contents[0]?.mimeType).toBe("application/json");
-    const body = JSON.parse((contents[0] as { text: string }).text) as ListResult;
+    const body = withRecords<ListResult>(JSON.parse((contents[0] as { text: string }).text));
     expect(body.entries.map((entry) => entry.id)).toEqual(
       expect.arrayContaining([SEED.projectFolderId, SEED.sharedTextFileId, bigFolderId]),
     );

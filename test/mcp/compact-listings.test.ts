@@ -6,32 +6,30 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import mime from "mime-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compactEntry } from "../../src/mcp/compact.js";
+import { listingTable } from "../../src/mcp/compact.js";
 import { entryInstant } from "../../src/mcp/instant.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import type { Entry, ListFilesParams } from "../../src/vagon/types.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 
-interface CompactEntry {
-  id: number;
-  name: string;
-  kind?: "file" | "directory";
-  size?: number | null;
-  content_type?: string | null;
-  modified?: string | null;
-  path?: string | null;
-  status?: string;
-  machine_id?: number | null;
-  parent_id?: number;
-  depth?: number;
+interface Table {
+  columns: string[];
+  rows: Array<Array<string | number | null>>;
+  exceptions?: Record<string, Record<string, unknown>>;
+  content_types?: Record<string, string | null>;
 }
 interface CompactListing {
   folder: { id: number; name: string; path: string | null; machine_id?: number } | null;
-  entries: CompactEntry[];
+  entries: Table;
   total: number;
   next_page: number | null;
   storage?: { used: number; total: number } | null;
 }
+/** A row by its columns' names, as the model reads it. */
+type Row = Record<string, string | number | null>;
+
+const rowsOf = (table: Table): Row[] =>
+  table.rows.map((row) => Object.fromEntries(table.columns.map((column, index) => [column, row[index]!])));
 
 let sandbox: Sandbox;
 let harness: Harness;
@@ -76,33 +74,44 @@ async function listFiles(args: Record<string, unknown>) {
   return { listing: result.structuredContent as unknown as CompactListing, text: toolText(result) };
 }
 
-/** The full entries back, by the rules the output schema states for each left-out field. */
+/** The full entries back, by the rules the output schema states for each field that is not a column. */
 function expand(listing: CompactListing): Array<Entry & { depth: number }> {
+  const table = listing.entries;
   const above = new Map<number, { path: string | null; depth: number }>();
-  return listing.entries.map((entry) => {
-    // An entry below the listed folder names its folder; what that folder says, listed above, it leaves out.
-    const parent = entry.parent_id !== undefined ? above.get(entry.parent_id) : undefined;
-    if (entry.parent_id === undefined) expect(entry.depth ?? 0, entry.name).toBe(0);
-    const depth = entry.depth ?? (parent ? parent.depth + 1 : 0);
-    const folderPath = parent ? parent.path : (listing.folder?.path ?? "");
-    const kind = entry.kind ?? "file";
-    const path = "path" in entry ? (entry.path ?? null) : `${folderPath ?? ""}/${entry.name}`;
-    if (kind === "directory") above.set(entry.id, { path, depth });
+  const extension = (name: string) =>
+    (name.includes(".") ? name.slice(name.lastIndexOf(".") + 1) : name).toLowerCase();
+  return rowsOf(table).map((row) => {
+    const id = row.id as number;
+    const name = row.name as string;
+    const size = row.size as number | null;
+    const other = table.exceptions?.[String(id)] ?? {};
+    const parentId = (row.parent_id ?? null) as number | null;
+    // A row below the listed folder names its folder; what that folder says, listed above, it leaves out.
+    const parent = parentId !== null ? above.get(parentId) : undefined;
+    const kind = (other.kind ?? (size === null ? "directory" : "file")) as Entry["kind"];
+    const depth = (other.depth ?? (parentId === null ? 0 : parent ? parent.depth + 1 : undefined)) as number;
+    const folderPath = parentId === null ? (listing.folder?.path ?? "") : parent?.path;
+    const path = ("path" in other ? other.path : `${folderPath ?? ""}/${name}`) as string | null;
+    if (kind === "directory") above.set(id, { path, depth });
+    const ext = extension(name);
+    const derivedType =
+      kind !== "file"
+        ? null
+        : table.content_types && ext in table.content_types
+          ? (table.content_types[ext] ?? null)
+          : mime.lookup(`x.${ext}`) || null;
     return {
-      id: entry.id,
-      name: entry.name,
+      id,
+      name,
       kind,
-      size: entry.size ?? null,
-      content_type:
-        "content_type" in entry
-          ? (entry.content_type ?? null)
-          : kind === "file"
-            ? mime.lookup(entry.name) || null
-            : null,
-      modified: entry.modified ?? null,
+      size,
+      content_type: ("content_type" in other ? other.content_type : derivedType) as string | null,
+      modified: row.modified as string | null,
       path,
-      status: entry.status ?? "upload_completed",
-      machine_id: "machine_id" in entry ? (entry.machine_id ?? null) : (listing.folder?.machine_id ?? null),
+      status: (other.status ?? "upload_completed") as string,
+      machine_id: ("machine_id" in other ? other.machine_id : (listing.folder?.machine_id ?? null)) as
+        | number
+        | null,
       depth,
     };
   });
@@ -159,90 +168,120 @@ const LISTINGS: Array<{ label: string; args: Record<string, unknown>; params: Li
   { label: "the recordings", args: { location: "recordings" }, params: { location: "recordings" } },
 ];
 
-describe("a listed entry leaves out only what the listing already says", () => {
-  it.each(LISTINGS)("rebuilds $label exactly as the Vagon client returns it", async ({ args, params }) => {
-    const { listing } = await listFiles(args);
-    const recursive = args.recursive === true;
-    const { byId: truth, depthOf } = await clientEntries(params, recursive ? 3 : 0);
-    const rebuilt = expand(listing);
-    expect(rebuilt.map((entry) => entry.id).sort()).toEqual([...truth.keys()].sort());
-    for (const [index, entry] of rebuilt.entries()) {
-      const { depth, ...full } = entry;
-      expect(depth, entry.name).toBe(depthOf.get(entry.id));
-      const original = truth.get(entry.id)!;
-      // The same instant to the second.
-      expect(instant(full.modified)).toBe(instant(original.modified));
-      expect(listing.entries[index]?.modified ?? null).toBe(
-        original.modified === null ? null : entryInstant(original.modified),
-      );
-      expect({ ...full, modified: original.modified }).toEqual(original);
-    }
-  });
+describe("a listing is a table that leaves out only what the listing already says", () => {
+  const SHAPES = ["jsonapi", "flat"] as const;
+  it.each(LISTINGS.flatMap((listing) => SHAPES.map((shape) => ({ ...listing, shape }))))(
+    "rebuilds $label exactly as the Vagon client returns it ($shape API shape)",
+    async ({ args, params, shape }) => {
+      const shapeBefore = sandbox.shape;
+      sandbox.shape = shape;
+      // The table and the Vagon client's answer, both from the same API shape.
+      const recursive = args.recursive === true;
+      const [{ listing }, { byId: truth, depthOf }] = await Promise.all([
+        listFiles(args),
+        clientEntries(params, recursive ? 3 : 0),
+      ]).finally(() => {
+        sandbox.shape = shapeBefore;
+      });
+      const rebuilt = expand(listing);
+      expect(rebuilt.map((entry) => entry.id).sort()).toEqual([...truth.keys()].sort());
+      for (const entry of rebuilt) {
+        const { depth, ...full } = entry;
+        expect(depth, entry.name).toBe(depthOf.get(entry.id));
+        const original = truth.get(entry.id)!;
+        // The same instant to the second, in the form tables write it.
+        expect(instant(full.modified)).toBe(instant(original.modified));
+        expect(full.modified).toBe(original.modified === null ? null : entryInstant(original.modified));
+        expect({ ...full, modified: original.modified }).toEqual(original);
+      }
+    },
+  );
 
-  it("lists a folder of files as id, name, size and modified only when the name says the type", async () => {
+  it("lists a folder of files as rows of id, name, size and modified, with no exceptions", async () => {
     const { listing } = await listFiles({ parent_id: framesFolderId });
-    expect(listing.entries).toHaveLength(100);
-    for (const entry of listing.entries) {
-      expect(Object.keys(entry)).toEqual(["id", "name", "size", "modified"]);
-    }
+    expect(listing.entries.columns).toEqual(["id", "name", "size", "modified"]);
+    expect(listing.entries.rows).toHaveLength(100);
+    for (const row of listing.entries.rows) expect(row).toHaveLength(4);
+    expect(listing.entries).not.toHaveProperty("exceptions");
+    expect(listing.entries).not.toHaveProperty("content_types");
   });
 
-  it("names the machine once on the folder of a machine listing, not on each entry", async () => {
+  it("states a content type its files share once per extension, and an odd one on its row", async () => {
+    const folderId = sandbox.addDirectory({ parentId: 0, name: "Render passes" });
+    const exr: number[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      exr.push(
+        await sandbox.addFile({
+          parentId: folderId,
+          name: `beauty_${index}.exr`,
+          content: "x",
+          contentType: "image/x-exr",
+        }),
+      );
+    }
+    const odd = await sandbox.addFile({
+      parentId: folderId,
+      name: "beauty_9.EXR",
+      content: "x",
+      contentType: "application/octet-stream",
+    });
+    const { listing } = await listFiles({ parent_id: folderId });
+    expect(listing.entries.content_types).toEqual({ exr: "image/x-exr" });
+    expect(listing.entries.exceptions).toEqual({ [odd]: { content_type: "application/octet-stream" } });
+    expect(expand(listing).find((entry) => entry.id === exr[0])?.content_type).toBe("image/x-exr");
+  });
+
+  it("names the machine once on the folder of a machine listing, not on each row", async () => {
     const { listing } = await listFiles({ location: "machine", machine_id: SEED.runningMachineId });
     expect(listing.folder?.machine_id).toBe(SEED.runningMachineId);
-    expect(listing.entries.length).toBeGreaterThan(0);
-    expect(listing.entries.every((entry) => !("machine_id" in entry))).toBe(true);
+    expect(listing.entries.rows.length).toBeGreaterThan(0);
+    expect(listing.entries.columns).not.toContain("machine_id");
+    for (const other of Object.values(listing.entries.exceptions ?? {}))
+      expect(other).not.toHaveProperty("machine_id");
     const shared = await listFiles({});
     expect(shared.listing.folder).not.toHaveProperty("machine_id");
   });
 
-  it("says modified to the second", async () => {
+  it("says modified to the second, UTC, in a form Date.parse reads", async () => {
     const { listing } = await listFiles({});
-    for (const entry of listing.entries.filter((listed) => listed.modified)) {
-      expect(entry.modified).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    for (const row of rowsOf(listing.entries).filter((listed) => listed.modified)) {
+      expect(row.modified).toMatch(/^\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      expect(Number.isNaN(Date.parse(row.modified as string))).toBe(false);
     }
   });
 
   it("keeps a status other than upload_completed, in the JSON and in the text", async () => {
     const { listing, text } = await listFiles({ parent_id: SEED.projectFolderId });
-    const pending = listing.entries.find((entry) => entry.id === pendingFileId);
-    expect(pending).toMatchObject({ name: "half-uploaded.bin", status: "pending_upload" });
-    expect(listing.entries.filter((entry) => "status" in entry)).toEqual([pending]);
+    expect(listing.entries.exceptions).toEqual({ [pendingFileId]: { status: "pending_upload" } });
     expect(text).toMatch(/half-uploaded\.bin {2}.*\(pending_upload\)/);
   });
 
-  it("leaves out folders' null size and content_type, but says null where absence would mean something else", async () => {
+  it("gives a folder a null size, and says null where the listing would derive something else", async () => {
     const { listing } = await listFiles({
       location: "machine",
       machine_id: SEED.runningMachineId,
       task_id: SEED.taskId,
     });
-    // A session recording listed with a task belongs to no machine: absent would mean machine 100.
-    const session = listing.entries.find((entry) => entry.id === SEED.sessionFolderId);
-    expect(session).toMatchObject({ kind: "directory", machine_id: null });
-    expect(session).not.toHaveProperty("size");
-    expect(session).not.toHaveProperty("content_type");
-    const output = listing.entries.find((entry) => entry.id === SEED.taskOutputFolderId);
-    expect(output).not.toHaveProperty("machine_id");
+    const rows = rowsOf(listing.entries);
+    expect(rows.find((row) => row.id === SEED.sessionFolderId)?.size).toBeNull();
+    // A session recording listed with a task belongs to no machine: the listing would say machine 100.
+    expect(listing.entries.exceptions?.[SEED.sessionFolderId]).toEqual({ machine_id: null });
+    expect(listing.entries.exceptions?.[SEED.taskOutputFolderId]).toBeUndefined();
   });
 
-  it("names the folder of entries below the listed one by parent_id instead of repeating its path", async () => {
+  it("names the folder of rows below the listed one by parent_id instead of repeating its path", async () => {
     const { listing } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true });
-    const nested = listing.entries.find((entry) => entry.id === SEED.nestedFileId);
-    expect(nested).toEqual({
-      id: SEED.nestedFileId,
+    expect(listing.entries.columns).toEqual(["id", "name", "size", "modified", "parent_id"]);
+    const rows = rowsOf(listing.entries);
+    expect(rows.find((row) => row.id === SEED.nestedFileId)).toMatchObject({
       name: "links.txt",
-      size: expect.any(Number),
-      modified: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
       parent_id: SEED.nestedFolderId,
     });
-    const top = listing.entries.find((entry) => entry.id === SEED.nestedFolderId);
-    expect(top).not.toHaveProperty("path");
-    expect(top).not.toHaveProperty("depth");
-    expect(top).not.toHaveProperty("parent_id");
+    expect(rows.find((row) => row.id === SEED.nestedFolderId)?.parent_id).toBeNull();
+    expect(listing.entries.exceptions?.[SEED.nestedFileId]).toBeUndefined();
   });
 
-  it("says path and depth when the entry's folder was listed by an earlier call (a cursor's continuation)", async () => {
+  it("says path and depth when the row's folder was listed by an earlier call (a cursor's continuation)", async () => {
     const first = await harness.callTool("list_files", {
       parent_id: SEED.projectFolderId,
       recursive: true,
@@ -251,15 +290,16 @@ describe("a listed entry leaves out only what the listing already says", () => {
     const cursor = (first.structuredContent as { next_cursor?: string }).next_cursor;
     expect(cursor).toBeTruthy();
     const { listing } = await listFiles({ parent_id: SEED.projectFolderId, recursive: true, cursor });
-    const nested = listing.entries.find((entry) => entry.id === SEED.nestedFileId);
-    expect(nested).toMatchObject({
-      parent_id: SEED.nestedFolderId,
+    expect(rowsOf(listing.entries).find((row) => row.id === SEED.nestedFileId)?.parent_id).toBe(
+      SEED.nestedFolderId,
+    );
+    expect(listing.entries.exceptions?.[SEED.nestedFileId]).toEqual({
       path: "/Project Folder/references/links.txt",
       depth: 1,
     });
   });
 
-  it("costs well under two thirds of the full entry shape on a 100-entry page", async () => {
+  it("costs under half the full entry shape on a 100-entry page", async () => {
     const { listing } = await listFiles({ parent_id: framesFolderId });
     const full = await harness.vagon.listFiles({
       location: "shared",
@@ -269,7 +309,7 @@ describe("a listed entry leaves out only what the listing already says", () => {
     });
     const compactBytes = Buffer.byteLength(JSON.stringify(listing));
     const fullBytes = Buffer.byteLength(JSON.stringify({ ...listing, entries: full.entries }));
-    expect(compactBytes / fullBytes).toBeLessThan(0.65);
+    expect(compactBytes / fullBytes).toBeLessThan(0.5);
   });
 });
 
@@ -314,21 +354,32 @@ describe("the output schema", () => {
   it("accepts every listing above and refuses a listing that breaks it", async () => {
     expect(outputSchema).toBeDefined();
     const validate = new AjvJsonSchemaValidator().getValidator(outputSchema as object);
-    for (const { args } of LISTINGS) {
+    for (const { args } of [...LISTINGS, { args: { parent_id: SEED.projectFolderId, recursive: true } }]) {
       const { listing } = await listFiles(args);
       expect(validate(listing).valid, JSON.stringify(args)).toBe(true);
-      const first = listing.entries[0]!;
-      // Not vacuous: a null status, an unknown field or a missing id would fail the SDK client's check.
-      expect(validate({ ...listing, entries: [{ ...first, status: null }] }).valid).toBe(false);
-      expect(validate({ ...listing, entries: [{ ...first, uid: "x" }] }).valid).toBe(false);
-      expect(validate({ ...listing, entries: [{ ...first, kind: "link" }] }).valid).toBe(false);
-      const { id: _id, ...withoutId } = first;
-      expect(validate({ ...listing, entries: [withoutId] }).valid).toBe(false);
+      const table = listing.entries;
+      const first = table.rows[0]!;
+      const withRows = (rows: unknown[][], extra: object = {}) => ({
+        ...listing,
+        entries: { ...table, rows, ...extra },
+      });
+      // Not vacuous: a missing cell, a cell of the wrong type, an unknown column or exception fails the SDK client's check.
+      expect(validate(withRows([first.slice(1)])).valid).toBe(false);
+      expect(validate(withRows([["x", ...first.slice(1)]])).valid).toBe(false);
+      expect(validate({ ...listing, entries: { ...table, columns: [...table.columns, "uid"] } }).valid).toBe(
+        false,
+      );
+      expect(validate(withRows([first], { exceptions: { [String(first[0])]: { uid: "x" } } })).valid).toBe(
+        false,
+      );
+      expect(
+        validate(withRows([first], { exceptions: { [String(first[0])]: { kind: "link" } } })).valid,
+      ).toBe(false);
     }
   });
 });
 
-describe("compactEntry", () => {
+describe("listingTable", () => {
   const entry: Entry = {
     id: 7,
     name: "a.txt",
@@ -342,38 +393,36 @@ describe("compactEntry", () => {
   };
   const folder = { id: 5, name: "Docs", path: "/Docs", machine_id: 100 };
 
-  it("leaves out a derivable path and machine_id and the normal status", () => {
-    expect(compactEntry(entry, folder, mime.lookup)).toEqual({
-      id: 7,
-      name: "a.txt",
-      size: 3,
-      modified: "2026-02-03T09:15:00Z",
+  it("leaves out a derivable path, machine_id and type and the normal status", () => {
+    expect(listingTable([entry], folder, mime.lookup)).toEqual({
+      columns: ["id", "name", "size", "modified"],
+      rows: [[7, "a.txt", 3, "03 Feb 2026 09:15:00 GMT"]],
     });
-    expect(compactEntry({ ...entry, content_type: "text/markdown" }, folder, mime.lookup)).toMatchObject({
-      content_type: "text/markdown",
-    });
-    expect(compactEntry({ ...entry, kind: "directory" }, folder)).toMatchObject({ kind: "directory" });
+    expect(
+      listingTable([{ ...entry, kind: "directory", size: null, content_type: null }], folder).exceptions,
+    ).toBeUndefined();
   });
 
-  it("says null when a path or machine_id that absence would derive is null", () => {
-    expect(compactEntry({ ...entry, path: null, machine_id: null }, folder)).toMatchObject({
-      path: null,
-      machine_id: null,
+  it("says a file without a size is a file, and null where a derived path or machine_id is null", () => {
+    expect(listingTable([{ ...entry, size: null }], folder, mime.lookup).exceptions).toEqual({
+      7: { kind: "file" },
     });
-  });
-
-  it("derives nothing without a folder: path always said, machine_id left out only when null", () => {
-    expect(compactEntry(entry, null)).toMatchObject({ path: "/Docs/a.txt", machine_id: 100 });
-    const nulls = compactEntry({ ...entry, path: null, machine_id: null }, null);
-    expect(nulls).toHaveProperty("path", null);
-    expect(nulls).not.toHaveProperty("machine_id");
+    expect(
+      listingTable([{ ...entry, path: null, machine_id: null }], folder, mime.lookup).exceptions,
+    ).toEqual({
+      7: { path: null, machine_id: null },
+    });
   });
 
   it("treats a root's null path as '' and keeps a path from elsewhere", () => {
     const root = { id: 0, name: "Root", path: null };
-    expect(compactEntry({ ...entry, path: "/a.txt", machine_id: null }, root)).not.toHaveProperty("path");
-    expect(compactEntry({ ...entry, path: "/Other/a.txt", machine_id: null }, root)).toMatchObject({
-      path: "/Other/a.txt",
+    expect(
+      listingTable([{ ...entry, path: "/a.txt", machine_id: null }], root, mime.lookup).exceptions,
+    ).toBeUndefined();
+    expect(
+      listingTable([{ ...entry, path: "/Other/a.txt", machine_id: null }], root, mime.lookup).exceptions,
+    ).toEqual({
+      7: { path: "/Other/a.txt" },
     });
   });
 });

@@ -9,6 +9,7 @@ import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { withRecords } from "../helpers/tables.js";
 
 const FOLDER_ENTRIES = 3000;
 
@@ -43,7 +44,7 @@ function resultTokens(result: CallToolResult): number {
 
 /** Tokens per entry in each form, as the bench reports them. */
 function tokensPerEntry(result: CallToolResult): { text: number; structured: number } {
-  const entries = (result.structuredContent as { entries: unknown[] }).entries.length;
+  const entries = (result.structuredContent as { entries: { rows: unknown[] } }).entries.rows.length;
   return {
     text: countTokens(toolText(result)) / entries,
     structured: countTokens(JSON.stringify(result.structuredContent)) / entries,
@@ -71,10 +72,13 @@ describe("output budget", () => {
     expect(resultTokens(first)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
     const perEntry = tokensPerEntry(first);
     expect(perEntry.text).toBeLessThan(30);
+    expect(perEntry.structured).toBeLessThan(30);
     const firstText = toolText(first);
     expect(firstText).toMatch(/cut to fit the output budget/);
     expect(firstText).not.toMatch(/structuredContent/);
-    const structured = first.structuredContent as { entries: { name: string }[]; next_page: number };
+    const structured = withRecords<{ entries: { name: string }[]; next_page: number }>(
+      first.structuredContent,
+    );
     // Text and structured hold the same entries.
     expect(namesInText(firstText)).toEqual(structured.entries.map((entry) => entry.name));
 

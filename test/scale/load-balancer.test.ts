@@ -84,6 +84,9 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
           sandbox,
           port,
           drainSeconds: DRAIN_SECONDS,
+          // The plan hand-over below is unattended automation: these replicas can't ask an
+          // initialize-era client, and without the opt-in refuse its deletes (stateless-deletes.test.ts).
+          allowUnconfirmedDeletes: true,
           logLevel: "info",
         });
       }),
@@ -165,6 +168,7 @@ describe.skipIf(nginxBinary === null)("three --stateless replicas behind nginx",
             sandbox,
             port: restarted.port,
             drainSeconds: DRAIN_SECONDS,
+            allowUnconfirmedDeletes: true,
             logLevel: "warn",
           });
           replicas[1] = again;

@@ -43,7 +43,8 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
     let root: string;
     let client: EraClient;
     // An initialize-era client can't be asked on a stateless replica (no session carries the
-    // question): that combination is SPEC §5's refusal, tested with the stateless deletes.
+    // question, and the replica never saw its capabilities or roots): SPEC §5 refuses its deletes
+    // (tested with the stateless deletes) and its local paths (below).
     const canBeAsked = !(transportName === "http --stateless" && era === "2025-11-25");
 
     beforeAll(async () => {
@@ -57,7 +58,9 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
         );
       } else {
         sandbox = await startSandbox();
-        harness = await startHttpHarness(sandbox, { stateless: transportName === "http --stateless" });
+        harness = await startHttpHarness(sandbox, {
+          http: { stateless: transportName === "http --stateless" },
+        });
         root = harness.root;
         client = await connectEraClient(
           era,
@@ -109,16 +112,28 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
       const fileId = Number(/id=(\d+)/.exec(textOf(upload))?.[1]);
       expect(fileId).toBeGreaterThan(0);
 
-      const single = await client.call("download_files", { file_ids: [fileId], save_to: "" });
-      expect(single.isError).toBeFalsy();
-      const saved = (await fs.readdir(root, { recursive: true })).find((name) => name.endsWith("note.txt"));
-      expect(saved).toBeDefined();
-      expect(await fs.readFile(path.join(root, saved!), "utf8")).toBe(`hello from ${era}`);
+      if (canBeAsked) {
+        const single = await client.call("download_files", { file_ids: [fileId], save_to: "" });
+        expect(single.isError).toBeFalsy();
+        const saved = (await fs.readdir(root, { recursive: true })).find((name) => name.endsWith("note.txt"));
+        expect(saved).toBeDefined();
+        expect(await fs.readFile(path.join(root, saved!), "utf8")).toBe(`hello from ${era}`);
+      } else {
+        // SPEC §5: a stateless replica can't learn an initialize-era client's roots, so its disk
+        // stays closed and the answer names the ways out; the link works.
+        const refused = await client.call("download_files", { file_ids: [fileId], save_to: "" });
+        expect(textOf(refused)).toContain("stateless");
+        const link = await client.call("download_files", { file_ids: [fileId] });
+        expect(link.isError).toBeFalsy();
+        expect(textOf(link)).toContain("note.txt");
+      }
 
       const progress: Progress[] = [];
       const zip = await client.call(
         "download_files",
-        { directory_id: folderId, save_to: `zip-${era}`, extract: true },
+        canBeAsked
+          ? { directory_id: folderId, save_to: `zip-${era}`, extract: true }
+          : { directory_id: folderId },
         (step) => progress.push(step),
       );
       expect(zip.isError).toBeFalsy();

@@ -80,10 +80,10 @@ describe("2026-07-28 on the wire", () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    replicaA = await startHttpHarness(sandbox, { stateless: true, token });
-    replicaB = await startHttpHarness(sandbox, { stateless: true, token });
+    replicaA = await startHttpHarness(sandbox, { http: { stateless: true }, token });
+    replicaB = await startHttpHarness(sandbox, { http: { stateless: true }, token });
     otherCaller = await startHttpHarness(sandbox, {
-      stateless: true,
+      http: { stateless: true },
       token: "another-token-0123456789abcdef",
     });
   });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { withRecords } from "../helpers/tables.js";
 
 const cli = path.resolve("dist/cli.js");
 
@@ -57,7 +58,8 @@ describe("the stdio server (built binary)", () => {
 
   it("saves a downloaded file into the root", async () => {
     const listing = await client.callTool({ name: "list_files", arguments: { query: "welcome" } });
-    const entry = (listing.structuredContent as { entries: { id: number; name: string }[] }).entries[0]!;
+    const entry = withRecords<{ entries: { id: number; name: string }[] }>(listing.structuredContent)
+      .entries[0]!;
     const result = await client.callTool({
       name: "download_files",
       arguments: { file_ids: [entry.id], save_to: root },

@@ -4,11 +4,25 @@
 // one range request for just that member.
 import { Readable } from "node:stream";
 import type yauzl from "yauzl";
+import { formatBytes } from "../../units.js";
+import { compressionRatioProblem, DEFAULT_MAX_EXTRACT_ENTRIES } from "../../vagon/extract.js";
 import type { RangedReader } from "../../vagon/ranged-reader.js";
 import { entryInstant } from "../instant.js";
 
 /** Bytes fetched per cached block: a central directory of 10,000 entries is ~4 of them. */
 const BLOCK_BYTES = 256 * 1024;
+/**
+ * Blocks kept at once: the central directory is read front to back through this window, so a
+ * 172 MB directory costs 2 MiB of memory per call, not 172 MB.
+ */
+export const MAX_CACHED_BLOCKS = 8;
+/** Members a call looks through (finding one, or listing a folder): extraction's entry cap. */
+export const MAX_ZIP_MEMBERS = DEFAULT_MAX_EXTRACT_ENTRIES;
+/**
+ * A member is unpacked whole to read its tail or grep it: beyond this it is refused, as a bomb
+ * is, so one call's cost stays bounded (the rest of extraction's limits apply as they are).
+ */
+export const MAX_ZIP_MEMBER_READ_BYTES = 512 * 1024 * 1024;
 /** Reads longer than this skip the cache (a member's data). */
 const DIRECT_READ_BYTES = 2 * BLOCK_BYTES;
 
@@ -37,28 +51,48 @@ export interface ZipArchive {
   find(path: string): Promise<{ member: ZipMember; open(): Promise<Readable> } | null>;
 }
 
-/** Blocks of the file already fetched, shared by every read of one archive. */
-class BlockCache {
+/** The most recent blocks of the file fetched, shared by every read of one archive. */
+export class BlockCache {
   readonly #blocks = new Map<number, Promise<Buffer>>();
   constructor(
     private readonly reader: RangedReader,
     private readonly signal?: AbortSignal,
   ) {}
 
+  /** Blocks held now (at most MAX_CACHED_BLOCKS). */
+  get size(): number {
+    return this.#blocks.size;
+  }
+
   async read(start: number, end: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     for (let block = Math.floor(start / BLOCK_BYTES); block * BLOCK_BYTES < end; block++) {
       let bytes = this.#blocks.get(block);
-      if (!bytes) {
-        bytes = this.reader.read(block * BLOCK_BYTES, BLOCK_BYTES, { signal: this.signal });
-        this.#blocks.set(block, bytes);
-      }
+      if (bytes) this.#blocks.delete(block);
+      else bytes = this.reader.read(block * BLOCK_BYTES, BLOCK_BYTES, { signal: this.signal });
+      // Most recently used last; the oldest leave once the window is full.
+      this.#blocks.set(block, bytes);
+      while (this.#blocks.size > MAX_CACHED_BLOCKS)
+        this.#blocks.delete(this.#blocks.keys().next().value as number);
       const data = await bytes;
       const blockStart = block * BLOCK_BYTES;
       parts.push(data.subarray(Math.max(0, start - blockStart), Math.min(data.length, end - blockStart)));
     }
     return Buffer.concat(parts);
   }
+}
+
+/**
+ * Why read_file won't unpack this member, or null: extraction's ratio rule (a bomb), and the
+ * per-call bound on what is unpacked.
+ */
+export function memberReadProblem(member: ZipMember): string | null {
+  const bomb = compressionRatioProblem(member.compressed_size, member.size);
+  if (bomb) return bomb;
+  if (member.size > MAX_ZIP_MEMBER_READ_BYTES) {
+    return `it unpacks to ${formatBytes(member.size)}, more than the ${formatBytes(MAX_ZIP_MEMBER_READ_BYTES)} read_file unpacks in one call`;
+  }
+  return null;
 }
 
 function unreadableReason(entry: yauzl.Entry): string | undefined {

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { confirmDeletion } from "../confirm.js";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool } from "../define-tool.js";
-import { clientCapabilities } from "../era.js";
 import * as params from "../params.js";
 import { describeItem } from "../wrong-kind.js";
 
@@ -17,23 +16,21 @@ When the host supports it, the user is asked to confirm first.`,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   mutating: true,
   async handler(args, context) {
-    const { server, client, extra } = context;
-    if (clientCapabilities(server, extra.ctx)?.elicitation) {
-      const item =
-        (await describeItem(client, args.file_id, extra.signal)) ??
-        `item ${args.file_id} (a folder goes with everything in it)`;
-      const answer = await confirmDeletion(context, {
-        subject: `delete_file ${args.file_id}`,
-        message: `Delete ${item} from Vagon Files? This can't be undone.`,
-        title: "Yes, delete it",
-      });
-      if (typeof answer !== "string") return answer;
-      if (answer === "declined") {
-        return {
-          structured: { file_id: args.file_id, deleted: false },
-          text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
-        };
-      }
+    const { client, extra } = context;
+    const item = async () =>
+      (await describeItem(client, args.file_id, extra.signal)) ??
+      `item ${args.file_id} (a folder goes with everything in it)`;
+    const answer = await confirmDelete(context, {
+      subject: `delete_file ${args.file_id}`,
+      message: async () => `Delete ${await item()} from Vagon Files? This can't be undone.`,
+      title: "Yes, delete it",
+    });
+    if (typeof answer !== "string") return answer;
+    if (answer === "declined") {
+      return {
+        structured: { file_id: args.file_id, deleted: false },
+        text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
+      };
     }
     await client.deleteFile(args.file_id, { signal: extra.signal });
     return { structured: { file_id: args.file_id, deleted: true }, text: `Deleted item ${args.file_id}.` };

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
-import { confirmDeletion } from "../confirm.js";
+import { confirmDelete } from "../confirm-delete.js";
 import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
@@ -21,7 +21,8 @@ const briefFilterShape = {
   ),
 } as typeof filterShape;
 
-import { count, type FoundEntry, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import { loadTypeTable } from "../compact.js";
+import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { createProgress, type ProgressReporter } from "../progress.js";
 import { scanTree } from "../scan.js";
 
@@ -56,13 +57,16 @@ Use this tool when you need to:
     plan_id: z.string().optional().describe("Pass as confirm within 15 minutes."),
     count: z.number().optional(),
     bytes: z.number().optional(),
+    items: foundTableSchema(
+      "The first 50, by path.",
+      "bytes; a folder's = the bytes inside it; null when they go deeper than the walk (uncounted).",
+    ).optional(),
     uncounted: z
       .number()
       .optional()
       .describe(
         "Folders with contents deeper than the walk (64 levels): bytes leaves those out; unknown, not 0.",
       ),
-    items: z.array(foundEntrySchema).optional().describe("First 50; a folder's size = bytes inside."),
     expires_at: z.string().optional(),
     deleted: z.number().optional(),
     already_gone: z.number().optional(),
@@ -100,16 +104,18 @@ Use this tool when you need to:
     const planItems = planItemsOf(set);
     const nowMs = Date.now();
 
+    const typeForName = await loadTypeTable();
     const preview = (status: "preview" | "changed", why: string, current = set) => {
       progress.finish(scannedMessage(current.scannedEntries, current.scannedFolders));
       const shown = [...current.items]
         .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
         .slice(0, PREVIEW_ITEMS);
       // A folder whose contents go deeper than the walk has no known size: none is given.
-      const items: FoundEntry[] = shown.map((item) => {
-        const found = foundEntry(item.entry);
-        return item.uncounted ? found : { ...found, size: item.bytes };
-      });
+      const items = foundTable(
+        shown.map((item) => ({ entry: item.entry, bytes: item.uncounted ? null : item.bytes })),
+        typeForName,
+        scope.location === "machine" ? planScope.machineId : null,
+      );
       const lines = [why];
       if (current.missing.length > 0)
         lines.push(
@@ -118,7 +124,7 @@ Use this tool when you need to:
       if (current.items.length === 0) {
         lines.push("Nothing to delete.");
         return {
-          structured: { status, count: 0, bytes: 0, items: [] },
+          structured: { status, count: 0, bytes: 0, items: foundTable([], typeForName, null) },
           text: lines.join("\n"),
         };
       }
@@ -126,13 +132,14 @@ Use this tool when you need to:
       const expiresAt = new Date(expiresAtMs).toISOString();
       lines.push(
         `Would delete ${count(current.items.length)} items, ${sizeText(current)}, under ${current.where}:`,
-        ...items.map(
-          (item, index) =>
-            foundLine(item) + (shown[index]?.uncounted ? " (size unknown: deeper than the walk)" : ""),
+        ...shown.map(
+          (item) =>
+            foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
+            (item.uncounted ? " (size unknown: deeper than the walk)" : ""),
         ),
       );
-      if (current.items.length > items.length)
-        lines.push(`… and ${count(current.items.length - items.length)} more.`);
+      if (current.items.length > shown.length)
+        lines.push(`… and ${count(current.items.length - shown.length)} more.`);
       lines.push(
         `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
       );
@@ -302,16 +309,19 @@ function sameItems(
   return key(a) === key(b);
 }
 
-/** Asks the user when the client can be asked; a client that can't confirmed with plan_id. */
+/** Asks the user (confirm-delete.ts); a client without elicitation confirmed with plan_id. */
 function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
-  const names = set.items
-    .slice(0, ELICIT_NAMES)
-    .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
-  const more = set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
-  return confirmDeletion(context, {
+  return confirmDelete(context, {
     // The plan_id names the exact set (every id with its bytes): a state for one plan carries out no other.
     subject: `delete_files ${planId}`,
-    message: `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`,
+    message: () => {
+      const names = set.items
+        .slice(0, ELICIT_NAMES)
+        .map((item) => item.entry.name + (item.entry.kind === "directory" ? "/" : ""));
+      const more =
+        set.items.length > names.length ? ` and ${count(set.items.length - names.length)} more` : "";
+      return `Delete ${count(set.items.length)} items (${sizeText(set)}) from Vagon Files: ${names.join(", ")}${more}? Folders go with everything in them. This can't be undone.`;
+    },
     title: "Yes, delete them",
   });
 }

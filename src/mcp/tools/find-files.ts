@@ -1,18 +1,11 @@
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
+import { loadTypeTable } from "../compact.js";
 import { defineTool } from "../define-tool.js";
 import { buildFilter, filterScope, filterShape } from "../filter.js";
-import {
-  count,
-  entryOrder,
-  type FoundEntry,
-  foundEntry,
-  foundEntrySchema,
-  foundLine,
-  scannedMessage,
-} from "../found.js";
-import { entryInstant } from "../instant.js";
+import { count, entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
+import { isoInstant } from "../instant.js";
 import { createProgress } from "../progress.js";
 import { depthNote, incompleteNote, scanTree } from "../scan.js";
 import { TopK } from "../top-k.js";
@@ -31,7 +24,7 @@ Use this tool when you need to:
     limit: z.number().int().min(1).max(500).default(50).describe("Matches returned (max 500)."),
   },
   outputSchema: {
-    matches: z.array(foundEntrySchema),
+    matches: foundTableSchema("The matches returned, in the order asked for."),
     summary: z.object({
       matched: z.number(),
       matched_bytes: z
@@ -74,9 +67,11 @@ Use this tool when you need to:
       // At the deepest max_depth allowed, unentered folders are a limit, not the caller's choice.
       complete: walk.complete && !(walk.unentered.folders > 0 && scope.maxDepth >= DEEPEST),
     };
-    const all = top.sorted().map(foundEntry);
+    const all = top.sorted();
+    const typeForName = await loadTypeTable();
+    const machineId = args.location === "machine" ? (args.machine_id ?? null) : null;
     const where = walk.folder?.path || walk.folder?.name || args.location;
-    const render = (matches: FoundEntry[]) => {
+    const render = (matches: WalkedEntry[]) => {
       const lines = [
         `${count(matched)} matches (${formatBytes(matchedBytes)}${
           matchedFolders > 0 ? " in files; folders' contents not counted — storage_usage sums them" : ""
@@ -94,7 +89,17 @@ Use this tool when you need to:
         lines.push(moreLine(matched - matches.length, args.sort, order, matches.at(-1), args.limit));
       return lines.join("\n");
     };
-    const output = (matches: FoundEntry[]) => ({ structured: { matches, summary }, text: render(matches) });
+    const output = (matches: WalkedEntry[]) => ({
+      structured: {
+        matches: foundTable(
+          matches.map((entry) => ({ entry })),
+          typeForName,
+          machineId,
+        ),
+        summary,
+      },
+      text: render(matches),
+    });
     // Over the output budget, define-tool keeps the first matches; the text says how to go on.
     return { ...output(all), cut: { items: all.length, keep: (keep: number) => output(all.slice(0, keep)) } };
   },
@@ -108,16 +113,16 @@ function moreLine(
   left: number,
   sort: string,
   order: string,
-  last: FoundEntry | undefined,
+  last: WalkedEntry | undefined,
   limit: number,
 ): string {
   const base = `${count(left)} more matches not shown —`;
-  if (last && sort === "size" && order === "desc" && last.size !== undefined)
+  if (last && sort === "size" && order === "desc" && last.kind === "file" && last.size !== null)
     return `${base} call again with max_size=${last.size} (ties repeat), or narrow the filter.`;
   const lastMs = last?.modified ? Date.parse(last.modified) : Number.NaN;
   if (sort === "modified" && order === "desc" && !Number.isNaN(lastMs)) {
     // Listed instants are to the second: before the next second, so none of the last one's is lost.
-    const before = entryInstant(new Date(lastMs + 1000).toISOString());
+    const before = isoInstant(lastMs + 1000);
     return `${base} call again with modified_before=${before} (ties repeat), or narrow the filter.`;
   }
   return `${base} narrow the filter (name, modified_*, min_size)${limit < 500 ? " or raise limit (max 500)" : ""}.`;

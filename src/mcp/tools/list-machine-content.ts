@@ -3,33 +3,49 @@ import { formatBytes } from "../../units.js";
 import type { MachineContentItem } from "../../vagon/types.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import * as params from "../params.js";
+import { tableSchema, toTable } from "../table.js";
 
 const machineContentShape = {
   machine_id: z.number(),
   path: z.string(),
-  total: z.number().describe("Entries in the folder; more than entries when the output budget cut it."),
-  entries: z.array(
-    z.object({
+  total: z.number().describe("Entries in the folder; more than rows when the output budget cut it."),
+  entries: tableSchema(
+    {
       name: z.string(),
-      kind: z.enum(["file", "directory"]).optional().describe("Omitted when 'file'."),
+      kind: z.enum(["file", "directory"]),
       size: z
         .number()
-        .optional()
-        .describe("Bytes; omitted when Vagon gave none (its current API revision sends no sizes)."),
-      path: z.string().optional().describe("Omitted when it is the listed path + '\\' + name."),
-    }),
+        .nullable()
+        .describe(
+          "bytes; null for a folder, or when Vagon gave none (its current API revision sends no sizes).",
+        ),
+    },
+    {
+      description:
+        "Not a column: path = the listed path (backslashes, none at the end) + '\\' + name; a row that differs says so in exceptions (by name).",
+      exceptions: { path: z.string() },
+    },
   ),
 };
 type MachineContent = z.infer<z.ZodObject<typeof machineContentShape>>;
-type MachineEntry = MachineContent["entries"][number];
 
-/** An item as the model receives it: what the listing already says is left out (as compact.ts). */
-function compactItem(item: MachineContentItem, listedPath: string): MachineEntry {
-  const entry: MachineEntry = { name: item.name };
-  if (item.kind !== "file") entry.kind = item.kind;
-  if (item.size !== null && item.kind === "file") entry.size = item.size;
-  if (item.path !== `${listedPath}\\${item.name}`) entry.path = item.path;
-  return entry;
+/** Items as the model receives them: what the listing already says is left out (table.ts). */
+function machineTable(items: readonly MachineContentItem[], listedPath: string) {
+  return toTable<MachineContentItem>(
+    {
+      columns: {
+        name: (item) => item.name,
+        kind: (item) => item.kind,
+        size: (item) => (item.kind === "file" ? item.size : null),
+      },
+      derived: {
+        path: { actual: (item) => item.path, derive: (item) => `${listedPath}\\${item.name}` },
+        size: { actual: (item) => item.size, derive: (item) => (item.kind === "file" ? item.size : null) },
+      },
+      key: (item) => item.name,
+    },
+    items,
+  );
 }
 
 export const listMachineContent = defineTool({
@@ -73,7 +89,7 @@ The machine must be running.`,
           machine_id: args.machine_id,
           path: args.path,
           total: items.length,
-          entries: shown.map((item) => compactItem(item, listedPath)),
+          entries: machineTable(shown, listedPath),
         },
         text: lines.join("\n"),
         cut: { items: items.length, keep: (keep) => result(items.slice(0, keep)) },

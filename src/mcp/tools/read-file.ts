@@ -2,7 +2,7 @@ import type { ImageContent } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
-import { estimateTokens } from "../budget.js";
+import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
 import * as params from "../params.js";
@@ -18,18 +18,33 @@ import {
   readTail,
   type TextSlice,
 } from "../reading/text.js";
-import { CorruptZipError, openZip, type ZipMember } from "../reading/zip.js";
+import {
+  CorruptZipError,
+  MAX_ZIP_MEMBERS,
+  memberReadProblem,
+  openZip,
+  type ZipMember,
+} from "../reading/zip.js";
+import { tableSchema, toTable } from "../table.js";
 
 export const DEFAULT_MAX_BYTES = 16 * 1024;
 const MAX_MAX_BYTES = 256 * 1024;
 /** Larger images are pointed to download_files: they would crowd out the conversation. */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
- * Estimated tokens grep matches and zip listings may take, text and structured copy together:
- * within the default output budget at the default max_bytes, more when max_bytes asks for more.
+ * Estimated tokens one result may take, text and structured copy together. The text comes once in
+ * each form, so the first 16 KiB SPEC promises when nothing is asked take up to a token per byte
+ * of dense text (logs, CSV) in each copy: the budget follows max_bytes (the documented way to ask
+ * for more), from the default up — but never past the cap hosts apply (25,000 tokens), whatever
+ * max_bytes says.
  */
+export function readBudget(maxBytes: number): number {
+  return Math.min(Math.max(maxBytes, DEFAULT_MAX_BYTES) + 2048, HOST_CAP_ESTIMATE);
+}
+
+/** What grep matches and zip listings may take of it (the rest is header and notes). */
 function listingBudget(maxBytes: number): number {
-  return Math.round((6000 * maxBytes) / DEFAULT_MAX_BYTES);
+  return Math.min(Math.round((6000 * maxBytes) / DEFAULT_MAX_BYTES), HOST_CAP_ESTIMATE - 2000);
 }
 
 /** Zip members listed per call. */
@@ -49,13 +64,36 @@ const matchSchema = z.object({
   after: z.array(z.string()).optional(),
 });
 
-const memberSchema = z.object({
-  path: z.string(),
-  size: z.number(),
-  compressed_size: z.number(),
-  modified: z.string(),
-  unreadable: z.string().optional(),
-});
+const membersSchema = tableSchema(
+  {
+    path: z.string(),
+    size: z.number(),
+    compressed_size: z.number(),
+    modified: z.string().nullable().describe("UTC ('03 Feb 2026 09:16:30 GMT'), as the zip says it."),
+  },
+  {
+    description:
+      "Zip members. A member that can't be read here says why in exceptions (by path): unreadable.",
+    exceptions: { unreadable: z.string() },
+  },
+);
+
+/** Zip members as a table. */
+function membersTable(members: readonly ZipMember[]) {
+  return toTable<ZipMember>(
+    {
+      columns: {
+        path: (member) => member.path,
+        size: (member) => member.size,
+        compressed_size: (member) => member.compressed_size,
+        modified: (member) => member.modified || null,
+      },
+      derived: { unreadable: { actual: (member) => member.unreadable, derive: () => undefined } },
+      key: (member) => member.path,
+    },
+    members,
+  );
+}
 
 const outputShape = {
   id: z.number(),
@@ -71,7 +109,7 @@ const outputShape = {
   matches: z.array(matchSchema).optional(),
   scanned_bytes: z.number().optional(),
   complete: z.boolean().optional().describe("grep searched the whole file."),
-  entries: z.array(memberSchema).optional(),
+  entries: membersSchema.optional(),
   total_entries: z.number().optional(),
   note: z.string().optional(),
 };
@@ -108,9 +146,7 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
   outputSchema: outputShape,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   mutating: false,
-  // The text comes twice (text and structured), and max_bytes is the documented way to ask for
-  // more: dense text (logs, CSV) costs up to a token per 2 bytes in each copy.
-  budgetTokens: (args) => args.max_bytes + 2048,
+  budgetTokens: (args) => readBudget(args.max_bytes),
   async handler(args, context) {
     const mode = modeOf(args);
     const signal = context.extra.signal;
@@ -208,13 +244,40 @@ function sizeLine(read: ReadContext, size: number): string {
   return `${read.label} (${formatBytes(size)})`;
 }
 
+/**
+ * Text read as asked, once in each form: structuredContent.text for hosts that hand the model the
+ * JSON (Claude Code, ChatGPT), the text item (a header, then the text) for hosts that hand it the
+ * text. Each host's model reads it once; the result carries both, so both count against the
+ * budget, and a read that would pass it is read again shorter, saying where to go on.
+ */
 async function readText(
   read: ReadContext,
   source: ByteSource,
   codec: Codec,
   tailSource: () => Promise<ByteSource>,
 ): Promise<ToolOutput<ReadFileOutput>> {
-  const { mode, maxBytes } = read;
+  const budget = readBudget(read.maxBytes);
+  let bytes = read.maxBytes;
+  for (let attempt = 0; ; attempt += 1) {
+    const output = await readTextOnce(read, source, codec, tailSource, bytes, budget >= HOST_CAP_ESTIMATE);
+    const tokens = estimateTokens(output.text) + estimateTokens(JSON.stringify(output.structured));
+    if (tokens <= budget || attempt === 4 || bytes <= 1024) return output;
+    // Dense text: fewer bytes, in proportion, with room for the estimate's own error.
+    bytes = Math.max(1024, Math.floor((bytes * budget * 0.95) / tokens));
+  }
+}
+
+async function readTextOnce(
+  read: ReadContext,
+  source: ByteSource,
+  codec: Codec,
+  tailSource: () => Promise<ByteSource>,
+  bytes: number,
+  /** The budget is the host cap (max_bytes asked for more than it holds), not the default one. */
+  atCap: boolean,
+): Promise<ToolOutput<ReadFileOutput>> {
+  const { mode } = read;
+  const maxBytes = bytes;
   let slice: TextSlice;
   if (mode.kind === "tail")
     slice = await readTail(await tailSource(), codec, { lines: mode.lines, maxBytes });
@@ -223,11 +286,23 @@ async function readText(
     slice = await readHead(source, codec, { lines: mode.kind === "head" ? mode.lines : undefined, maxBytes });
 
   const size = source.sizeBytes;
+  // Cut to fit one result (not by the caller's max_bytes): more can't be asked for in one call.
+  const capped = maxBytes < read.maxBytes;
   const next: string[] = [];
-  if (slice.truncated && !slice.note)
-    next.push(`cut at max_bytes=${maxBytes}; raise it (up to ${MAX_MAX_BYTES}) for more`);
+  if (slice.truncated && !slice.note) {
+    next.push(
+      capped
+        ? `cut at ${maxBytes.toLocaleString("en-US")} bytes to stay under ${atCap ? `the ${HOST_CAP_TOKENS.toLocaleString("en-US")}-token cap` : "the output budget"} of one result`
+        : `cut at max_bytes=${read.maxBytes}`,
+    );
+  }
   if (!slice.eof && mode.kind !== "tail") next.push(`more follows: offset=${slice.end}`);
+  else if (slice.truncated && mode.kind === "tail" && slice.start > 0)
+    next.push(
+      `earlier text: offset=${Math.max(0, slice.start - maxBytes)} length=${Math.min(maxBytes, slice.start)}`,
+    );
   if (slice.cutLines > 0) next.push(`${slice.cutLines} long line${slice.cutLines === 1 ? "" : "s"} cut`);
+  if (slice.truncated && !slice.note) next.push("or grep for what you need");
   const what =
     mode.kind === "tail"
       ? `last ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
@@ -235,7 +310,14 @@ async function readText(
         ? `first ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
         : "bytes";
   const header = `${sizeLine(read, size)}, ${what} ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
-  const note = [slice.note, slice.truncated && !slice.note ? `Cut at max_bytes=${maxBytes}.` : undefined]
+  const note = [
+    slice.note,
+    slice.truncated && !slice.note
+      ? capped
+        ? `Cut at ${maxBytes} bytes to fit one result.`
+        : `Cut at max_bytes=${read.maxBytes}.`
+      : undefined,
+  ]
     .filter(Boolean)
     .join(" ");
   return {
@@ -319,7 +401,7 @@ async function readGrep(
   }
   if (notShown > 0)
     notes.push(
-      `${notShown} more matching lines found but not shown (max_bytes=${read.maxBytes}); raise max_bytes or narrow the pattern.`,
+      `${notShown} more matching lines found but not shown (over what one result holds): narrow the pattern, or lower context; the first not shown is line ${result.matches[shown.length]?.line ?? "?"}.`,
     );
   const note = notes.join(" ");
   const flags = mode.ignoreCase ? "i" : "";
@@ -399,8 +481,11 @@ async function readZip(
         `${read.base.name} is a zip: head, tail, offset and grep read one member. Pass entry with the member's path (call read_file without them to list members).`,
       );
     }
+    if (entry !== undefined && archive.entryCount > MAX_ZIP_MEMBERS)
+      throw tooManyMembers(read, archive.entryCount);
     return listZip(read, archive, entry);
   }
+  if (archive.entryCount > MAX_ZIP_MEMBERS) throw tooManyMembers(read, archive.entryCount);
   const found = await archive.find(entry).catch((error: unknown) => corruptZip(read, error));
   if (!found) {
     throw new UserInputError(
@@ -411,6 +496,15 @@ async function readZip(
   if (member.unreadable) {
     throw new ToolError(
       `Member "${entry}" of ${read.base.name} can't be read here: it is ${member.unreadable}. Download the zip with download_files and open it with a tool that supports it.`,
+    );
+  }
+  // tail, offset and grep unpack the member up to its end: a bomb, or more than a call's bound,
+  // is refused before a byte is inflated. The first lines cost only what they return.
+  const unpacksWhole = read.mode.kind !== "first" && read.mode.kind !== "head";
+  const problem = unpacksWhole ? memberReadProblem(member) : null;
+  if (problem) {
+    throw new ToolError(
+      `Member "${entry}" of ${read.base.name} isn't unpacked here: ${problem}. Read its first lines (head), or download the zip with download_files, whose extraction applies the same limits.`,
     );
   }
   const memberRead: ReadContext = {
@@ -435,6 +529,12 @@ async function readZip(
   );
 }
 
+function tooManyMembers(read: ReadContext, entryCount: number): ToolError {
+  return new ToolError(
+    `${read.base.name} holds ${entryCount.toLocaleString("en-US")} members, more than the ${MAX_ZIP_MEMBERS.toLocaleString("en-US")} read_file looks through in one call (the limit extraction applies too). Call read_file without entry to list its first members, or download it with download_files.`,
+  );
+}
+
 async function listZip(
   read: ReadContext,
   archive: Awaited<ReturnType<typeof openZip>>,
@@ -448,7 +548,7 @@ async function listZip(
   let usedTokens = 0;
   for (const member of listing.members) {
     const line = `${member.path}  ${formatBytes(member.size)} (${formatBytes(member.compressed_size)} zipped)  ${member.modified.slice(0, 16).replace("T", " ")}${member.unreadable ? `  [${member.unreadable}]` : ""}`;
-    const memberTokens = estimateTokens(line) + estimateTokens(JSON.stringify(member));
+    const memberTokens = estimateTokens(line) + estimateTokens(JSON.stringify(membersTable([member]).rows));
     if (usedTokens + memberTokens > listingBudget(read.maxBytes)) break;
     usedTokens += memberTokens;
     lines.push(line);
@@ -465,7 +565,7 @@ async function listZip(
     structured: {
       ...read.base,
       kind: "zip",
-      entries: members,
+      entries: membersTable(members),
       total_entries: total,
       truncated: more > 0,
       ...(note ? { note } : {}),

@@ -1,29 +1,74 @@
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
+import { loadTypeTable } from "../compact.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { filterShape } from "../filter.js";
-import { count, entryOrder, foundEntry, foundEntrySchema, foundLine, scannedMessage } from "../found.js";
+import {
+  count,
+  entryDate,
+  entryOrder,
+  foundLine,
+  foundTable,
+  foundTableSchema,
+  scannedMessage,
+} from "../found.js";
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
 import { depthNote, incompleteNote, scanTree } from "../scan.js";
+import { tableSchema, toTable } from "../table.js";
 import { TopK } from "../top-k.js";
 
 /** Every level below the start folder is summed; only `depth` levels get rows. */
 const SUM_DEPTH = 20;
 
-const rowSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  path: z.string(),
-  bytes: z.number(),
-  files: z.number(),
-  newest: z.string().nullable(),
-  oldest: z.string().nullable(),
-});
-type Row = z.infer<typeof rowSchema>;
+interface Row {
+  id: number;
+  name: string;
+  path: string;
+  bytes: number;
+  files: number;
+  newest: string | null;
+  oldest: string | null;
+}
+
+const breakdownSchema = tableSchema(
+  {
+    id: z.number(),
+    path: z.string(),
+    bytes: z.number().describe("everything below the folder."),
+    files: z.number(),
+    newest: z.string().nullable().describe("modified of its newest file, UTC ('03 Feb 2026 09:16:30 GMT')."),
+    oldest: z.string().nullable(),
+  },
+  {
+    description:
+      "One row per sub-folder to depth, biggest first. Not a column: name = the path's last part (else in exceptions).",
+    exceptions: { name: z.string() },
+  },
+);
+
+/** Breakdown rows as a table (instants as tables say them). */
+function breakdownTable(rows: readonly Row[]) {
+  const instant = (value: string | null) => value && entryInstant(value);
+  return toTable<Row>(
+    {
+      columns: {
+        id: (row) => row.id,
+        path: (row) => row.path,
+        bytes: (row) => row.bytes,
+        files: (row) => row.files,
+        newest: (row) => instant(row.newest),
+        oldest: (row) => instant(row.oldest),
+      },
+      derived: { name: { actual: (row) => row.name, derive: (row) => row.path.split("/").at(-1) } },
+      key: (row) => row.id,
+    },
+    rows,
+  );
+}
 
 export const storageUsage = defineTool({
   name: "storage_usage",
@@ -49,10 +94,8 @@ Use this tool when you need to:
     total_bytes: z.number(),
     files: z.number(),
     folders: z.number(),
-    breakdown: z
-      .array(rowSchema)
-      .describe("One row per sub-folder to depth, biggest first; bytes include everything below."),
-    biggest_files: z.array(foundEntrySchema),
+    breakdown: breakdownSchema,
+    biggest_files: foundTableSchema("The biggest files, biggest first."),
     storage: z
       .object({ used: z.number(), total: z.number() })
       .optional()
@@ -120,7 +163,7 @@ Use this tool when you need to:
     });
     progress.finish(scannedMessage(walk.scannedEntries, walk.scannedFolders));
     const breakdown = [...rows.values()].sort((a, b) => b.bytes - a.bytes || a.id - b.id);
-    const biggestFiles = biggest.sorted().map(foundEntry);
+    const biggestFiles = biggest.sorted();
     const storage = walk.storage
       ? { used: walk.storage.usedBytes, total: walk.storage.totalBytes }
       : undefined;
@@ -129,7 +172,11 @@ Use this tool when you need to:
       total_bytes: totalBytes,
       files,
       folders,
-      biggest_files: biggestFiles,
+      biggest_files: foundTable(
+        biggestFiles.map((entry) => ({ entry })),
+        await loadTypeTable(),
+        args.location === "machine" ? (args.machine_id ?? null) : null,
+      ),
       ...(storage ? { storage } : {}),
       // Past SUM_DEPTH levels nothing was measured: a limit, so the totals are not the whole truth.
       complete: walk.complete && walk.unentered.folders === 0,
@@ -147,8 +194,7 @@ Use this tool when you need to:
       if (breakdown.length > 0) {
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {
-          const span =
-            row.oldest && row.newest ? ` ${row.oldest.slice(0, 10)}..${row.newest.slice(0, 10)}` : "";
+          const span = row.oldest && row.newest ? ` ${entryDate(row.oldest)}..${entryDate(row.newest)}` : "";
           lines.push(`${row.path}/  ${formatBytes(row.bytes)} ${count(row.files)} files id=${row.id}${span}`);
         }
         if (kept.length < breakdown.length)
@@ -163,13 +209,8 @@ Use this tool when you need to:
         lines.push("biggest files:", ...biggestFiles.map((entry) => foundLine(entry)));
       return lines.join("\n");
     };
-    const instants = (row: Row): Row => ({
-      ...row,
-      newest: row.newest && entryInstant(row.newest),
-      oldest: row.oldest && entryInstant(row.oldest),
-    });
     const output = (rows: Row[]) => ({
-      structured: { ...base, breakdown: rows.map(instants) },
+      structured: { ...base, breakdown: breakdownTable(rows) },
       text: render(rows),
     });
     // Over the output budget, define-tool keeps the biggest rows; the text counts the rest.

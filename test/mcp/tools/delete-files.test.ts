@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import type { VagonClient } from "../../../src/vagon/types.js";
 import { type Harness, type HarnessOptions, startHarness, toolText } from "../../helpers/hardening.js";
+import { withRecords } from "../../helpers/tables.js";
 
 interface Preview {
   status: "preview" | "changed";
@@ -41,7 +42,7 @@ async function world(options: HarnessOptions = {}): Promise<{ sandbox: Sandbox; 
 async function call<T>(harness: Harness, args: Record<string, unknown>): Promise<{ out: T; text: string }> {
   const result = await harness.callTool("delete_files", args);
   expect(result.isError, toolText(result)).toBeFalsy();
-  return { out: result.structuredContent as unknown as T, text: toolText(result) };
+  return { out: withRecords<T>(result.structuredContent), text: toolText(result) };
 }
 
 const deletes = (sandbox: Sandbox) => sandbox.requests.filter((request) => request.route === "delete");
@@ -213,7 +214,7 @@ describe("delete_files", () => {
 
     const { out, text } = await call<Preview & { uncounted?: number }>(harness, { file_ids: [topId] });
     expect(out).toMatchObject({ status: "preview", count: 1, bytes: 1, uncounted: 1 });
-    expect(out.items[0]?.size).toBeUndefined();
+    expect(out.items[0]?.size).toBeNull();
     expect(text).toMatch(
       /Would delete 1 items, 1 bytes plus an unknown size deeper than 64 levels in 1 folder/,
     );

@@ -8,7 +8,9 @@ import yazl from "yazl";
 import { OUTPUT_BUDGET_TOKENS, resultTokens } from "../../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { patternBytes } from "../../hardening/fixtures.js";
+import { countTokens } from "../../helpers/claude-tokens.js";
 import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { withRecords } from "../../helpers/tables.js";
 
 interface ReadResult {
   id: number;
@@ -32,7 +34,7 @@ const KIB = 1024;
 
 function resultOf(result: CallToolResult): ReadResult {
   expect(result.isError, toolText(result)).toBeFalsy();
-  return result.structuredContent as unknown as ReadResult;
+  return withRecords<ReadResult>(result.structuredContent);
 }
 
 /** A believable render log: numbered lines (60,000 are ~3.5 MB), an ERROR every 7,001st line. */
@@ -208,8 +210,8 @@ describe("read_file", () => {
     sandbox.setFaults({ routes: { "s3-get": { truncate: 1 } } });
     try {
       const offset = 1_000_000;
-      const result = resultOf(await read({ file_id: logId, offset, length: 40_000, max_bytes: 65_536 }));
-      expect(result.text).toBe(log.bytes.subarray(offset, offset + 40_000).toString());
+      const result = resultOf(await read({ file_id: logId, offset, length: 20_000, max_bytes: 20_000 }));
+      expect(result.text).toBe(log.bytes.subarray(offset, offset + 20_000).toString());
     } finally {
       sandbox.setFaults(null);
     }
@@ -260,7 +262,7 @@ describe("read_file", () => {
       path: "frames/frame_0000.exr",
       size: 20_000,
       compressed_size: 20_000,
-      modified: "2026-11-30T12:00:00Z",
+      modified: "30 Nov 2026 12:00:00 GMT",
     });
     expect(zip.length).toBeGreaterThan(6_000_000);
     expect(listing.fetched).toBeLessThanOrEqual(512 * KIB);
@@ -360,13 +362,63 @@ describe("read_file", () => {
     expect(grepResult.note).toMatch(/Stopped at 200 matches/);
     expect(resultTokens(grep)).toBeLessThanOrEqual(OUTPUT_BUDGET_TOKENS);
     expect(grepResult.scanned_bytes).toBeLessThan(manyErrors.length);
-    // Text reads carry the text in both halves: max_bytes bounds each.
+    // Text reads carry the text once in each form: the default 16 KiB in each, both within the
+    // budget max_bytes' default stands for (a token per byte of dense text, with room).
     for (const args of [{}, { tail: 5000 }, { head: 5000 }, { offset: 0, length: 999_999 }]) {
       const call = await read({ file_id: logId, ...args });
       expect(Buffer.byteLength(resultOf(call).text!)).toBeLessThanOrEqual(16 * KIB);
-      // max_bytes is the documented way to ask for more; the default asks for this much.
       expect(resultTokens(call)).toBeLessThanOrEqual(16 * KIB + 2048);
+      expect(toolText(call).split("\n")[0]).toMatch(
+        "tail" in args ? /earlier text: offset=/ : /more follows: offset=/,
+      );
     }
+  });
+
+  it("stays under the 25,000-token cap at max_bytes=262144, each form holding the text once, and names the call that goes on", async () => {
+    // Dense text: JSON lines, quotes and digits (the worst a tokenizer sees), 400 KB of it.
+    const dense = Buffer.from(
+      Array.from(
+        { length: 6000 },
+        (_, index) => `{"t":"2026-12-01T10:00:${index % 60}Z","frame":${index},"ok":"${"\\".repeat(3)}yes"}`,
+      ).join("\n"),
+    );
+    const denseId = await sandbox.addFile({ parentId: 0, name: "frames.jsonl", content: dense });
+    const tokens = (call: CallToolResult) =>
+      countTokens(toolText(call)) + countTokens(JSON.stringify(call.structuredContent));
+    for (const [fileId, bytes] of [
+      [logId, log.bytes],
+      [denseId, dense],
+    ] as const) {
+      for (const args of [{}, { head: 100_000 }, { tail: 100_000 }, { offset: 0, length: 999_999 }]) {
+        const call = await read({ file_id: fileId, max_bytes: 262_144, ...args });
+        expect(call.isError, toolText(call)).toBeFalsy();
+        expect(tokens(call), JSON.stringify(args)).toBeLessThan(25_000);
+        const result = resultOf(call);
+        // Once in each form: the text item is a header line (and a note), then the text.
+        expect(toolText(call).endsWith(`\n${result.text}`)).toBe(true);
+        expect(toolText(call).split(result.text!).length).toBe(2);
+        expect(toolText(call)).not.toMatch(/raise/i);
+        const header = toolText(call).split("\n")[0]!;
+        if ("tail" in args) {
+          expect(header).toMatch(/earlier text: offset=\d+ length=\d+/);
+          continue;
+        }
+        // The hint, followed blindly, fits too and goes on exactly where this one ended.
+        const offset = Number(/more follows: offset=(\d+)/.exec(header)?.[1]);
+        expect(offset).toBe(result.range!.end);
+        expect(header).toMatch(/25,000-token cap/);
+        const next = await read({ file_id: fileId, max_bytes: 262_144, offset });
+        expect(tokens(next)).toBeLessThan(25_000);
+        expect(resultOf(next).range!.start).toBe(offset);
+        // Exactly the bytes before and after the offset: nothing skipped, nothing repeated.
+        expect(bytes.subarray(0, offset).toString().startsWith(result.text!)).toBe(true);
+        expect(bytes.subarray(offset).toString().startsWith(resultOf(next).text!)).toBe(true);
+      }
+    }
+    const grep = await read({ file_id: logId, grep: "INFO", context: 10, max_bytes: 262_144 });
+    expect(tokens(grep)).toBeLessThan(25_000);
+    expect(toolText(grep)).not.toMatch(/raise/i);
+    expect(toolText(grep)).toMatch(/narrow the pattern/);
   });
 
   it("refuses more than one way of reading at once, and a bad pattern", async () => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { withRecords } from "../../helpers/tables.js";
 
 interface Row {
   id: number;
@@ -48,7 +49,7 @@ const bytesOf = (entries: SandboxEntry[]) =>
 async function usage(args: Record<string, unknown>) {
   const result = await harness.callTool("storage_usage", args);
   expect(result.isError, toolText(result)).toBeFalsy();
-  return { usage: result.structuredContent as unknown as Usage, text: toolText(result) };
+  return { usage: withRecords<Usage>(result.structuredContent), text: toolText(result) };
 }
 
 describe("storage_usage", () => {

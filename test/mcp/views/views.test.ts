@@ -12,7 +12,8 @@ import { buildViews } from "../../../scripts/build-views.mjs";
 import { packageFile } from "../../../src/config.js";
 import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/views.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { withRecords } from "../../helpers/tables.js";
 import { CHROMIUM_INSTALL, CHROMIUM_PATH, startViewHost, type ViewHost } from "./view-host.js";
 
 const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
@@ -99,7 +100,6 @@ describe.skipIf(!CHROMIUM_PATH)(
           .children(0)
           .map((entry) => (entry.kind === "directory" ? `${entry.name}/` : entry.name));
         expect(names.sort()).toEqual(seeded.sort());
-        await host.screenshot(path.join(SCREENSHOTS, "browser.png"));
 
         await frame.getByRole("button", { name: "Project Folder/" }).click();
         await frame.waitForSelector("nav .crumb.current");
@@ -204,7 +204,9 @@ describe.skipIf(!CHROMIUM_PATH)(
       it("shows the matches with their paths", async ({ skip }) => {
         needsTool("find_files", skip);
         const { frame, result } = await host.mount("find_files", { name: "*.png" });
-        const matches = (result.structuredContent as { matches: { name: string; path: string }[] }).matches;
+        const matches = withRecords<{ matches: { name: string; path: string }[] }>(
+          result.structuredContent,
+        ).matches;
         expect(matches.length).toBeGreaterThan(0);
         expect((await rowNames(frame)).sort()).toEqual(matches.map((match) => match.name).sort());
         const paths = await frame.$$eval("td.name .muted", (cells) => cells.map((cell) => cell.textContent));
@@ -213,32 +215,43 @@ describe.skipIf(!CHROMIUM_PATH)(
     });
 
     describe("storage chart (storage_usage)", () => {
-      it("draws bars that add up to the total storage_usage reports, and lists the biggest files", async ({
+      it("draws every level asked for: top-level bars add up to the total, each folder's sub-folders under it", async ({
         skip,
       }) => {
         needsTool("storage_usage", skip);
         const { frame, result } = await host.mount("storage_usage", { location: "shared", depth: 2, top: 5 });
-        const usage = result.structuredContent as {
+        const usage = withRecords<{
           total_bytes: number;
-          breakdown: { name: string; path: string; bytes: number }[];
+          breakdown: { id: number; name: string; path: string; bytes: number }[];
           biggest_files: { id: number }[];
-        };
+        }>(result.structuredContent);
         expect(Number(await frame.getAttribute(".total", "data-bytes"))).toBe(usage.total_bytes);
         const bars = await frame.$$eval(".bar-row", (rows) =>
           rows.map((row) => ({
             name: row.querySelector(".bar-name")?.textContent ?? "",
             bytes: Number(row.getAttribute("data-bytes")),
+            level: Number(row.getAttribute("data-level")),
           })),
         );
-        expect(bars.reduce((sum, bar) => sum + bar.bytes, 0)).toBe(usage.total_bytes);
-        // One bar per top-level folder (deeper rows are inside them), each with that row's bytes.
-        const topLevel = usage.breakdown.filter((row) => row.path.split("/").filter(Boolean).length === 1);
-        expect(topLevel.length).toBeGreaterThan(0);
-        for (const row of topLevel) expect(bars).toContainEqual({ name: row.name, bytes: row.bytes });
+        const topLevel = bars.filter((bar) => bar.level === 1);
+        expect(topLevel.reduce((sum, bar) => sum + bar.bytes, 0)).toBe(usage.total_bytes);
+        // A bar per breakdown row, at its level: the second level is drawn too.
+        const levelOf = (row: { path: string }) => row.path.split("/").filter(Boolean).length;
+        const shallowest = Math.min(...usage.breakdown.map(levelOf));
+        expect(usage.breakdown.some((row) => levelOf(row) === shallowest + 1)).toBe(true);
+        for (const row of usage.breakdown) {
+          expect(bars).toContainEqual({
+            name: row.name,
+            bytes: row.bytes,
+            level: levelOf(row) - shallowest + 1,
+          });
+        }
+        // Each second-level bar follows its own folder's bar.
+        const renders = bars.findIndex((bar) => bar.name === "Renders" && bar.level === 1);
+        expect(bars[renders + 1]).toMatchObject({ level: 2 });
         expect(await frame.$$eval("table.biggest tr", (rows) => rows.length)).toBe(
           usage.biggest_files.length,
         );
-        await host.screenshot(path.join(SCREENSHOTS, "usage.png"));
       });
     });
 
@@ -265,7 +278,6 @@ describe.skipIf(!CHROMIUM_PATH)(
         expect(previewedIds.sort()).toEqual([...doomed].sort());
         expect(await rowNames(frame)).toContain("<img src=y onerror=alert(2)>.tmp");
         expect(Number(await frame.getAttribute(".summary .total", "data-bytes"))).toBe(4001);
-        await host.screenshot(path.join(SCREENSHOTS, "delete-preview.png"));
         // Shown is not consented: everything is still there.
         expect(sandbox.children(folderId)).toHaveLength(4);
 
@@ -275,7 +287,55 @@ describe.skipIf(!CHROMIUM_PATH)(
         expect(sandbox.children(folderId).map((entry) => entry.id)).toEqual([kept]);
         expect(await frame.$('button[data-action="confirm"]')).toBeNull();
         expect(host.dialogs).toEqual([]);
-        await host.screenshot(path.join(SCREENSHOTS, "delete-result.png"));
+      });
+    });
+
+    describe("delete preview by date", () => {
+      it("shows each item's date when the preview was chosen by age", async ({ skip }) => {
+        needsTool("delete_files", skip);
+        const { frame, result } = await host.mount("delete_files", {
+          location: "recordings",
+          kind: "directory",
+          max_depth: 0,
+          modified_before: "30d",
+        });
+        const items = withRecords<{ items: { id: number; modified: string }[] }>(
+          result.structuredContent,
+        ).items;
+        expect(items.length).toBeGreaterThan(0);
+        const shown = await frame.$$eval("table.items tbody tr", (rows) =>
+          rows.map((row) => ({
+            id: Number(row.getAttribute("data-id")),
+            modified: row.querySelector("td.date")?.getAttribute("data-modified") ?? "",
+            date: row.querySelector("td.date")?.textContent ?? "",
+          })),
+        );
+        expect(shown.map((row) => row.id)).toEqual(items.map((item) => item.id));
+        for (const [index, row] of shown.entries()) {
+          expect(row.modified).toBe(items[index]!.modified);
+          expect(row.date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+        }
+        expect(await frame.textContent("thead")).toContain("Modified");
+      });
+    });
+
+    describe("a failed call", () => {
+      it("shows the tool's own error in every view, not an empty table", async () => {
+        const calls: Array<[string, Record<string, unknown>]> = [
+          ["list_files", { parent_id: 987654 }],
+          ["find_files", { parent_id: 987654, name: "*.png" }],
+          ["storage_usage", { parent_id: 987654 }],
+          ["delete_files", { parent_id: 987654, name: "*.tmp" }],
+          ["read_file", { file_id: 987654 }],
+        ];
+        for (const [tool, args] of calls) {
+          if (!host.viewOf.get(tool)) continue;
+          const { frame, result } = await host.mount(tool, args);
+          expect(result.isError, tool).toBe(true);
+          const error = (result.content[0] as { text: string }).text;
+          expect(await frame.textContent(".error"), tool).toBe(error);
+          expect(await frame.$("table"), tool).toBeNull();
+        }
       });
     });
 
@@ -292,7 +352,38 @@ describe.skipIf(!CHROMIUM_PATH)(
         );
         // Decoded, not just carried: the browser drew a 32×32 picture.
         expect(await image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(32);
-        await host.screenshot(path.join(SCREENSHOTS, "gallery.png"));
+      });
+
+      it("shows a text read's text under its header line", async ({ skip }) => {
+        needsTool("read_file", skip);
+        const { frame, result } = await host.mount("read_file", { file_id: SEED.sharedTextFileId });
+        const text = (result.structuredContent as { text: string }).text;
+        expect(text.length).toBeGreaterThan(0);
+        expect(await frame.textContent("pre.text")).toBe(text);
+        expect(await frame.textContent(".summary")).toBe(toolText(result).split("\n")[0]);
+      });
+
+      it("shows grep's matching lines with their numbers and context", async ({ skip }) => {
+        needsTool("read_file", skip);
+        const logId = SEED.recentSessionFolderIds[0] + 2;
+        const { frame, result } = await host.mount("read_file", {
+          file_id: logId,
+          grep: "recording",
+          context: 1,
+        });
+        const matches = (result.structuredContent as { matches: { line: number; text: string }[] }).matches;
+        expect(matches.length).toBeGreaterThan(0);
+        const shown = await frame.$$eval("pre.matches .match", (lines) =>
+          lines.map((line) => ({
+            line: Number(line.getAttribute("data-line")),
+            text: line.textContent ?? "",
+          })),
+        );
+        expect(shown).toEqual(
+          matches.map((match) => ({ line: match.line, text: `${match.line}: ${match.text}` })),
+        );
+        expect(await frame.$$eval("pre.matches .context", (lines) => lines.length)).toBeGreaterThan(0);
+        expect(await frame.textContent(".summary")).toMatch(/matching line/);
       });
 
       it("turns a folder's images into thumbnails fetched through read_file, larger on click", async ({
@@ -335,3 +426,50 @@ describe.skipIf(!CHROMIUM_PATH)(
     });
   },
 );
+
+// README's pictures show the seed's own organization (no test fixtures: the hostile names above
+// live in the other suite's sandbox). UPDATE_SCREENSHOTS=1 writes them to docs/views/.
+describe.skipIf(!CHROMIUM_PATH)("README screenshots, from the seeded sandbox", () => {
+  let harness: Harness;
+  let host: ViewHost;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    host = await startViewHost(harness.mcp);
+  });
+
+  afterAll(async () => {
+    await host?.close();
+    await harness?.close();
+  });
+
+  it("shows only the seed's names in every picture", async () => {
+    const shots: Array<[string, string, Record<string, unknown>]> = [
+      ["browser.png", "list_files", { location: "shared" }],
+      ["usage.png", "storage_usage", { location: "shared", depth: 2, top: 5 }],
+      ["gallery.png", "read_file", { file_id: SEED.sharedImageFileId }],
+      [
+        "gallery-grep.png",
+        "read_file",
+        { file_id: SEED.oldSessionFolderIds[0] + 2, grep: "recording", context: 1 },
+      ],
+      [
+        "delete-preview.png",
+        "delete_files",
+        { location: "recordings", kind: "directory", max_depth: 0, modified_before: "30d" },
+      ],
+    ];
+    for (const [file, tool, args] of shots) {
+      if (!host.viewOf.get(tool)) continue;
+      const { frame } = await host.mount(tool, args);
+      const shown = (await frame.textContent("#app")) ?? "";
+      expect(shown, file).not.toMatch(/<img|onerror|alert\(/);
+      await host.screenshot(path.join(SCREENSHOTS, file));
+      if (file === "delete-preview.png") {
+        await frame.click('button[data-action="confirm"]');
+        await frame.waitForSelector('[data-status="deleted"]');
+        await host.screenshot(path.join(SCREENSHOTS, "delete-result.png"));
+      }
+    }
+  });
+});
