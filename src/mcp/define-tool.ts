@@ -86,6 +86,7 @@ export type AnyTool = ToolDefinition<any, any>;
 
 export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
   const view = TOOL_VIEWS[tool.name];
+  const legacyEra = () => !isModernEra(server);
   server.registerTool(
     tool.name,
     {
@@ -100,8 +101,9 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
               ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
               : undefined,
         }),
+        legacyEra,
       ),
-      outputSchema: leanSchema(z.object(tool.outputSchema as z.ZodRawShape)),
+      outputSchema: leanSchema(z.object(tool.outputSchema as z.ZodRawShape), legacyEra),
       annotations: { ...tool.annotations, openWorldHint: true },
       ...(view ? { _meta: viewToolMeta(view) } : {}),
     },

@@ -3,19 +3,29 @@
 // bounds that zod gives every integer — about 1.7 KB over our tools. leanSchema() hands the SDK
 // a Standard Schema that validates with zod unchanged and converts to JSON Schema without them,
 // so tools/list (both protocol eras) carries the lean form, changing nothing the schemas allow.
-// The SDK asks for JSON Schema 2020-12 (v1 used draft-07); tuples are spelled so both read them.
+// The dialect follows the era: 2026-07-28 gets JSON Schema 2020-12 (what the v2 SDK asks for);
+// an initialize-era session gets draft-07, as the v1 SDK served it, since hosts built on it
+// validate with a draft-07 validator, which reads a 2020-12 tuple (prefixItems, items: false)
+// as "no items at all".
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 
-export function leanSchema<Schema extends z.ZodType>(schema: Schema): Schema & StandardSchemaWithJSON {
+type StandardJSONSchemaV1Options = Parameters<StandardSchemaWithJSON["~standard"]["jsonSchema"]["input"]>[0];
+
+export function leanSchema<Schema extends z.ZodType>(
+  schema: Schema,
+  legacyEra: () => boolean,
+): Schema & StandardSchemaWithJSON {
   const standard = schema["~standard"] as unknown as StandardSchemaWithJSON["~standard"];
   const { jsonSchema } = standard;
+  const dialect = (options: StandardJSONSchemaV1Options) =>
+    legacyEra() ? { ...options, target: "draft-07" as const } : options;
   const lean: StandardSchemaWithJSON["~standard"] = {
     ...standard,
     validate: standard.validate,
     jsonSchema: {
-      input: (options) => stripNoise(jsonSchema.input(options)),
-      output: (options) => stripNoise(jsonSchema.output(options)),
+      input: (options) => stripNoise(jsonSchema.input(dialect(options))),
+      output: (options) => stripNoise(jsonSchema.output(dialect(options))),
     },
   };
   // The zod object itself, with only its Standard Schema face replaced: everything else the SDK
@@ -39,13 +49,6 @@ function stripNoise<T>(schema: T): T {
   if (node.type === "integer" && node.exclusiveMinimum === 0) {
     delete node.exclusiveMinimum;
     node.minimum = 1;
-  }
-  // A tuple (2020-12: prefixItems, then items: false) as maxItems instead: the same in 2020-12, and
-  // hosts that validate with a draft-07 validator (the v1 SDK's client, as the v1 server spoke
-  // draft-07) ignore prefixItems rather than read items: false as "no items at all".
-  if (Array.isArray(node.prefixItems) && node.items === false) {
-    delete node.items;
-    node.maxItems = node.prefixItems.length;
   }
   for (const value of Object.values(node)) stripNoise(value);
   return schema;

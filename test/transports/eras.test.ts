@@ -83,6 +83,10 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
       expect(tools.map((tool) => tool.name)).toEqual(TOOL_ORDER);
       expect(JSON.stringify(tools)).not.toContain("$schema");
       expect(JSON.stringify(tools)).not.toContain(String(Number.MAX_SAFE_INTEGER));
+      // Each era's JSON Schema dialect: 2020-12 tuples for 2026-07-28; draft-07 (as the v1 SDK
+      // served, and its hosts validate) for the initialize era.
+      const listFiles = JSON.stringify(tools.find((tool) => tool.name === "list_files"));
+      expect(listFiles.includes("prefixItems")).toBe(era === "2026-07-28");
     });
 
     it("browses, finds and reads", async () => {
