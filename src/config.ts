@@ -66,6 +66,19 @@ export type LoadedConfig =
     };
 
 /** A configuration mistake; `message` is one line that says how to fix it. */
+/**
+ * Why a credential can't be real, or null: copied from mcp.json.example ("<your key>"), or holding
+ * whitespace or ":", which no key has (":" separates the fields of the signed header). Without
+ * this every call would fail its signature and be blamed on the clock.
+ */
+export function placeholderReason(value: string): string | null {
+  if (/[<>]/.test(value) || /^\$\{.*\}$/.test(value))
+    return 'it looks like "<your key>" from mcp.json.example';
+  if (/\s/.test(value)) return "it contains a space";
+  if (value.includes(":")) return 'it contains ":"';
+  return null;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -354,6 +367,18 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
       throw new ConfigError(
         `Missing ${missing}: set VAGON_API_KEY and VAGON_API_SECRET to your organization's API key and secret (Vagon dashboard, Settings), or run with --sandbox (VAGON_MCP_SANDBOX=1; in Claude Desktop, the extension's sandbox setting) to try the server on the embedded sandbox without an account.`,
       );
+    }
+    for (const [name, value] of [
+      ["VAGON_API_KEY", apiKey],
+      ["VAGON_API_SECRET", apiSecret],
+    ] as const) {
+      const placeholder = placeholderReason(value);
+      if (placeholder) {
+        // The value is never echoed: the secret's would land in the host's log.
+        throw new ConfigError(
+          `${name} still holds a placeholder, not a credential (${placeholder}): set it to your organization's API ${name === "VAGON_API_KEY" ? "key" : "secret"} from the Vagon dashboard (Settings), or run with --sandbox to try the server without an account.`,
+        );
+      }
     }
   }
 

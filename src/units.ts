@@ -10,5 +10,10 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+  return unit === 0 ? countOf(bytes, "byte") : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** 1 → "1 entry", 1234 → "1,234 entries": the one place a count meets its noun. */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? singular : plural}`;
 }

@@ -23,9 +23,10 @@ import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
 import { leanSchema } from "./lean-tool-list.js";
 import type { LocalPaths } from "./local-paths.js";
-import type { ToolExtra } from "./progress.js";
-import { unknownArgumentsText } from "./unknown-arguments.js";
+import { beforeResult, type ToolExtra } from "./progress.js";
+import { REFUSED_ARGUMENTS, readArguments, unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
+import { explainParentOfWrongKind } from "./wrong-kind.js";
 
 export interface ToolContext {
   client: VagonClient;
@@ -102,6 +103,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
               : undefined,
         }),
         legacyEra,
+        (value) => readArguments(tool.name, tool.inputSchema, value),
       ),
       outputSchema: leanSchema(z.object(tool.outputSchema as z.ZodRawShape), legacyEra),
       annotations: { ...tool.annotations, openWorldHint: true },
@@ -116,7 +118,13 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
         ...(ctx.mcpReq._meta ? { _meta: ctx.mcpReq._meta } : {}),
         sendNotification: (notification) => ctx.mcpReq.notify(notification),
         ctx,
+        ...(isModernEra(base.server) || ctx.http
+          ? {}
+          : { ping: (timeoutMs: number) => ctx.mcpReq.send({ method: "ping" }, { timeout: timeoutMs }) }),
       };
+      // A name the tool doesn't take: refused in one paragraph, nothing done (unknown-arguments.ts).
+      const refused = (args as { [REFUSED_ARGUMENTS]?: string })[REFUSED_ARGUMENTS];
+      if (refused !== undefined) return { isError: true, content: [{ type: "text", text: refused }] };
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
       // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
       setMaxListeners(64, extra.signal);
@@ -126,6 +134,7 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
           try {
             const output = await tool.handler(args, { ...base, extra });
             if (isInputRequiredResult(output)) return output;
+            await beforeResult(extra);
             return fitToBudget(
               toResult(output),
               resultTokens,
@@ -134,7 +143,9 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
               tool.budgetTokens?.(args),
             );
           } catch (error) {
-            return toolErrorResult(error, tool.name, base.logger, extra.signal);
+            const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
+            await beforeResult(extra);
+            return toolErrorResult(explained, tool.name, base.logger, extra.signal);
           }
         });
       // A 2026-07-28 call's logs go on its own stream at the level its _meta asks for.

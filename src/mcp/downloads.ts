@@ -6,7 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/server";
 import { removeCreatedFolders } from "../empty-folders.js";
-import { formatBytes } from "../units.js";
+import { countOf, formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
 import { type ExtractResult, extractZip } from "../vagon/extract.js";
 import { markExtraction, sweepLeftovers } from "../vagon/leftovers.js";
@@ -14,6 +14,7 @@ import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
 import { cappedLines } from "./format.js";
+import { isoInstant } from "./instant.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -29,6 +30,8 @@ export interface DownloadTarget {
   extractInPlace: boolean;
   /** save_to was named (not the default download folder). */
   namedFolder: boolean;
+  /** save_to as the caller wrote it, repeated in the hint to continue with get_download. */
+  saveTo?: string | undefined;
   waitSeconds: number;
   /** The first folder that checking `folder` created (it didn't exist); null when none. */
   createdFolder: string | null;
@@ -71,6 +74,7 @@ async function resolveTarget(
     extract: args.extract,
     extractInPlace,
     namedFolder: !!args.save_to,
+    saveTo: args.save_to,
     waitSeconds: args.wait_seconds,
     createdFolder,
   };
@@ -189,7 +193,7 @@ export async function followJob(
   const base: DownloadResult = {
     status: job.status,
     download_id: downloadId,
-    expires_at: job.expiresAt,
+    expires_at: expiryInstant(job.expiresAt),
     name: job.url ? zipName : knownName,
     size: job.sizeBytes,
     ...(job.url ? { url: job.url } : {}),
@@ -198,7 +202,7 @@ export async function followJob(
     // Not an error: the job goes on at Vagon, and get_download picks it up.
     base.status = job.status === "pending" ? "pending" : "processing";
     progress.finish(job.status === "pending" ? "still queued" : "still zipping");
-    return render(base, [jobLink(downloadId)]);
+    return render(base, [jobLink(downloadId)], continueCall(downloadId, target));
   }
   if (!target.folder) {
     progress.finish("ready");
@@ -281,7 +285,7 @@ async function extractSaved(
     );
   }
   await fs.rm(savedPath, { force: true });
-  progress.finish(`extracted ${extracted.files.length} files`);
+  progress.finish(`extracted ${countOf(extracted.files.length, "file")}`);
   const links = extracted.files.slice(0, MAX_LINKS).map((file) => fileLink(path.join(destination, file)));
   const note =
     target.namedFolder && !inPlace
@@ -368,6 +372,12 @@ export function zipNameFromLink(url: string | null | undefined): string | null {
  * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
  * X-Amz-Expires seconds; null when the link doesn't say.
  */
+/** Every expires_at in one form, ISO 8601 UTC to the second, whatever precision Vagon sent. */
+function expiryInstant(instant: string | null): string | null {
+  const ms = instant === null ? Number.NaN : Date.parse(instant);
+  return Number.isNaN(ms) ? instant : isoInstant(ms);
+}
+
 export function presignedExpiry(url: string): string | null {
   const params = URL.canParse(url) ? new URL(url).searchParams : null;
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params?.get("X-Amz-Date") ?? "");
@@ -375,7 +385,7 @@ export function presignedExpiry(url: string): string | null {
   if (!signedAt || !Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) return null;
   const [, year, month, day, hour, minute, second] = signedAt;
   const signedMs = Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!, +second!);
-  return new Date(signedMs + lifetimeSeconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+  return isoInstant(signedMs + lifetimeSeconds * 1000);
 }
 
 async function abortQuietly(context: ToolContext, downloadId: number): Promise<void> {
@@ -425,6 +435,14 @@ function jobLink(downloadId: number): ResourceLink {
   };
 }
 
+/** The get_download call that goes on where this one stopped, with the caller's save_to and extract. */
+function continueCall(downloadId: number, target: DownloadTarget): string {
+  const args = [`download_id=${downloadId}`];
+  if (target.saveTo !== undefined) args.push(`save_to=${JSON.stringify(target.saveTo)}`);
+  if (target.extract) args.push("extract=true");
+  return `get_download with ${args.join(", ")}`;
+}
+
 function render(
   result: DownloadResult,
   links: ResourceLink[] = [],
@@ -455,7 +473,7 @@ function renderShown(
     case "pending":
     case "processing":
       lines.push(
-        `Zip job ${result.download_id} is ${result.status === "pending" ? "queued" : "still being built"}. Call get_download with download_id=${result.download_id} to continue; nothing is lost.`,
+        `Zip job ${result.download_id} is ${result.status === "pending" ? "queued" : "still being built"}. Call ${note ?? `get_download with download_id=${result.download_id}`} to continue; nothing is lost.`,
       );
       break;
     case "saved":
@@ -463,7 +481,7 @@ function renderShown(
       break;
     case "extracted": {
       if (note) lines.push(note);
-      lines.push(`Extracted ${allFiles.length} files from ${what} into ${result.saved_to}:`);
+      lines.push(`Extracted ${countOf(allFiles.length, "file")} from ${what} into ${result.saved_to}:`);
       lines.push(...allFiles.slice(0, shown).map((file) => `  ${file}`));
       if (shown < allFiles.length) {
         lines.push(

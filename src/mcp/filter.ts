@@ -160,7 +160,7 @@ export async function buildFilter(args: FilterArgs, nowMs: number): Promise<Entr
 /** The walk a filter asks for: where it starts and how deep it goes. */
 export function filterScope(args: FilterArgs) {
   if (args.location === "machine" && args.machine_id === undefined) {
-    throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+    throw new UserInputError(params.MACHINE_ID_NEEDED);
   }
   return {
     location: args.location,

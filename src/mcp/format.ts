@@ -11,10 +11,13 @@ export const MAX_TEXT_ENTRIES = 200;
  * "report.pdf  1.2 MB id=18093 2026-02-05" or "Project Folder/  id=18088": two spaces end the
  * name (names may hold single spaces), one separates the rest.
  */
-export function entryLine(entry: Entry, indent = 0): string {
+export function entryLine(entry: Entry, indent = 0, listedMachineId?: number): string {
   const details: string[] = [];
   if (entry.kind === "file" && entry.size !== null) details.push(formatBytes(entry.size));
   details.push(`id=${entry.id}`);
+  // Session recordings say the machine each belongs to: the only place machine ids show.
+  if (entry.machine_id !== null && entry.machine_id !== listedMachineId)
+    details.push(`machine=${entry.machine_id}`);
   if (entry.modified) details.push(entry.modified.slice(0, 10));
   if (entry.status !== NORMAL_STATUS) details.push(`(${entry.status})`);
   const name = `${"  ".repeat(indent)}${entry.name}${entry.kind === "directory" ? "/" : ""}`;

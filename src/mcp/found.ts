@@ -3,7 +3,7 @@
 // last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
 // the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
-import { formatBytes } from "../units.js";
+import { countOf, formatBytes } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
 import {
   CONTENT_TYPES_DESCRIPTION,
@@ -134,5 +134,5 @@ export const count = (value: number) => value.toLocaleString("en-US");
 
 /** The progress line every walk sends. */
 export function scannedMessage(entries: number, folders: number): string {
-  return `scanned ${count(entries)} entries in ${count(folders)} folders`;
+  return `scanned ${countOf(entries, "entry", "entries")} in ${countOf(folders, "folder")}`;
 }

@@ -15,6 +15,8 @@ type StandardJSONSchemaV1Options = Parameters<StandardSchemaWithJSON["~standard"
 export function leanSchema<Schema extends z.ZodType>(
   schema: Schema,
   legacyEra: () => boolean,
+  /** Runs before validation: the value to validate, or one to hand the tool as it is. */
+  before?: (value: unknown) => { read: unknown } | { refused: unknown },
 ): Schema & StandardSchemaWithJSON {
   const standard = schema["~standard"] as unknown as StandardSchemaWithJSON["~standard"];
   const { jsonSchema } = standard;
@@ -22,7 +24,12 @@ export function leanSchema<Schema extends z.ZodType>(
     legacyEra() ? { ...options, target: "draft-07" as const } : options;
   const lean: StandardSchemaWithJSON["~standard"] = {
     ...standard,
-    validate: standard.validate,
+    validate: before
+      ? (value, options) => {
+          const seen = before(value);
+          return "refused" in seen ? { value: seen.refused } : standard.validate(seen.read, options);
+        }
+      : standard.validate,
     jsonSchema: {
       input: (options) => stripNoise(jsonSchema.input(dialect(options))),
       output: (options) => stripNoise(jsonSchema.output(dialect(options))),

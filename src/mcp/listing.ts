@@ -33,6 +33,8 @@ export interface ListedEntry extends Entry {
   parentId?: number;
   /** Recursive listings: the walk order key (see walk.ts), so a cut can name where to continue. */
   position?: number[];
+  /** Recursive listings: a folder at max_depth, which the walk did not enter (walk.ts). */
+  unentered?: true;
 }
 
 export interface Listing {

@@ -63,6 +63,11 @@ function codeOf(error: unknown): string {
 
 export function createLocalPaths(config: Config, server: McpServer, logger: Logger): LocalPaths {
   let clientRoots: string[] | null = null;
+  /**
+   * Where a relative path starts: over stdio the host's first root when it offers one (the folder
+   * the user is working in), else the first configured root.
+   */
+  let relativeBase: string | undefined;
   /** Configured roots that didn't resolve the last time roots() looked. */
   let missingRoots: string[] = [];
 
@@ -105,7 +110,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     const offered = (await realPaths(await fetchClientRoots())).filter(
       (root): root is string => root !== undefined,
     );
-    if (!overHttp) return [...new Set([...existing, ...offered])];
+    if (!overHttp) {
+      relativeBase = offered.find((root): root is string => root !== undefined) ?? existing[0];
+      return [...new Set([...existing, ...offered])];
+    }
+    relativeBase = undefined;
     // Over HTTP a client root counts only where it lies inside a configured root: the overlap
     // of each pair. A client offering file:/// gets the configured roots, never more; one whose
     // roots overlap none of them (its own disk) narrows nothing.
@@ -146,7 +155,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         `"${input}" starts with "~", which is not expanded here and is refused; give an absolute path inside an allowed root (${allowed.join(", ")}).`,
       );
     }
-    return path.resolve(allowed[0]!, input);
+    return path.resolve(baseFor(allowed), input);
+  }
+
+  function baseFor(allowed: string[]): string {
+    return relativeBase !== undefined && allowed.includes(relativeBase) ? relativeBase : allowed[0]!;
   }
 
   function outside(input: string, allowed: string[]): LocalPathError {
@@ -260,8 +273,11 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         // Don't confirm or deny existence of files outside the roots.
         const nearest = await realpathOfNearest(absolute);
         if (!isAllowed(nearest, allowed)) throw outside(input, allowed);
+        const where = path.isAbsolute(input)
+          ? ""
+          : ` (relative paths start in ${baseFor(allowed)}: looked at ${absolute})`;
         throw new LocalPathError(
-          `There is no file at "${input}". Check the name with your file browser and try again.`,
+          `There is no file at "${input}"${where}. Check the name with your file browser, or give a path from one of the allowed folders (${allowed.join(", ")}), and try again.`,
         );
       }
       if (!isAllowed(real, allowed)) throw outside(input, allowed);

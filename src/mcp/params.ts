@@ -66,13 +66,17 @@ export const downloadTarget = {
   wait_seconds: waitSeconds,
 };
 
+/** Where an agent that lacks a machine id finds one: the Files API shows machine ids only there. */
+export const MACHINE_ID_NEEDED =
+  "location 'machine' needs machine_id (the cloud computer's id). list_files location=recordings shows the machine_id of each session; if none fits, ask the user (the Vagon dashboard shows it).";
+
 /** The machine a write goes to: required for 'machine', none for 'shared'. */
 export function machineFor(
   location: "shared" | "machine",
   machineId: number | undefined,
 ): number | undefined {
   if (location === "machine" && machineId === undefined) {
-    throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+    throw new UserInputError(MACHINE_ID_NEEDED);
   }
   return location === "machine" ? machineId : undefined;
 }

@@ -2,6 +2,13 @@
 // every notification, so one that wouldn't is held back (or, for a new phase, nudged just past the
 // last one); `total` keeps the one meaning the first report gave it for the whole call; a few per
 // second at most within a phase, every new phase shown at once, and the last one always sent.
+//
+// The last notification must also reach the client before the result, and being sent first is not
+// enough: the v1 SDK's client hands a notification to its handler a microtask later, but takes a
+// response at once and forgets the call's progress handler with it, so a notification that arrives
+// in the same read as the result is dropped ("unknown token") — over stdio, most runs of a fast
+// call. `beforeResult` closes that gap with a ping, which the client answers only after the
+// notifications before it.
 import type { ServerContext, ServerNotification } from "@modelcontextprotocol/server";
 
 /** What a tool sees of its request (define-tool.ts builds it from the SDK's handler context). */
@@ -12,6 +19,12 @@ export interface ToolExtra {
   sendNotification(notification: ServerNotification): Promise<void>;
   /** The SDK's context: the era, the client's capabilities, a retried request's input responses. */
   ctx: ServerContext;
+  /**
+   * A ping to the client and its answer, where one can go: an initialize-era session over stdio
+   * (over HTTP the client reads its stream one event at a time, so the gap doesn't exist there, and
+   * a stateless server could not receive the answer; 2026-07-28 has no server→client requests).
+   */
+  ping?: (timeoutMs: number) => Promise<unknown>;
 }
 
 const MIN_GAP_MS = 250;
@@ -28,6 +41,29 @@ export interface ProgressReporter {
   finish(message?: string): void;
 }
 
+/** The calls (by their extra) that sent a progress notification, for `beforeResult`. */
+const notified = new WeakSet<ToolExtra>();
+
+/** Longest wait for the client's answer to the ping: a client that doesn't answer delays nothing much. */
+const PING_TIMEOUT_MS = 5000;
+
+/**
+ * Resolves once the client has handled every progress notification this call sent (a ping round
+ * trip, only when one was sent). Over HTTP the client reads its stream one event at a time, so the
+ * gap doesn't exist there, and a stateless server could not receive the answer: no ping.
+ */
+export async function beforeResult(extra: ToolExtra): Promise<void> {
+  if (!notified.has(extra) || !extra.ping || extra.signal.aborted) return;
+  await extra.ping(PING_TIMEOUT_MS).catch(() => {
+    // No answer: the result goes anyway.
+  });
+}
+
+/** 10 * (1 - 0.85) is 1.5000000000000002 in floating point: the client reads 1.5. */
+function tidy(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
 function phaseOf(message: string): string {
   return message.split(" ", 1)[0] ?? "";
 }
@@ -41,12 +77,14 @@ export function createProgress(extra: ToolExtra): ProgressReporter {
   let lastPhase = "";
   let pendingMessage: string | null = null;
 
-  const send = (progress: number, message: string) => {
+  const send = (unrounded: number, message: string) => {
+    const progress = tidy(unrounded);
     lastSent = progress;
     lastSentAt = Date.now();
     lastPhase = phaseOf(message);
     pendingMessage = null;
     if (progressToken === undefined) return;
+    notified.add(extra);
     void extra
       .sendNotification({
         method: "notifications/progress",

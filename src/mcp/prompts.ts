@@ -16,7 +16,7 @@ export function registerPrompts(server: McpServer, options: { readOnly: boolean 
     },
     ({ task_id }) =>
       userMessage(`Fetch the outputs of Vagon task ${task_id}:
-1. Find the machine the task ran on if you don't know it, then call list_files with location "machine", that machine_id and task_id ${task_id} to see its output and recording folders.
+1. If you know the machine the task ran on, call list_files with location "machine", that machine_id and task_id ${task_id} to see its output and recording folders. If not, list_files with location "recordings" shows each session's machine_id; if none fits, skip this step (step 2 needs only the task id) or ask me for the machine id (the Vagon dashboard shows it).
 2. Call download_task_bundle with task_id ${task_id}, save_to "" and extract true.
 3. If it answers "processing", call get_download with the download_id until it is saved.
 4. Tell me where the files were saved and list the main ones.`),

@@ -11,6 +11,7 @@ import { listingOutput, loadTypeTable } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
 import { listFolder } from "./listing.js";
 import { classify, SNIFF_BYTES } from "./reading/classify.js";
+import { explainFolderAmongFiles, folderNotFileText } from "./wrong-kind.js";
 
 /** Larger files are for download_files: a resource is read whole into the conversation. */
 export const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;
@@ -50,12 +51,14 @@ async function folderJson(
 }
 
 async function fileContents(client: VagonClient, uri: URL, fileId: number): Promise<ReadResourceResult> {
-  const file = await openStoredFile(client, fileId);
-  if (!file) {
+  const cannot = `vagon://files/${fileId} can't hold it (read vagon://shared/${fileId} instead)`;
+  const file = await openStoredFile(client, fileId).catch((error: unknown) =>
+    explainFolderAmongFiles(error, client, [fileId], undefined, cannot),
+  );
+  if (!file)
     throw new UserInputError(
-      `Item ${fileId} is a folder, not a file. Read vagon://shared/${fileId} (or call list_files with parent_id=${fileId}) to see what is in it, or fetch it whole with download_files.`,
+      folderNotFileText([{ id: fileId, location: "shared", name: null, total: 0 }], cannot),
     );
-  }
   const { reader } = file;
   if (reader.sizeBytes > MAX_RESOURCE_BYTES) {
     throw new UserInputError(

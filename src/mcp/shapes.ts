@@ -18,6 +18,12 @@ export const listingShape = {
   next_page: z.number().nullable().describe("The page to ask for next (with per_page), null at the end."),
   per_page: z.number().optional().describe("The page size next_page counts in; present with next_page."),
   next_cursor: z.string().optional().describe("Recursive listing cut short: pass as cursor to continue."),
+  not_opened: z
+    .array(z.number())
+    .optional()
+    .describe(
+      "Recursive: folders at max_depth, whose contents were not listed; list one with its id as parent_id.",
+    ),
   storage: z
     .object({ used: z.number(), total: z.number() })
     .nullable()

@@ -2,6 +2,7 @@
 // the presigned part URLs with the byte range each must carry, and a POSIX command per part
 // that sends exactly that range with a Content-Length (S3 refuses chunked bodies); the client
 // runs them and complete_upload finishes with the ETags they printed.
+import { countOf } from "../units.js";
 import type { PlannedPart } from "../vagon/upload.js";
 
 /**
@@ -35,21 +36,6 @@ export function issuedLink(fileId: number): IssuedLink | undefined {
 
 export function forgetLink(fileId: number): void {
   issued.delete(fileId);
-}
-
-/** When the presigned URLs stop working: X-Amz-Date + X-Amz-Expires, or null when absent. */
-export function linkExpiry(url: string): string | null {
-  try {
-    const query = new URL(url).searchParams;
-    const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
-    const seconds = Number(query.get("X-Amz-Expires"));
-    if (!date || !Number.isFinite(seconds)) return null;
-    const [, year, month, day, hour, minute, second] = date.map(Number);
-    const signedAt = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
-    return new Date(signedAt + seconds * 1000).toISOString();
-  } catch {
-    return null;
-  }
 }
 
 function shellQuote(text: string): string {
@@ -87,7 +73,7 @@ export function linkInstructions(input: {
   const largest = Math.max(0, ...parts.map((part) => part.end - part.start));
   const lines = [
     // Quoted as in FILE= below: a user may paste the whole answer into a shell.
-    `Upload entry ${fileId} created for ${shellQuote(input.fileName)} (${input.sizeBytes} bytes, ${parts.length} part${parts.length === 1 ? "" : "s"}); links expire ${input.expiresAt ?? "in about an hour"}.`,
+    `Upload entry ${fileId} created for ${shellQuote(input.fileName)} (${countOf(input.sizeBytes, "byte")}, ${countOf(parts.length, "part")}); links expire ${input.expiresAt ?? "in about an hour"}.`,
     "Run where the file is (POSIX sh, curl ≥ 7.84); each put line sends one part (offset, length) and prints its ETag; they may run in parallel.",
     `FILE=${shellQuote(input.fileName)}  # path to the local file`,
     putPartFunction(largest),

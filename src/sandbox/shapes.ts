@@ -52,7 +52,8 @@ function jsonApiEntry(state: SandboxState, entry: EntryRecord) {
             attributes: { email: entry.owner.email, name: entry.owner.name },
           }
         : null,
-      machine_id: entry.machineId,
+      // Recordings carry the machine the session ran on (files-api.md: "Machine ID the file belongs to").
+      machine_id: entry.machineId ?? entry.recordedOnMachineId,
     },
   };
 }

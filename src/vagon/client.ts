@@ -12,6 +12,7 @@ import {
   safeServerText,
   VagonError,
   type VagonOperation,
+  withContext,
 } from "./errors.js";
 import { createHttpPool } from "./http.js";
 import {
@@ -352,7 +353,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
     }
   }
 
-  return {
+  const client: VagonClient = {
     http,
 
     async listFiles(params: ListFilesParams, callOptions?: CallOptions) {
@@ -411,7 +412,12 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
           signal: callOptions?.signal,
         });
         return read({ operation, context }, () =>
-          parseFileListPage(body, { requestedPage, requestedParentId: parentId }),
+          parseFileListPage(body, {
+            requestedPage,
+            requestedParentId: parentId,
+            // Filtered by machine, every recording is that machine's, in either revision.
+            defaults: machineId === undefined ? {} : { machineId },
+          }),
         );
       }
       if (params.location !== "shared") {
@@ -491,6 +497,17 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
         context,
         idempotent: false,
         signal: callOptions?.signal,
+      }).catch(async (error: unknown) => {
+        if (!(error instanceof VagonError) || error.code !== 450) throw error;
+        // "Storage full" names no numbers: the root's listing reports the quota and its use.
+        const storage = await client
+          .listFiles(
+            { location: machineId === undefined ? "shared" : "machine", machineId, parentId: 0, perPage: 1 },
+            callOptions,
+          )
+          .then((page) => page.storage)
+          .catch(() => null);
+        throw storage ? withContext(error, { ...context, storage }) : error;
       });
       return read({ operation, context }, () => parseCreatedUpload(body, params.chunkSizeMb));
     },
@@ -633,6 +650,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
       await http.close();
     },
   };
+  return client;
 }
 
 function operationOf(params: ListFilesParams): VagonOperation {

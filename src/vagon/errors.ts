@@ -29,6 +29,8 @@ export interface ErrorContext {
   path?: string;
   name?: string;
   sizeBytes?: number;
+  /** The storage's quota and use, when known (read after a 450, to say both numbers). */
+  storage?: { usedBytes: number; totalBytes: number };
 }
 
 export type VagonErrorKind =
@@ -133,7 +135,7 @@ function fileLabel(context: ErrorContext): string {
 }
 
 function downloadLabel(context: ErrorContext): string {
-  return context.downloadId === undefined ? "The download job" : `Download job ${context.downloadId}`;
+  return context.downloadId === undefined ? "The zip job" : `Zip job ${context.downloadId}`;
 }
 
 function nameLabel(context: ErrorContext, fallback: string): string {
@@ -280,6 +282,12 @@ function explain450(operation: VagonOperation, context: ErrorContext): string {
       return `The upload of ${fileLabel(context)} went over the storage limit, so Vagon deleted it. Free up space by deleting files you no longer need (or raise the storage plan in Vagon), then upload it again.`;
     default: {
       const size = context.sizeBytes === undefined ? "" : ` (${formatBytes(context.sizeBytes)})`;
+      if (context.storage && context.sizeBytes !== undefined) {
+        // "Full" at 7.4 of 25 GB reads as a bug: the file is bigger than what is free.
+        const { usedBytes, totalBytes } = context.storage;
+        const freeBytes = Math.max(0, totalBytes - usedBytes);
+        return `Not enough space: ${nameLabel(context, "the file")}${size} is bigger than what is free in ${storageLabel(context)} (${formatBytes(freeBytes) || "0 bytes"} free: ${formatBytes(usedBytes) || "0 bytes"} of ${formatBytes(totalBytes)} used). Free up at least ${formatBytes(Math.max(1, context.sizeBytes - freeBytes))} by deleting files you no longer need (storage_usage shows where the space goes), or raise the storage plan in Vagon, then try again.`;
+      }
       return `Not enough space: ${storageLabel(context)} is full, so ${nameLabel(context, "the file")}${size} can't be stored. Free up space by deleting files you no longer need, or raise the storage plan in Vagon, then try again.`;
     }
   }
@@ -317,6 +325,27 @@ function explain401(serverMessage: string | null): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The same answer explained again with more context (e.g. the storage read after a 450). */
+export function withContext(error: VagonError, context: ErrorContext): VagonError {
+  return new VagonError({
+    kind: error.kind,
+    operation: error.operation,
+    status: error.status,
+    clientCode: error.clientCode,
+    retryable: error.retryable,
+    retryAfterMs: error.retryAfterMs,
+    serverMessage: error.serverMessage,
+    message: explainApiError({
+      operation: error.operation,
+      status: error.status,
+      clientCode: error.clientCode,
+      serverMessage: error.serverMessage,
+      retryAfterMs: error.retryAfterMs,
+      context,
+    }),
+  });
 }
 
 /** One paragraph for an answer Vagon gave: cause in the user's terms, then the next step. */

@@ -119,7 +119,7 @@ describe("extractZip's caps", () => {
     const destination = path.join(scratch, "out");
 
     await expect(extractZip(zipPath, destination, { freeBytes: async () => 1_000 })).rejects.toThrow(
-      /needs 64 KB but only 1000 bytes is free/,
+      /needs 64 KB but only 1,000 bytes is free/,
     );
     expect(await listTree(destination)).toEqual([]);
   });

@@ -130,7 +130,16 @@ describe("create_directory and delete_file", () => {
 
     const deleted = await harness.callTool("delete_file", { file_id: id });
     expect(deleted.isError, toolText(deleted)).toBeFalsy();
-    expect(deleted.structuredContent).toEqual({ file_id: id, deleted: true });
+    expect(deleted.structuredContent).toEqual({
+      file_id: id,
+      deleted: true,
+      name: "Scratch",
+      kind: "directory",
+      size: 0,
+    });
+    expect(toolText(deleted)).toBe(
+      `Deleted the folder "Scratch" (id ${id}, 0 bytes in 0 files) and everything in it.`,
+    );
     expect(sandbox.children(SEED.projectFolderId).some((entry) => entry.id === id)).toBe(false);
   });
 
@@ -155,12 +164,20 @@ describe("create_directory and delete_file", () => {
       answer = "accept";
       const accepted = await asking.callTool("delete_file", { file_id: folderId });
       expect(accepted.isError, toolText(accepted)).toBeFalsy();
-      expect(accepted.structuredContent).toEqual({ file_id: folderId, deleted: true });
+      expect(accepted.structuredContent).toEqual({
+        file_id: folderId,
+        deleted: true,
+        name: "Maybe Delete",
+        kind: "directory",
+        size: 1,
+      });
       expect(sandbox.children(0).some((entry) => entry.id === folderId)).toBe(false);
       expect(prompts).toHaveLength(2);
       expect(prompts[0]).toContain(String(folderId));
       // The user is told what goes: a folder by name, with what is inside it.
-      expect(prompts[0]).toMatch(/the folder "Maybe Delete" \(id \d+\) and everything in it \(1 entry/);
+      expect(prompts[0]).toMatch(
+        /the folder "Maybe Delete" \(id \d+, 1 byte in 1 file\) and everything in it/,
+      );
     } finally {
       await asking.close({ keepSandbox: true });
     }

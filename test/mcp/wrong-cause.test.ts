@@ -43,7 +43,9 @@ describe("errors that name the right cause", () => {
       file_ids: [SEED.projectFolderId],
     });
     expect(result.isError).toBe(true);
-    expect(toolText(result)).toMatch(new RegExp(`Item ${SEED.projectFolderId} is a folder`));
+    expect(toolText(result)).toMatch(
+      new RegExp(`Item ${SEED.projectFolderId} \\(Project Folder\\) is a folder`),
+    );
     expect(toolText(result)).toContain(`directory_id=${SEED.projectFolderId}`);
     expect(toolText(result)).not.toMatch(/may have been deleted/);
   });

@@ -77,8 +77,7 @@ describe.skipIf(nginxBinary === null)("a 2026-07-28 delete confirmed across --st
       const result = await client.callTool({ name: "delete_file", arguments: { file_id: fileId } });
       expect(asked).toHaveLength(1);
       expect(asked[0]).toContain("mid-confirmation.txt");
-      const text = JSON.stringify(result.content);
-      expect(text).toContain(`Deleted item ${fileId}`);
+      expect(result.structuredContent).toMatchObject({ file_id: fileId, deleted: true });
       const routes = await nginx.upstreamsByCall();
       const retriedOn = routes.get("retry")?.at(-1);
       expect(retriedOn).toBeDefined();

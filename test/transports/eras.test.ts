@@ -177,7 +177,7 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
         client.answer(true);
         const deleted = await client.call("delete_file", { file_id: fileId });
         expect(deleted.isError).toBeFalsy();
-        expect(textOf(deleted)).toContain(`Deleted item ${fileId}`);
+        expect(deleted.structuredContent).toMatchObject({ file_id: fileId, deleted: true });
         expect(textOf(await client.call("list_files", { location: "shared" }))).not.toContain(
           `doomed-${era}.txt`,
         );

@@ -195,7 +195,7 @@ describe("2026-07-28 on the wire", () => {
       { file_id: fileId },
       { inputResponses: ACCEPT, requestState: ask.requestState },
     );
-    expect(JSON.stringify(retry.body.result)).toContain(`Deleted item ${fileId}`);
+    expect(retry.body.result).toMatchObject({ structuredContent: { file_id: fileId, deleted: true } });
     expect(await sharedNames()).not.toContain("across-replicas.txt");
   });
 

@@ -90,9 +90,9 @@ describe("explanations name the cause in the user's terms", () => {
     expect(notFound("complete-upload", { fileId: 31 })).toMatch(/^File 31 was not found/);
     expect(notFound("delete-file", { fileId: 31 })).toMatch(/^File 31 was not found/);
     expect(notFound("start-download", { directoryId: 8 })).toMatch(/folder 8/);
-    expect(notFound("get-download", { downloadId: 9 })).toMatch(/^Download job 9 was not found.*24 hours/);
+    expect(notFound("get-download", { downloadId: 9 })).toMatch(/^Zip job 9 was not found.*24 hours/);
     expect(notFound("abort-download", { downloadId: 9 })).toMatch(
-      /^Download job 9 .*nothing to cancel\. Check the download id/,
+      /^Zip job 9 .*nothing to cancel\. Check the download id/,
     );
   });
 
@@ -162,7 +162,7 @@ describe("explanations name the cause in the user's terms", () => {
         clientCode: 4716,
         context: { downloadId: 9 },
       }),
-    ).toMatch(/^Download job 9 can't be cancelled because it has already finished/);
+    ).toMatch(/^Zip job 9 can't be cancelled because it has already finished/);
     expect(
       explainApiError({
         operation: "start-download",
@@ -303,7 +303,7 @@ describe("transport failures", () => {
     });
     expect(error).toBeInstanceOf(VagonError);
     expect(isAbortError(error)).toBe(true);
-    expect(error.message).toBe("The request was cancelled before Vagon finished checking download job 9.");
+    expect(error.message).toBe("The request was cancelled before Vagon finished checking zip job 9.");
   });
 
   it("an unreadable answer says so without quoting values", () => {

@@ -1,9 +1,12 @@
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
+import type { VagonClient } from "../../vagon/types.js";
 import { defineTool } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { forgetLink, issuedLink, normalizeEtag } from "../upload-links.js";
+import { type FoundFile, findFile, findFolder, folderNotFileText } from "../wrong-kind.js";
 
 export const completeUpload = defineTool({
   name: "complete_upload",
@@ -19,7 +22,13 @@ Use this tool when you need to:
       .max(10_000)
       .describe("ETags in part order, as the part commands printed them."),
   },
-  outputSchema: { id: z.number(), uid: z.string(), name: z.string().nullable(), parts: z.number() },
+  outputSchema: {
+    id: z.number(),
+    uid: z.string().nullable(),
+    name: z.string().nullable(),
+    parts: z.number().nullable(),
+    already_complete: z.boolean().optional(),
+  },
   // With overwrite set at create_upload_link, completing replaces the same-named file.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   mutating: true,
@@ -38,7 +47,7 @@ Use this tool when you need to:
     const link = issuedLink(fileId);
     if (link && link.parts !== etags.length) {
       throw new UserInputError(
-        `Upload ${fileId} (${link.fileName}) has ${link.parts} part${link.parts === 1 ? "" : "s"}, but ${etags.length} ETag${etags.length === 1 ? " was" : "s were"} given. Run every part's command and pass all ETags in part order. Nothing was sent to Vagon; the entry is unchanged (${abandon}).`,
+        `Upload ${fileId} (${link.fileName}) has ${link.parts} part${link.parts === 1 ? "" : "s"}, but ${etags.length} ETag${etags.length === 1 ? " was" : "s were"} given. Run every part's command and pass all ETags in part order. Nothing was sent to Vagon; the entry is unchanged.`,
       );
     }
     let completed: Awaited<ReturnType<typeof context.client.completeUpload>>;
@@ -49,7 +58,15 @@ Use this tool when you need to:
         { signal: context.extra.signal },
       );
     } catch (error) {
-      throw explainFailure(error, fileId, abandon);
+      const done = await alreadyComplete(error, context.client, fileId, context.extra.signal);
+      if (!done) throw explainFailure(error, fileId, abandon);
+      forgetLink(fileId);
+      // A retry after a lost answer, or another upload's id: either way the file is whole, and
+      // nothing here may suggest deleting it.
+      return {
+        structured: { id: fileId, uid: null, name: done.name, parts: null, already_complete: true },
+        text: `Upload ${fileId}${done.name ? ` (${done.name}${done.sizeBytes === null ? "" : `, ${formatBytes(done.sizeBytes)}`})` : ""} is already complete: the file is in Vagon Files and nothing was changed. If you meant another upload, use the file_id its create_upload_link returned.`,
+      };
     }
     forgetLink(fileId);
     return {
@@ -58,6 +75,24 @@ Use this tool when you need to:
     };
   },
 });
+
+/**
+ * The finished file behind a refused completion (Vagon answers 400 for an upload completed
+ * before), or null. A folder id is named as such; only a 400 is probed.
+ */
+async function alreadyComplete(
+  error: unknown,
+  client: VagonClient,
+  fileId: number,
+  signal: AbortSignal,
+): Promise<FoundFile | null> {
+  if (!(error instanceof VagonError) || error.kind !== "api" || error.code !== 400) return null;
+  const file = await findFile(client, fileId, signal);
+  if (file) return file;
+  const folder = await findFolder(client, fileId, signal);
+  if (folder) throw new UserInputError(folderNotFileText([folder], "it has no upload to complete"));
+  return null;
+}
 
 /** Says what became of the entry: Vagon deletes it on 450/452, keeps it pending on a refused part list. */
 function explainFailure(error: unknown, fileId: number, abandon: string): unknown {
@@ -72,10 +107,19 @@ function explainFailure(error: unknown, fileId: number, abandon: string): unknow
     case 404:
       forgetLink(fileId);
       return error;
-    case 400:
+    case 400: {
+      // Vagon's own advice for a mismatched ETag is to keep the quotes, which the tool already
+      // does: the usual cause is the order, or a part sent again with other bytes.
+      const mismatch = /etag of part (\d+)/i.exec(error.serverMessage ?? "");
+      const cause = mismatch
+        ? `: the ETag given for part ${mismatch[1]} is not the one S3 returned for part ${mismatch[1]}. Give the ETags in part order (part 1's first, as each part's command printed it); a part sent again prints a new ETag`
+        : error.serverMessage
+          ? `: "${error.serverMessage.slice(0, 200)}"`
+          : "";
       return new ToolError(
-        `Vagon refused to complete upload ${fileId}${error.serverMessage ? `: "${error.serverMessage.slice(0, 200)}"` : ""}. The entry is still there, waiting for its parts: re-run the command of the part concerned (its ETag changes only if its bytes do) and call complete_upload again with the ETags in part order, ${abandon}.`,
+        `Vagon refused to complete upload ${fileId}${cause}. The entry is still there, waiting for its parts: re-run the command of the part concerned (its ETag changes only if its bytes do) and call complete_upload again with the ETags in part order, ${abandon}.`,
       );
+    }
     default:
       return error;
   }

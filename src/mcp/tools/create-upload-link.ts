@@ -1,17 +1,13 @@
 import { z } from "zod";
+import { formatBytes } from "../../units.js";
 import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../budget.js";
 import { defineTool } from "../define-tool.js";
+import { presignedExpiry } from "../downloads.js";
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
-import {
-  DEFAULT_LINK_PARTS,
-  linkExpiry,
-  linkInstructions,
-  MAX_LINK_PARTS,
-  rememberLink,
-} from "../upload-links.js";
+import { DEFAULT_LINK_PARTS, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
 
 const MIB = 1024 * 1024;
 
@@ -77,7 +73,7 @@ Then call complete_upload with the ETags.`,
       { signal: context.extra.signal },
     );
     const parts = planParts(args.size, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
-    const expiresAt = parts[0] ? linkExpiry(parts[0].url) : null;
+    const expiresAt = parts[0] ? presignedExpiry(parts[0].url) : null;
     const output = {
       structured: {
         file_id: created.id,
@@ -110,14 +106,16 @@ Then call complete_upload with the ETags.`,
   },
 });
 
-/** The engine's usual part size, grown until the file fits in `maxParts` parts. */
+/**
+ * The engine's usual part size, grown until the file fits in `maxParts` parts; a file too big for
+ * that many parts of S3's largest size takes more of them, up to what one answer carries.
+ */
 function linkChunkSizeMb(sizeBytes: number, maxParts: number): number {
   const fitting = Math.ceil(sizeBytes / MIB / maxParts);
   const chunkSizeMb = Math.max(chooseChunkSizeMb(sizeBytes), fitting, MIN_CHUNK_SIZE_MB);
-  if (chunkSizeMb > MAX_CHUNK_SIZE_MB) {
-    throw new UserInputError(
-      `A file of ${sizeBytes} bytes needs more than ${maxParts} parts of S3's largest size (${MAX_CHUNK_SIZE_MB} MB); split it, or upload it with upload_file from a disk this server can read.`,
-    );
-  }
-  return chunkSizeMb;
+  if (chunkSizeMb <= MAX_CHUNK_SIZE_MB) return chunkSizeMb;
+  if (sizeBytes <= MAX_LINK_PARTS * MAX_CHUNK_SIZE_MB * MIB) return MAX_CHUNK_SIZE_MB;
+  throw new UserInputError(
+    `${formatBytes(sizeBytes)} is more than one call's links can carry: ${MAX_LINK_PARTS} parts of S3's largest size (chunk_size_mb ${MAX_CHUNK_SIZE_MB}) make ${formatBytes(MAX_LINK_PARTS * MAX_CHUNK_SIZE_MB * MIB)}. Upload it with upload_file from a disk this server can read, or split it into pieces of at most that size. Nothing was created.`,
+  );
 }

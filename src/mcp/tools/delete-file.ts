@@ -2,7 +2,7 @@ import { z } from "zod";
 import { confirmDelete } from "../confirm-delete.js";
 import { defineTool } from "../define-tool.js";
 import * as params from "../params.js";
-import { describeItem } from "../wrong-kind.js";
+import { type ItemFacts, itemFacts, itemWords } from "../wrong-kind.js";
 
 export const deleteFile = defineTool({
   name: "delete_file",
@@ -12,27 +12,50 @@ Use this tool when you need to:
 - clean up storage the user asked you to tidy
 When the host supports it, the user is asked to confirm first.`,
   inputSchema: { file_id: params.fileId.describe("Id of the file or folder to delete (from list_files).") },
-  outputSchema: { file_id: z.number(), deleted: z.boolean() },
+  outputSchema: {
+    file_id: z.number(),
+    deleted: z.boolean(),
+    name: z.string().nullable().optional(),
+    kind: z.enum(["file", "directory"]).optional(),
+    size: z
+      .number()
+      .nullable()
+      .optional()
+      .describe("Bytes; a folder's added up (at least, when incomplete)."),
+  },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   mutating: true,
   async handler(args, context) {
     const { client, extra } = context;
-    const item = async () =>
-      (await describeItem(client, args.file_id, extra.signal)) ??
-      `item ${args.file_id} (a folder goes with everything in it)`;
+    // Read before the delete, so that the answer can say what went (SPEC §2); once, and only
+    // after a stateless replica that can't ask has refused.
+    let facts: Promise<ItemFacts | null> | undefined;
+    const item = () => {
+      facts ??= itemFacts(client, args.file_id, extra.signal);
+      return facts;
+    };
+    const wordsOf = (found: ItemFacts | null) =>
+      found ? itemWords(found) : `item ${args.file_id} (a folder goes with everything in it)`;
     const answer = await confirmDelete(context, {
       subject: `delete_file ${args.file_id}`,
-      message: async () => `Delete ${await item()} from Vagon Files? This can't be undone.`,
+      message: async () => `Delete ${wordsOf(await item())} from Vagon Files? This can't be undone.`,
       title: "Yes, delete it",
     });
     if (typeof answer !== "string") return answer;
     if (answer === "declined") {
       return {
         structured: { file_id: args.file_id, deleted: false },
-        text: `Not deleted: the user did not confirm deleting item ${args.file_id}. Nothing was changed.`,
+        text: `Not deleted: the user did not confirm deleting ${wordsOf(await item())}. Nothing was changed.`,
       };
     }
+    const found = await item();
     await client.deleteFile(args.file_id, { signal: extra.signal });
-    return { structured: { file_id: args.file_id, deleted: true }, text: `Deleted item ${args.file_id}.` };
+    const said = found ? { name: found.name, kind: found.kind, size: found.sizeBytes } : {};
+    return {
+      structured: { file_id: args.file_id, deleted: true, ...said },
+      text: found
+        ? `Deleted ${wordsOf(found)}.`
+        : `Deleted item ${args.file_id} (Vagon's listings and links didn't say what it was).`,
+    };
   },
 });

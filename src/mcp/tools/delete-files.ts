@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { confirmDelete } from "../confirm-delete.js";
@@ -8,6 +8,7 @@ import { defineTool, type ToolContext } from "../define-tool.js";
 import { createPlanSigner, type PlanScope } from "../delete-plan.js";
 import { UserInputError } from "../errors.js";
 import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
+import { isoInstant } from "../instant.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
 // is paid for in every conversation).
@@ -129,9 +130,9 @@ Use this tool when you need to:
         };
       }
       const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
-      const expiresAt = new Date(expiresAtMs).toISOString();
+      const expiresAt = isoInstant(expiresAtMs);
       lines.push(
-        `Would delete ${count(current.items.length)} items, ${sizeText(current)}, under ${current.where}:`,
+        `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where}:`,
         ...shown.map(
           (item) =>
             foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
@@ -326,6 +327,9 @@ function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
   });
 }
 
+/** Deleted items named in the answer; the rest are counted. */
+const DELETED_NAMED = 10;
+
 async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {
   const { extra, logger } = context;
   const limit = pLimit(DELETE_CONCURRENCY);
@@ -334,6 +338,7 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
   let bytesFreed = 0;
   let notStarted = 0;
   const failed: Array<{ id: number; name: string; message: string }> = [];
+  const goneIds = new Set<number>();
   const total = set.items.length;
   const scanned = set.scannedEntries + set.scannedFolders;
   const done = () => deleted + alreadyGone + failed.length;
@@ -351,6 +356,7 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
           else {
             deleted += 1;
             bytesFreed += item.bytes;
+            goneIds.add(item.entry.id);
           }
         } catch (error) {
           if (error instanceof VagonError && error.code === 404) alreadyGone += 1;
@@ -380,9 +386,17 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
     failed: failed.length,
     not_started: notStarted,
   });
+  // What went, by name, kind and size (SPEC §2), the first few in the set's order.
+  const gone = set.items.filter((item) => goneIds.has(item.entry.id));
+  const named = gone
+    .slice(0, DELETED_NAMED)
+    .map(
+      (item) =>
+        `${item.entry.name}${item.entry.kind === "directory" ? "/ (folder" : " (file"}, ${item.uncounted ? "size unknown" : formatBytes(item.bytes) || "0 bytes"})`,
+    );
   const lines = [
-    `Deleted ${count(deleted)} of ${count(total)} items, ${formatBytes(bytesFreed)} freed.` +
-      (alreadyGone > 0 ? ` ${count(alreadyGone)} were already gone.` : ""),
+    `Deleted ${count(deleted)} of ${countOf(total, "item")}, ${formatBytes(bytesFreed) || "0 bytes"} freed${named.length > 0 ? `: ${named.join(", ")}${gone.length > named.length ? `, and ${count(gone.length - named.length)} more` : ""}` : ""}.` +
+      (alreadyGone > 0 ? ` ${countOf(alreadyGone, "item was", "items were")} already gone.` : ""),
   ];
   if (notStarted > 0) {
     lines.push(`Cancelled: ${count(notStarted)} items were not deleted. Preview again to see what is left.`);

@@ -4,7 +4,7 @@ import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../downloads
 import { UserInputError } from "../errors.js";
 import * as params from "../params.js";
 import { downloadResultShape } from "../shapes.js";
-import { explainFolderAmongFiles } from "../wrong-kind.js";
+import { explainFileAsFolder, explainFolderAmongFiles } from "../wrong-kind.js";
 
 export const downloadFiles = defineTool({
   name: "download_files",
@@ -36,7 +36,13 @@ One file gives a direct link; several files or a folder become a zip job (see ge
         .catch((error: unknown) =>
           args.file_ids
             ? explainFolderAmongFiles(error, context.client, args.file_ids, context.extra.signal)
-            : Promise.reject(error),
+            : explainFileAsFolder(
+                error,
+                context.client,
+                args.directory_id!,
+                context.extra.signal,
+                "directory_id",
+              ),
         );
       return finishDownload(context, start, target);
     });

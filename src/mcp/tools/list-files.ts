@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../budget.js";
 import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
@@ -8,7 +8,6 @@ import { entryLine } from "../format.js";
 import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
 import { type ListingOutput, listingShape } from "../shapes.js";
-import { explainFileAsFolder } from "../wrong-kind.js";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -53,7 +52,7 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
   mutating: false,
   async handler(args, context) {
     if (args.location === "machine" && args.machine_id === undefined) {
-      throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+      throw new UserInputError(params.MACHINE_ID_NEEDED);
     }
     if (args.task_id !== undefined && args.location !== "machine") {
       throw new UserInputError("task_id works with location 'machine' and its machine_id.");
@@ -74,14 +73,11 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
         cursor: args.cursor,
       },
       context.extra.signal,
-    ).catch((error: unknown) =>
-      args.location === "shared"
-        ? explainFileAsFolder(error, context.client, args.parent_id, context.extra.signal)
-        : Promise.reject(error),
     );
     return listingResult(listing, {
       typeForName: await loadTypeTable(),
       machineId: args.location === "machine" ? args.machine_id : undefined,
+      maxDepth: args.recursive ? args.max_depth : undefined,
       // Where the returned entries start in the folder: a cut must end on a page boundary.
       startOffset: args.page === undefined ? 0 : (args.page - 1) * listing.perPage,
       limit: args.page === undefined ? args.limit : undefined,
@@ -95,14 +91,20 @@ interface ListingResultOptions {
   startOffset: number;
   /** The limit asked for (limit mode), undefined when paging by hand. */
   limit: number | undefined;
+  /** Recursive listings: the deepest level walked; folders there were not opened. */
+  maxDepth?: number | undefined;
   /** Cut short by the output budget, not by the caller. */
   cutForBudget?: boolean;
 }
 
 /** Structured and text forms of one listing, and how to cut it to the output budget. */
 function listingResult(listing: Listing, options: ListingResultOptions): ToolOutput<ListingOutput> {
+  const notOpened = notOpenedFolders(listing);
   return {
-    structured: listingOutput(listing, options.machineId, options.typeForName),
+    structured: {
+      ...listingOutput(listing, options.machineId, options.typeForName),
+      ...(notOpened.length > 0 ? { not_opened: notOpened } : {}),
+    },
     text: renderListing(listing, options),
     cut: {
       items: listing.entries.length,
@@ -158,9 +160,14 @@ export function pageAlignedCut(
   return { keep: 1, perPage: 1 };
 }
 
+/** The folders a recursive walk stopped at (max_depth): listed, but not what is inside them. */
+function notOpenedFolders(listing: Listing): number[] {
+  return listing.entries.filter((entry) => entry.unentered).map((entry) => entry.id);
+}
+
 export function renderListing(
   listing: Listing,
-  options: Pick<ListingResultOptions, "limit" | "cutForBudget">,
+  options: Pick<ListingResultOptions, "limit" | "cutForBudget" | "maxDepth" | "machineId">,
 ): string {
   const folderName = listing.folder
     ? `${listing.folder.path ?? listing.folder.name} (id=${listing.folder.id})`
@@ -169,13 +176,26 @@ export function renderListing(
   const topLevel = listing.entries.filter((entry) => (entry.depth ?? 0) === 0).length;
   const inSubFolders = listing.entries.length - topLevel;
   const header = [
-    `${folderName}: ${topLevel} of ${listing.total} entries${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
+    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
   ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
   if (options.cutForBudget) header.push("cut to fit the output budget");
   // Every entry of the result is a line: the output budget, not a line cap, bounds the length.
-  const lines = [header.join("; "), ...listing.entries.map((entry) => entryLine(entry, entry.depth ?? 0))];
+  const notOpened = new Set(notOpenedFolders(listing));
+  const lines = [
+    header.join("; "),
+    ...listing.entries.map(
+      (entry) =>
+        `${entryLine(entry, entry.depth ?? 0, options.machineId)}${notOpened.has(entry.id) ? " (not opened)" : ""}`,
+    ),
+  ];
+  if (notOpened.size > 0) {
+    const first = notOpened.values().next().value;
+    lines.push(
+      `Folders marked (not opened) are at max_depth ${options.maxDepth}: their contents were not listed. List one with parent_id=${first}${(options.maxDepth ?? 0) < 20 ? `, or call again with max_depth=${Math.min(20, (options.maxDepth ?? 0) + 1)}` : ""}.`,
+    );
+  }
   if (listing.truncated) {
     if (listing.nextPage !== null) {
       // Pages before nextPage are all full, whether fetched now (limit) or earlier (page=K).

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import type { MachineContentItem } from "../../vagon/types.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import * as params from "../params.js";
@@ -74,7 +74,7 @@ The machine must be running.`,
       `${item.name}${item.kind === "directory" ? "\\" : ""}${item.size !== null && item.kind === "file" ? `  ${formatBytes(item.size)}` : ""}`;
     const result = (shown: typeof items): ToolOutput<MachineContent> => {
       const lines = [
-        `${args.path} on machine ${args.machine_id} (${items.length} entries${
+        `${args.path} on machine ${args.machine_id} (${countOf(items.length, "entry", "entries")}${
           files > 0 && !sized ? "; Vagon sent no file sizes" : ""
         }):`,
         ...shown.map(line),

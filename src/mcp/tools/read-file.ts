@@ -1,6 +1,6 @@
 import type { ImageContent } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
 import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
@@ -26,6 +26,7 @@ import {
   type ZipMember,
 } from "../reading/zip.js";
 import { tableSchema, toTable } from "../table.js";
+import { explainFolderAmongFiles, folderNotFileText } from "../wrong-kind.js";
 
 export const DEFAULT_MAX_BYTES = 16 * 1024;
 const MAX_MAX_BYTES = 256 * 1024;
@@ -150,10 +151,15 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
   async handler(args, context) {
     const mode = modeOf(args);
     const signal = context.extra.signal;
-    const file = await openStoredFile(context.client, args.file_id, { signal });
+    const file = await openStoredFile(context.client, args.file_id, { signal }).catch((error: unknown) =>
+      explainFolderAmongFiles(error, context.client, [args.file_id], signal, "read_file can't read it"),
+    );
     if (!file) {
       throw new UserInputError(
-        `Item ${args.file_id} is a folder, not a file. Call list_files with parent_id=${args.file_id} to see what is in it.`,
+        folderNotFileText(
+          [{ id: args.file_id, location: "shared", name: null, total: 0 }],
+          "read_file can't read it",
+        ),
       );
     }
     const { reader } = file;
@@ -309,7 +315,14 @@ async function readTextOnce(
       : mode.kind === "head"
         ? `first ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
         : "bytes";
-  const header = `${sizeLine(read, size)}, ${what} ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
+  // "bytes" is said with the numbers: after "last 100 lines" they would read as line numbers.
+  const span = `bytes ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}`;
+  if (mode.kind === "range" && mode.offset >= size && size > 0) {
+    next.unshift(
+      `offset=${mode.offset.toLocaleString("en-US")} is past the end: the file has ${countOf(size, "byte")}, so nothing was read (tail reads its last lines)`,
+    );
+  }
+  const header = `${sizeLine(read, size)}, ${what === "bytes" ? span : `${what} (${span})`}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
   const note = [
     slice.note,
     slice.truncated && !slice.note

@@ -1,19 +1,11 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { loadTypeTable } from "../compact.js";
 import { defineTool } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { filterShape } from "../filter.js";
-import {
-  count,
-  entryDate,
-  entryOrder,
-  foundLine,
-  foundTable,
-  foundTableSchema,
-  scannedMessage,
-} from "../found.js";
+import { entryDate, entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { entryInstant } from "../instant.js";
 import * as params from "../params.js";
 import { createProgress } from "../progress.js";
@@ -106,7 +98,7 @@ Use this tool when you need to:
   mutating: false,
   async handler(args, context) {
     if (args.location === "machine" && args.machine_id === undefined) {
-      throw new UserInputError("location 'machine' needs machine_id (the cloud computer's id).");
+      throw new UserInputError(params.MACHINE_ID_NEEDED);
     }
     const rows = new Map<number, Row>();
     // Per folder seen, the rows its files count toward (its ancestors within `depth`, itself).
@@ -183,7 +175,7 @@ Use this tool when you need to:
     };
     const render = (kept: Row[]) => {
       const lines = [
-        `${where}: ${formatBytes(totalBytes)} in ${count(files)} files, ${count(folders)} folders${
+        `${where}: ${formatBytes(totalBytes)} in ${countOf(files, "file")}, ${countOf(folders, "folder")}${
           storage ? `; storage ${formatBytes(storage.used)} of ${formatBytes(storage.total)} used` : ""
         }`,
       ];
@@ -195,7 +187,9 @@ Use this tool when you need to:
         lines.push(`by folder (${args.depth} level${args.depth > 1 ? "s" : ""}):`);
         for (const row of kept) {
           const span = row.oldest && row.newest ? ` ${entryDate(row.oldest)}..${entryDate(row.newest)}` : "";
-          lines.push(`${row.path}/  ${formatBytes(row.bytes)} ${count(row.files)} files id=${row.id}${span}`);
+          lines.push(
+            `${row.path}/  ${formatBytes(row.bytes)} ${countOf(row.files, "file")} id=${row.id}${span}`,
+          );
         }
         if (kept.length < breakdown.length)
           lines.push(

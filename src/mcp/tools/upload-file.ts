@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { countOf, formatBytes } from "../../units.js";
 import { uploadFolder } from "../../vagon/folder-upload.js";
 import {
   MAX_CHUNK_SIZE_MB,
@@ -199,7 +199,7 @@ async function sendFolder(
         `uploading ${filesDone}/${filesTotal} files, ${formatBytes(sentBytes)} of ${formatBytes(totalBytes)}`,
       ),
   });
-  progress.finish(`uploaded ${result.uploaded} files`);
+  progress.finish(`uploaded ${countOf(result.uploaded, "file")}`);
   const notSent = tree.skipped.map((skip) => `${skip.path} (${skip.reason})`);
   const lines = [
     `Uploaded folder ${folderName}/ id=${result.folderId}: ${result.uploaded} uploaded (${formatBytes(result.bytes)}), ${result.skipped} already there, ${result.failed.length} failed${tree.excluded ? `, ${tree.excluded} excluded` : ""}.`,

@@ -216,7 +216,7 @@ describe("delete_files", () => {
     expect(out).toMatchObject({ status: "preview", count: 1, bytes: 1, uncounted: 1 });
     expect(out.items[0]?.size).toBeNull();
     expect(text).toMatch(
-      /Would delete 1 items, 1 bytes plus an unknown size deeper than 64 levels in 1 folder/,
+      /Would delete 1 item, 1 byte plus an unknown size deeper than 64 levels in 1 folder/,
     );
     expect(text).toMatch(/deep\/.*\(size unknown: deeper than the walk\)/);
   });
