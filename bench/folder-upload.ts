@@ -62,13 +62,19 @@ export async function benchFolderUpload(env: BenchEnv): Promise<BenchResult[]> {
   // A fresh server, so its high-water mark is this bench's.
   const server = await startServer({ sandbox: env.sandbox, roots: [env.rootDir] });
   let run = 0;
+  // The folder upload's own peak: the process's high-water mark is started over before each
+  // one-call upload and read after it. The per-file baseline's 504 separate calls are another
+  // workload (V8 collects their garbage lazily); the process's overall peak is reported beside.
+  let folderPeakBytes = 0;
   try {
     const oneCall = async () => {
       settleDisk();
+      await server.resetPeakRss();
       const call = await callTool(server.client, "upload_file", {
         local_path: folder,
         file_name: `folder-bench-${++run}`,
       });
+      folderPeakBytes = Math.max(folderPeakBytes, await server.peakRssBytes());
       if (call.structured.uploaded !== fileCount)
         throw new Error(`folder upload sent ${String(call.structured.uploaded)} of ${fileCount} files`);
       await env.vagon.deleteFile(Number(call.structured.folder_id));
@@ -120,7 +126,12 @@ export async function benchFolderUpload(env: BenchEnv): Promise<BenchResult[]> {
       apiLatency(env, false);
     }
     const loopback = await pair(" (loopback)");
-    const peakBytes = await server.peakRssBytes();
+    // What the high-water mark reached in the last stretch (the loopback per-file calls), or the
+    // folder upload's own when that was higher.
+    const processPeakBytes = Math.max(folderPeakBytes, await server.peakRssBytes());
+    note(
+      `folder upload peak RSS ${(folderPeakBytes / MB).toFixed(0)} MB; the process's, per-file calls included, ${(processPeakBytes / MB).toFixed(0)} MB`,
+    );
     return [
       ratioResult({
         name: `folder upload ${fileCount} files, ${API_LATENCY_MS} ms API latency`,
@@ -147,12 +158,13 @@ export async function benchFolderUpload(env: BenchEnv): Promise<BenchResult[]> {
       }),
       valueResult({
         name: "folder upload peak RSS",
-        label: "server process peak",
-        value: peakBytes / MB,
+        label: "server peak (VmHWM) during the one-call uploads",
+        value: folderPeakBytes / MB,
         unit: "MB",
         digits: 0,
         comparison: "<",
         target: 150,
+        details: { perFileCallsPeakMb: processPeakBytes / MB },
       }),
     ];
   } finally {

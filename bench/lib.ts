@@ -3,7 +3,7 @@
 // process that runs every baseline off the sandbox's thread, just as the server does.
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -36,6 +36,47 @@ export interface BenchResult {
   /** The printed line. */
   line: string;
   details?: Record<string, unknown>;
+  /**
+   * A time (or a ratio of times): judged only on a machine that is not busier than its cores
+   * (load average at the start of the benchmark); otherwise reported as "noisy".
+   */
+  timing?: boolean;
+  /** A figure reported without a target (another issue's number): never counted as met or missed. */
+  figure?: boolean;
+  /** Set by the runner: the load average said the machine was too busy to judge this timing. */
+  noisy?: boolean;
+}
+
+/** Times are what a busy machine distorts; bytes, calls, tokens and memory are not. */
+function isTiming(unit: string): boolean {
+  return unit === "s" || unit === "ms";
+}
+
+/** A number from another issue (cold start with the v2 SDK, token validation cost, …), no target. */
+export function figureResult(input: {
+  name: string;
+  value: number;
+  unit: string;
+  digits?: number;
+  details?: Record<string, unknown>;
+}): BenchResult {
+  const digits = input.digits ?? 2;
+  return {
+    name: input.name,
+    value: input.value,
+    baseline: null,
+    ratio: null,
+    unit: input.unit,
+    digits,
+    compares: "value",
+    comparison: "<=",
+    target: Number.NaN,
+    pass: true,
+    line: `${input.name}: ${input.value.toFixed(digits)} ${input.unit} (figure, no target)`,
+    details: input.details,
+    timing: isTiming(input.unit),
+    figure: true,
+  };
 }
 
 export function verdict(measure: number, comparison: "<=" | "<", target: number): boolean {
@@ -81,6 +122,7 @@ export function ratioResult(input: {
       `${input.name}: ${input.measuredLabel} ${value} vs ${input.baselineLabel} ${baseline} → ` +
       `ratio ${ratio.toFixed(2)} (target ${targetText(input.comparison, input.target, 2)}) ${pass ? "PASS" : "MISS"}`,
     details: input.details,
+    timing: isTiming(input.unit),
   };
 }
 
@@ -112,6 +154,7 @@ export function valueResult(input: {
       `${input.name}: ${input.label} ${input.value.toFixed(digits)} ${input.unit} ` +
       `(target ${targetText(input.comparison, input.target, digits)} ${input.unit}) ${pass ? "PASS" : "MISS"}`,
     details: input.details,
+    timing: isTiming(input.unit),
   };
 }
 
@@ -199,12 +242,26 @@ export interface ServerUnderTest {
   stderrTail(): string;
   /** Peak resident set of the process so far (VmHWM), bytes. */
   peakRssBytes(): Promise<number>;
+  /** Starts the peak over from the current RSS (Linux: clear_refs 5), so a phase's peak is its own. */
+  resetPeakRss(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The code cache folder of every server the bench starts (src/launcher.ts): the run's own, so
+ * that other checkouts on the machine, which keep theirs in the same user cache folder and drop
+ * caches of other builds, can't make a measured server compile from scratch.
+ */
+let serverCacheHome: string | undefined;
+
+export function setServerCacheHome(folder: string): void {
+  serverCacheHome = folder;
 }
 
 export function serverEnv(sandbox: Pick<Sandbox, "apiUrl" | "apiKey" | "apiSecret">): Record<string, string> {
   return {
     ...getDefaultEnvironment(),
+    ...(serverCacheHome ? { XDG_CACHE_HOME: serverCacheHome } : {}),
     VAGON_API_URL: sandbox.apiUrl,
     VAGON_API_KEY: sandbox.apiKey,
     VAGON_API_SECRET: sandbox.apiSecret,
@@ -243,6 +300,7 @@ export async function startServer(input: {
     pid,
     stderrTail: () => tail,
     peakRssBytes: () => readProcStatusBytes(pid, "VmHWM"),
+    resetPeakRss: () => writeFile(`/proc/${pid}/clear_refs`, "5"),
     close: () => client.close(),
   };
 }

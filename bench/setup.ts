@@ -15,6 +15,7 @@ import {
   note,
   removeQuietly,
   type ServerUnderTest,
+  setServerCacheHome,
   sizeLabel,
   startServer,
 } from "./lib.js";
@@ -54,6 +55,9 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
     storageQuotaBytes: 1024 * 1024 * 1024 * 1024,
     dataDir: join(workDir, "sandbox-data"),
   });
+  // A user's server starts with its code cache, made by its first start: so do the measured ones.
+  setServerCacheHome(join(workDir, "cache"));
+  await (await startServer({ sandbox, roots: [rootDir] })).close();
   const vagon = createVagonClient({
     apiUrl: sandbox.apiUrl,
     apiKey: sandbox.apiKey,

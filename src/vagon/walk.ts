@@ -162,9 +162,18 @@ export async function walkTree(client: VagonClient, request: WalkRequest): Promi
     const parentPath = parent ? parent.path : startPath;
     const parentPosition = parent ? parent.position : [];
     const firstIndex = (task.page - 1) * WALK_PAGE_SIZE;
+    // Each field named (not `...entry`): one object literal of a fixed shape per entry, where a
+    // spread copy cost several times the garbage on a 50,000-entry walk.
     const walked = entries.map(
       (entry, index): WalkedEntry => ({
-        ...entry,
+        id: entry.id,
+        name: entry.name,
+        kind: entry.kind,
+        size: entry.size,
+        content_type: entry.content_type,
+        modified: entry.modified,
+        status: entry.status,
+        machine_id: entry.machine_id,
         depth,
         parentId: parent ? parent.id : request.parentId,
         path: entry.path ?? `${parentPath}/${entry.name}`,

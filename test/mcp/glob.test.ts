@@ -93,11 +93,13 @@ const everydayPiece = fc.constantFrom(
   "\\*",
 );
 // Left out where picomatch has quirks of its own, beyond the documented syntax: "." and ".."
-// segments (it drops a leading "./"), and "**" inside a segment.
+// segments (it drops a leading "./"), "**" inside a segment, and the exact pattern "*.*", which
+// picomatch special-cases so that it doesn't match "a." (a shell's glob does, and so do we; "a.*"
+// matches "a." in picomatch too).
 const segment = fc
   .array(everydayPiece, { minLength: 1, maxLength: 4 })
   .map((pieces) => pieces.join(""))
-  .filter((text) => text !== "." && text !== ".." && !text.includes("**"));
+  .filter((text) => text !== "." && text !== ".." && !text.includes("**") && text !== "*.*");
 const literalSegment = fc.stringMatching(/^[ab][abAB.-]{0,4}$/);
 const pathPattern = fc.oneof(
   segment,

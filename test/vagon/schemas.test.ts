@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  entrySchema,
+  listFilesResponseSchema,
   parseCompletedUpload,
   parseCreatedDirectory,
   parseCreatedUpload,
@@ -8,6 +11,8 @@ import {
   parseEnvelope,
   parseFileListPage,
   parseMachineContent,
+  readPlainEntry,
+  toEntry,
 } from "../../src/vagon/schemas.js";
 
 // Fixtures: the literal response examples of files-api.md (current revision) and of
@@ -590,6 +595,103 @@ describe("file listings", () => {
 
   it.each([["abc"], ["12.5"], [-4], [1.5], [null], ["9007199254740993"]])("refuses the id %j", (id) => {
     expect(() => parseFileListPage({ files: [{ id, name: "x" }] })).toThrow();
+  });
+
+  // Listings skip zod for entries in their plain form; whatever the fast path reads must be what
+  // the schema reads, and whatever it can't read goes to the schema.
+  const oddValue = fc.oneof(
+    fc.constantFrom(1.5, 2 ** 53, -0, -5, Number.MAX_SAFE_INTEGER + 2),
+    fc.constantFrom(" 12", "12 ", "", "-3", "1e3", "9007199254740993", "123456789012345"),
+    fc.boolean(),
+    fc.constant({ nested: 1 }),
+    fc.constant([1]),
+  );
+  const fieldValue = fc.oneof(
+    fc.constantFrom(undefined, null),
+    fc.integer({ min: 0, max: 2 ** 40 }),
+    fc.constantFrom("12", "007", "x.bin"),
+    oddValue,
+  );
+  const likely = <T>(plain: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: plain, weight: 12 }, { arbitrary: fieldValue, weight: 1 });
+  const intField = likely(fc.oneof(fc.constantFrom(undefined, null), fc.integer({ min: 0, max: 2 ** 40 })));
+  const textField = likely(fc.oneof(fc.constantFrom(undefined, null), fc.string({ maxLength: 6 })));
+  const fields = fc.record(
+    {
+      id: likely(fc.oneof(fc.nat(), fc.nat().map(String))),
+      name: likely(fc.string({ maxLength: 6 })),
+      size: intField,
+      content_type: likely(fc.constantFrom("directory", "image/png", null)),
+      object_type: likely(fc.constantFrom("directory", "root", "file", undefined)),
+      path: textField,
+      parent_id: intField,
+      last_modified_date: textField,
+      status: textField,
+      file_storage_size: intField,
+      file_storage_usage: intField,
+      machine_id: intField,
+      region: fieldValue,
+    },
+    { requiredKeys: ["name"] },
+  );
+  const item = fc.oneof(
+    fields,
+    fc
+      .tuple(fieldValue, fields, fc.boolean())
+      .map(([id, attributes, withId]) =>
+        withId ? { id, type: "file", attributes } : { type: "file", attributes },
+      ),
+    fields.map((data) => ({ data })),
+    fc.tuple(fields, fields).map(([outer, data]) => ({ ...outer, data })),
+    fc.tuple(fields, fields).map(([attributes, data]) => ({ type: "file", attributes, data })),
+  );
+
+  it("reads plain entries exactly as the schema does, and leaves the rest to it", () => {
+    let plainCount = 0;
+    fc.assert(
+      fc.property(item, (raw) => {
+        const plain = readPlainEntry(raw);
+        const schema = entrySchema.safeParse(raw);
+        if (plain === undefined) return;
+        plainCount += 1;
+        expect(schema.success).toBe(true);
+        expect(plain).toEqual(schema.data);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(plainCount).toBeGreaterThan(50);
+    // Both documented shapes take the fast path.
+    for (const listing of [
+      currentSharedListing,
+      currentMachineListing,
+      currentRecordingsListing,
+      olderSharedListing,
+    ])
+      for (const raw of listing.files) expect(readPlainEntry(raw)).toBeDefined();
+  });
+
+  it("gives the schema's answer or error for any listing", () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 4 }), (files) => {
+        const body = { files, count: files.length };
+        const whole = (() => {
+          try {
+            return listFilesResponseSchema.parse(body).files.map((raw) => toEntry(raw));
+          } catch (error) {
+            return { error: String(error) };
+          }
+        })();
+        const page = (() => {
+          try {
+            return parseFileListPage(body).entries;
+          } catch (error) {
+            return { error: String(error) };
+          }
+        })();
+        expect(page).toEqual(whole);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("refuses a listing without files", () => {

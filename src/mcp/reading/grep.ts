@@ -13,6 +13,8 @@ const MATCH_LINE_CHARS = 400;
 const CONTEXT_LINE_CHARS = 200;
 /** Bytes handed to the worker per message: few messages, small enough for a quick watchdog. */
 const BATCH_BYTES = 512 * 1024;
+/** A batch's memory: a batch overshoots BATCH_BYTES by its last chunk and the line carried in. */
+const BATCH_CAPACITY = BATCH_BYTES + 256 * 1024;
 
 export interface GrepMatch {
   line: number;
@@ -332,6 +334,12 @@ function grepWorkerMain(): void {
     return matches;
   };
 
+  // Every answer hands the chunk's memory back (nothing here keeps a view of it): the feeder
+  // copies the next batch into it instead of allocating, so no ArrayBuffer churns per batch.
+  const reply = (message: { type: string; bytes?: ArrayBuffer }, answer: Record<string, unknown>) => {
+    if (message.bytes) parentPort.postMessage({ ...answer, bytes: message.bytes }, [message.bytes]);
+    else parentPort.postMessage(answer);
+  };
   const { isAscii } = require("node:buffer");
   const utf8 = data.encoding === "utf-8";
   let carryBytes: Buffer | null = null;
@@ -345,8 +353,9 @@ function grepWorkerMain(): void {
       const joined: Buffer = carryBytes ? Buffer.concat([carryBytes, bytes]) : bytes;
       const lastNewline = joined.lastIndexOf(10);
       if (lastNewline === -1 && joined.length < 4 * 1024 * 1024) {
-        carryBytes = joined;
-        parentPort.postMessage({ type: "scanned", matches: [], lineNumber, found });
+        // A copy: the message's memory goes back to the feeder.
+        carryBytes = Buffer.from(joined);
+        reply(message, { type: "scanned", matches: [], lineNumber, found });
         return;
       }
       body = lastNewline === -1 ? joined : joined.subarray(0, lastNewline + 1);
@@ -359,7 +368,7 @@ function grepWorkerMain(): void {
       carryBytes = null;
     }
     const matches = scanBytes(body, needle);
-    parentPort.postMessage({ type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
+    reply(message, { type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
   };
   parentPort.on(
     "message",
@@ -380,7 +389,7 @@ function grepWorkerMain(): void {
         // A line that never ends is searched in pieces rather than held whole.
         if (lastNewline === -1 && text.length < 4 * 1024 * 1024) {
           carry = text;
-          parentPort.postMessage({ type: "scanned", matches: [], lineNumber, found });
+          reply(message, { type: "scanned", matches: [], lineNumber, found });
           return;
         }
         body = lastNewline === -1 ? text : text.slice(0, lastNewline + 1);
@@ -390,12 +399,7 @@ function grepWorkerMain(): void {
         carry = "";
       }
       const matches = scan(body);
-      parentPort.postMessage({
-        type: message.type === "end" ? "done" : "scanned",
-        matches,
-        lineNumber,
-        found,
-      });
+      reply(message, { type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
     },
   );
 }
@@ -479,8 +483,15 @@ export async function grepStream(
 
   worker.on(
     "message",
-    (message: { type: string; matches: Required<GrepMatch>[]; lineNumber: number; found: number }) => {
+    (message: {
+      type: string;
+      matches: Required<GrepMatch>[];
+      lineNumber: number;
+      found: number;
+      bytes?: ArrayBuffer;
+    }) => {
       outstanding -= 1;
+      if (message.bytes && spare.length < 4) spare.push(message.bytes);
       scannedBytes += sizes.shift() ?? 0;
       lineNumber = message.lineNumber;
       for (const match of message.matches) {
@@ -505,19 +516,27 @@ export async function grepStream(
 
   // The bytes after a batch's last line break, sent with the next one.
   let partialLine: Buffer | null = null;
+  /** Memory the worker handed back, reused for the next batches. */
+  const spare: ArrayBuffer[] = [];
   const send = (batch: Buffer[]) => {
-    const bytes = Buffer.concat(partialLine ? [partialLine, ...batch] : batch);
-    let length = bytes.length;
+    const parts = partialLine ? [partialLine, ...batch] : batch;
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    const reused = spare.findIndex((memory) => memory.byteLength >= total);
+    // The worker takes the memory over (and hands it back); room for a batch's usual overshoot.
+    const owned =
+      reused >= 0 ? spare.splice(reused, 1)[0]! : new ArrayBuffer(Math.max(total, BATCH_CAPACITY));
+    const bytes = Buffer.from(owned, 0, total);
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      offset += part.length;
+    }
+    let length = total;
     if (codec.encoding === "utf-8") {
       const cut = bytes.lastIndexOf(0x0a) + 1;
       if (cut > 0) length = cut;
     }
-    partialLine = length < bytes.length ? Buffer.from(bytes.subarray(length)) : null;
-    // The worker takes the memory over; a pooled Buffer's would have to be copied first.
-    const owned =
-      bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length
-        ? (bytes.buffer as ArrayBuffer)
-        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    partialLine = length < total ? Buffer.from(bytes.subarray(length)) : null;
     outstanding += 1;
     sizes.push(length);
     worker.postMessage({ type: "chunk", bytes: owned, length }, [owned]);
