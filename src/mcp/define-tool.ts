@@ -18,7 +18,7 @@ import type { Lifecycle } from "../lifecycle.js";
 import { type Logger, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
-import { isModernEra, requestLogSink } from "./era.js";
+import { currentCall, isModernEra, NeedsInput, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
 import { leanSchema } from "./lean-tool-list.js";
@@ -143,13 +143,16 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
               tool.budgetTokens?.(args),
             );
           } catch (error) {
+            if (error instanceof NeedsInput) return error.result;
             const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
             await beforeResult(extra);
             return toolErrorResult(explained, tool.name, base.logger, extra.signal);
           }
         });
       // A 2026-07-28 call's logs go on its own stream at the level its _meta asks for.
-      return isModernEra(base.server) ? withLogScope(requestLogSink(ctx), run) : run();
+      return isModernEra(base.server)
+        ? currentCall.run(ctx, () => withLogScope(requestLogSink(ctx), run))
+        : run();
     },
   );
 }

@@ -1,9 +1,11 @@
 // Which protocol era a server instance serves. The SDK pins each instance to one: a 2026-07-28
 // request gets a fresh instance that knows its revision from the request itself; an `initialize`
 // session negotiates a 2025 revision for its whole life.
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
+  type InputRequiredResult,
   type LoggingLevel,
   type McpServer,
   type ServerContext,
@@ -45,4 +47,17 @@ export function requestLogSink(ctx: ServerContext): LogSink {
     const data = fields ? { message, ...fields } : message;
     void ctx.mcpReq.log(MCP_LOG_LEVEL[level], data, "vagon-files-mcp").catch(() => {});
   };
+}
+
+/**
+ * The handler context of the tool call running now (define-tool.ts sets it): over stdio one
+ * 2026-07-28 server answers every request of the connection, each with its own _meta.
+ */
+export const currentCall = new AsyncLocalStorage<ServerContext>();
+
+/** Thrown where a 2026-07-28 call needs something from the client first; the call answers it. */
+export class NeedsInput extends Error {
+  constructor(readonly result: InputRequiredResult) {
+    super("the client is asked for input first");
+  }
 }

@@ -7,13 +7,13 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServer } from "@modelcontextprotocol/server";
+import { inputRequired, inputResponse, type McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
 import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
 import type { Logger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { isWellFormedText } from "../well-formed.js";
-import { isModernEra } from "./era.js";
+import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./era.js";
 import { LocalPathError } from "./errors.js";
 
 export type CheckedPath = string & { readonly __checked: unique symbol };
@@ -75,11 +75,26 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     clientRoots = null;
   });
 
+  /**
+   * A 2026-07-28 client's roots: asked for with an input_required answer (roots/list inside it),
+   * then read from the retried call's answer. Per call: the next request may carry other ones.
+   */
+  function modernClientRoots(): string[] {
+    const ctx = currentCall.getStore();
+    if (!ctx || !clientCapabilities(server, ctx)?.roots) return [];
+    const answer = inputResponse(ctx.mcpReq.inputResponses, "roots");
+    if (answer.kind !== "roots") {
+      throw new NeedsInput(inputRequired({ inputRequests: { roots: inputRequired.listRoots() } }));
+    }
+    return answer.roots
+      .filter((root) => root.uri.startsWith("file://"))
+      .map((root) => fileURLToPath(root.uri));
+  }
+
   async function fetchClientRoots(): Promise<string[]> {
+    if (isModernEra(server)) return modernClientRoots();
     if (clientRoots) return clientRoots;
-    // Roots are a server→client request of the initialize era; 2026-07-28 has no such channel,
-    // so a client of that era gets the configured roots only.
-    if (isModernEra(server) || !server.server.getClientCapabilities()?.roots) return [];
+    if (!server.server.getClientCapabilities()?.roots) return [];
     try {
       const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
       clientRoots = roots
