@@ -5,6 +5,7 @@
 // in Claude-tokenizer tokens per entry, per form (SPEC §2: < 30 in each).
 import { countTokens } from "@anthropic-ai/tokenizer";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SEED } from "../src/sandbox/index.js";
 import { tableRows } from "../src/views/table.js";
 import { type BenchResult, callTool, note, ratioResult, signedGetText, valueResult } from "./lib.js";
 import { lastFullListing } from "./list.js";
@@ -177,5 +178,16 @@ export async function benchContext(env: BenchEnv): Promise<BenchResult[]> {
     max_depth: 5,
   });
   results.push(...tokenResults("recursive listing", walked.result, "100 entries over 5 levels"));
+
+  // Session recordings: each names the machine it ran on (the listing names none).
+  env.sandbox.generateOrganization({
+    layout: "sessions",
+    parentId: env.sandbox.recordingsRootId(),
+    machineId: SEED.stoppedMachineId,
+    folders: 120,
+    seed: 5,
+  });
+  const recordings = await callTool(server.client, "list_files", { location: "recordings" });
+  results.push(...tokenResults("recordings page", recordings.result, "session folders with machine_id"));
   return results;
 }

@@ -16,6 +16,11 @@ export const HOST_CAP_TOKENS = 25_000;
  * tokenizer on dense text (test/mcp/output-budget.test.ts), and 21,000 / 0.85 stays under the cap.
  */
 export const HOST_CAP_ESTIMATE = 21_000;
+/**
+ * The default budget of a read of free text (read_file): timestamped logs run up to 15 % under the
+ * estimate, so aim there to keep both forms together under ~8,000 tokens of a Claude tokenizer.
+ */
+export const TEXT_ESTIMATE_LIMIT = Math.floor(OUTPUT_BUDGET_TOKENS * 0.85);
 
 /**
  * No result holds more entries than this: even the shortest entry costs over 8 tokens in both

@@ -93,11 +93,17 @@ const listingColumns = {
     .describe(
       "only when a row is below the listed folder (recursive): the entry's folder, null for the listed folder.",
     ),
+  machine_id: z
+    .number()
+    .nullable()
+    .describe(
+      "only when the listing names no machine (no folder.machine_id) and its rows have one (session recordings): the machine the entry belongs to.",
+    ),
 };
 
 export const listingTableSchema = tableSchema(listingColumns, {
   description:
-    "Entries as rows. Not columns: path = its folder's path (parent_id's row, else folder; null as '') + '/' + name; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id = folder.machine_id, else null; depth (recursive) = parent_id's row's + 1, 0 for the listed folder. A row that differs says so in exceptions.",
+    "Entries as rows. Not columns: path = its folder's path (parent_id's row, else folder; null as '') + '/' + name; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id (when not a column) = folder.machine_id, else null; depth (recursive) = parent_id's row's + 1, 0 for the listed folder. A row that differs says so in exceptions.",
   exceptions: entryExceptions,
   extra: {
     content_types: z.record(z.string(), z.string().nullable()).optional().describe(CONTENT_TYPES_DESCRIPTION),
@@ -105,6 +111,8 @@ export const listingTableSchema = tableSchema(listingColumns, {
   columnSets: [
     ["id", "name", "size", "modified"],
     ["id", "name", "size", "modified", "parent_id"],
+    ["id", "name", "size", "modified", "machine_id"],
+    ["id", "name", "size", "modified", "parent_id", "machine_id"],
   ],
 });
 
@@ -116,7 +124,8 @@ interface Listed {
 
 /**
  * The entries of one listing as a table, in tree order (a folder comes before what is inside it).
- * `recursive`: the table has the parent_id column.
+ * `recursive`: the table has the parent_id column. A listing that names no machine but whose rows
+ * do (session recordings) has the machine_id column: on every row, it costs a third of an exception.
  */
 export function listingTable(
   entries: readonly ListedEntry[],
@@ -125,6 +134,8 @@ export function listingTable(
   recursive = entries.some((entry) => (entry.depth ?? 0) > 0),
 ): Table {
   const contentTypes = contentTypeDefaults(entries, typeForName);
+  const machineColumn =
+    folder?.machine_id === undefined && entries.some((entry) => entry.machine_id !== null);
   const listedAbove = new Map<number, Listed>();
   // Derivations need the rows above: compute them in order first.
   const derived = new Map<ListedEntry, { path: string | null | undefined; depth: number | undefined }>();
@@ -155,6 +166,7 @@ export function listingTable(
         ...(recursive
           ? { parent_id: (entry: ListedEntry) => ((entry.depth ?? 0) > 0 ? (entry.parentId ?? null) : null) }
           : {}),
+        ...(machineColumn ? { machine_id: (entry: ListedEntry) => entry.machine_id } : {}),
       },
       derived: {
         kind: { actual: (entry) => entry.kind, derive: sizeKind },
@@ -164,7 +176,11 @@ export function listingTable(
         },
         path: { actual: (entry) => entry.path, derive: (entry) => derived.get(entry)?.path },
         status: { actual: (entry) => entry.status, derive: () => NORMAL_STATUS },
-        machine_id: { actual: (entry) => entry.machine_id, derive: () => folder?.machine_id ?? null },
+        ...(machineColumn
+          ? {}
+          : {
+              machine_id: { actual: (entry) => entry.machine_id, derive: () => folder?.machine_id ?? null },
+            }),
         depth: { actual: (entry) => entry.depth ?? 0, derive: (entry) => derived.get(entry)?.depth },
       },
       key: (entry) => entry.id,

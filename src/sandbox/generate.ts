@@ -16,6 +16,8 @@ export interface GenerateOptions {
   entries?: number;
   folders?: number;
   seed?: number;
+  /** "sessions" in the recordings tree: the machine the sessions ran on. */
+  recordedOnMachineId?: number | null;
 }
 
 export interface GeneratedTree {
@@ -94,7 +96,10 @@ function generateSessions(state: SandboxState, parent: EntryRecord, options: Gen
   for (let index = 0; index < sessions; index++) {
     const recordedMs = nowMs - Math.floor(random() * 365 * DAY_MS);
     const stamp = new Date(recordedMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-    const folder = state.addDirectory(parent, `Session_${10_000 + index}`, { modifiedAtMs: recordedMs });
+    const folder = state.addDirectory(parent, `Session_${10_000 + index}`, {
+      modifiedAtMs: recordedMs,
+      recordedOnMachineId: options.recordedOnMachineId,
+    });
     const videoBytes = Math.round(50 * 1024 ** 2 * 40 ** random());
     const logBytes = 2_000 + Math.floor(random() * 20_000);
     state.addDeclaredFile(folder, `rec-${stamp}.mp4`, videoBytes, "video/mp4", { modifiedAtMs: recordedMs });
@@ -103,5 +108,7 @@ function generateSessions(state: SandboxState, parent: EntryRecord, options: Gen
     });
     bytes += videoBytes + logBytes;
   }
+  const storage = state.storageOf(parent);
+  storage.quotaBytes = Math.max(storage.quotaBytes, Math.ceil(storage.usedBytes * 1.25));
   return { folderId: parent.id, files: sessions * 2, folders: sessions, bytes };
 }

@@ -162,8 +162,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const { size } = await stat(path);
       return state.adoptCompletedFile(parent, name, path, size, contentType ?? "application/octet-stream").id;
     },
-    generateOrganization: ({ parentId, machineId, ...options } = {}) =>
-      generateOrganization(state, folderFor(parentId ?? 0, machineId), options),
+    generateOrganization: ({ parentId, machineId, ...options } = {}) => {
+      const parent = folderFor(parentId ?? 0, machineId);
+      // In the recordings tree, machineId names the machine the sessions ran on (as addDirectory).
+      const recordedOn = parent.storage === "recordings" ? (machineId ?? null) : undefined;
+      return generateOrganization(state, parent, { ...options, recordedOnMachineId: recordedOn });
+    },
     getEntry: (id) => {
       const entry = state.entries.get(id);
       return entry ? state.toPublic(entry) : undefined;

@@ -169,6 +169,7 @@ export interface Sandbox {
     /** "sessions": session folders (recording + log) directly in parentId, e.g. the recordings root. */
     layout?: "tree" | "sessions";
     parentId?: number;
+    /** The machine whose storage parentId 0 means; in the recordings tree, the sessions' machine. */
     machineId?: number | null;
     name?: string;
     entries?: number;

@@ -360,12 +360,13 @@ describe("machine ids can be found (item 4)", () => {
     expect(session).toMatch(new RegExp(`id=${SEED.sessionFolderId} machine=${SEED.runningMachineId}\\b`));
     const stopped = lines.find((line) => line.includes(`id=${SEED.stoppedMachineSessionFolderId}`));
     expect(stopped).toMatch(new RegExp(`machine=${SEED.stoppedMachineId}\\b`));
-    // The table's rows derive machine_id from the listed folder (none here): each recording says its own.
-    const { entries } = result.structuredContent as {
-      entries: { exceptions?: Record<string, { machine_id?: number }> };
-    };
-    expect(entries.exceptions?.[SEED.sessionFolderId]?.machine_id).toBe(SEED.runningMachineId);
-    expect(entries.exceptions?.[SEED.stoppedMachineSessionFolderId]?.machine_id).toBe(SEED.stoppedMachineId);
+    // The listing names no machine: each recording says its own, in the table's machine_id column.
+    const { entries } = result.structuredContent as { entries: { columns: string[]; rows: unknown[][] } };
+    const column = entries.columns.indexOf("machine_id");
+    const machineOf = (id: number) => entries.rows.find((row) => row[0] === id)?.[column];
+    expect(column).toBeGreaterThan(0);
+    expect(machineOf(SEED.sessionFolderId)).toBe(SEED.runningMachineId);
+    expect(machineOf(SEED.stoppedMachineSessionFolderId)).toBe(SEED.stoppedMachineId);
   });
 
   it("a machine listing doesn't repeat its own machine on every line", async () => {

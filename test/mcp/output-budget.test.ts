@@ -6,7 +6,7 @@ import * as fs from "node:fs/promises";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 import { withRecords } from "../helpers/tables.js";
@@ -108,6 +108,28 @@ describe("output budget", () => {
     const names = namesInText(toolText(result));
     expect(names[0]).toBe("shot_010_frame_00200.png");
     expect(resultTokens(result)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+  });
+
+  it("keeps a page of session recordings, each naming its machine, under 30 tokens per entry in both forms", async () => {
+    // Recordings carry the machine each session ran on (SPEC §2): the seed's and 120 on machine 200.
+    const recordingsRootId = sandbox.recordingsRootId();
+    sandbox.generateOrganization({
+      layout: "sessions",
+      parentId: recordingsRootId,
+      machineId: SEED.stoppedMachineId,
+      folders: 120,
+      seed: 4,
+    });
+    const result = await harness.callTool("list_files", { location: "recordings" });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    const entries = withRecords<{ entries: Array<{ machine_id?: number }> }>(
+      result.structuredContent,
+    ).entries;
+    expect(entries.length).toBe(100);
+    expect(toolText(result)).toMatch(/Session_10000\/ {2}id=\d+ machine=200 /);
+    const perEntry = tokensPerEntry(result);
+    expect(perEntry.text).toBeLessThan(30);
+    expect(perEntry.structured).toBeLessThan(30);
   });
 
   it("estimates tokens within 15 % of a Claude tokenizer for listings, JSON, prose and code", async () => {

@@ -2,7 +2,7 @@ import type { ImageContent } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
-import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS } from "../budget.js";
+import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS, TEXT_ESTIMATE_LIMIT } from "../budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
 import { ToolError, UserInputError } from "../errors.js";
 import * as params from "../params.js";
@@ -34,12 +34,14 @@ const MAX_MAX_BYTES = 256 * 1024;
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
  * Estimated tokens one result may take, text and structured copy together. The text comes once in
- * each form, so the first 16 KiB SPEC promises when nothing is asked take up to a token per byte
- * of dense text (logs, CSV) in each copy: the budget follows max_bytes (the documented way to ask
- * for more), from the default up — but never past the cap hosts apply (25,000 tokens), whatever
- * max_bytes says.
+ * each form, so 16 KiB of dense text (logs, CSV) take up to a token per byte in each copy. Nothing
+ * asked: the default budget (~8,000 tokens), so a dense text comes back shorter
+ * than 16 KiB and says where it goes on. An explicit max_bytes (the documented way to ask for
+ * more) raises the budget with it, from the default's 16 KiB up — but never past the cap hosts
+ * apply (25,000 tokens), whatever max_bytes says.
  */
-export function readBudget(maxBytes: number): number {
+export function readBudget(maxBytes: number | undefined): number {
+  if (maxBytes === undefined) return TEXT_ESTIMATE_LIMIT;
   return Math.min(Math.max(maxBytes, DEFAULT_MAX_BYTES) + 2048, HOST_CAP_ESTIMATE);
 }
 
@@ -125,7 +127,7 @@ Use this tool when you need to:
 - check a task's log: tail=100, or grep="error|failed" with context=2
 - look at a render (PNG, JPEG, GIF, WebP up to 5 MB come back as an image)
 - see what a zip holds, or read one member (entry)
-Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset+length, grep. Other binary: use download_files.`,
+Nothing asked = the first 16 KiB of text (less if dense); give at most one of head, tail, offset+length, grep. Other binary: use download_files.`,
   inputSchema: {
     file_id: params.fileId,
     head: z.number().int().min(1).max(100_000).optional().describe("First N lines."),
@@ -141,7 +143,7 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
       .int()
       .min(1024)
       .max(MAX_MAX_BYTES)
-      .default(DEFAULT_MAX_BYTES)
+      .optional()
       .describe("Most text returned, in bytes."),
   },
   outputSchema: outputShape,
@@ -170,7 +172,8 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
       size: reader.sizeBytes,
     };
     // Head and the default read take their first window with the bytes that classify the file.
-    const firstBytes = mode.kind === "first" || mode.kind === "head" ? args.max_bytes + 4096 : SNIFF_BYTES;
+    const maxBytes = args.max_bytes ?? DEFAULT_MAX_BYTES;
+    const firstBytes = mode.kind === "first" || mode.kind === "head" ? maxBytes + 4096 : SNIFF_BYTES;
     const prefix = await reader.read(0, Math.min(reader.sizeBytes, firstBytes), { signal });
     const source = rangedSource(reader, prefix, signal);
     const classified = classify(
@@ -179,7 +182,14 @@ Nothing asked = the first 16 KiB of text; give at most one of head, tail, offset
       prefix.subarray(0, SNIFF_BYTES),
       reader.sizeBytes <= SNIFF_BYTES,
     );
-    const read: ReadContext = { base, mode, maxBytes: args.max_bytes, context, label: base.name };
+    const read: ReadContext = {
+      base,
+      mode,
+      maxBytes,
+      budget: readBudget(args.max_bytes),
+      context,
+      label: base.name,
+    };
 
     if (classified.kind === "zip") return readZip(read, reader, args.entry);
     if (args.entry !== undefined) {
@@ -203,6 +213,8 @@ interface ReadContext {
   base: Base;
   mode: Mode;
   maxBytes: number;
+  /** Estimated tokens the result may take (readBudget). */
+  budget: number;
   context: ToolContext;
   /** How the text names what is read: the file, or "member in archive". */
   label: string;
@@ -217,7 +229,7 @@ function modeOf(args: {
   grep?: string | undefined;
   ignore_case: boolean;
   context: number;
-  max_bytes: number;
+  max_bytes?: number | undefined;
 }): Mode {
   const given = [
     args.head !== undefined && "head",
@@ -233,7 +245,11 @@ function modeOf(args: {
   if (args.head !== undefined) return { kind: "head", lines: args.head };
   if (args.tail !== undefined) return { kind: "tail", lines: args.tail };
   if (args.offset !== undefined || args.length !== undefined) {
-    return { kind: "range", offset: args.offset ?? 0, length: args.length ?? args.max_bytes };
+    return {
+      kind: "range",
+      offset: args.offset ?? 0,
+      length: args.length ?? args.max_bytes ?? DEFAULT_MAX_BYTES,
+    };
   }
   if (args.grep !== undefined) {
     const problem = checkPattern(args.grep, args.ignore_case);
@@ -262,7 +278,7 @@ async function readText(
   codec: Codec,
   tailSource: () => Promise<ByteSource>,
 ): Promise<ToolOutput<ReadFileOutput>> {
-  const budget = readBudget(read.maxBytes);
+  const { budget } = read;
   let bytes = read.maxBytes;
   for (let attempt = 0; ; attempt += 1) {
     const output = await readTextOnce(read, source, codec, tailSource, bytes, budget >= HOST_CAP_ESTIMATE);

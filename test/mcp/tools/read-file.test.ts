@@ -119,16 +119,74 @@ describe("read_file", () => {
     return { value, fetched: sandbox.servedBytes(fileId) - before };
   };
 
-  it("answers the first 16 KiB of a log when nothing is asked, fetching only those", async () => {
+  /** Everything a host may hand the model, as tokens of a Claude tokenizer: both forms together. */
+  const claudeTokens = (call: CallToolResult) =>
+    countTokens(toolText(call)) + countTokens(JSON.stringify(call.structuredContent));
+
+  /** A text file of `lines` as the sandbox serves it, and its id. */
+  const textFile = async (name: string, lines: string[]) => {
+    const bytes = Buffer.from(`${lines.join("\n")}\n`);
+    return { bytes, id: await sandbox.addFile({ parentId: 0, name, content: bytes }) };
+  };
+  const words = "the scene loaded its textures from the project folder and the renderer began".split(" ");
+  const wordsAt = (index: number, count: number, gap: string) =>
+    Array.from({ length: count }, (_, k) => words[(index * 7 + k * 3) % words.length]).join(gap);
+
+  it("answers the first 16 KiB when nothing is asked and both forms of them fit the budget, fetching only those", async () => {
+    // A column-aligned report: 16 KiB of it in both forms fit the ~8,000-token default budget.
+    const { bytes, id } = await textFile(
+      "passes.txt",
+      Array.from({ length: 2000 }, (_, index) => `pass      ${wordsAt(index, 6, "      ")}`),
+    );
+    const { value, fetched } = await fetchedDuring(id, () => read({ file_id: id }));
+    const result = resultOf(value);
+    expect(result).toMatchObject({ kind: "text", name: "passes.txt", size: bytes.length, eof: false });
+    expect(Buffer.byteLength(result.text!)).toBeLessThanOrEqual(16 * KIB);
+    expect(Buffer.byteLength(result.text!)).toBeGreaterThan(16 * KIB - 100);
+    expect(`${result.text}\n`).toBe(bytes.subarray(0, result.range!.end).toString());
+    expect(fetched).toBeLessThanOrEqual(24 * KIB);
+    expect(toolText(value).split("\n")[0]).toContain(
+      `cut at max_bytes=16384; more follows: offset=${result.range!.end}`,
+    );
+    expect(claudeTokens(value)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+  });
+
+  it("keeps a prose-like log's default read within the budget, most of its 16 KiB", async () => {
+    const { bytes, id } = await textFile(
+      "session.log",
+      Array.from({ length: 2000 }, (_, index) => `info  ${wordsAt(index, 9, " ")}`),
+    );
+    const call = await read({ file_id: id });
+    const result = resultOf(call);
+    expect(claudeTokens(call)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+    expect(Buffer.byteLength(result.text!)).toBeGreaterThan(12 * KIB);
+    expect(`${result.text}\n`).toBe(bytes.subarray(0, result.range!.end).toString());
+    expect(toolText(call).split("\n")[0]).toContain(`more follows: offset=${result.range!.end}`);
+  });
+
+  it("cuts a dense log's default read to the ~8,000-token budget, naming the call that goes on exactly", async () => {
     expect(log.bytes.length).toBeGreaterThan(3_000_000);
     const { value, fetched } = await fetchedDuring(logId, () => read({ file_id: logId }));
     const result = resultOf(value);
     expect(result).toMatchObject({ kind: "text", name: "render.log", size: log.bytes.length, eof: false });
-    expect(Buffer.byteLength(result.text!)).toBeLessThanOrEqual(16 * KIB);
-    expect(Buffer.byteLength(result.text!)).toBeGreaterThan(15 * KIB);
+    // Both forms together, as a host that shows both would pay.
+    expect(claudeTokens(value)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+    expect(Buffer.byteLength(result.text!)).toBeGreaterThan(8 * KIB);
     expect(`${result.text}\n`).toBe(log.bytes.subarray(0, result.range!.end).toString());
     expect(fetched).toBeLessThanOrEqual(24 * KIB);
-    expect(toolText(value)).toContain(`more follows: offset=${result.range!.end}`);
+    const header = toolText(value).split("\n")[0]!;
+    expect(header).toMatch(/cut at [\d,]+ bytes to stay under the output budget of one result/);
+    expect(header).not.toMatch(/raise|max_bytes/i);
+    // The hint, followed as written, reads on from the next byte within the budget too.
+    const offset = Number(/more follows: offset=(\d+)/.exec(header)?.[1]);
+    expect(offset).toBe(result.range!.end);
+    const next = await read({ file_id: logId, offset });
+    expect(claudeTokens(next)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
+    expect(resultOf(next).range!.start).toBe(offset);
+    expect(log.bytes.subarray(offset).toString().startsWith(resultOf(next).text!)).toBe(true);
+    // Only max_bytes raises the budget: the first 16 KiB, as asked.
+    const asked = resultOf(await read({ file_id: logId, max_bytes: 16 * KIB }));
+    expect(Buffer.byteLength(asked.text!)).toBeGreaterThan(16 * KIB - 100);
   });
 
   it("reads the first lines with head and the last with tail, at kilobytes' cost", async () => {
@@ -362,12 +420,12 @@ describe("read_file", () => {
     expect(grepResult.note).toMatch(/Stopped at 200 matches/);
     expect(resultTokens(grep)).toBeLessThanOrEqual(OUTPUT_BUDGET_TOKENS);
     expect(grepResult.scanned_bytes).toBeLessThan(manyErrors.length);
-    // Text reads carry the text once in each form: the default 16 KiB in each, both within the
-    // budget max_bytes' default stands for (a token per byte of dense text, with room).
+    // Text reads carry the text once in each form: at most the default 16 KiB in each, both
+    // within the default budget when max_bytes is not given.
     for (const args of [{}, { tail: 5000 }, { head: 5000 }, { offset: 0, length: 999_999 }]) {
       const call = await read({ file_id: logId, ...args });
       expect(Buffer.byteLength(resultOf(call).text!)).toBeLessThanOrEqual(16 * KIB);
-      expect(resultTokens(call)).toBeLessThanOrEqual(16 * KIB + 2048);
+      expect(claudeTokens(call), JSON.stringify(args)).toBeLessThan(OUTPUT_BUDGET_TOKENS);
       expect(toolText(call).split("\n")[0]).toMatch(
         "tail" in args ? /earlier text: offset=/ : /more follows: offset=/,
       );
