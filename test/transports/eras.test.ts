@@ -158,9 +158,25 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
       expect(progressValues).toEqual([...progressValues].sort((a, b) => a - b));
     });
 
-    it.runIf(canBeAsked)(
-      "deletes one item only after the user confirms, and keeps it when they decline",
-      async () => {
+    if (!canBeAsked) {
+      it("refuses a delete it can't ask about, naming the ways out, and deletes nothing", async () => {
+        const upload = await client.call("upload_file", {
+          content: "keep me",
+          file_name: `kept-${era}.txt`,
+          location: "shared",
+        });
+        const fileId = Number(/id=(\d+)/.exec(textOf(upload))?.[1]);
+        const refused = await client.call("delete_file", { file_id: fileId });
+        expect(refused.isError).toBe(true);
+        expect(textOf(refused)).toMatch(/^Nothing was deleted: this server runs stateless/);
+        expect(textOf(refused)).toMatch(/--allow-unconfirmed-deletes/);
+        expect(client.asked).toEqual([]);
+        expect(textOf(await client.call("list_files", { location: "shared" }))).toContain(`kept-${era}.txt`);
+      });
+    }
+
+    if (canBeAsked) {
+      it("deletes one item only after the user confirms, and keeps it when they decline", async () => {
         const upload = await client.call("upload_file", {
           content: "delete me",
           file_name: `doomed-${era}.txt`,
@@ -181,12 +197,11 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
         expect(textOf(await client.call("list_files", { location: "shared" }))).not.toContain(
           `doomed-${era}.txt`,
         );
-      },
-    );
+      });
+    }
 
-    it.runIf(canBeAsked)(
-      "deletes a previewed set after the user confirms the count, bytes and names",
-      async () => {
+    if (canBeAsked) {
+      it("deletes a previewed set after the user confirms the count, bytes and names", async () => {
         const ids: number[] = [];
         for (const name of ["a", "b"]) {
           const upload = await client.call("upload_file", {
@@ -207,8 +222,8 @@ for (const transportName of ["stdio", "http", "http --stateless"] as TransportNa
           new RegExp(`Delete 2 items \\(\\d+ bytes\\).*set-${era}-a\\.txt`),
         );
         expect((done.structuredContent as { deleted?: number }).deleted).toBe(2);
-      },
-    );
+      });
+    }
 
     it("reads resources and offers the prompts", async () => {
       const { resources } = await client.listResources();
