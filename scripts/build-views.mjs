@@ -13,9 +13,9 @@ const CSP =
 
 // zod (behind ext-apps' message schemas) ships every locale and its JSON Schema converters; a
 // view uses neither, and they are 70% of its bytes. Locales become English only; the converters
-// become stubs that throw if anything ever calls them.
-const STUBBED =
-  /zod\/v4\/(core\/compile|core\/to-json-schema|core\/json-schema-processors|core\/json-schema-generator|classic\/from-json-schema)\.js$/;
+// become stubs that throw if anything ever calls them. ext-apps 2.x turns its message schemas
+// into JSON Schema while the App starts (to-json-schema and its processors), so those stay.
+const STUBBED = /zod\/v4\/(core\/compile|core\/json-schema-generator|classic\/from-json-schema)\.js$/;
 const slimZod = {
   name: "slim-zod",
   setup(builder) {

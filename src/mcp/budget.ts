@@ -2,7 +2,7 @@
 // structuredContent together stay under ~8,000 tokens, far below the 25,000-token cap
 // some hosts enforce. A tool whose result can grow (listings, extracted files) says how to cut it;
 // a result that is still too large becomes an error that says how to ask for less.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { ToolError } from "./errors.js";
 
 /** SPEC §2: no result over ~8,000 tokens. */

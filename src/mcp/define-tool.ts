@@ -2,24 +2,29 @@
 // structured data plus its compact text. Registration, error handling and the result
 // envelope live here, once.
 import { setMaxListeners } from "node:events";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type {
-  CallToolResult,
-  ImageContent,
-  ResourceLink,
-  ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+import {
+  type CallToolResult,
+  type ImageContent,
+  type InputRequiredResult,
+  isInputRequiredResult,
+  type McpServer,
+  type ResourceLink,
+  type ServerContext,
+  type ToolAnnotations,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Lifecycle } from "../lifecycle.js";
-import type { Logger } from "../log.js";
+import { type Logger, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
+import { currentCall, isModernEra, NeedsInput, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
+import { leanSchema } from "./lean-tool-list.js";
 import type { LocalPaths } from "./local-paths.js";
 import { beforeResult, type ToolExtra } from "./progress.js";
-import { unknownArgumentsText } from "./unknown-arguments.js";
+import { REFUSED_ARGUMENTS, readArguments, unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
 import { explainParentOfWrongKind } from "./wrong-kind.js";
 
@@ -67,7 +72,8 @@ export interface ToolDefinition<Input extends z.ZodRawShape, Output extends z.Zo
   handler(
     args: z.infer<z.ZodObject<Input>>,
     context: ToolContext,
-  ): Promise<ToolOutput<z.infer<z.ZodObject<Output>>>>;
+    // input_required: a 2026-07-28 client is asked something and calls again (confirm.ts).
+  ): Promise<ToolOutput<z.infer<z.ZodObject<Output>>> | InputRequiredResult>;
 }
 
 export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawShape>(
@@ -81,6 +87,7 @@ export type AnyTool = ToolDefinition<any, any>;
 
 export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
   const view = TOOL_VIEWS[tool.name];
+  const legacyEra = () => !isModernEra(server);
   server.registerTool(
     tool.name,
     {
@@ -88,38 +95,64 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       description: tool.description,
       // Strict: an unknown name is refused with the valid ones, not silently dropped, and hosts
       // see additionalProperties: false.
-      inputSchema: z.strictObject(tool.inputSchema as z.ZodRawShape, {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
-            : undefined,
-      }),
-      outputSchema: tool.outputSchema,
+      inputSchema: leanSchema(
+        z.strictObject(tool.inputSchema as z.ZodRawShape, {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? unknownArgumentsText(tool.name, issue.keys, Object.keys(tool.inputSchema))
+              : undefined,
+        }),
+        legacyEra,
+        (value) => readArguments(tool.name, tool.inputSchema, value),
+      ),
+      outputSchema: leanSchema(z.object(tool.outputSchema as z.ZodRawShape), legacyEra),
       annotations: { ...tool.annotations, openWorldHint: true },
       ...(view ? { _meta: viewToolMeta(view) } : {}),
     },
-    async (args: Record<string, unknown>, extra: ToolExtra): Promise<CallToolResult> => {
+    async (
+      args: Record<string, unknown>,
+      ctx: ServerContext,
+    ): Promise<CallToolResult | InputRequiredResult> => {
+      const extra: ToolExtra = {
+        signal: ctx.mcpReq.signal,
+        ...(ctx.mcpReq._meta ? { _meta: ctx.mcpReq._meta } : {}),
+        sendNotification: (notification) => ctx.mcpReq.notify(notification),
+        ctx,
+        ...(isModernEra(base.server) || ctx.http
+          ? {}
+          : { ping: (timeoutMs: number) => ctx.mcpReq.send({ method: "ping" }, { timeout: timeoutMs }) }),
+      };
+      // A name the tool doesn't take: refused in one paragraph, nothing done (unknown-arguments.ts).
+      const refused = (args as { [REFUSED_ARGUMENTS]?: string })[REFUSED_ARGUMENTS];
+      if (refused !== undefined) return { isError: true, content: [{ type: "text", text: refused }] };
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
       // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
       setMaxListeners(64, extra.signal);
       // Counted until settled: a shutdown waits for the call's cleanups before the process exits.
-      return base.lifecycle.track(async () => {
-        try {
-          const output = await tool.handler(args, { ...base, extra });
-          await beforeResult(extra);
-          return fitToBudget(
-            toResult(output),
-            resultTokens,
-            cutOf(output),
-            tool.name,
-            tool.budgetTokens?.(args),
-          );
-        } catch (error) {
-          const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
-          await beforeResult(extra);
-          return toolErrorResult(explained, tool.name, base.logger, extra.signal);
-        }
-      });
+      const run = () =>
+        base.lifecycle.track(async () => {
+          try {
+            const output = await tool.handler(args, { ...base, extra });
+            if (isInputRequiredResult(output)) return output;
+            await beforeResult(extra);
+            return fitToBudget(
+              toResult(output),
+              resultTokens,
+              cutOf(output),
+              tool.name,
+              tool.budgetTokens?.(args),
+            );
+          } catch (error) {
+            if (error instanceof NeedsInput) return error.result;
+            const explained = await explainParentOfWrongKind(error, base.client, args, extra.signal);
+            await beforeResult(extra);
+            return toolErrorResult(explained, tool.name, base.logger, extra.signal);
+          }
+        });
+      // A 2026-07-28 call's logs go on its own stream at the level its _meta asks for.
+      return isModernEra(base.server)
+        ? currentCall.run(ctx, () => withLogScope(requestLogSink(ctx), run))
+        : run();
     },
   );
 }

@@ -24,6 +24,14 @@ function planKey(apiKey: string, apiSecret: string): Buffer {
   return createHmac("sha256", apiSecret).update(`vagon-files-mcp delete plan v1\n${apiKey}`).digest();
 }
 
+/**
+ * The key of the confirmation state a 2026-07-28 delete carries between its rounds (confirm.ts):
+ * from the same secret as the plans, for another purpose, so any replica can check it.
+ */
+export function confirmationKey(apiKey: string, apiSecret: string): Buffer {
+  return createHmac("sha256", apiSecret).update(`vagon-files-mcp delete confirmation v1\n${apiKey}`).digest();
+}
+
 function digest(
   key: Buffer,
   subject: string | null,

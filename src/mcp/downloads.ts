@@ -4,7 +4,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import type { ResourceLink } from "@modelcontextprotocol/server";
 import { removeCreatedFolders } from "../empty-folders.js";
 import { countOf, formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";

@@ -1,7 +1,7 @@
 // Turns any failure into a tool result the model can act on: one paragraph naming the cause
 // and the next step. Known errors carry their own user-facing message; anything else is
 // logged and reported briefly, never with a stack trace.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import { DownloadFailedError } from "../vagon/download.js";
 import { VagonError } from "../vagon/errors.js";

@@ -7,13 +7,13 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { inputRequired, inputResponse, type McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
 import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
 import type { Logger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
 import { isWellFormedText } from "../well-formed.js";
+import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./era.js";
 import { LocalPathError } from "./errors.js";
 
 export type CheckedPath = string & { readonly __checked: unique symbol };
@@ -71,11 +71,28 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
   /** Configured roots that didn't resolve the last time roots() looked. */
   let missingRoots: string[] = [];
 
-  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+  server.server.setNotificationHandler("notifications/roots/list_changed", async () => {
     clientRoots = null;
   });
 
+  /**
+   * A 2026-07-28 client's roots: asked for with an input_required answer (roots/list inside it),
+   * then read from the retried call's answer. Per call: the next request may carry other ones.
+   */
+  function modernClientRoots(): string[] {
+    const ctx = currentCall.getStore();
+    if (!ctx || !clientCapabilities(server, ctx)?.roots) return [];
+    const answer = inputResponse(ctx.mcpReq.inputResponses, "roots");
+    if (answer.kind !== "roots") {
+      throw new NeedsInput(inputRequired({ inputRequests: { roots: inputRequired.listRoots() } }));
+    }
+    return answer.roots
+      .filter((root) => root.uri.startsWith("file://"))
+      .map((root) => fileURLToPath(root.uri));
+  }
+
   async function fetchClientRoots(): Promise<string[]> {
+    if (isModernEra(server)) return modernClientRoots();
     if (clientRoots) return clientRoots;
     if (!server.server.getClientCapabilities()?.roots) return [];
     try {

@@ -4,19 +4,28 @@
 // second at most within a phase, every new phase shown at once, and the last one always sent.
 //
 // The last notification must also reach the client before the result, and being sent first is not
-// enough: the SDK's client hands a notification to its handler a microtask later, but takes a
+// enough: the v1 SDK's client hands a notification to its handler a microtask later, but takes a
 // response at once and forgets the call's progress handler with it, so a notification that arrives
 // in the same read as the result is dropped ("unknown token") — over stdio, most runs of a fast
 // call. `beforeResult` closes that gap with a ping, which the client answers only after the
 // notifications before it.
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import {
-  EmptyResultSchema,
-  type ServerNotification,
-  type ServerRequest,
-} from "@modelcontextprotocol/sdk/types.js";
+import type { ServerContext, ServerNotification } from "@modelcontextprotocol/server";
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** What a tool sees of its request (define-tool.ts builds it from the SDK's handler context). */
+export interface ToolExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  /** Sent on this request's own stream (SSE over HTTP), as every notification of a call. */
+  sendNotification(notification: ServerNotification): Promise<void>;
+  /** The SDK's context: the era, the client's capabilities, a retried request's input responses. */
+  ctx: ServerContext;
+  /**
+   * A ping to the client and its answer, where one can go: an initialize-era session over stdio
+   * (over HTTP the client reads its stream one event at a time, so the gap doesn't exist there, and
+   * a stateless server could not receive the answer; 2026-07-28 has no server→client requests).
+   */
+  ping?: (timeoutMs: number) => Promise<unknown>;
+}
 
 const MIN_GAP_MS = 250;
 
@@ -44,8 +53,8 @@ const PING_TIMEOUT_MS = 5000;
  * gap doesn't exist there, and a stateless server could not receive the answer: no ping.
  */
 export async function beforeResult(extra: ToolExtra): Promise<void> {
-  if (!notified.has(extra) || extra.requestInfo !== undefined || extra.signal.aborted) return;
-  await extra.sendRequest({ method: "ping" }, EmptyResultSchema, { timeout: PING_TIMEOUT_MS }).catch(() => {
+  if (!notified.has(extra) || !extra.ping || extra.signal.aborted) return;
+  await extra.ping(PING_TIMEOUT_MS).catch(() => {
     // No answer: the result goes anyway.
   });
 }

@@ -1,6 +1,5 @@
 // The prompts hosts offer as ready-made jobs: each a short, ordered plan over the tools.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { GetPromptResult } from "@modelcontextprotocol/sdk/types.js";
+import type { GetPromptResult, McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 
 function userMessage(text: string): GetPromptResult {

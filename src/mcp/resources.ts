@@ -1,8 +1,10 @@
 // vagon:// resources: file bytes, folder listings and zip job status (SPEC §3).
-import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+
+import type { ListResourcesResult, ReadResourceResult } from "@modelcontextprotocol/server";
+import { type McpServer, ResourceNotFoundError, ResourceTemplate } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import { formatBytes } from "../units.js";
+import { VagonError } from "../vagon/errors.js";
 import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { listingOutput, loadTypeTable } from "./compact.js";
@@ -82,14 +84,18 @@ const FOLDER_WORDS = {
 };
 
 export function registerResources(server: McpServer, client: VagonClient, logger: Logger): void {
-  // Resource errors travel as JSON-RPC errors: same wording as tool errors, secrets redacted.
+  // Resource errors travel as JSON-RPC errors: same wording as tool errors, secrets redacted. One
+  // Vagon doesn't have is "resource not found", which the SDK sends as -32602 in every era.
   const guarded =
-    <Args extends unknown[]>(where: string, read: (...args: Args) => Promise<ReadResourceResult>) =>
+    <Args extends [URL, ...unknown[]]>(where: string, read: (...args: Args) => Promise<ReadResourceResult>) =>
     async (...args: Args): Promise<ReadResourceResult> => {
       try {
         return await read(...args);
       } catch (error) {
         const text = errorText(error, where, logger);
+        if (error instanceof VagonError && error.status === 404) {
+          throw new ResourceNotFoundError(args[0].href, text);
+        }
         throw isUserFacing(error) ? new ToolError(text) : new Error(text);
       }
     };

@@ -1,20 +1,19 @@
 // Builds one McpServer for one MCP session from the shared config, client and logger.
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+
+import type { Transport } from "@modelcontextprotocol/server";
+import { McpServer } from "@modelcontextprotocol/server";
 import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
-import { type Logger, type LogLevel, type LogSink, withLogScope } from "../log.js";
+import { type Logger, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
-import { UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
+import { confirmationCodec, UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
 import { registerTool } from "./define-tool.js";
+import { MCP_LOG_LEVEL } from "./era.js";
 import type { JobOwners } from "./job-owners.js";
-import { leanToolList } from "./lean-tool-list.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
-import { readArgumentsAsSent } from "./unknown-arguments.js";
 import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
@@ -31,13 +30,7 @@ function instructions(config: Config): string {
 
 const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are zip jobs: if a call answers "processing", continue with get_download and the download_id. Local paths must lie inside the allowed roots.`;
 
-/** Our levels in MCP's syslog vocabulary ("warn" is spelled "warning" there). */
-const MCP_LOG_LEVEL: Record<LogLevel, LoggingLevel> = {
-  error: "error",
-  warn: "warning",
-  info: "info",
-  debug: "debug",
-};
+const DAY_MS = 24 * 60 * 60_000;
 
 export interface McpServerDeps {
   config: Config;
@@ -64,15 +57,30 @@ export function createMcpServer({
 }: McpServerDeps): McpServer {
   const server = new McpServer(
     { name: "vagon-files-mcp", version: packageVersion() },
-    { capabilities: { logging: {} }, instructions: instructions(config) },
+    {
+      capabilities: { logging: {} },
+      instructions: instructions(config),
+      // A delete's confirmation state (2026-07-28): checked before the tool runs; a tampered,
+      // expired or someone else's state is refused there and deletes nothing.
+      requestState: { verify: (state, ctx) => confirmationCodec(config, principal).verify(state, ctx) },
+      // 2026-07-28 list results say how long they stay true. The tools, prompts and templates
+      // are fixed per configuration (read-only or not) and build: a day, for any cache. Listings
+      // and reads are the account's live files: briefly, and for this caller only.
+      cacheHints: {
+        "tools/list": { ttlMs: DAY_MS, cacheScope: "public" },
+        "prompts/list": { ttlMs: DAY_MS, cacheScope: "public" },
+        "resources/templates/list": { ttlMs: DAY_MS, cacheScope: "public" },
+        "server/discover": { ttlMs: DAY_MS, cacheScope: "public" },
+        "resources/list": { ttlMs: 30_000, cacheScope: "private" },
+        "resources/read": { ttlMs: 0, cacheScope: "private" },
+      },
+    },
   );
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
     if (config.readOnly && tool.mutating) continue;
     registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
-  leanToolList(server);
-  readArgumentsAsSent(server, TOOLS);
   registerResources(server, client, logger);
   registerViews(server);
   registerPrompts(server, { readOnly: config.readOnly });

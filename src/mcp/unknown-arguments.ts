@@ -1,11 +1,5 @@
 // Unknown argument names are refused (SPEC §2): a misspelt `parentId` must not silently list the
 // root. The message names the valid inputs and, when one is close, the likely intended one.
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  type CallToolRequest,
-  CallToolRequestSchema,
-  type CallToolResult,
-} from "@modelcontextprotocol/sdk/types.js";
 
 /** `parentId` → `parent_id`: hosts and models often camelCase snake_case names. */
 function snakeCase(name: string): string {
@@ -119,38 +113,27 @@ export function normalizeArguments(
   return normalized;
 }
 
-type CallHandler = (request: CallToolRequest, extra: unknown) => Promise<unknown>;
+/** Marks arguments refused for unknown names; the value is the paragraph that says so. */
+export const REFUSED_ARGUMENTS = Symbol("refused arguments");
+
+export type ReadArguments = { read: unknown } | { refused: { [REFUSED_ARGUMENTS]: string } };
 
 /**
- * Call after every tool is registered: tools/call arguments are read as sent before the SDK
- * validates them, and unknown names are refused in one paragraph (the SDK would add its own
- * "expected number, received undefined" for the field the misspelt name was meant to fill).
+ * tools/call arguments as the tool reads them, before the SDK validates them (define-tool.ts runs
+ * this inside the input schema's validation): read as sent, or, with a name the tool doesn't take,
+ * refused in one paragraph (validation would add "expected number, received undefined" for the
+ * field the misspelt name was meant to fill).
  */
-export function readArgumentsAsSent(
-  server: McpServer,
-  tools: readonly { name: string; inputSchema: Record<string, unknown> }[],
-): void {
-  const shapes = new Map(tools.map((tool) => [tool.name, tool.inputSchema]));
-  // The SDK keeps its handlers private; we only wrap the one it made (as lean-tool-list.ts does).
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, CallHandler> })
-    ._requestHandlers;
-  const original = handlers.get(CallToolRequestSchema.shape.method.value);
-  if (!original) return;
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const shape = shapes.get(request.params.name);
-    const args = request.params.arguments;
-    if (!shape || typeof args !== "object" || args === null || Array.isArray(args)) {
-      return (await original(request, extra)) as CallToolResult;
-    }
-    const valid = Object.keys(shape);
-    const unknown = Object.keys(args).filter((name) => !valid.includes(name));
-    if (unknown.length > 0) {
-      return {
-        isError: true,
-        content: [{ type: "text", text: unknownArgumentsText(request.params.name, unknown, valid) }],
-      };
-    }
-    const params = { ...request.params, arguments: normalizeArguments(args, shape) };
-    return (await original({ ...request, params }, extra)) as CallToolResult;
-  });
+export function readArguments(
+  toolName: string,
+  shape: Record<string, unknown>,
+  args: unknown,
+): ReadArguments {
+  if (typeof args !== "object" || args === null || Array.isArray(args)) return { read: args };
+  const valid = Object.keys(shape);
+  const unknown = Object.keys(args).filter((name) => !valid.includes(name));
+  if (unknown.length > 0) {
+    return { refused: { [REFUSED_ARGUMENTS]: unknownArgumentsText(toolName, unknown, valid) } };
+  }
+  return { read: normalizeArguments(args as Record<string, unknown>, shape) };
 }

@@ -4,8 +4,7 @@
 // keep the text and structured results. The HTML is read from disk only when a host reads the resource,
 // so a stdio start costs nothing more.
 import { readFile } from "node:fs/promises";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, ReadResourceResult } from "@modelcontextprotocol/server";
 import { packageFile } from "../config.js";
 import { ToolError } from "./errors.js";
 

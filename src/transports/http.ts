@@ -20,12 +20,21 @@
 // one last request (already routed here), answered with "Connection: close", or is closed by
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
+  toNodeHandler,
+  toWebRequest,
+} from "@modelcontextprotocol/node";
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/job-owners.js";
@@ -225,6 +234,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Behind a TLS terminator the Host (and a browser's Origin) is the public URL's.
   const publicHost = config.http.oauth ? new URL(config.http.oauth.publicUrl).host : null;
   let boundPort = 0;
+
+  // 2026-07-28 requests, in both modes: each one is answered by a fresh server built for it, its
+  // version, capabilities and log level read from its own _meta; nothing is kept between them.
+  // The SDK checks the envelope and the Mcp-Method/Mcp-Name headers against the body. Everything
+  // else (initialize, session GET/DELETE, claim-less POSTs) is the initialize era, served below.
+  // The SDK builds the server deep inside its handler: the request's principal reaches the
+  // factory through the async context of the request being served.
+  const modernPrincipal = new AsyncLocalStorage<string>();
+  const modern = createMcpHandler(() => createServer({ ...deps, principal: modernPrincipal.getStore() }), {
+    legacy: "reject",
+    maxRequestBodySize: maxBodyBytes,
+    onerror: (error) => logger.debug(`MCP HTTP (2026-07-28): ${error.message}`),
+  });
+  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBodyBytes });
 
   // In least-recently-used order: each request moves its session to the end.
   const sessions = new Map<string, Session>();
@@ -448,6 +471,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // OAuth: a call without its scope (403) or past its subject's cap (429) goes no further.
     const principal = currentPrincipal();
     if (oauth && principal && !oauth.admit(principal, req, body, res)) return;
+    if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, body), body))) {
+      await modernPrincipal.run(principalOf(req), () => serveModern(req, res, body));
+      return;
+    }
     if (stateless) await handleStateless(req, res, body);
     else await handleStateful(req, res, body);
   }
@@ -609,6 +636,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         });
         await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
         await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
+        await modern.close().catch(() => {});
         httpServer.closeAllConnections();
         await stopped;
       })();

@@ -6,7 +6,7 @@
 
 import type { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { StdioServerTransport, serveStdio } from "@modelcontextprotocol/server/stdio";
 import { createLifecycle } from "../lifecycle.js";
 import type { McpServerDeps, McpServerFactory } from "../mcp/server.js";
 
@@ -32,23 +32,25 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Std
   const { config, client, logger } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
   const cleanupMs = options.cleanupMs ?? 10_000;
-  const server = options.createServer({ config, client, logger, lifecycle });
-  const transport = new StdioServerTransport(stdin, stdout);
-
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => {
     resolveClosed = resolve;
   });
-  // Set before connect(): the SDK chains its own handler after ours.
-  transport.onclose = () => resolveClosed();
-  transport.onerror = (error) => logger.warn(`stdio transport error: ${error.message}`);
+  // The SDK's stdio entry picks the era from the first message: an `initialize` pins one server
+  // for the connection's life (2025-06-18 / 2025-11-25), a 2026-07-28 request (or server/discover)
+  // pins one that reads each request's version and capabilities from its _meta.
+  const transport = new StdioServerTransport(stdin, stdout);
+  const connection = serveStdio(() => options.createServer({ config, client, logger, lifecycle }), {
+    transport,
+    onerror: (error) => logger.debug(`stdio transport: ${error.message}`),
+  });
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       const running = lifecycle.inFlight();
-      // Closing the server aborts every call in flight.
-      await server.close().catch((error: unknown) => {
+      // Closing the connection closes its server, which aborts every call in flight.
+      await connection.close().catch((error: unknown) => {
         logger.warn(
           `closing the MCP server failed: ${error instanceof Error ? error.message : String(error)}`,
         );
@@ -62,6 +64,7 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Std
       ]);
       gaveUp.abort();
     })();
+    resolveClosed();
     return closing;
   };
   // The host ends the session by closing our stdin; the SDK transport doesn't notice by itself.
@@ -73,7 +76,6 @@ export async function startStdioServer(options: StdioServerOptions): Promise<Std
     stdin.off("close", onStdinGone);
   });
 
-  await server.connect(transport);
   logger.debug("stdio MCP session started");
   return { closed, close };
 }

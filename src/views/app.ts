@@ -7,7 +7,7 @@ import {
   applyHostFonts,
   applyHostStyleVariables,
 } from "@modelcontextprotocol/ext-apps";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 
 export type ToolArguments = Record<string, unknown>;
 
@@ -48,7 +48,8 @@ export function textOf(result: CallToolResult): string {
 export function startView(name: string, handlers: ViewHandlers): View {
   const app = new App({ name: `vagon-${name}`, version: "1.0.0" });
   app.ontoolinput = (params) => handlers.onInput?.(params.arguments ?? {});
-  app.ontoolresult = (result) => handlers.onResult(result, result.structuredContent);
+  app.ontoolresult = (result) =>
+    handlers.onResult(result, result.structuredContent as Record<string, unknown> | undefined);
   app.onhostcontextchanged = (context) => applyHostContext(context);
   void app.connect().then(() => applyHostContext(app.getHostContext()));
   return {
@@ -56,7 +57,7 @@ export function startView(name: string, handlers: ViewHandlers): View {
     async callTool(toolName, args) {
       const result = await app.callServerTool({ name: toolName, arguments: args });
       if (result.isError) throw new Error(textOf(result) || `${toolName} failed.`);
-      return { ...result, structured: result.structuredContent ?? {} };
+      return { ...result, structured: (result.structuredContent ?? {}) as Record<string, unknown> };
     },
     rendered() {
       document.body.dataset.rendered ??= String(performance.timeOrigin + performance.now());

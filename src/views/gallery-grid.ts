@@ -1,7 +1,7 @@
 // Thumbnails of image files, their bytes fetched through read_file over the bridge (the view
 // has no network access of its own), a larger view on click. Used by the gallery view and by
 // the browser's gallery mode.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { formatBytes } from "../units.js";
 import { button, el, show } from "./dom.js";
 

@@ -1,7 +1,7 @@
 // ui://vagon/gallery: read_file's results, made for images. The image the tool returned is shown large;
 // when the view knows its folder (the browser's arguments or a later listing), the folder's other
 // images follow as thumbnails fetched through read_file.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { formatBytes } from "../units.js";
 import { startView, textOf } from "./app.js";
 import { el, formatDate, show } from "./dom.js";

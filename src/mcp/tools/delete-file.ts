@@ -37,9 +37,11 @@ When the host supports it, the user is asked to confirm first.`,
     const wordsOf = (found: ItemFacts | null) =>
       found ? itemWords(found) : `item ${args.file_id} (a folder goes with everything in it)`;
     const answer = await confirmDelete(context, {
+      subject: `delete_file ${args.file_id}`,
       message: async () => `Delete ${wordsOf(await item())} from Vagon Files? This can't be undone.`,
       title: "Yes, delete it",
     });
+    if (typeof answer !== "string") return answer;
     if (answer === "declined") {
       return {
         structured: { file_id: args.file_id, deleted: false },

@@ -184,7 +184,8 @@ Use this tool when you need to:
       );
     if (set.items.length === 0) return preview("preview", "Nothing matches any more.");
 
-    const answer = await userConfirms(context, set);
+    const answer = await userConfirms(context, set, args.confirm);
+    if (typeof answer !== "string") return answer;
     if (answer === "declined") {
       progress.finish("declined");
       return {
@@ -192,7 +193,9 @@ Use this tool when you need to:
         text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${sizeText(set)}). Nothing was changed.`,
       };
     }
-    if (answer === "not-asked") return deleteSet(context, progress, set);
+    // Not asked, or answered before this call began (a 2026-07-28 retry): the set was computed
+    // after the answer and still matches the plan.
+    if (answer === "not-asked" || answer === "accepted-earlier") return deleteSet(context, progress, set);
     // The question may have stayed open for minutes: the user agreed to the set it named, so
     // that set is computed again now, and anything that came or went since deletes nothing.
     const confirmedSet = await computeSet(context, progress, scope, filter, args.file_ids ?? null);
@@ -308,11 +311,10 @@ function sameItems(
 }
 
 /** Asks the user (confirm-delete.ts); a client without elicitation confirmed with plan_id. */
-async function userConfirms(
-  context: ToolContext,
-  set: DeleteSet,
-): Promise<"accepted" | "declined" | "not-asked"> {
+function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
   return confirmDelete(context, {
+    // The plan_id names the exact set (every id with its bytes): a state for one plan carries out no other.
+    subject: `delete_files ${planId}`,
     message: () => {
       const names = set.items
         .slice(0, ELICIT_NAMES)

@@ -3,6 +3,7 @@
 // speaks the host side of the protocol with ext-apps' AppBridge. The view's tools/call and
 // resources/read go to the test process (window.hostCallTool / hostReadResource, exposed by
 // Playwright), which forwards them to the real server over an MCP client.
+import type { McpUiStyles } from "@modelcontextprotocol/ext-apps";
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
 import type { CallToolRequest, CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 
@@ -45,7 +46,8 @@ window.mountView = async ({ html, toolInput, toolResult, theme }) => {
           variables: {
             "--font-sans": "'DejaVu Sans', sans-serif",
             "--color-text-info": theme === "dark" ? "#7cb3ff" : "#1f5fbf",
-          },
+            // A host sends only the variables it has (the 2.x type lists every one).
+          } as McpUiStyles,
         },
       },
     },
