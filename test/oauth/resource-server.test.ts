@@ -636,3 +636,40 @@ function rawHttpRequestText(port: number, request: string): Promise<string> {
     socket.on("error", reject);
   });
 }
+
+describe("2026-07-28 requests", () => {
+  it("need the same token and scopes as the initialize era: 401 without one, 403 naming the scopes to ask for", async () => {
+    const kate = await connect("kate", "files:read");
+    const kateToken = kate.oauth.tokens()?.access_token ?? "";
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientInfo": { name: "modern-host", version: "1.0.0" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    const modern = (name: string, args: Record<string, unknown>, token: string | null) =>
+      fetch(publicUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "tools/call",
+          "mcp-name": name,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name, arguments: args, _meta: meta },
+        }),
+      });
+    expect((await modern("list_files", {}, null)).status).toBe(401);
+    const listed = await modern("list_files", {}, kateToken);
+    expect(listed.status).toBe(200);
+    expect(JSON.parse(await listed.text()).result.isError).toBeFalsy();
+    const refused = await modern("delete_files", { name: "x-*" }, kateToken);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("www-authenticate")).toContain('scope="files:read files:delete"');
+  });
+});
