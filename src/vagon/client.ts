@@ -16,9 +16,10 @@ import {
 } from "./errors.js";
 import { createHttpPool } from "./http.js";
 import {
+  classifyAnswer,
+  isWorthRetrying,
   networkCodeOf,
   PRE_SEND_NETWORK_CODES,
-  parseRetryAfterMs,
   type RetryAttempt,
   type RetryHints,
   withRetries,
@@ -249,7 +250,7 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
               kind: isTimeoutCode(code) ? "timeout" : "network",
               operation: spec.operation,
               // Safe for the caller to repeat only when a repeat can't duplicate anything.
-              retryable: code !== "ENOTFOUND" && (preSend || spec.idempotent),
+              retryable: isWorthRetrying(error, spec.idempotent),
               message: explainTransportError({
                 operation: spec.operation,
                 code,
@@ -294,27 +295,24 @@ export function createVagonClient(options: VagonClientOptions): VagonClient {
 
       const code = effectiveCode(status, clientCode);
       if (spec.notFoundAfterAmbiguousIsSuccess && mayHaveReachedServer && code === 404) return ALREADY_GONE;
-      const retryAfterMs = parseRetryAfterMs(retryAfterHeader);
-      // 429 and 503 say "not now" before doing anything: any method may try again (the retry
-      // engine's rule). Other gateway/server errors may have happened after the work was done.
-      const answeredNotNow = code === 429 || code === 503;
-      const maybeProcessed = code === 500 || code === 502 || code === 504;
-      if (maybeProcessed) mayHaveReachedServer = true;
-      throw new FailedAttempt(
-        null,
-        // Vagon's own codes (4xxx) are answers, never worth the same request again.
-        code !== null && code < 600 ? { status: code, retryAfterMs } : { retryable: false },
-        (tries) =>
-          apiError({
-            operation: spec.operation,
-            status,
-            clientCode,
-            serverMessage: safeServerText(envelope.message, secrets),
-            context: spec.context,
-            retryable: answeredNotNow || code === 4720 || (maybeProcessed && spec.idempotent),
-            retryAfterMs,
-            attempts: tries,
-          }),
+      // Vagon's own codes (4xxx) are answers too: the classifier never repeats them.
+      const answer = classifyAnswer(
+        { status: code ?? status, retryAfter: retryAfterHeader },
+        spec.idempotent,
+      );
+      const { retryAfterMs } = answer;
+      if (answer.mayHaveBeenProcessed) mayHaveReachedServer = true;
+      throw new FailedAttempt(null, { status: code, retryAfterMs, retryable: answer.retry }, (tries) =>
+        apiError({
+          operation: spec.operation,
+          status,
+          clientCode,
+          serverMessage: safeServerText(envelope.message, secrets),
+          context: spec.context,
+          retryable: answer.retry,
+          retryAfterMs,
+          attempts: tries,
+        }),
       );
     };
 

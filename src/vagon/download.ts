@@ -18,7 +18,7 @@ import type { HttpPool, HttpResponse } from "./http.js";
 import { defuseReservedName } from "./leftovers.js";
 import { downloadRanges, PARALLEL_THRESHOLD_BYTES } from "./parallel-download.js";
 import { RangedReadError } from "./ranged-reader.js";
-import { errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
+import { classifyAnswer, errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
 const MAX_NAME_BYTES = 200;
@@ -141,6 +141,12 @@ export class DownloadFailedError extends Error {
 /** A failed attempt that is worth another try (network trouble, 5xx, a short body). */
 class RetryableDownloadError extends Error {
   readonly retryable = true;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export interface SaveUrlOptions {
@@ -269,10 +275,13 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
       if (range[2] !== "*" && totalBytes === null) totalBytes = Number(range[2]);
     } else if (status !== 200) {
       const text = await response.body.text().catch(() => "");
-      const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-      const detail = s3Code ? ` (${s3Code})` : "";
-      if (status >= 500 || status === 429)
-        throw new RetryableDownloadError(`the server answered ${status}${detail}`);
+      const answer = classifyAnswer(
+        { status, retryAfter: response.headers["retry-after"], body: text },
+        true,
+      );
+      const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
+      if (answer.retry)
+        throw new RetryableDownloadError(`the server answered ${status}${detail}`, answer.retryAfterMs);
       const hint =
         status === 403
           ? ": the download link has expired or is invalid; ask Vagon for a new link"

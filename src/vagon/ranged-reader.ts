@@ -5,7 +5,13 @@
 // Built for read_file (a few small reads) and for parallel ranged downloads to disk alike: one
 // reader may serve many concurrent ranges, and they share one link refresh.
 import type { HttpPool, HttpResponse } from "./http.js";
-import { errorMessage, networkCodeOf, RETRYABLE_NETWORK_CODES, withRetries } from "./retry.js";
+import {
+  classifyAnswer,
+  errorMessage,
+  networkCodeOf,
+  RETRYABLE_NETWORK_CODES,
+  withRetries,
+} from "./retry.js";
 import type { VagonClient } from "./types.js";
 
 /** A ranged read that failed for good; the message is safe to show and names the next step. */
@@ -246,14 +252,13 @@ export class RangedReader {
   async #refusal(response: HttpResponse, url: string, signal?: AbortSignal): Promise<AttemptError> {
     const status = response.statusCode;
     const text = await response.body.text().catch(() => "");
-    const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const detail = s3Code ? ` (${s3Code})` : "";
-    if (status === 429 || status >= 500) {
-      const retryAfterSeconds = Number(response.headers["retry-after"]);
+    const answer = classifyAnswer({ status, retryAfter: response.headers["retry-after"], body: text }, true);
+    const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
+    if (answer.retry) {
       return new AttemptError(
         `the storage answered ${status}${detail}`,
         true,
-        Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+        answer.retryAfterMs ?? undefined,
       );
     }
     if (status === 403 && this.#options.refreshUrl) {

@@ -7,7 +7,7 @@ import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { type Logger, silentLogger } from "../log.js";
 import { VagonError } from "./errors.js";
-import { errorMessage, parseRetryAfterMs, withRetries } from "./retry.js";
+import { classifyAnswer, errorMessage, withRetries } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
 
 const MIB = 1024 * 1024;
@@ -234,19 +234,19 @@ async function putPart(
       return value;
     }
     const text = await readErrorText(response.body).catch(() => "");
-    const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    const detail = s3Code ? ` (${s3Code}${s3Message ? `: ${s3Message}` : ""})` : "";
     const status = response.statusCode;
-    const retryable = status >= 500 || status === 429 || s3Code === "RequestTimeout";
+    // A part's PUT to its presigned URL may be sent again: S3 keeps the last one.
+    const answer = classifyAnswer({ status, retryAfter: response.headers["retry-after"], body: text }, true);
+    const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    const detail = answer.s3Code ? ` (${answer.s3Code}${s3Message ? `: ${s3Message}` : ""})` : "";
     const hint =
       status === 403 && /expired/i.test(text)
         ? "; the presigned upload URLs expired before this part was sent"
         : "";
     throw new PartUploadError(
       `S3 answered ${status}${detail} to part ${part.partNumber}${hint}`,
-      retryable,
-      parseRetryAfterMs(response.headers["retry-after"]),
+      answer.retry,
+      answer.retryAfterMs,
     );
   } finally {
     for (const stream of streams) stream.destroy();
@@ -474,7 +474,7 @@ function describeFailure(fileName: string, cause: unknown, callerSignal: AbortSi
 function mayHaveCompleted(error: unknown): boolean {
   if (!(error instanceof VagonError)) return true;
   if (error.kind === "network" || error.kind === "timeout" || error.kind === "invalid-response") return true;
-  return error.status === 500 || error.status === 502 || error.status === 504;
+  return error.status !== null && classifyAnswer({ status: error.status }, false).mayHaveBeenProcessed;
 }
 
 /**
