@@ -13,6 +13,7 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Logger, silentLogger } from "../log.js";
 import { raceSeam } from "../race-seam.js";
+import { ShownError } from "../shown-error.js";
 import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
 import type { HttpPool, HttpResponse } from "./http.js";
 import { defuseReservedName } from "./leftovers.js";
@@ -132,7 +133,7 @@ export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
 }
 
 /** A download that ended without a saved file; the message is safe to show and names the next step. */
-export class DownloadFailedError extends Error {
+export class DownloadFailedError extends ShownError {
   override name = "DownloadFailedError";
   /** Final: the retry engine doesn't try it again. */
   readonly retryable = false;

@@ -4,6 +4,8 @@
 // shared retry engine; a link that expired (S3 answers 403) is exchanged for a fresh one once.
 // Built for read_file (a few small reads) and for parallel ranged downloads to disk alike: one
 // reader may serve many concurrent ranges, and they share one link refresh.
+
+import { ShownError } from "../shown-error.js";
 import type { HttpPool, HttpResponse } from "./http.js";
 import {
   classifyAnswer,
@@ -15,7 +17,7 @@ import {
 import type { VagonClient } from "./types.js";
 
 /** A ranged read that failed for good; the message is safe to show and names the next step. */
-export class RangedReadError extends Error {
+export class RangedReadError extends ShownError {
   override name = "RangedReadError";
 }
 

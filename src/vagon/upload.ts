@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { type Logger, silentLogger } from "../log.js";
+import { ShownError } from "../shown-error.js";
 import { VagonError } from "./errors.js";
 import { classifyAnswer, errorMessage, withRetries } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
@@ -78,7 +79,7 @@ export interface UploadResult {
 }
 
 /** The upload failed after its entry had been created at Vagon. */
-export class UploadFailedError extends Error {
+export class UploadFailedError extends ShownError {
   override readonly name = "UploadFailedError";
   readonly entryId: number;
   /** True when the half-created entry was deleted again (or Vagon had already dropped it). */
