@@ -10,9 +10,10 @@ import { fileURLToPath } from "node:url";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { RootsListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "../config.js";
-import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
+import { isPathWithin, isPathWithinAllowedDirectories } from "../local/containment.js";
+import { errorCode, isStillItself } from "../local/files.js";
+import { raceSeam } from "../local/race-seam.js";
 import type { Logger } from "../log.js";
-import { raceSeam } from "../race-seam.js";
 import { isWellFormedText } from "../well-formed.js";
 import { LocalPathError } from "./errors.js";
 
@@ -55,10 +56,6 @@ export interface LocalPaths {
   checkFolder(input: string | undefined, onCreated?: (firstCreated: string) => void): Promise<CheckedPath>;
   /** Real paths of every allowed root. */
   roots(): Promise<string[]>;
-}
-
-function codeOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
 }
 
 export function createLocalPaths(config: Config, server: McpServer, logger: Logger): LocalPaths {
@@ -177,7 +174,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         const real = await fs.realpath(current);
         return path.join(real, ...missing.reverse());
       } catch (error) {
-        const code = codeOf(error);
+        const code = errorCode(error);
         if (code === "ENAMETOOLONG") throw new LocalPathError("The path is too long for this file system.");
         if (code !== "ENOENT") throw new LocalPathError(`Can't use "${absolute}": ${code || String(error)}.`);
         const parent = path.dirname(current);
@@ -221,7 +218,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         `A folder on the way to "${wanted}" was moved or replaced by a link while it was being created, so nothing was saved. Check the folder and try again.`,
       );
     for (const segment of missing) {
-      if ((await fs.realpath(parent).catch(() => null)) !== parent) throw changed();
+      if (!(await isStillItself(parent))) throw changed();
       await raceSeam("folder:before-mkdir", parent);
       const folder = path.join(parent, segment);
       let created = false;
@@ -229,8 +226,10 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
         await fs.mkdir(folder);
         created = true;
       } catch (error) {
-        if (codeOf(error) !== "EEXIST" && codeOf(error) !== "ENOTDIR")
-          throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
+        if (errorCode(error) !== "EEXIST" && errorCode(error) !== "ENOTDIR")
+          throw new LocalPathError(
+            `Can't create the folder "${wanted}": ${errorCode(error) || String(error)}.`,
+          );
       }
       const real = await fs.realpath(folder).catch(() => null);
       if (real !== folder || !isAllowed(real, allowed)) {
@@ -266,7 +265,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       try {
         real = await fs.realpath(absolute);
       } catch (error) {
-        if (codeOf(error) === "ENAMETOOLONG")
+        if (errorCode(error) === "ENAMETOOLONG")
           throw new LocalPathError("The path is too long for this file system.");
         // Don't confirm or deny existence of files outside the roots.
         const nearest = await realpathOfNearest(absolute);
@@ -352,9 +351,9 @@ async function openProven(real: string, absolute: string, allowed: string[]): Pr
   try {
     handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (error) {
-    return codeOf(error) === "ELOOP"
+    return errorCode(error) === "ELOOP"
       ? { problem: "link" }
-      : { problem: "open", code: codeOf(error) || String(error) };
+      : { problem: "open", code: errorCode(error) || String(error) };
   }
   try {
     const opened = await handle.stat();

@@ -21,11 +21,6 @@ export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
 ]);
 
-/** The `code` of a Node or undici error, or "" when it has none. */
-export function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-}
-
 /** An error's message without its final full stop, for embedding in a sentence. */
 export function errorMessage(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
