@@ -15,7 +15,7 @@ import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
 import { cappedLines } from "./format.js";
-import { isoInstant } from "./instant.js";
+import { expiryInstant, isoInstant } from "./instant.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -373,12 +373,6 @@ export function zipNameFromLink(url: string | null | undefined): string | null {
  * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
  * X-Amz-Expires seconds; null when the link doesn't say.
  */
-/** Every expires_at in one form, ISO 8601 UTC to the second, whatever precision Vagon sent. */
-function expiryInstant(instant: string | null): string | null {
-  const ms = instant === null ? Number.NaN : Date.parse(instant);
-  return Number.isNaN(ms) ? instant : isoInstant(ms);
-}
-
 export function presignedExpiry(url: string): string | null {
   const params = URL.canParse(url) ? new URL(url).searchParams : null;
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params?.get("X-Amz-Date") ?? "");

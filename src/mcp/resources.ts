@@ -7,6 +7,7 @@ import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { listingOutput, loadTypeTable } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
+import { expiryInstant } from "./instant.js";
 import { listFolder } from "./listing.js";
 import { classify, SNIFF_BYTES } from "./reading/classify.js";
 import { explainFolderAmongFiles, folderNotFileText } from "./wrong-kind.js";
@@ -219,7 +220,7 @@ export function registerResources(server: McpServer, client: VagonClient, logger
         download_id: job.downloadId,
         status: job.status,
         url: job.url,
-        expires_at: job.expiresAt,
+        expires_at: expiryInstant(job.expiresAt),
         size: job.sizeBytes,
       };
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
