@@ -1,7 +1,8 @@
 // Folder listings at scale: enough pages for `limit` entries (the largest page size, the rest
 // fetched concurrently once the total is known), and bounded recursive walks. Shared by
 // list_files and the folder resources.
-import pLimit from "p-limit";
+
+import { runPool } from "../pool.js";
 import type { Entry, FileListPage, Folder, ListFilesParams, Location, VagonClient } from "../vagon/types.js";
 import { type WalkedEntry, walkTree } from "../vagon/walk.js";
 import { UserInputError } from "./errors.js";
@@ -212,11 +213,9 @@ async function fetchUpTo(
   const entries = [...first.entries];
   let lastPage = 1;
   if (pagesNeeded > 1 && first.nextPage !== null) {
-    const limiter = pLimit(CONCURRENT_PAGES);
-    const pages = await Promise.all(
-      Array.from({ length: pagesNeeded - 1 }, (_, index) =>
-        limiter(() => client.listFiles({ ...base, page: index + 2, perPage }, { signal })),
-      ),
+    const pageNumbers = Array.from({ length: pagesNeeded - 1 }, (_, index) => index + 2);
+    const pages = await runPool(pageNumbers, CONCURRENT_PAGES, (page) =>
+      client.listFiles({ ...base, page, perPage }, { signal }),
     );
     for (const page of pages) entries.push(...page.entries);
     lastPage = pagesNeeded;

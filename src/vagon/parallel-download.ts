@@ -7,6 +7,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { createFlushingWriter, WRITE_BUFFER_BYTES } from "../local/files.js";
 import { type Logger, silentLogger } from "../log.js";
+import { runPool } from "../pool.js";
 import type { HttpPool } from "./http.js";
 import { RangedReader } from "./ranged-reader.js";
 
@@ -84,23 +85,14 @@ export async function downloadRanges(options: RangedDownloadOptions): Promise<vo
       await writeBatch();
     };
 
-    let next = 0;
-    let firstError: { error: unknown } | null = null;
-    const worker = async () => {
-      while (next < starts.length && firstError === null && !combined.aborted) {
-        const start = starts[next++]!;
-        try {
-          await fetchRange(start);
-        } catch (error) {
-          firstError ??= { error };
-          internal.abort(error);
-        }
-      }
-    };
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? RANGES_IN_FLIGHT));
-    await Promise.all(Array.from({ length: Math.min(concurrency, starts.length) }, worker));
+    await runPool(starts, options.concurrency ?? RANGES_IN_FLIGHT, fetchRange, {
+      signal: combined,
+      onFirstError: (error) => internal.abort(error),
+    }).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      throw error;
+    });
     signal?.throwIfAborted();
-    if (firstError !== null) throw (firstError as { error: unknown }).error;
     await writer.finish();
     logger.debug("ranged download complete", {
       sizeBytes,

@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { type Logger, silentLogger } from "../log.js";
+import { runPool } from "../pool.js";
 import { ShownError } from "../shown-error.js";
 import { VagonError } from "./errors.js";
 import { classifyAnswer, errorMessage, withRetries } from "./retry.js";
@@ -360,22 +361,14 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
       );
     };
 
-    let nextIndex = 0;
-    let firstError: { error: unknown } | null = null;
-    const worker = async () => {
-      while (nextIndex < parts.length && firstError === null) {
-        const index = nextIndex++;
-        try {
-          await uploadPart(parts[index]!, index);
-        } catch (error) {
-          firstError ??= { error };
-          internal.abort(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
+    // One failing part stops the others at once.
+    await runPool(parts, concurrency, uploadPart, { onFirstError: (error) => internal.abort(error) }).catch(
+      (error: unknown) => {
+        options.signal?.throwIfAborted();
+        throw error;
+      },
+    );
     options.signal?.throwIfAborted();
-    if (firstError !== null) throw (firstError as { error: unknown }).error;
 
     if (source.kind === "file") {
       const after = await (source.handle ? source.handle.stat() : fs.stat(source.path));
