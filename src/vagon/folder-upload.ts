@@ -9,6 +9,7 @@ import { runPool } from "../pool.js";
 import { errorMessage } from "./retry.js";
 import type { Entry, VagonClient } from "./types.js";
 import { chooseChunkSizeMb, UploadFailedError, uploadFile } from "./upload.js";
+import { listFolderPages } from "./walk.js";
 
 const MIB = 1024 * 1024;
 /** Single-part files in flight at once: each costs two API round trips and one PUT (as many as the client has connections). */
@@ -83,14 +84,13 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
 
   const listChildren = async (folderId: number): Promise<Map<string, Entry>> => {
     const children = new Map<string, Entry>();
-    for (let page: number | null = 1; page !== null; ) {
-      const listing = await client.listFiles(
-        { location, machineId: options.machineId, parentId: folderId, page, perPage: 100 },
-        { signal },
-      );
-      for (const entry of listing.entries) if (!children.has(entry.name)) children.set(entry.name, entry);
-      page = listing.entries.length === 0 ? null : listing.nextPage;
-    }
+    const params = {
+      location,
+      parentId: folderId,
+      ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+    };
+    const { entries } = await listFolderPages(client, params, { perPage: 100, signal });
+    for (const entry of entries) if (!children.has(entry.name)) children.set(entry.name, entry);
     return children;
   };
 
