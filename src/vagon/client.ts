@@ -1,3 +1,5 @@
+// The Vagon Files API client: one method per documented endpoint, each checking its inputs,
+// calling the request pipeline (request.ts) and parsing the answer. Knows nothing of MCP.
 import { type ErrorContext, VagonError, type VagonOperation, withContext } from "./errors.js";
 import { ALREADY_GONE, createRequestPipeline, type VagonClientOptions } from "./request.js";
 import {
