@@ -462,13 +462,28 @@ function describeFailure(fileName: string, cause: unknown, callerSignal: AbortSi
 }
 
 /**
- * A complete whose answer never arrived (reset, timeout) or was a gateway's 500/502/504: Vagon may
- * have done it. A 503 or 429 says "not now" before doing anything; other codes are Vagon's answer.
+ * A complete whose answer never arrived (reset, timeout) or may have come after the work was done
+ * (classifyAnswer: 408, a 5xx other than 503): Vagon may have done it. A 503 or 429 says "not now"
+ * before doing anything; other codes are Vagon's answer.
  */
 function mayHaveCompleted(error: unknown): boolean {
   if (!(error instanceof VagonError)) return true;
   if (error.kind === "network" || error.kind === "timeout" || error.kind === "invalid-response") return true;
   return error.status !== null && classifyAnswer({ status: error.status }, false).mayHaveBeenProcessed;
+}
+
+/** The first page of the upload's folder, searched for `fileName`. */
+function listByName(client: VagonClient, options: UploadOptions, fileName: string, signal?: AbortSignal) {
+  return client.listFiles(
+    {
+      location: options.machineId === undefined ? "shared" : "machine",
+      machineId: options.machineId,
+      parentId: options.parentId,
+      query: fileName,
+      perPage: 100,
+    },
+    { signal },
+  );
 }
 
 /**
@@ -484,16 +499,7 @@ async function lookAfterLostComplete(
   replacedId: number | null,
 ): Promise<"completed" | "gone-or-pending" | "unknown"> {
   try {
-    const page = await client.listFiles(
-      {
-        location: options.machineId === undefined ? "shared" : "machine",
-        machineId: options.machineId,
-        parentId: options.parentId,
-        query: fileName,
-        perPage: 100,
-      },
-      { signal: AbortSignal.timeout(30_000) },
-    );
+    const page = await listByName(client, options, fileName, AbortSignal.timeout(30_000));
     const entry = page.entries.find((candidate) => candidate.id === entryId);
     if (entry?.status === "upload_completed") return "completed";
     if (page.nextPage !== null && entry === undefined) return "unknown";
@@ -511,16 +517,7 @@ async function findExistingFileId(
   fileName: string,
 ): Promise<number | null> {
   try {
-    const page = await client.listFiles(
-      {
-        location: options.machineId === undefined ? "shared" : "machine",
-        machineId: options.machineId,
-        parentId: options.parentId,
-        query: fileName,
-        perPage: 100,
-      },
-      { signal: options.signal },
-    );
+    const page = await listByName(client, options, fileName, options.signal);
     return page.entries.find((entry) => entry.kind === "file" && entry.name === fileName)?.id ?? null;
   } catch {
     return null; // Not knowing only costs the guard; the upload itself can go ahead.
