@@ -111,18 +111,7 @@ export function createRequestPipeline(options: VagonClientOptions): RequestPipel
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 8_000;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
 
-  let baseUrl: URL;
-  try {
-    baseUrl = new URL(options.apiUrl);
-  } catch {
-    throw new TypeError("The Vagon API URL is not a valid URL (check VAGON_API_URL).");
-  }
-  if (baseUrl.protocol !== "https:" && baseUrl.protocol !== "http:") {
-    throw new TypeError("The Vagon API URL must start with https:// (check VAGON_API_URL).");
-  }
-  const origin = baseUrl.origin;
-  const basePath = baseUrl.pathname.replace(/\/+$/, "");
-  const host = baseUrl.host;
+  const { origin, basePath, host } = apiBase(options.apiUrl);
 
   // The presigned transfers back off as the API requests do (retry.ts: one backoff).
   const http = createHttpPool(
@@ -143,6 +132,30 @@ export function createRequestPipeline(options: VagonClientOptions): RequestPipel
       operation: spec.operation,
       message: explainAbort(spec.operation, spec.context),
       cause: spec.signal?.reason,
+    });
+  }
+
+  /** A request that got no answer, worded once no attempt is left. */
+  function transportError(spec: RequestSpec, error: unknown, code: string | null, tries: number): VagonError {
+    return new VagonError({
+      kind: isTimeoutCode(code) ? "timeout" : "network",
+      operation: spec.operation,
+      // Safe for the caller to repeat only when a repeat can't duplicate anything.
+      retryable: isWorthRetrying(error, spec.idempotent),
+      message: explainTransportError({
+        operation: spec.operation,
+        code,
+        host,
+        context: spec.context,
+        timeoutMs:
+          code === "UND_ERR_CONNECT_TIMEOUT"
+            ? connectTimeoutMs
+            : code === "UND_ERR_BODY_TIMEOUT"
+              ? bodyTimeoutMs
+              : headersTimeoutMs,
+        attempts: tries,
+      }),
+      cause: error,
     });
   }
 
@@ -202,31 +215,7 @@ export function createRequestPipeline(options: VagonClientOptions): RequestPipel
           ms: Date.now() - startedMs,
         });
         if (!preSend) mayHaveReachedServer = true;
-        throw new FailedAttempt(
-          error,
-          {},
-          (tries) =>
-            new VagonError({
-              kind: isTimeoutCode(code) ? "timeout" : "network",
-              operation: spec.operation,
-              // Safe for the caller to repeat only when a repeat can't duplicate anything.
-              retryable: isWorthRetrying(error, spec.idempotent),
-              message: explainTransportError({
-                operation: spec.operation,
-                code,
-                host,
-                context: spec.context,
-                timeoutMs:
-                  code === "UND_ERR_CONNECT_TIMEOUT"
-                    ? connectTimeoutMs
-                    : code === "UND_ERR_BODY_TIMEOUT"
-                      ? bodyTimeoutMs
-                      : headersTimeoutMs,
-                attempts: tries,
-              }),
-              cause: error,
-            }),
-        );
+        throw new FailedAttempt(error, {}, (tries) => transportError(spec, error, code, tries));
       }
 
       logger.debug("vagon request", {
@@ -312,6 +301,20 @@ export function createRequestPipeline(options: VagonClientOptions): RequestPipel
   }
 
   return { http, request, read };
+}
+
+/** The API URL's parts every request is built from; refuses one that is not http(s). */
+function apiBase(apiUrl: string): { origin: string; basePath: string; host: string } {
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(apiUrl);
+  } catch {
+    throw new TypeError("The Vagon API URL is not a valid URL (check VAGON_API_URL).");
+  }
+  if (baseUrl.protocol !== "https:" && baseUrl.protocol !== "http:") {
+    throw new TypeError("The Vagon API URL must start with https:// (check VAGON_API_URL).");
+  }
+  return { origin: baseUrl.origin, basePath: baseUrl.pathname.replace(/\/+$/, ""), host: baseUrl.host };
 }
 
 function parseJson(text: string): unknown {
