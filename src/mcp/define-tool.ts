@@ -86,6 +86,10 @@ export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawS
 export type AnyTool = ToolDefinition<any, any>;
 
 export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolContext, "extra">): void {
+  // A host may run a read-only tool without asking: one that changes Vagon must never claim it.
+  if (tool.mutating && tool.annotations.readOnlyHint === true) {
+    throw new Error(`Tool ${tool.name} changes Vagon Files but is annotated readOnlyHint: true.`);
+  }
   const view = TOOL_VIEWS[tool.name];
   const legacyEra = () => !isModernEra(server);
   server.registerTool(
