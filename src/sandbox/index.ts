@@ -195,7 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     releaseZipJob: (downloadId) => {
       const job = jobs.get(downloadId);
       if (!job) throw new Error(`The sandbox has no zip job ${downloadId}`);
-      jobs.release(job);
+      return jobs.release(job);
     },
     setMachineRunning: (machineId, running) => {
       machineOf(machineId).running = running;

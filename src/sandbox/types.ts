@@ -190,8 +190,11 @@ export interface Sandbox {
   /** Bytes of a completed file, read from disk (tests only: small files). */
   readFile(id: number): Promise<Buffer>;
   getJob(downloadId: number): SandboxJob | undefined;
-  /** Ends a zip job's pending/processing delays now (tests hold jobs with long delays). */
-  releaseZipJob(downloadId: number): void;
+  /**
+   * Ends a zip job's pending/processing delays now (tests hold jobs with long delays); settles
+   * when its archive is written (or failed), so a test can go on without waiting by the clock.
+   */
+  releaseZipJob(downloadId: number): Promise<void>;
   setMachineRunning(machineId: number, running: boolean): void;
   setMultipleFileDownload(enabled: boolean): void;
   setStorageQuota(bytes: number, machineId?: number | null): void;

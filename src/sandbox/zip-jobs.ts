@@ -46,6 +46,8 @@ export interface JobRecord {
   timers: Set<NodeJS.Timeout>;
   /** The archive is being written (or was): processing ends when it is done. */
   zipStarted: boolean;
+  /** Settles when the archive is written, or failed, or was cancelled (null until it starts). */
+  zipped: Promise<void> | null;
   cancelZip: (() => void) | null;
 }
 
@@ -78,6 +80,7 @@ export class ZipJobs {
       failureReason: null,
       timers: new Set(),
       zipStarted: false,
+      zipped: null,
       cancelZip: null,
     };
     this.jobs.set(job.downloadId, job);
@@ -99,12 +102,17 @@ export class ZipJobs {
       !job.zipStarted &&
       elapsedMs >= this.options.pendingMs + this.options.processingMs
     ) {
-      job.zipStarted = true;
-      this.zip(job).catch((error: unknown) => {
-        this.options.logger.error("sandbox zip job crashed", { error: String(error) });
-        if (job.status === "processing") job.status = "failed";
-      });
+      this.startZip(job);
     }
+  }
+
+  private startZip(job: JobRecord): Promise<void> {
+    job.zipStarted = true;
+    job.zipped = this.zip(job).catch((error: unknown) => {
+      this.options.logger.error("sandbox zip job crashed", { error: String(error) });
+      if (job.status === "processing") job.status = "failed";
+    });
+    return job.zipped;
   }
 
   /** A job that exists and has not expired. Expired jobs are forgotten, their archive removed. */
@@ -133,15 +141,14 @@ export class ZipJobs {
    * Skips what is left of a job's pending and processing delays: it zips now. Tests hold a job
    * with long delays and release it at the moment their story needs.
    */
-  release(job: JobRecord): void {
-    if ((job.status !== "pending" && job.status !== "processing") || job.cancelZip !== null) return;
+  release(job: JobRecord): Promise<void> {
+    if ((job.status !== "pending" && job.status !== "processing") || job.zipStarted) {
+      return job.zipped ?? Promise.resolve();
+    }
     for (const timer of job.timers) clearTimeout(timer);
     job.timers.clear();
     job.status = "processing";
-    this.zip(job).catch((error: unknown) => {
-      this.options.logger.error("sandbox zip job crashed", { error: String(error) });
-      if (job.status === "processing") job.status = "failed";
-    });
+    return this.startZip(job);
   }
 
   toPublic(job: JobRecord): SandboxJob {

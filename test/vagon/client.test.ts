@@ -163,7 +163,7 @@ describe("both response shapes read the same", () => {
   it("download job status reads the same in both shapes", async () => {
     const started = await client.startDownload({ directoryId: SEED.projectFolderId });
     if (started.kind !== "job") throw new Error("expected a zip job");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sandbox.releaseZipJob(started.downloadId);
     const fromJsonApi = await client.getDownload(started.downloadId);
     sandbox.shape = "flat";
     const fromFlat = await client.getDownload(started.downloadId);
