@@ -32,6 +32,11 @@ const JOB_AND_ROOTS = `Downloads of several files, folders and task bundles are 
 
 const DAY_MS = 24 * 60 * 60_000;
 
+/** The tools a read-only server offers: those that change nothing at Vagon (downloads do save locally). */
+export const READ_ONLY_TOOLS: readonly string[] = TOOLS.filter((tool) => !tool.mutating).map(
+  (tool) => tool.name,
+);
+
 export interface McpServerDeps {
   config: Config;
   client: VagonClient;
@@ -78,7 +83,7 @@ export function createMcpServer({
   );
   const paths = createLocalPaths(config, server, logger);
   for (const tool of TOOLS) {
-    if (config.readOnly && tool.mutating) continue;
+    if (config.readOnly && !READ_ONLY_TOOLS.includes(tool.name)) continue;
     registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
   }
   registerResources(server, client, logger);

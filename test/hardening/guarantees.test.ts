@@ -6,6 +6,7 @@ import path from "node:path";
 import { ElicitRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
+import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { startHarness, toolText } from "../helpers/hardening.js";
 
@@ -24,18 +25,7 @@ describe("read-only mode", () => {
     const harness = await startHarness({ sandbox, config: { readOnly: true } });
     try {
       const names = (await harness.mcp.listTools()).tools.map((tool) => tool.name).sort();
-      expect(names).toEqual(
-        [
-          "download_files",
-          "download_task_bundle",
-          "find_files",
-          "get_download",
-          "list_files",
-          "list_machine_content",
-          "read_file",
-          "storage_usage",
-        ].sort(),
-      );
+      expect(names).toEqual([...READ_ONLY_TOOLS].sort());
       sandbox.clearRequests();
       for (const [name, args] of [
         ["upload_file", { content: "x", file_name: "x.txt" }],

@@ -2,6 +2,7 @@
 // description a model can choose by, a described field for every input, an output schema and
 // honest annotations; read-only mode offers only the tools that leave Vagon Files unchanged.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness } from "../helpers/hardening.js";
 
@@ -207,7 +208,10 @@ describe("read-only mode", () => {
     const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
     try {
       const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name).sort();
-      expect(names).toEqual([
+      expect(names).toEqual([...READ_ONLY_TOOLS].sort());
+      // The one place the read-only surface is written out: a tool that starts or stops changing
+      // Vagon shows here.
+      expect([...READ_ONLY_TOOLS].sort()).toEqual([
         "download_files",
         "download_task_bundle",
         "find_files",
