@@ -7,7 +7,7 @@ import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { createVagonClient } from "../../src/vagon/client.js";
 import { VagonError } from "../../src/vagon/errors.js";
 import { signRequest } from "../../src/vagon/signing.js";
-import { startHarness, toolText } from "../helpers/hardening.js";
+import { startHarness, toolText } from "../helpers/harness.js";
 
 const realNow = Date.now.bind(Date);
 const TEN_MINUTES_MS = 10 * 60 * 1000;

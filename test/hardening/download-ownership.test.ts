@@ -7,7 +7,7 @@
 import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { toolText } from "../helpers/hardening.js";
+import { toolText } from "../helpers/harness.js";
 import {
   type HttpHarness,
   type HttpSession,

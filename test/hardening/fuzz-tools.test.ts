@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 import { normalizeArguments } from "../../src/mcp/unknown-arguments.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 import { listTree } from "./fixtures.js";
 
 const RUNS_PER_TOOL = 100;

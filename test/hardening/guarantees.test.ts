@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/hardening.js";
+import { startHarness, toolText } from "../helpers/harness.js";
 
 let sandbox: Sandbox;
 

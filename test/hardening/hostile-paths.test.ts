@@ -6,7 +6,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 import { listTree, writeHostileZip } from "./fixtures.js";
 
 // The root's name has an upper-case letter and a precomposed "é", so that siblings differing

@@ -10,7 +10,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/hardening.js";
+import { startHarness, toolText } from "../helpers/harness.js";
 import { type HttpHarness, openHttpSession, startHttpHarness } from "../helpers/http-sessions.js";
 
 let sandbox: Sandbox;

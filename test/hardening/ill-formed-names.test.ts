@@ -4,7 +4,7 @@
 // the sandbox (as a real API would) validates before it creates anything.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 const LONE_SURROGATE_NAME = "a\ud800b.txt";
 

@@ -15,7 +15,7 @@ import yazl from "yazl";
 import { EXTRACTING_MARKER, markExtraction } from "../../src/local/leftovers.js";
 import { setRaceHook } from "../../src/local/race-seam.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/hardening.js";
+import { startHarness, toolText } from "../helpers/harness.js";
 
 const cli = path.resolve("dist/cli.js");
 const AN_HOUR_AGO = new Date(Date.now() - 60 * 60 * 1000);

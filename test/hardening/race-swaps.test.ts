@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RacePoint, setRaceHook } from "../../src/local/race-seam.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 const SECRET = "outside the root: must never be uploaded";
 const DECOY = "inside the root: fine to upload, same size";

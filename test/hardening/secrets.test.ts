@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createMcpServer } from "../../src/mcp/server.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { startHttpServer } from "../../src/transports/http.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 const TOKEN = `secret-token-${randomBytes(20).toString("hex")}`;
 const SIGNATURE_PARAM = /X-Amz-Signature=([^&\s"'\\]+)/gi;

@@ -8,7 +8,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { toolText } from "../helpers/hardening.js";
+import { toolText } from "../helpers/harness.js";
 import {
   type HttpHarness,
   type HttpSession,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { extractZip, MAX_COMPRESSION_RATIO } from "../../src/local/extract.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 import { listTree, patternBytes, writeHostileZip, writeOverlappingZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;

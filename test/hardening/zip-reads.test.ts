@@ -12,7 +12,7 @@ import yazl from "yazl";
 import { BlockCache, MAX_CACHED_BLOCKS } from "../../src/mcp/reading/zip.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import type { RangedReader } from "../../src/vagon/ranged-reader.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 import { patternBytes, writeHostileZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;

@@ -10,7 +10,7 @@ import { listingTable } from "../../src/mcp/compact.js";
 import { entryInstant } from "../../src/mcp/instant.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import type { Entry, ListFilesParams } from "../../src/vagon/types.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 interface Table {
   columns: string[];

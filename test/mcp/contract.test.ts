@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness } from "../helpers/hardening.js";
+import { type Harness, startHarness } from "../helpers/harness.js";
 
 interface JsonSchema {
   type?: string;

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/harness.js";
 
 interface DownloadResult {
   status: string;

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/harness.js";
 
 let sandbox: Sandbox;
 let harness: Harness;

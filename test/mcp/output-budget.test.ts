@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 import { withRecords } from "../helpers/tables.js";
 
 const FOLDER_ENTRIES = 3000;

@@ -11,7 +11,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED } from "../../src/sandbox/index.js";
-import { startSlowZipWorld } from "../helpers/hardening.js";
+import { startSlowZipWorld } from "../helpers/harness.js";
 
 const RUNS = 20;
 

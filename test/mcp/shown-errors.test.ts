@@ -9,7 +9,7 @@ import { VagonError } from "../../src/vagon/errors.js";
 import { RangedReadError } from "../../src/vagon/ranged-reader.js";
 import type { VagonClient } from "../../src/vagon/types.js";
 import { UploadFailedError } from "../../src/vagon/upload.js";
-import { startHarness, toolText } from "../helpers/hardening.js";
+import { startHarness, toolText } from "../helpers/harness.js";
 
 const cause = new Error("socket hang up");
 const shown: [string, () => Error][] = [

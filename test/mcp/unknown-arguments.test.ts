@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closestName } from "../../src/mcp/unknown-arguments.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 let sandbox: Sandbox;
 let harness: Harness;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { type CallToolResult, ElicitRequestSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 const realNow = Date.now.bind(Date);
 /** Added to both clocks (host and sandbox) to make 24-hour zip jobs expire without waiting. */

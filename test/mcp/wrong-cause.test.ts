@@ -3,7 +3,7 @@
 // file id as parent_id are named as the other kind, with the call that works.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 let sandbox: Sandbox;
 let harness: Harness;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yauzl from "yauzl";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { isTempName, listTree, patternBytes } from "../hardening/fixtures.js";
-import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../helpers/harness.js";
 
 const MIB = 1024 * 1024;
 const UPLOADS = 50;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 import { findSystemBinary } from "../../helpers/system-binary.js";
 
 const run = promisify(execFile);

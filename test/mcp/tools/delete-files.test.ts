@@ -5,7 +5,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import type { VagonClient } from "../../../src/vagon/types.js";
-import { type Harness, type HarnessOptions, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, type HarnessOptions, startHarness, toolText } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface Preview {

@@ -9,7 +9,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
 import { RANGE_BYTES } from "../../../src/vagon/parallel-download.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 
 let sandbox: Sandbox;
 let harness: Harness;

@@ -3,7 +3,7 @@
 // every match even when it returns only a few.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface Found {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED } from "../../../src/sandbox/index.js";
-import { type Harness, startSlowZipWorld, toolText } from "../../helpers/hardening.js";
+import { type Harness, startSlowZipWorld, toolText } from "../../helpers/harness.js";
 
 interface DownloadResult {
   status: string;

@@ -9,7 +9,7 @@ import { OUTPUT_BUDGET_TOKENS, resultTokens } from "../../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { patternBytes } from "../../hardening/fixtures.js";
 import { countTokens } from "../../helpers/claude-tokens.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface ReadResult {

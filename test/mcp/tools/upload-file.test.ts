@@ -5,7 +5,7 @@ import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Sandbox, type SandboxEntry, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 
 interface FolderResult {
   folder_id: number;

@@ -12,7 +12,7 @@ import { buildViews } from "../../../scripts/build-views.mjs";
 import { packageFile } from "../../../src/config.js";
 import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/views.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/hardening.js";
+import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 import { CHROMIUM_INSTALL, CHROMIUM_PATH, startViewHost, type ViewHost } from "./view-host.js";
 

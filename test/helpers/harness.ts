@@ -1,6 +1,6 @@
-// Shared arrangements for the hardening and soak suites: a real sandbox, the real Vagon client,
-// the real MCP server, and an SDK Client connected through an in-memory transport pair, wired
-// the way src/cli.ts wires them.
+// Shared arrangements for the tool, hardening and soak suites: a real sandbox, the real Vagon
+// client, the real MCP server, and an SDK Client connected through an in-memory transport pair,
+// wired the way src/cli.ts wires them. A test file calls useHarness() once at its top.
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import {
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll } from "vitest";
 import type { Config } from "../../src/config.js";
 import { createLogger, type Logger, type LogLevel, type LogRecord } from "../../src/log.js";
 import { createMcpServer } from "../../src/mcp/server.js";
@@ -141,6 +142,35 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await fs.rm(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts a sandbox and a harness on it before the file's (or describe's) tests and closes both
+ * after them. The two answers stand for what beforeAll started, so tests use them as they are;
+ * a later beforeAll can arrange more on them.
+ */
+export function useHarness(options: HarnessOptions = {}): { harness: Harness; sandbox: Sandbox } {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): Harness => {
+    if (!started) throw new Error("useHarness: the harness is used before its beforeAll ran");
+    return started;
+  };
+  return { harness: lateBound(current), sandbox: lateBound(() => current().sandbox) };
+}
+
+/** An object that forwards every read and write to what `target()` answers at that moment. */
+function lateBound<T extends object>(target: () => T): T {
+  return new Proxy({} as T, {
+    get: (_, property) => Reflect.get(target(), property),
+    set: (_, property, value) => Reflect.set(target(), property, value),
+    has: (_, property) => Reflect.has(target(), property),
+  });
 }
 
 /** The text items of a tool result, joined. */
