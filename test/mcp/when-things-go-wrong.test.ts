@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { type CallToolResult, ElicitRequestSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/harness.js";
@@ -217,24 +217,6 @@ describe("local folders", () => {
       expect(toolText(link)).toMatch(/Temporary download link/);
     } finally {
       await rootless.close({ keepSandbox: true });
-    }
-  });
-});
-
-describe("delete_file with a host that asks the user", () => {
-  it("deletes nothing when the user dismisses the question", async () => {
-    const asking = await startHarness({ sandbox, capabilities: { elicitation: {} } });
-    try {
-      asking.mcp.setRequestHandler(ElicitRequestSchema, async () => ({ action: "cancel" }));
-      sandbox.clearRequests();
-      const result = await asking.callTool("delete_file", { file_id: SEED.briefFileId });
-      expect(result.isError).toBeFalsy();
-      expect(result.structuredContent).toEqual({ file_id: SEED.briefFileId, deleted: false });
-      expect(toolText(result)).toMatch(/Nothing was changed/);
-      expect(sandbox.requests.filter((request) => request.route === "delete")).toEqual([]);
-      expect(sandbox.getEntry(SEED.briefFileId)?.deleted).toBe(false);
-    } finally {
-      await asking.close({ keepSandbox: true });
     }
   });
 });

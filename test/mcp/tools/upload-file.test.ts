@@ -1,11 +1,20 @@
-// upload_file with a folder: an agent sends a whole local tree to Vagon Files in one call.
+// upload_file: an agent sends a local file, inline content or a whole local tree to Vagon Files.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Sandbox, type SandboxEntry, startSandbox } from "../../../src/sandbox/index.js";
+import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+
+interface UploadResult {
+  id: number;
+  uid: string;
+  name: string;
+  size: number;
+  parts: number;
+  download_url: string | null;
+}
 
 interface FolderResult {
   folder_id: number;
@@ -60,6 +69,90 @@ function remoteTree(folderId: number, prefix = ""): Map<string, SandboxEntry> {
 function folderNamed(name: string): SandboxEntry | undefined {
   return sandbox.children(0).find((entry) => entry.name === name && entry.kind === "directory");
 }
+
+async function upload(args: Record<string, unknown>): Promise<UploadResult> {
+  const result = await harness.callTool("upload_file", args, { timeoutMs: 60_000 });
+  expect(result.isError, toolText(result)).toBeFalsy();
+  return result.structuredContent as unknown as UploadResult;
+}
+
+describe("upload_file", () => {
+  it("uploads an 11 MB local file in 3 parts of 5 MB and the bytes round-trip", async () => {
+    const bytes = randomBytes(11 * 1024 * 1024);
+    const localPath = path.join(harness.root, "scene.bin");
+    await fs.writeFile(localPath, bytes);
+    sandbox.clearRequests(); // only this upload's part PUTs are counted
+    const uploaded = await upload({ local_path: localPath, chunk_size_mb: 5 });
+    expect(uploaded).toMatchObject({ name: "scene.bin", size: bytes.length, parts: 3 });
+    expect(sandbox.getEntry(uploaded.id)).toMatchObject({
+      status: "upload_completed",
+      parentId: SEED.sharedRootId,
+    });
+    expect((await sandbox.readFile(uploaded.id)).equals(bytes)).toBe(true);
+    expect(sandbox.requests.filter((request) => request.route === "s3-put")).toHaveLength(3);
+  });
+
+  it("uploads utf8 text given inline, into a machine's storage", async () => {
+    const text = "Render notes — ünïcödé ✓\n";
+    const uploaded = await upload({
+      content: text,
+      file_name: "notes.md",
+      location: "machine",
+      machine_id: SEED.runningMachineId,
+    });
+    expect(uploaded).toMatchObject({ name: "notes.md", size: Buffer.byteLength(text), parts: 1 });
+    expect(sandbox.getEntry(uploaded.id)).toMatchObject({
+      machineId: SEED.runningMachineId,
+      contentType: "text/markdown",
+    });
+    expect((await sandbox.readFile(uploaded.id)).toString("utf8")).toBe(text);
+  });
+
+  it("uploads binary content given as base64", async () => {
+    const bytes = randomBytes(4096);
+    const uploaded = await upload({
+      content: bytes.toString("base64"),
+      encoding: "base64",
+      file_name: "blob.bin",
+      parent_id: SEED.projectFolderId,
+    });
+    expect(uploaded.size).toBe(4096);
+    expect(sandbox.getEntry(uploaded.id)?.parentId).toBe(SEED.projectFolderId);
+    expect((await sandbox.readFile(uploaded.id)).equals(bytes)).toBe(true);
+  });
+
+  it("refuses to replace an existing file without overwrite, and adds nothing", async () => {
+    const before = sandbox.children(0).map((entry) => entry.id);
+    const result = await harness.callTool("upload_file", { content: "replaced?", file_name: "welcome.txt" });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/welcome\.txt|already exists|overwrite/i);
+    expect(sandbox.children(0).map((entry) => entry.id)).toEqual(before);
+    expect((await sandbox.readFile(SEED.sharedTextFileId)).toString("utf8")).toMatch(/^Welcome/);
+  });
+
+  it("refuses a local_path outside the allowed root before contacting Vagon", async () => {
+    const secret = path.join(harness.outside, "secret.txt");
+    await fs.writeFile(secret, "not for upload");
+    sandbox.clearRequests();
+    const result = await harness.callTool("upload_file", { local_path: secret });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/outside/i);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it("refuses a symlink inside the root that points outside it, before contacting Vagon", async () => {
+    const secret = path.join(harness.outside, "secret-link-target.txt");
+    await fs.writeFile(secret, "not for upload");
+    const link = path.join(harness.root, "innocent.txt");
+    await fs.symlink(secret, link);
+    sandbox.clearRequests();
+    const result = await harness.callTool("upload_file", { local_path: link });
+    expect(result.isError).toBe(true);
+    expect(toolText(result)).toMatch(/outside/i);
+    expect(sandbox.requests).toEqual([]);
+    expect(sandbox.children(0).some((entry) => entry.name === "innocent.txt")).toBe(false);
+  });
+});
 
 describe("upload_file with a folder", () => {
   it("mirrors a three-level tree byte-identical, and a re-run uploads nothing", async () => {
