@@ -1,13 +1,13 @@
-// An agent fetching from Vagon Files through the MCP layer: single files, folders and task
-// bundles saved and extracted inside the root, progress, zip jobs that outlast wait_seconds,
-// a cancelled call aborting its job at Vagon, and cancel_download.
+// An agent fetching from Vagon Files through the MCP layer: single files and folders saved and
+// extracted inside the root, zip jobs that outlast wait_seconds, and a cancelled call aborting
+// its job at Vagon (task bundles with progress, and cancel_download: tools/<tool>.test.ts).
 import { existsSync, readdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, startSlowZipWorld, toolText } from "../helpers/harness.js";
+import { type Sandbox, SEED } from "../../src/sandbox/index.js";
+import { type Harness, startSlowZipWorld, toolText, useHarness } from "../helpers/harness.js";
 
 interface DownloadResult {
   status: string;
@@ -44,17 +44,8 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 }
 
 describe("with quick zip jobs", () => {
-  let sandbox: Sandbox;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ zipJob: { pendingMs: 30, processingMs: 60 } });
-    harness = await startHarness({ sandbox });
-  });
-
-  afterAll(async () => {
-    await harness?.close({ keepSandbox: true });
-    await sandbox?.close();
+  const { harness, sandbox } = useHarness({
+    sandboxOptions: { zipJob: { pendingMs: 30, processingMs: 60 } },
   });
 
   it("saves a single file byte for byte into save_to", async () => {
@@ -99,51 +90,6 @@ describe("with quick zip jobs", () => {
     // The zip itself is removed once extracted.
     const left = await fs.readdir(path.join(harness.root, "project"));
     expect(left.filter((name) => name.endsWith(".zip"))).toEqual([]);
-  });
-
-  it("bundles task 42 with progress that grows with every notification on one total, one top-level folder per input folder", async () => {
-    const progress: Progress[] = [];
-    const raw = (await harness.mcp.callTool(
-      { name: "download_task_bundle", arguments: { task_id: SEED.taskId, save_to: "task", extract: true } },
-      undefined,
-      { onprogress: (update) => progress.push(update), timeout: 30_000 },
-    )) as CallToolResult;
-    const result = resultOf(raw);
-    expect(result.status).toBe("extracted");
-    expect(new Set(result.files!.map((file) => file.split("/")[0]))).toEqual(
-      new Set(["Task 42 Output", "Session_1950"]),
-    );
-    expect(result.files).toEqual(
-      expect.arrayContaining(["Task 42 Output/result.csv", "Task 42 Output/charts/plot.png"]),
-    );
-    for (const file of result.files!) {
-      await expect(fs.stat(path.join(result.saved_to!, file))).resolves.toBeTruthy();
-    }
-
-    expect(progress.length).toBeGreaterThan(0);
-    // The MCP spec: progress MUST increase with every notification; a repeat is a violation.
-    const values = progress.map((update) => update.progress);
-    for (let index = 1; index < values.length; index += 1) {
-      expect(values[index]).toBeGreaterThan(values[index - 1]!);
-    }
-    // One meaning of total for the whole call: the same in every notification.
-    expect(new Set(progress.map((update) => update.total)).size).toBe(1);
-    // Sizes in the units used everywhere else (no "0/0 MB" for a file of a few KB).
-    for (const update of progress.filter((item) => item.message?.startsWith("downloading"))) {
-      expect(update.message).toMatch(/^downloading [\d.]+ (bytes|KB|MB|GB)(\/[\d.]+ (bytes|KB|MB|GB))?$/);
-      expect(update.message).not.toMatch(/\b0\/0\b/);
-    }
-    const last = progress.at(-1)!;
-    expect(last.total).toBeDefined();
-    expect(last.progress).toBe(last.total);
-    // Every phase is named, in order; the download and the extraction are both shown.
-    const phases = progress.map((update) => update.message?.split(" ")[0]);
-    const order = ["queued", "zipping", "downloading", "extracting", "extracted"];
-    expect(phases.every((phase) => order.includes(phase ?? ""))).toBe(true);
-    const ranks = phases.map((phase) => order.indexOf(phase ?? ""));
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
-    expect(phases).toEqual(expect.arrayContaining(["downloading", "extracting"]));
-    expect(last.message).toBe(`extracted ${result.files!.length} files`);
   });
 
   it("a call cancelled while the zip is being saved leaves no partial file behind", async () => {
@@ -287,19 +233,10 @@ describe("with zip jobs that take a few seconds", () => {
 });
 
 describe("cancelling", () => {
-  let sandbox: Sandbox;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    // Jobs stay pending longer than any test may run (its 30 s timeout), so "pending" is what the
-    // cancel test sees however slow its first calls are; neither test waits for a job to move on.
-    sandbox = await startSandbox({ zipJob: { pendingMs: 60_000, processingMs: 5000 } });
-    harness = await startHarness({ sandbox });
-  });
-
-  afterAll(async () => {
-    await harness?.close({ keepSandbox: true });
-    await sandbox?.close();
+  // Jobs stay pending longer than any test may run (its 30 s timeout): the call is cancelled
+  // while its job is still at Vagon.
+  const { harness, sandbox } = useHarness({
+    sandboxOptions: { zipJob: { pendingMs: 60_000, processingMs: 5000 } },
   });
 
   it("aborts the zip job at Vagon when the client cancels the call, and saves nothing", async () => {
@@ -320,26 +257,5 @@ describe("cancelling", () => {
     expect(sandbox.requests.some((request) => request.route === "download-abort")).toBe(true);
     const saved = await fs.readdir(path.join(harness.root, "cancelled")).catch(() => []);
     expect(saved).toEqual([]);
-  });
-
-  it("cancels a queued job with cancel_download, and a second cancel is an error", async () => {
-    const started = resultOf(
-      await harness.callTool("download_files", { directory_id: SEED.projectFolderId, wait_seconds: 0 }),
-    );
-    expect(started.status).toBe("pending");
-    const id = started.download_id!;
-
-    const cancelled = await harness.callTool("cancel_download", { download_id: id });
-    expect(cancelled.isError, toolText(cancelled)).toBeFalsy();
-    expect(cancelled.structuredContent).toEqual({ download_id: id, status: "cancelled" });
-    expect(sandbox.getJob(id)?.status).toBe("cancelled");
-
-    const again = await harness.callTool("cancel_download", { download_id: id });
-    expect(again.isError).toBe(true);
-    expect(toolText(again)).toMatch(/can't be cancelled because it has already finished/);
-
-    const picked = await harness.callTool("get_download", { download_id: id, wait_seconds: 0 });
-    expect(picked.isError).toBe(true);
-    expect(toolText(picked)).toMatch(/cancelled/);
   });
 });
