@@ -4,9 +4,9 @@
 // the root is read or written. Controls prove the same calls work inside the root.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SEED } from "../../src/sandbox/index.js";
+import { type Harness, toolText, useHarness } from "../helpers/harness.js";
 import { listTree, writeHostileZip } from "./fixtures.js";
 
 // The root's name has an upper-case letter and a precomposed "é", so that siblings differing
@@ -16,13 +16,13 @@ const CASE_TWIN = "root-caf\u00e9";
 const NFD_TWIN = "Root-cafe\u0301";
 const SECRET = "the contents of a private file";
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 20, processingMs: 20 } },
+  rootName: ROOT_NAME,
+});
 let outsideBefore: string[];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 20, processingMs: 20 } });
-  harness = await startHarness({ sandbox, rootName: ROOT_NAME });
   const { root, outside, workDir } = harness;
   await fs.writeFile(path.join(outside, "secret.txt"), SECRET);
   for (const twin of [CASE_TWIN, NFD_TWIN]) {
@@ -35,11 +35,6 @@ beforeAll(async () => {
   await fs.symlink(outside, path.join(root, "linked-dir"));
   await fs.symlink(path.join(root, "inside.txt"), path.join(root, "link-inside"));
   outsideBefore = await snapshotOutsideRoot();
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await sandbox?.close();
 });
 
 beforeEach(() => {

@@ -2,24 +2,13 @@
 // tool schema; the sandbox then created the entry, failed with 500, and every retry left another
 // pending_upload entry. Now the tool edge refuses it with a clear error before any request, and
 // the sandbox (as a real API would) validates before it creates anything.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const LONE_SURROGATE_NAME = "a\ud800b.txt";
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness();
 
 beforeEach(() => sandbox.clearRequests());
 

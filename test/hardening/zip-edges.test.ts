@@ -5,27 +5,15 @@
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { extractZip, MAX_COMPRESSION_RATIO } from "../../src/local/extract.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 import { listTree, patternBytes, writeHostileZip, writeOverlappingZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 let scratch: string;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await sandbox?.close();
-});
 
 beforeEach(async () => {
   scratch = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-zip-edges-"));

@@ -5,12 +5,12 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import mime from "mime-types";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { listingTable } from "../../src/mcp/compact.js";
 import { entryInstant } from "../../src/mcp/instant.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { SEED } from "../../src/sandbox/index.js";
 import type { Entry, ListFilesParams } from "../../src/vagon/types.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 interface Table {
   columns: string[];
@@ -31,8 +31,7 @@ type Row = Record<string, string | number | null>;
 const rowsOf = (table: Table): Row[] =>
   table.rows.map((row) => Object.fromEntries(table.columns.map((column, index) => [column, row[index]!])));
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 let outputSchema: Tool["outputSchema"];
 /** A shared folder of 100 files, like a page of render outputs. */
 let framesFolderId: number;
@@ -40,8 +39,6 @@ let framesFolderId: number;
 let pendingFileId: number;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
   // tools/list first: from then on the SDK client checks every list_files result against its outputSchema.
   const { tools } = await harness.mcp.listTools();
   outputSchema = tools.find((tool) => tool.name === "list_files")?.outputSchema;
@@ -61,11 +58,6 @@ beforeAll(async () => {
     parentId: SEED.projectFolderId,
   });
   pendingFileId = pending.id;
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
 });
 
 async function listFiles(args: Record<string, unknown>) {

@@ -1,22 +1,11 @@
 // Unknown argument names are refused on every tool, naming the valid inputs (SPEC §2): a
 // camelCased `parentId` must not silently list the root, and nothing reaches Vagon.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { closestName } from "../../src/mcp/unknown-arguments.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox, logLevel: "info" });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness({ logLevel: "info" });
 
 describe("unknown arguments", () => {
   it("refuses list_files {parentId} with a did-you-mean, and lists nothing", async () => {

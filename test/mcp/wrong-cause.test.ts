@@ -1,22 +1,11 @@
 // Errors that name the cause Vagon's answer shows, not the first one a status code suggests: a file
 // path on a running machine is not "the machine is not running"; a folder id among file_ids and a
 // file id as parent_id are named as the other kind, with the call that works.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox, logLevel: "info" });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
+const { harness } = useHarness({ logLevel: "info" });
 
 describe("errors that name the right cause", () => {
   it("list_machine_content on a file path of a running machine says it is a file", async () => {

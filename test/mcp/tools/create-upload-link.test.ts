@@ -5,9 +5,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { toolText, useHarness } from "../../helpers/harness.js";
 import { findSystemBinary } from "../../helpers/system-binary.js";
 
 const run = promisify(execFile);
@@ -19,18 +18,7 @@ interface LinkResult {
   expires_at: string | null;
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness();
 
 /** The shell lines of the link's text, from `FILE=` to the last part command. */
 function scriptOf(text: string): string {

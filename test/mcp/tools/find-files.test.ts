@@ -1,9 +1,9 @@
 // "Find the renders bigger than 1 GB", "which recordings are older than 30 days?": find_files
 // walks a whole location through the MCP client against the real sandbox, sorts, and counts
 // every match even when it returns only a few.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, type SandboxEntry, SEED } from "../../../src/sandbox/index.js";
+import { type Harness, startHarness, toolText, useHarness } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface Found {
@@ -24,18 +24,10 @@ interface FindResult {
   };
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
   await harness.mcp.listTools();
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
 });
 
 /** Every live entry below a folder, as the sandbox itself knows them. */

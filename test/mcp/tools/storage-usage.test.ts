@@ -1,8 +1,8 @@
 // "What is taking our space?": storage_usage walks a location once and answers totals, a
 // per-folder breakdown that adds up to what the sandbox holds, and the biggest files.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type SandboxEntry, SEED } from "../../../src/sandbox/index.js";
+import { toolText, useHarness } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface Row {
@@ -24,18 +24,10 @@ interface Usage {
   complete: boolean;
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
   await harness.mcp.listTools();
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
 });
 
 function treeOf(folderId: number): SandboxEntry[] {

@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Sandbox, type SandboxEntry, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { describe, expect, it, vi } from "vitest";
+import { type SandboxEntry, SEED } from "../../../src/sandbox/index.js";
+import { toolText, useHarness } from "../../helpers/harness.js";
 
 interface UploadResult {
   id: number;
@@ -25,18 +25,7 @@ interface FolderResult {
   bytes: number;
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness();
 
 /** Writes `files` (relative path → bytes) under a new folder in the root. */
 async function localTree(name: string, files: Record<string, Buffer>): Promise<string> {
