@@ -10,26 +10,20 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
 import { BlockCache, MAX_CACHED_BLOCKS } from "../../src/mcp/reading/zip.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import type { RangedReader } from "../../src/vagon/ranged-reader.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 import { patternBytes, writeHostileZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 let workDir: string;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), "zip-reads-"));
 });
 
 afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
   await fs.rm(workDir, { recursive: true, force: true });
 });
 

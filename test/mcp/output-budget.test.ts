@@ -4,22 +4,19 @@
 // entry exactly once.
 import * as fs from "node:fs/promises";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { SEED } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 import { withRecords } from "../helpers/tables.js";
 
 const FOLDER_ENTRIES = 3000;
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness({ logLevel: "info" });
 let folderId: number;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox, logLevel: "info" });
   folderId = sandbox.addDirectory({ parentId: 0, name: "Budget renders" });
   for (let index = 0; index < FOLDER_ENTRIES; index += 1) {
     await sandbox.addFile({
@@ -30,11 +27,6 @@ beforeAll(async () => {
     });
   }
 }, 30_000);
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
 
 /** Everything a host may hand the model, as tokens of a Claude tokenizer. */
 function resultTokens(result: CallToolResult): number {

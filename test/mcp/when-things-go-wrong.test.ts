@@ -6,28 +6,16 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SEED } from "../../src/sandbox/index.js";
+import { startHarness, toolText, useHarness } from "../helpers/harness.js";
 
 const realNow = Date.now.bind(Date);
 /** Added to both clocks (host and sandbox) to make 24-hour zip jobs expire without waiting. */
 let clockShiftMs = 0;
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    zipJob: { pendingMs: 50, processingMs: 100 },
-    clock: () => realNow() + clockShiftMs,
-  });
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 50, processingMs: 100 }, clock: () => realNow() + clockShiftMs },
 });
 
 afterEach(() => {

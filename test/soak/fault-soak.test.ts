@@ -7,11 +7,11 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import yauzl from "yauzl";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { SEED } from "../../src/sandbox/index.js";
 import { isTempName, listTree, patternBytes } from "../hardening/fixtures.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const MIB = 1024 * 1024;
 const UPLOADS = 50;
@@ -106,23 +106,12 @@ function sameContent(actual: Map<string, string>, expected: Map<string, string>)
   });
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 100, processingMs: 200 } });
-  harness = await startHarness({
-    sandbox,
-    logLevel: "warn",
-    // Faster backoff than production so the soak fits in its time budget; same retry logic.
-    clientOptions: { maxRetries: 6, retryBaseDelayMs: 20, maxRetryDelayMs: 300, maxRetryAfterMs: 200 },
-    callTimeoutMs: 100_000,
-  });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await sandbox?.close();
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 100, processingMs: 200 } },
+  logLevel: "warn",
+  // Faster backoff than production so the soak fits in its time budget; same retry logic.
+  clientOptions: { maxRetries: 6, retryBaseDelayMs: 20, maxRetryDelayMs: 300, maxRetryAfterMs: 200 },
+  callTimeoutMs: 100_000,
 });
 
 describe("a fault soak", () => {

@@ -6,26 +6,17 @@ import { existsSync, readdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { RANGE_BYTES } from "../../../src/vagon/parallel-download.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { toolText, useHarness } from "../../helpers/harness.js";
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness();
 /** Five ranges and a bit: big enough to be fetched in parallel. */
 const bytes = randomBytes(5 * RANGE_BYTES + 12_345);
 let fileId: number;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
   fileId = await sandbox.addFile({ parentId: 0, name: "render.exr", content: bytes });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
 });
 
 describe("download_files of a big file", () => {
