@@ -1,15 +1,14 @@
 // What reaches the model verbatim is one type (ShownError): every class that extends it has its
 // message shown as written and is not logged as unexpected; anything else is reported generically.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LocalPathError, ToolError, UserInputError } from "../../src/mcp/errors.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
 import { ShownError } from "../../src/shown-error.js";
 import { DownloadFailedError } from "../../src/vagon/download.js";
 import { VagonError } from "../../src/vagon/errors.js";
 import { RangedReadError } from "../../src/vagon/ranged-reader.js";
 import type { VagonClient } from "../../src/vagon/types.js";
 import { UploadFailedError } from "../../src/vagon/upload.js";
-import { startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const cause = new Error("socket hang up");
 const shown: [string, () => Error][] = [
@@ -48,24 +47,14 @@ const shown: [string, () => Error][] = [
   ],
 ];
 
-let sandbox: Sandbox;
 let thrown: () => Error;
-let harness: Awaited<ReturnType<typeof startHarness>>;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  const wrapClient = (client: VagonClient): VagonClient =>
+const { harness } = useHarness({
+  wrapClient: (client: VagonClient): VagonClient =>
     Object.assign(Object.create(client) as VagonClient, {
       listFiles: async () => {
         throw thrown();
       },
-    });
-  harness = await startHarness({ sandbox, wrapClient });
-});
-
-afterAll(async () => {
-  await harness?.close();
-  await sandbox?.close();
+    }),
 });
 
 describe("errors shown to the model", () => {

@@ -9,7 +9,7 @@ import { OUTPUT_BUDGET_TOKENS, resultTokens } from "../../../src/mcp/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { patternBytes } from "../../hardening/fixtures.js";
 import { countTokens } from "../../helpers/claude-tokens.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { type Harness, startHarness, toolText, useHarness } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 
 interface ReadResult {
@@ -86,14 +86,11 @@ function markEncrypted(zip: Buffer, name: string): Buffer {
 }
 
 describe("read_file", () => {
-  let sandbox: Sandbox;
-  let harness: Harness;
+  const { harness, sandbox } = useHarness({ clientOptions: { retryBaseDelayMs: 1 } });
   let log: { bytes: Buffer; lines: string[] };
   let logId: number;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
-    harness = await startHarness({ sandbox, clientOptions: { retryBaseDelayMs: 1 } });
     log = renderLog(60_000);
     logId = await sandbox.addFile({
       parentId: 0,
@@ -101,11 +98,6 @@ describe("read_file", () => {
       content: log.bytes,
       contentType: "text/plain",
     });
-  });
-
-  afterAll(async () => {
-    await harness?.close({ keepSandbox: true });
-    await sandbox?.close();
   });
 
   const read = (args: Record<string, unknown>) => harness.callTool("read_file", args);
