@@ -11,8 +11,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 import { normalizeArguments } from "../../src/mcp/unknown-arguments.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 import { listTree } from "./fixtures.js";
 
 const RUNS_PER_TOOL = 100;
@@ -106,8 +106,11 @@ function argumentsFor(tool: Tool): fc.Arbitrary<unknown> {
   );
 }
 
-let sandbox: Sandbox;
-let harness: Harness;
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 10, processingMs: 10 } },
+  logLevel: "error",
+  callTimeoutMs: CALL_TIMEOUT_MS,
+});
 let tools: Tool[];
 let scratchCwd: string;
 let originalCwd: string;
@@ -115,8 +118,6 @@ let totalRuns = 0;
 const outcomes = { result: 0, toolError: 0, protocolError: 0, schemaInvalid: 0 };
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 10, processingMs: 10 } });
-  harness = await startHarness({ sandbox, logLevel: "error", callTimeoutMs: CALL_TIMEOUT_MS });
   tools = (await harness.mcp.listTools()).tools;
   // Relative paths an agent sends must not land in the working directory: make it a scratch
   // folder outside the root and check it stays empty.
@@ -127,8 +128,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (originalCwd) process.chdir(originalCwd);
-  await harness?.close();
-  await sandbox?.close();
   if (scratchCwd) await fs.rm(scratchCwd, { recursive: true, force: true });
   // biome-ignore lint/suspicious/noConsole: the fuzz suite reports how much it tried
   console.log(
