@@ -14,8 +14,8 @@ import { errorCode, isStillItself } from "../local/files.js";
 import { raceSeam } from "../local/race-seam.js";
 import type { Logger } from "../log.js";
 import { isWellFormedText } from "../well-formed.js";
-import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./era.js";
-import { LocalPathError } from "./errors.js";
+import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./kit/era.js";
+import { LocalPathError } from "./kit/errors.js";
 
 export type CheckedPath = string & { readonly __checked: unique symbol };
 

@@ -37,7 +37,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { isLoopbackHost } from "../config.js";
 import { createLifecycle } from "../lifecycle.js";
-import { createJobOwners } from "../mcp/job-owners.js";
+import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";

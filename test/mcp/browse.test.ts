@@ -4,7 +4,7 @@
 
 import { countTokens } from "@anthropic-ai/tokenizer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
+import { OUTPUT_BUDGET_TOKENS } from "../../src/mcp/kit/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 import { withRecords } from "../helpers/tables.js";

@@ -5,7 +5,7 @@
 import * as fs from "node:fs/promises";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
+import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/kit/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
