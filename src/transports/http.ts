@@ -21,7 +21,7 @@
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import {
@@ -29,16 +29,12 @@ import {
   toNodeHandler,
   toWebRequest,
 } from "@modelcontextprotocol/node";
-import {
-  createMcpHandler,
-  isInitializeRequest,
-  isLegacyRequest,
-  type McpServer,
-} from "@modelcontextprotocol/server";
-import { isLoopbackHost } from "../config.js";
+import { createMcpHandler, isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
+import { hostAllowed, originAllowed, siteOf, tokenAccepted, tokenDigestOf } from "./http/guards.js";
+import { containsInitialize, headerValue, readBody, sendError, wantsProgress } from "./http/messages.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
@@ -119,68 +115,6 @@ interface Session {
   activeRequests: number;
 }
 
-const LOOPBACK_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
-const WILDCARD_HOSTS = ["0.0.0.0", "::", "[::]"];
-
-/** The host as URL.hostname spells it: lower case, IPv6 in brackets. */
-function urlHostname(host: string): string {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  return bare.includes(":") ? `[${bare.toLowerCase()}]` : bare.toLowerCase();
-}
-
-function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-) {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
-}
-
-type BodyResult = { kind: "ok"; text: string } | { kind: "too-large" };
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) return { kind: "too-large" };
-  const chunks: Buffer[] = [];
-  let receivedBytes = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    receivedBytes += chunk.length;
-    if (receivedBytes > maxBytes) return { kind: "too-large" };
-    chunks.push(chunk);
-  }
-  return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
-}
-
-function containsInitialize(body: unknown): boolean {
-  return Array.isArray(body)
-    ? body.some((message) => isInitializeRequest(message))
-    : isInitializeRequest(body);
-}
-
-/**
- * Whether a stateless request asked for progress notifications, which need an SSE stream. Every
- * other request is answered as one JSON body: a replica that dies before answering then shows
- * the client the balancer's 502, while an SSE stream it had started would just stop and leave
- * the client waiting for a response that can never come (nothing can resume it: no session).
- */
-function wantsProgress(body: unknown): boolean {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.some((message) => {
-    const meta = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
-    return meta?.progressToken !== undefined;
-  });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { config, client, logger, createServer } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
@@ -213,9 +147,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       })
     : null;
 
-  // Hash both sides so the comparison takes the same time whatever the lengths.
-  const tokenDigest =
-    config.http.token === null ? null : createHash("sha256").update(config.http.token).digest();
+  const tokenDigest = tokenDigestOf(config.http.token);
   // A token the server doesn't check claims nothing: without one configured, everyone is one.
   // With OAuth, the token's subject and client (set by oauth.run around every MCP request), so a
   // refreshed or stepped-up token is still the same caller.
@@ -226,14 +158,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       if (authenticated) return `oauth:${principalKey(authenticated)}`;
       return tokenDigest === null ? "anonymous" : defaultPrincipalOf(req);
     });
-  const boundHostname = urlHostname(host);
-  const isWildcard = WILDCARD_HOSTS.includes(host);
-  const allowedHostnames = isLoopbackHost(host)
-    ? [...new Set([...LOOPBACK_HOSTNAMES, boundHostname])]
-    : [boundHostname];
-  // Behind a TLS terminator the Host (and a browser's Origin) is the public URL's.
-  const publicHost = config.http.oauth ? new URL(config.http.oauth.publicUrl).host : null;
-  let boundPort = 0;
+  const site = siteOf(host, config.http.oauth?.publicUrl);
 
   // 2026-07-28 requests, in both modes: each one is answered by a fresh server built for it, its
   // version, capabilities and log level read from its own _meta; nothing is kept between them.
@@ -258,42 +183,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const openConnections = new Set<Socket>();
   let draining = false;
   let allConnectionsClosed: (() => void) | null = null;
-
-  function hostAllowed(hostHeader: string | undefined): boolean {
-    // Bound to every interface: the Host is whatever name the load balancer uses; the
-    // mandatory token protects such a server.
-    if (isWildcard) return true;
-    if (!hostHeader) return false;
-    if (hostHeader.toLowerCase() === publicHost) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(`http://${hostHeader}`);
-    } catch {
-      return false;
-    }
-    const portOk = parsed.port === "" || Number(parsed.port) === boundPort;
-    return portOk && allowedHostnames.includes(parsed.hostname);
-  }
-
-  function originAllowed(origin: string | undefined): boolean {
-    if (origin === undefined) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
-    if (parsed.host === publicHost) return true;
-    return LOOPBACK_HOSTNAMES.includes(parsed.hostname) || (!isWildcard && parsed.hostname === boundHostname);
-  }
-
-  function tokenAccepted(authorization: string | undefined): boolean {
-    if (tokenDigest === null) return true;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match?.[1]) return false;
-    return timingSafeEqual(createHash("sha256").update(match[1]).digest(), tokenDigest);
-  }
 
   async function closeSession(sessionId: string, reason: string) {
     const session = sessions.get(sessionId);
@@ -480,12 +369,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    if (!hostAllowed(req.headers.host)) {
+    if (!hostAllowed(site, req.headers.host)) {
       refusals.refused("foreign Host header", req.headers.host ?? null);
       sendError(res, 403, "Forbidden: Host header not allowed.");
       return;
     }
-    if (!originAllowed(headerValue(req.headers.origin))) {
+    if (!originAllowed(site, headerValue(req.headers.origin))) {
       refusals.refused("foreign Origin", headerValue(req.headers.origin) ?? null);
       sendError(res, 403, "Forbidden: Origin not allowed.");
       return;
@@ -505,7 +394,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const principal = oauth ? await oauth.authenticate(req, res) : null;
     if (oauth && !principal) return;
-    if (!tokenAccepted(headerValue(req.headers.authorization))) {
+    if (!tokenAccepted(tokenDigest, headerValue(req.headers.authorization))) {
       const error = req.headers.authorization === undefined ? "" : ', error="invalid_token"';
       refusals.refused(req.headers.authorization === undefined ? "no bearer token" : "wrong bearer token");
       sendError(res, 401, "Unauthorized: send Authorization: Bearer <VAGON_MCP_HTTP_TOKEN>.", {
@@ -554,7 +443,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       resolve();
     });
   });
-  boundPort = (httpServer.address() as AddressInfo).port;
+  site.port = (httpServer.address() as AddressInfo).port;
 
   const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
   async function sweepIdleSessions(): Promise<number> {
@@ -570,8 +459,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
 
   const urlHost =
-    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : boundHostname;
-  const url = `http://${urlHost}:${boundPort}${MCP_PATH}`;
+    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : site.boundHostname;
+  const url = `http://${urlHost}:${site.port}${MCP_PATH}`;
   logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
   if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
     logger.warn(
@@ -583,7 +472,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let drained: Promise<void> | null = null;
   const serverHandle: HttpServerHandle = {
     url,
-    port: boundPort,
+    port: site.port,
     sessionCount: () => sessions.size,
     sweepIdleSessions,
     drain() {
