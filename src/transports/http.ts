@@ -21,20 +21,17 @@
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { randomUUID } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import {
-  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
-  toNodeHandler,
-  toWebRequest,
-} from "@modelcontextprotocol/node";
-import { createMcpHandler, isLegacyRequest, type McpServer } from "@modelcontextprotocol/server";
+import { toNodeHandler, toWebRequest } from "@modelcontextprotocol/node";
+import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
 import { hostAllowed, originAllowed, siteOf, tokenAccepted, tokenDigestOf } from "./http/guards.js";
-import { containsInitialize, headerValue, readBody, sendError, wantsProgress } from "./http/messages.js";
+import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
+import { headerValue, readBody, sendError } from "./http/messages.js";
+import { createSessionTable } from "./http/sessions.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
@@ -44,8 +41,6 @@ import {
   DEFAULT_OPEN_BURST,
   DEFAULT_OPENS_PER_SECOND,
   principalOf as defaultPrincipalOf,
-  type SessionOwner,
-  sameOwner,
 } from "./session-admission.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
@@ -102,17 +97,6 @@ export interface HttpServerHandle {
   drain(): Promise<void>;
   /** Stops now: calls in flight are aborted (their cleanups run). */
   close(): Promise<void>;
-}
-
-interface Session {
-  /** Who opened it: only the same owner's newcomers may push it out. */
-  owner: SessionOwner;
-  server: McpServer;
-  transport: StreamableHTTPServerTransport;
-  /** When the last request (of any method) arrived or a POST/DELETE finished. */
-  lastActivityMs: number;
-  /** POST/DELETE requests in flight; a GET stream doesn't count, so it can't pin a session. */
-  activeRequests: number;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
@@ -174,165 +158,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBodyBytes });
 
-  // In least-recently-used order: each request moves its session to the end.
-  const sessions = new Map<string, Session>();
-  // Per-request servers of stateless mode, so close() can end the ones still streaming.
-  const statelessServers = new Set<McpServer>();
   // MCP requests not yet answered in full, and every open connection, for drain().
   const activeResponses = new Set<ServerResponse>();
   const openConnections = new Set<Socket>();
   let draining = false;
   let allConnectionsClosed: (() => void) | null = null;
 
-  async function closeSession(sessionId: string, reason: string) {
-    const session = sessions.get(sessionId);
-    if (!session) return;
-    sessions.delete(sessionId);
-    logger.debug(`closing an MCP session (${reason}); ${sessions.size} left`);
-    await session.server.close().catch((error: unknown) => {
-      logger.warn(`closing an MCP session failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-
-  /** Counts a request against its session: activity now, and in flight until it ends unless a GET. */
-  function trackRequest(session: Session, req: IncomingMessage, res: ServerResponse) {
-    session.lastActivityMs = now();
-    if (req.method === "GET") return;
-    session.activeRequests += 1;
-    res.once("close", () => {
-      session.activeRequests -= 1;
-      session.lastActivityMs = now();
-    });
-  }
-
-  /**
-   * Makes room for a session of `owner` under every cap, closing only that owner's least
-   * recently used sessions with no POST/DELETE in flight. Returns the refusal when it can't.
-   */
-  async function makeRoom(owner: SessionOwner): Promise<{ status: number; message: string } | null> {
-    for (;;) {
-      let ofPrincipal = 0;
-      let ofAddress = 0;
-      for (const session of sessions.values()) {
-        if (session.owner.principal === owner.principal) ofPrincipal++;
-        if (session.owner.address === owner.address) ofAddress++;
-      }
-      const overOwnCap = ofPrincipal >= maxPerPrincipal || ofAddress >= maxPerAddress;
-      if (!overOwnCap && sessions.size < maxSessions) return null;
-      const ownIdle = [...sessions].find(
-        ([, session]) => session.activeRequests <= 0 && sameOwner(session.owner, owner),
-      );
-      if (!ownIdle) {
-        return overOwnCap
-          ? {
-              status: 429,
-              message: "Too many MCP sessions open for this client at once; close some, or try again later.",
-            }
-          : { status: 503, message: "Too many MCP sessions open on this server; try again later." };
-      }
-      await closeSession(ownIdle[0], "evicted: its owner opened a new one at the session cap");
-    }
-  }
-
-  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    const owner: SessionOwner = {
-      principal: principalOf(req),
-      address: req.socket.remoteAddress ?? "unknown",
-    };
-    const waitSeconds = openRate.take(owner.address);
-    if (waitSeconds !== null) {
-      admissionRefusals.refused("too many new sessions from one address");
-      sendError(res, 429, "Too many new MCP sessions from this address; wait, then try again.", {
-        "retry-after": String(waitSeconds),
-      });
-      return;
-    }
-    const refusal = await makeRoom(owner);
-    if (refusal) {
-      admissionRefusals.refused("a session cap was reached");
-      sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
-      return;
-    }
-    const server = createServer({ ...deps, principal: owner.principal });
-    const session: Session = {
-      owner,
-      server,
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => {
-          sessions.set(sessionId, session);
-          logger.debug(`MCP session opened; ${sessions.size} open`);
-        },
-      }),
-      lastActivityMs: now(),
-      activeRequests: 0,
-    };
-    trackRequest(session, req, res);
-    // Set before connect(): the SDK chains its own handler after ours.
-    session.transport.onclose = () => {
-      const sessionId = session.transport.sessionId;
-      if (sessionId !== undefined && sessions.get(sessionId) === session) sessions.delete(sessionId);
-    };
-    session.transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
-    try {
-      await server.connect(session.transport);
-      await session.transport.handleRequest(req, res, body);
-    } finally {
-      // An initialize that failed (bad protocol version, ...) leaves a server no one can reach.
-      if (session.transport.sessionId === undefined || !sessions.has(session.transport.sessionId)) {
-        await server.close().catch(() => {});
-      }
-    }
-  }
-
-  async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (req.method !== "POST") {
-      sendError(res, 405, "This server is stateless (--stateless): send every MCP message with POST.", {
-        allow: "POST",
-      });
-      return;
-    }
-    const server = createServer({ ...deps, principal: principalOf(req) });
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: !wantsProgress(body),
-    });
-    transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
-    statelessServers.add(server);
-    res.once("close", () => {
-      statelessServers.delete(server);
-      void server.close().catch(() => {});
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
-  }
-
-  async function handleStateful(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    const sessionId = headerValue(req.headers["mcp-session-id"]);
-    if (sessionId === undefined) {
-      if (req.method === "POST" && containsInitialize(body)) {
-        await openSession(req, res, body);
-        return;
-      }
-      sendError(
-        res,
-        400,
-        "Bad Request: no MCP session; send initialize first (without an Mcp-Session-Id header).",
-      );
-      return;
-    }
-    const session = sessions.get(sessionId);
-    // Another principal's session is as unknown to this caller as one that never existed.
-    if (!session || session.owner.principal !== principalOf(req)) {
-      // 404 tells a conforming client to start a new session.
-      sendError(res, 404, "Session not found: it expired or was closed; initialize a new session.");
-      return;
-    }
-    sessions.delete(sessionId);
-    sessions.set(sessionId, session);
-    trackRequest(session, req, res);
-    await session.transport.handleRequest(req, res, body);
-  }
+  const sessions = createSessionTable(
+    { maxSessions, maxPerPrincipal, maxPerAddress, idleSessionMs },
+    now,
+    logger,
+  );
+  const legacyOptions = { deps, createServer, principalOf, logger, now };
+  const legacy = stateless
+    ? createStatelessLeg(legacyOptions)
+    : createStatefulLeg({ ...legacyOptions, sessions, openRate, admissionRefusals });
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse) {
     let body: unknown;
@@ -364,8 +204,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       await modernPrincipal.run(principalOf(req), () => serveModern(req, res, body));
       return;
     }
-    if (stateless) await handleStateless(req, res, body);
-    else await handleStateful(req, res, body);
+    await legacy.handle(req, res, body);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -446,14 +285,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   site.port = (httpServer.address() as AddressInfo).port;
 
   const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
-  async function sweepIdleSessions(): Promise<number> {
-    const idle = [...sessions].filter(
-      ([, session]) => session.activeRequests <= 0 && now() - session.lastActivityMs >= idleSessionMs,
-    );
-    await Promise.all(idle.map(([sessionId]) => closeSession(sessionId, "idle")));
-    return idle.length;
-  }
-  const sweepTimer = setInterval(() => void sweepIdleSessions(), sweepEveryMs);
+  const sweepTimer = setInterval(() => void sessions.sweepIdle(), sweepEveryMs);
   sweepTimer.unref();
   httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
   httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
@@ -474,7 +306,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     url,
     port: site.port,
     sessionCount: () => sessions.size,
-    sweepIdleSessions,
+    sweepIdleSessions: () => sessions.sweepIdle(),
     drain() {
       drained ??= (async () => {
         draining = true;
@@ -486,11 +318,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         NetServer.prototype.close.call(httpServer);
         for (const res of activeResponses) lastOnItsConnection(res);
         // Sessions with nothing in flight would only hold the drain open with their GET streams.
-        await Promise.all(
-          [...sessions]
-            .filter(([, session]) => session.activeRequests <= 0)
-            .map(([sessionId]) => closeSession(sessionId, "the server is shutting down")),
-        );
+        await sessions.closeUnbusy("the server is shutting down");
         // Zip waits answer a little before the bound, so their answers still get out.
         const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
         const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
@@ -523,8 +351,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           else httpServer.once("close", () => resolve());
           if (httpServer.listening) httpServer.close();
         });
-        await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
-        await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
+        await legacy.close();
         await modern.close().catch(() => {});
         httpServer.closeAllConnections();
         await stopped;
