@@ -1,36 +1,14 @@
-// The Streamable HTTP transport at /mcp on a plain node:http server.
-//
-// Stateful (default): one McpServer + transport per MCP session, created on initialize,
-// removed on DELETE, on close, or after a stretch without requests (an open GET stream is not a
-// request: it would keep a forgotten session forever). At the session cap the least recently
-// used idle session of the same owner makes room, never another's (session-admission.ts).
-// Session ids are never logged. Stateless (--stateless): a
-// fresh server + transport per request, so identical replicas can serve any request; long
-// jobs live on at Vagon under their download_id, which get_download picks up anywhere.
-//
-// Every request passes, in this order: Host check, Origin check (DNS-rebinding protection
-// for local servers), routing, bearer token (when configured), body size limit. Refusals are
-// described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches any session.
-//
-// drain() is the graceful stop a load balancer needs (SIGTERM). The listener closes at once, so
-// the balancer's new connections are refused and it fails over before it sent anything (safe
-// even for POST, which it never resends once sent). The replica never closes a kept-alive
-// connection the balancer may be sending on at that very moment — that request would be lost
-// and, being a POST, not retried: each open connection instead carries its calls in flight or
-// one last request (already routed here), answered with "Connection: close", or is closed by
-// its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
-// with their resumable download_id and whatever is left is ended.
-import { AsyncLocalStorage } from "node:async_hooks";
-import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import { toNodeHandler, toWebRequest } from "@modelcontextprotocol/node";
-import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
+import { createServer as createNodeServer, type IncomingMessage } from "node:http";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
-import { hostAllowed, originAllowed, siteOf, tokenAccepted, tokenDigestOf } from "./http/guards.js";
+import { lastOnItsConnection, watchTraffic } from "./http/drain.js";
+import { siteOf, tokenDigestOf } from "./http/guards.js";
 import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
-import { headerValue, readBody, sendError } from "./http/messages.js";
+import { sendError } from "./http/messages.js";
+import { createModernLeg } from "./http/modern.js";
+import { createRouter } from "./http/router.js";
 import { createSessionTable } from "./http/sessions.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
@@ -144,25 +122,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
   const site = siteOf(host, config.http.oauth?.publicUrl);
 
-  // 2026-07-28 requests, in both modes: each one is answered by a fresh server built for it, its
-  // version, capabilities and log level read from its own _meta; nothing is kept between them.
-  // The SDK checks the envelope and the Mcp-Method/Mcp-Name headers against the body. Everything
-  // else (initialize, session GET/DELETE, claim-less POSTs) is the initialize era, served below.
-  // The SDK builds the server deep inside its handler: the request's principal reaches the
-  // factory through the async context of the request being served.
-  const modernPrincipal = new AsyncLocalStorage<string>();
-  const modern = createMcpHandler(() => createServer({ ...deps, principal: modernPrincipal.getStore() }), {
-    legacy: "reject",
-    maxRequestBodySize: maxBodyBytes,
-    onerror: (error) => logger.debug(`MCP HTTP (2026-07-28): ${error.message}`),
-  });
-  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBodyBytes });
+  // 2026-07-28 requests, in both modes, one fresh server each (http/modern.ts).
+  const modern = createModernLeg(deps, createServer, maxBodyBytes, logger);
 
-  // MCP requests not yet answered in full, and every open connection, for drain().
-  const activeResponses = new Set<ServerResponse>();
-  const openConnections = new Set<Socket>();
   let draining = false;
-  let allConnectionsClosed: (() => void) | null = null;
 
   const sessions = createSessionTable(
     { maxSessions, maxPerPrincipal, maxPerAddress, idleSessionMs },
@@ -174,92 +137,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ? createStatelessLeg(legacyOptions)
     : createStatefulLeg({ ...legacyOptions, sessions, openRate, admissionRefusals });
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse) {
-    let body: unknown;
-    if (req.method === "POST") {
-      const read = await readBody(req, maxBodyBytes);
-      if (read.kind === "too-large") {
-        sendError(res, 413, `Request body over ${maxBodyBytes} bytes.`, { connection: "close" });
-        return;
-      }
-      try {
-        body = JSON.parse(read.text);
-      } catch {
-        res.writeHead(400, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null }),
-        );
-        return;
-      }
-    } else if (req.method !== "GET" && req.method !== "DELETE") {
-      sendError(res, 405, "Method not allowed; MCP uses POST, GET and DELETE.", {
-        allow: "POST, GET, DELETE",
-      });
-      return;
-    }
-    // OAuth: a call without its scope (403) or past its subject's cap (429) goes no further.
-    const principal = currentPrincipal();
-    if (oauth && principal && !oauth.admit(principal, req, body, res)) return;
-    if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, body), body))) {
-      await modernPrincipal.run(principalOf(req), () => serveModern(req, res, body));
-      return;
-    }
-    await legacy.handle(req, res, body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    if (!hostAllowed(site, req.headers.host)) {
-      refusals.refused("foreign Host header", req.headers.host ?? null);
-      sendError(res, 403, "Forbidden: Host header not allowed.");
-      return;
-    }
-    if (!originAllowed(site, headerValue(req.headers.origin))) {
-      refusals.refused("foreign Origin", headerValue(req.headers.origin) ?? null);
-      sendError(res, 403, "Forbidden: Origin not allowed.");
-      return;
-    }
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (oauth?.serveMetadata(req, res, pathname)) return;
-    if (pathname === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
-      // Listening starts only once everything is set up, so any answer before draining is "ready".
-      const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
-      res.writeHead(draining ? 503 : 200, draining ? { ...headers, connection: "close" } : headers);
-      res.end(req.method === "HEAD" ? undefined : draining ? "draining" : "ready");
-      return;
-    }
-    if (pathname !== MCP_PATH) {
-      sendError(res, 404, `Not found; the MCP endpoint is ${MCP_PATH}.`);
-      return;
-    }
-    const principal = oauth ? await oauth.authenticate(req, res) : null;
-    if (oauth && !principal) return;
-    if (!tokenAccepted(tokenDigest, headerValue(req.headers.authorization))) {
-      const error = req.headers.authorization === undefined ? "" : ', error="invalid_token"';
-      refusals.refused(req.headers.authorization === undefined ? "no bearer token" : "wrong bearer token");
-      sendError(res, 401, "Unauthorized: send Authorization: Bearer <VAGON_MCP_HTTP_TOKEN>.", {
-        "www-authenticate": `Bearer realm="vagon-files-mcp"${error}`,
-      });
-      return;
-    }
-    // Routed here before the balancer saw the listener close: served, and the connection retired.
-    if (draining) lastOnItsConnection(res);
-    activeResponses.add(res);
-    res.once("close", () => activeResponses.delete(res));
-    // Tell nginx-style proxies not to buffer the SSE streams, whatever their configuration says.
-    res.setHeader("x-accel-buffering", "no");
-    // With OAuth everything the request starts runs as its principal (src/principal.ts).
-    await (oauth && principal ? oauth.run(principal, () => handleMcp(req, res)) : handleMcp(req, res));
-  }
-
-  /** The connection ends after this response instead of waiting for the next request. */
-  function lastOnItsConnection(res: ServerResponse) {
-    if (!res.headersSent) {
-      res.setHeader("connection", "close");
-      return;
-    }
-    const socket = res.socket;
-    res.once("finish", () => socket?.end());
-  }
+  const handle = createRouter({
+    mcpPath: MCP_PATH,
+    healthPath: HEALTH_PATH,
+    site,
+    tokenDigest,
+    oauth,
+    refusals,
+    maxBodyBytes,
+    principalOf,
+    modern,
+    legacy,
+    isDraining: () => draining,
+    track: (res) => traffic.track(res),
+  });
 
   const httpServer = createNodeServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -267,13 +158,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(res, 500, "Internal server error.");
     });
   });
-  httpServer.on("connection", (socket: Socket) => {
-    openConnections.add(socket);
-    socket.once("close", () => {
-      openConnections.delete(socket);
-      if (openConnections.size === 0) allConnectionsClosed?.();
-    });
-  });
+  const traffic = watchTraffic(httpServer);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -311,29 +196,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       drained ??= (async () => {
         draining = true;
         logger.info(
-          `draining: ${activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
+          `draining: ${traffic.activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
         );
         // net.Server's close, not http.Server's: that one also closes idle kept-alive connections,
         // racing the balancer's next request on them.
         NetServer.prototype.close.call(httpServer);
-        for (const res of activeResponses) lastOnItsConnection(res);
+        for (const res of traffic.activeResponses) lastOnItsConnection(res);
         // Sessions with nothing in flight would only hold the drain open with their GET streams.
         await sessions.closeUnbusy("the server is shutting down");
         // Zip waits answer a little before the bound, so their answers still get out.
         const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
         const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
-        let boundTimer: NodeJS.Timeout | undefined;
-        const finished = new Promise<boolean>((resolve) => {
-          allConnectionsClosed = () => resolve(true);
-          if (openConnections.size === 0) resolve(true);
-          boundTimer = setTimeout(() => resolve(false), drainMs);
-        });
-        const inTime = await finished;
+        const inTime = await traffic.allClosedWithin(drainMs);
         clearTimeout(wrapUpTimer);
-        clearTimeout(boundTimer);
         if (!inTime) {
           logger.warn(
-            `drain bound reached: closing ${openConnections.size} connections, ending ${activeResponses.size} requests still running`,
+            `drain bound reached: closing ${traffic.openConnections} connections, ending ${traffic.activeResponses.size} requests still running`,
           );
         }
         await serverHandle.close();
@@ -347,12 +225,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         admissionRefusals.close();
         // After a drain the listener is already closed, and maybe every connection with it.
         const stopped = new Promise<void>((resolve) => {
-          if (!httpServer.listening && openConnections.size === 0) resolve();
+          if (!httpServer.listening && traffic.openConnections === 0) resolve();
           else httpServer.once("close", () => resolve());
           if (httpServer.listening) httpServer.close();
         });
         await legacy.close();
-        await modern.close().catch(() => {});
+        await modern.close();
         httpServer.closeAllConnections();
         await stopped;
       })();

@@ -56,3 +56,26 @@ export function wantsProgress(body: unknown): boolean {
 export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/**
+ * A POST's body read as JSON, or null once the request was answered: 413 over `maxBytes`, or
+ * JSON-RPC's parse error.
+ */
+export async function readJsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+): Promise<{ body: unknown } | null> {
+  const read = await readBody(req, maxBytes);
+  if (read.kind === "too-large") {
+    sendError(res, 413, `Request body over ${maxBytes} bytes.`, { connection: "close" });
+    return null;
+  }
+  try {
+    return { body: JSON.parse(read.text) };
+  } catch {
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null }));
+    return null;
+  }
+}
