@@ -1,9 +1,9 @@
 import { createServer as createNodeServer, type IncomingMessage } from "node:http";
-import { type AddressInfo, Server as NetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { createLifecycle } from "../lifecycle.js";
 import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
-import { lastOnItsConnection, watchTraffic } from "./http/drain.js";
+import { drainTraffic, watchTraffic } from "./http/drain.js";
 import { siteOf, tokenDigestOf } from "./http/guards.js";
 import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
 import { sendError } from "./http/messages.js";
@@ -195,25 +195,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     drain() {
       drained ??= (async () => {
         draining = true;
-        logger.info(
-          `draining: ${traffic.activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
-        );
-        // net.Server's close, not http.Server's: that one also closes idle kept-alive connections,
-        // racing the balancer's next request on them.
-        NetServer.prototype.close.call(httpServer);
-        for (const res of traffic.activeResponses) lastOnItsConnection(res);
-        // Sessions with nothing in flight would only hold the drain open with their GET streams.
-        await sessions.closeUnbusy("the server is shutting down");
-        // Zip waits answer a little before the bound, so their answers still get out.
-        const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
-        const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
-        const inTime = await traffic.allClosedWithin(drainMs);
-        clearTimeout(wrapUpTimer);
-        if (!inTime) {
-          logger.warn(
-            `drain bound reached: closing ${traffic.openConnections} connections, ending ${traffic.activeResponses.size} requests still running`,
-          );
-        }
+        await drainTraffic({ httpServer, traffic, sessions, lifecycle, drainMs, logger });
         await serverHandle.close();
       })();
       return drained;

@@ -2,7 +2,10 @@
 // every MCP request not yet answered in full, /healthz's answer, and retiring a connection
 // after its current response.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import { Server as NetServer, type Socket } from "node:net";
+import type { Lifecycle } from "../../lifecycle.js";
+import type { Logger } from "../../log.js";
+import type { SessionTable } from "./sessions.js";
 
 /** The connection ends after this response instead of waiting for the next request. */
 export function lastOnItsConnection(res: ServerResponse) {
@@ -62,4 +65,39 @@ export function watchTraffic(httpServer: Server): Traffic {
       return inTime;
     },
   };
+}
+
+/**
+ * Refuses new connections, retires every connection after its current response, closes the
+ * sessions with nothing in flight, and waits for the connections to close within `drainMs`
+ * (zip waits are told to wrap up a little before). The caller closes what is left.
+ */
+export async function drainTraffic(options: {
+  httpServer: Server;
+  traffic: Traffic;
+  sessions: SessionTable;
+  lifecycle: Lifecycle;
+  drainMs: number;
+  logger: Logger;
+}): Promise<void> {
+  const { httpServer, traffic, sessions, lifecycle, drainMs, logger } = options;
+  logger.info(
+    `draining: ${traffic.activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
+  );
+  // net.Server's close, not http.Server's: that one also closes idle kept-alive connections,
+  // racing the balancer's next request on them.
+  NetServer.prototype.close.call(httpServer);
+  for (const res of traffic.activeResponses) lastOnItsConnection(res);
+  // Sessions with nothing in flight would only hold the drain open with their GET streams.
+  await sessions.closeUnbusy("the server is shutting down");
+  // Zip waits answer a little before the bound, so their answers still get out.
+  const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
+  const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
+  const inTime = await traffic.allClosedWithin(drainMs);
+  clearTimeout(wrapUpTimer);
+  if (!inTime) {
+    logger.warn(
+      `drain bound reached: closing ${traffic.openConnections} connections, ending ${traffic.activeResponses.size} requests still running`,
+    );
+  }
 }
