@@ -1,3 +1,26 @@
+// The Streamable HTTP transport at /mcp on a plain node:http server.
+//
+// Stateful (default): one McpServer + transport per MCP session, created on initialize,
+// removed on DELETE, on close, or after a stretch without requests (an open GET stream is not a
+// request: it would keep a forgotten session forever). At the session cap the least recently
+// used idle session of the same owner makes room, never another's (session-admission.ts).
+// Session ids are never logged. Stateless (--stateless): a
+// fresh server + transport per request, so identical replicas can serve any request; long
+// jobs live on at Vagon under their download_id, which get_download picks up anywhere.
+//
+// Every request passes, in this order: Host check, Origin check (DNS-rebinding protection
+// for local servers), routing, bearer token (when configured), body size limit (http/router.ts).
+// Refusals are described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches
+// any session.
+//
+// drain() is the graceful stop a load balancer needs (SIGTERM). The listener closes at once, so
+// the balancer's new connections are refused and it fails over before it sent anything (safe
+// even for POST, which it never resends once sent). The replica never closes a kept-alive
+// connection the balancer may be sending on at that very moment — that request would be lost
+// and, being a POST, not retried: each open connection instead carries its calls in flight or
+// one last request (already routed here), answered with "Connection: close", or is closed by
+// its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
+// with their resumable download_id and whatever is left is ended.
 import { createServer as createNodeServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLifecycle } from "../lifecycle.js";
@@ -9,7 +32,7 @@ import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
 import { sendError } from "./http/messages.js";
 import { createModernLeg } from "./http/modern.js";
 import { createRouter } from "./http/router.js";
-import { createSessionTable } from "./http/sessions.js";
+import { createSessionTable, type SessionLimits } from "./http/sessions.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
@@ -77,6 +100,28 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
+function sessionLimitsOf(options: HttpServerOptions): SessionLimits {
+  return {
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    maxPerPrincipal: options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+    maxPerAddress: options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+    idleSessionMs: options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS,
+  };
+}
+
+/**
+ * Who a request acts for. A token the server doesn't check claims nothing: without one
+ * configured, everyone is one. With OAuth, the token's subject and client (set by oauth.run
+ * around every MCP request), so a refreshed or stepped-up token is still the same caller.
+ */
+function defaultPrincipalResolver(tokenDigest: Buffer | null): (req: IncomingMessage) => string {
+  return (req) => {
+    const authenticated = currentPrincipal();
+    if (authenticated) return `oauth:${principalKey(authenticated)}`;
+    return tokenDigest === null ? "anonymous" : defaultPrincipalOf(req);
+  };
+}
+
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const { config, client, logger, createServer } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
@@ -85,12 +130,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
 
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
-  const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const now = options.now ?? Date.now;
-  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
-  const maxPerAddress = options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
   const openRate = createOpenRateLimit({
     burst: options.openBurst ?? DEFAULT_OPEN_BURST,
     perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
@@ -110,16 +151,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     : null;
 
   const tokenDigest = tokenDigestOf(config.http.token);
-  // A token the server doesn't check claims nothing: without one configured, everyone is one.
-  // With OAuth, the token's subject and client (set by oauth.run around every MCP request), so a
-  // refreshed or stepped-up token is still the same caller.
-  const principalOf =
-    options.principalOf ??
-    ((req: IncomingMessage) => {
-      const authenticated = currentPrincipal();
-      if (authenticated) return `oauth:${principalKey(authenticated)}`;
-      return tokenDigest === null ? "anonymous" : defaultPrincipalOf(req);
-    });
+  const principalOf = options.principalOf ?? defaultPrincipalResolver(tokenDigest);
   const site = siteOf(host, config.http.oauth?.publicUrl);
 
   // 2026-07-28 requests, in both modes, one fresh server each (http/modern.ts).
@@ -127,11 +159,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   let draining = false;
 
-  const sessions = createSessionTable(
-    { maxSessions, maxPerPrincipal, maxPerAddress, idleSessionMs },
-    now,
-    logger,
-  );
+  const limits = sessionLimitsOf(options);
+  const sessions = createSessionTable(limits, now, logger);
   const legacyOptions = { deps, createServer, principalOf, logger, now };
   const legacy = stateless
     ? createStatelessLeg(legacyOptions)
@@ -169,7 +198,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   site.port = (httpServer.address() as AddressInfo).port;
 
-  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
+  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(limits.idleSessionMs / 2)));
   const sweepTimer = setInterval(() => void sessions.sweepIdle(), sweepEveryMs);
   sweepTimer.unref();
   httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
