@@ -351,87 +351,48 @@ function oauthConfig(
   return { issuer, publicUrl, audience: audience ?? null };
 }
 
-/**
- * Reads argv (without the node and script names) and the environment into what to run.
- * Flags win over environment variables. Throws ConfigError with a one-line fix.
- */
-export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedConfig {
-  const { values: flags, positionals: given } = parseArgv(argv);
-  if (flags.help) return { command: "help" };
-  if (flags.version) return { command: "version" };
-  const env = withoutUnsubstituted(hostEnv);
-  const positionals = given.filter((value) => !isUnsubstituted(value));
+type Flags = ReturnType<typeof parseArgv>["values"];
 
-  const subcommand = positionals[0] === "sandbox" ? "sandbox" : undefined;
-  if (subcommand && positionals.length > 1) {
-    throw new ConfigError(`Unexpected argument "${positionals[1]}". Run "vagon-files-mcp --help" for usage.`);
-  }
-  const rootArguments = subcommand ? [] : positionalRoots(positionals);
-
-  const logLevel = validate(
-    logLevelSchema,
-    flags["log-level"] ?? nonEmpty(env.VAGON_MCP_LOG_LEVEL) ?? "info",
-  );
-  const shape = validate(shapeSchema, flags["sandbox-shape"] ?? "jsonapi");
-
-  if (subcommand === "sandbox") {
-    const serverOnly = [
-      "http",
-      "stateless",
-      "allow-unconfirmed-deletes",
-      "allow-foreign-cancel",
-      "drain-seconds",
-      "oauth-issuer",
-      "public-url",
-      "oauth-audience",
-      "sandbox",
-      "root",
-      "download-dir",
-      "read-only",
-      "api-url",
-    ] as const;
-    const misplaced = serverOnly.find((name) => flags[name] !== undefined);
-    if (misplaced) {
-      throw new ConfigError(
-        `--${misplaced} does not apply to "vagon-files-mcp sandbox" (it only serves the sandbox API); drop it.`,
-      );
-    }
-    return {
-      command: "sandbox",
-      logLevel,
-      sandbox: {
-        host: flags.host ?? DEFAULT_HTTP_HOST,
-        port: flags.port === undefined ? 0 : validate(integerSchema("--port", 0, 65535), flags.port),
-        shape,
-      },
-    };
-  }
-
-  const transport = flags.http ? "http" : "stdio";
-  if (transport === "stdio") {
-    const httpOnly = (
-      [
-        "host",
-        "port",
-        "stateless",
-        "allow-unconfirmed-deletes",
-        "allow-foreign-cancel",
-        "drain-seconds",
-        "oauth-issuer",
-        "public-url",
-        "oauth-audience",
-      ] as const
-    ).find((name) => flags[name] !== undefined);
-    if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
-  }
-  const sandboxEnabled =
-    flags.sandbox === true || parseBooleanEnv("VAGON_MCP_SANDBOX", env.VAGON_MCP_SANDBOX);
-  if (!sandboxEnabled && flags["sandbox-shape"] !== undefined) {
+/** "vagon-files-mcp sandbox": only the sandbox API, so the server's own flags are refused. */
+function sandboxCommand(flags: Flags, logLevel: LogLevel, shape: "jsonapi" | "flat"): LoadedConfig {
+  const serverOnly = [
+    "http",
+    "stateless",
+    "allow-unconfirmed-deletes",
+    "allow-foreign-cancel",
+    "drain-seconds",
+    "oauth-issuer",
+    "public-url",
+    "oauth-audience",
+    "sandbox",
+    "root",
+    "download-dir",
+    "read-only",
+    "api-url",
+  ] as const;
+  const misplaced = serverOnly.find((name) => flags[name] !== undefined);
+  if (misplaced) {
     throw new ConfigError(
-      "--sandbox-shape only applies with --sandbox (or the sandbox command); add --sandbox.",
+      `--${misplaced} does not apply to "vagon-files-mcp sandbox" (it only serves the sandbox API); drop it.`,
     );
   }
+  return {
+    command: "sandbox",
+    logLevel,
+    sandbox: {
+      host: flags.host ?? DEFAULT_HTTP_HOST,
+      port: flags.port === undefined ? 0 : validate(integerSchema("--port", 0, 65535), flags.port),
+      shape,
+    },
+  };
+}
 
+/** The API and the organization's credentials; none with the sandbox, which needs no account. */
+function vagonAccount(
+  flags: Flags,
+  env: NodeJS.ProcessEnv,
+  sandboxEnabled: boolean,
+): { apiUrl: string; apiKey: string; apiSecret: string } {
   let apiUrl = DEFAULT_API_URL;
   let apiKey = "";
   let apiSecret = "";
@@ -465,6 +426,15 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     }
   }
 
+  return { apiUrl, apiKey, apiSecret };
+}
+
+/** The roots the tools may touch, and the default download folder inside one of them. */
+function localFolders(
+  flags: Flags,
+  rootArguments: string[],
+  env: NodeJS.ProcessEnv,
+): { roots: string[]; downloadDir: string | null } {
   const rootFlags = [...(flags.root ?? []), ...rootArguments];
   const rootInputs = rootFlags.length > 0 ? rootFlags : (env.VAGON_MCP_ROOTS ?? "").split(path.delimiter);
   const roots = [
@@ -487,16 +457,11 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     }
   }
 
-  const readOnly =
-    flags["read-only"] === true || parseBooleanEnv("VAGON_MCP_READ_ONLY", env.VAGON_MCP_READ_ONLY);
-  const uploadConcurrency =
-    flags["upload-concurrency"] === undefined
-      ? DEFAULT_UPLOAD_CONCURRENCY
-      : validate(
-          integerSchema("--upload-concurrency", 1, MAX_UPLOAD_CONCURRENCY),
-          flags["upload-concurrency"],
-        );
+  return { roots, downloadDir };
+}
 
+/** The HTTP transport's settings, refused when they would expose the account (SPEC §1). */
+function httpSettings(flags: Flags, env: NodeJS.ProcessEnv, transport: "stdio" | "http"): Config["http"] {
   const host = flags.host?.trim() || DEFAULT_HTTP_HOST;
   const port =
     flags.port === undefined ? DEFAULT_HTTP_PORT : validate(integerSchema("--port", 0, 65535), flags.port);
@@ -526,6 +491,84 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     }
   }
 
+  return {
+    host,
+    port,
+    token,
+    stateless: flags.stateless === true,
+    drainSeconds,
+    allowUnconfirmedDeletes,
+    allowForeignCancel,
+    ...(oauth ? { oauth } : {}),
+  };
+}
+
+/**
+ * Reads argv (without the node and script names) and the environment into what to run.
+ * Flags win over environment variables. Throws ConfigError with a one-line fix.
+ */
+export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedConfig {
+  const { values: flags, positionals: given } = parseArgv(argv);
+  if (flags.help) return { command: "help" };
+  if (flags.version) return { command: "version" };
+  const env = withoutUnsubstituted(hostEnv);
+  const positionals = given.filter((value) => !isUnsubstituted(value));
+
+  const subcommand = positionals[0] === "sandbox" ? "sandbox" : undefined;
+  if (subcommand && positionals.length > 1) {
+    throw new ConfigError(`Unexpected argument "${positionals[1]}". Run "vagon-files-mcp --help" for usage.`);
+  }
+  const rootArguments = subcommand ? [] : positionalRoots(positionals);
+
+  const logLevel = validate(
+    logLevelSchema,
+    flags["log-level"] ?? nonEmpty(env.VAGON_MCP_LOG_LEVEL) ?? "info",
+  );
+  const shape = validate(shapeSchema, flags["sandbox-shape"] ?? "jsonapi");
+
+  if (subcommand === "sandbox") return sandboxCommand(flags, logLevel, shape);
+
+  const transport = flags.http ? "http" : "stdio";
+  if (transport === "stdio") {
+    const httpOnly = (
+      [
+        "host",
+        "port",
+        "stateless",
+        "allow-unconfirmed-deletes",
+        "allow-foreign-cancel",
+        "drain-seconds",
+        "oauth-issuer",
+        "public-url",
+        "oauth-audience",
+      ] as const
+    ).find((name) => flags[name] !== undefined);
+    if (httpOnly) throw new ConfigError(`--${httpOnly} only applies to the HTTP transport; add --http.`);
+  }
+  const sandboxEnabled =
+    flags.sandbox === true || parseBooleanEnv("VAGON_MCP_SANDBOX", env.VAGON_MCP_SANDBOX);
+  if (!sandboxEnabled && flags["sandbox-shape"] !== undefined) {
+    throw new ConfigError(
+      "--sandbox-shape only applies with --sandbox (or the sandbox command); add --sandbox.",
+    );
+  }
+
+  const { apiUrl, apiKey, apiSecret } = vagonAccount(flags, env, sandboxEnabled);
+
+  const { roots, downloadDir } = localFolders(flags, rootArguments, env);
+
+  const readOnly =
+    flags["read-only"] === true || parseBooleanEnv("VAGON_MCP_READ_ONLY", env.VAGON_MCP_READ_ONLY);
+  const uploadConcurrency =
+    flags["upload-concurrency"] === undefined
+      ? DEFAULT_UPLOAD_CONCURRENCY
+      : validate(
+          integerSchema("--upload-concurrency", 1, MAX_UPLOAD_CONCURRENCY),
+          flags["upload-concurrency"],
+        );
+
+  const http = httpSettings(flags, env, transport);
+
   const config: Config = {
     apiUrl,
     apiKey,
@@ -535,16 +578,7 @@ export function loadConfig(argv: string[], hostEnv: NodeJS.ProcessEnv): LoadedCo
     readOnly,
     logLevel,
     transport,
-    http: {
-      host,
-      port,
-      token,
-      stateless: flags.stateless === true,
-      drainSeconds,
-      allowUnconfirmedDeletes,
-      allowForeignCancel,
-      ...(oauth ? { oauth } : {}),
-    },
+    http,
     sandbox: {
       enabled: sandboxEnabled,
       shape,

@@ -14,10 +14,11 @@ import { errorCode, isStillItself } from "../local/files.js";
 import { raceSeam } from "../local/race-seam.js";
 import type { Logger } from "../log.js";
 import { isWellFormedText } from "../well-formed.js";
-import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./era.js";
-import { LocalPathError } from "./errors.js";
+import type { CheckedFile, CheckedPath, LocalPaths } from "./kit/checked-paths.js";
+import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./kit/era.js";
+import { LocalPathError } from "./kit/errors.js";
 
-export type CheckedPath = string & { readonly __checked: unique symbol };
+export type { CheckedFile, CheckedPath, LocalPaths };
 
 const NO_ROOTS =
   "No local folder is allowed yet, so files can't be read from or saved to this computer. Start the server with --root <folder> (or set VAGON_MCP_ROOTS), or let your MCP host share a root folder; remote features work without one.";
@@ -26,37 +27,6 @@ const NO_ROOTS_HTTP =
 
 const ROOTS_UNKNOWN_STATELESS =
   "This server runs stateless (--stateless), so it can't learn your client's MCP roots, which narrow the folders it may use on its disk, and it won't use its local folders unnarrowed. Nothing was read or written. Take the download link (download_files without save_to) or upload with content instead; for local folders, the server's operator can run its stateful mode (sessions).";
-
-export interface CheckedFile {
-  path: CheckedPath;
-  sizeBytes: number;
-  /**
-   * The file, opened once and verified to be the checked one: read from this, never the path
-   * (which may point elsewhere by now). The caller closes it.
-   */
-  handle: fs.FileHandle;
-}
-
-export interface LocalPaths {
-  /** An existing regular file inside a root, for upload, opened. */
-  checkReadableFile(input: string): Promise<CheckedFile>;
-  /** A folder inside a root (sent whole by a folder upload), else what checkReadableFile gives. */
-  checkReadableSource(
-    input: string,
-  ): Promise<({ kind: "file" } & CheckedFile) | { kind: "directory"; path: CheckedPath }>;
-  /**
-   * A file a folder walk found in `folder` (a checked folder), opened and proven to be that file:
-   * reached through no link, still inside `folder`. The caller closes it.
-   */
-  openTreeFile(file: CheckedPath, folder: CheckedPath): Promise<fs.FileHandle>;
-  /**
-   * A folder inside a root, created when missing; undefined input = the default download folder.
-   * `onCreated` hears the first folder this call created, so a failed download can remove it.
-   */
-  checkFolder(input: string | undefined, onCreated?: (firstCreated: string) => void): Promise<CheckedPath>;
-  /** Real paths of every allowed root. */
-  roots(): Promise<string[]>;
-}
 
 /**
  * The roots in force for this server's session: the configured ones, the client's (re-read when

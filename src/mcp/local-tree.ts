@@ -4,8 +4,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { isPathWithinAllowedDirectories } from "../local/containment.js";
-import { LocalPathError } from "./errors.js";
-import { compileGlobs } from "./glob.js";
+import { compileGlobs } from "./housekeeping/glob.js";
+import { LocalPathError } from "./kit/errors.js";
 import type { CheckedPath } from "./local-paths.js";
 
 /** One call uploads at most this many files; a bigger tree is refused before anything is sent. */

@@ -7,12 +7,12 @@ import { formatBytes } from "../units.js";
 import { VagonError } from "../vagon/errors.js";
 import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
-import { listingOutput, loadTypeTable } from "./compact.js";
-import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
-import { expiryInstant } from "./instant.js";
-import { listFolder } from "./listing.js";
+import { errorText, isUserFacing, ToolError, UserInputError } from "./kit/errors.js";
+import { expiryInstant } from "./kit/instant.js";
+import { explainFolderAmongFiles, folderNotFileText } from "./kit/wrong-kind.js";
+import { listingOutput, loadTypeTable } from "./listing/compact.js";
+import { listFolder } from "./listing/listing.js";
 import { classify, isTextType, SNIFF_BYTES } from "./reading/classify.js";
-import { explainFolderAmongFiles, folderNotFileText } from "./wrong-kind.js";
 
 /** Larger files are for download_files: a resource is read whole into the conversation. */
 export const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;

@@ -6,15 +6,15 @@ import { type Config, packageVersion } from "../config.js";
 import { createLifecycle, type Lifecycle } from "../lifecycle.js";
 import { type Logger, type LogSink, withLogScope } from "../log.js";
 import type { VagonClient } from "../vagon/types.js";
-import { confirmationCodec, UNCONFIRMED_DELETES_NOTICE } from "./confirm-delete.js";
-import { registerTool } from "./define-tool.js";
-import { MCP_LOG_LEVEL } from "./era.js";
-import type { JobOwners } from "./job-owners.js";
+import { confirmationCodec, UNCONFIRMED_DELETES_NOTICE } from "./housekeeping/confirm-delete.js";
+import { registerTool } from "./kit/define-tool.js";
+import { MCP_LOG_LEVEL } from "./kit/era.js";
+import type { JobOwners } from "./kit/job-owners.js";
+import { registerViews } from "./kit/views.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
 import { TOOLS } from "./tools/index.js";
-import { registerViews } from "./views.js";
 
 /** What the session can do: in read-only mode nothing that changes Vagon Files is offered. */
 function instructions(config: Config): string {

@@ -9,8 +9,9 @@
 // jobs live on at Vagon under their download_id, which get_download picks up anywhere.
 //
 // Every request passes, in this order: Host check, Origin check (DNS-rebinding protection
-// for local servers), routing, bearer token (when configured), body size limit. Refusals are
-// described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches any session.
+// for local servers), routing, bearer token (when configured), body size limit (http/router.ts).
+// Refusals are described on stderr only, rate-limited (refusal-log.ts): nothing of them reaches
+// any session.
 //
 // drain() is the graceful stop a load balancer needs (SIGTERM). The listener closes at once, so
 // the balancer's new connections are refused and it fails over before it sent anything (safe
@@ -20,25 +21,18 @@
 // one last request (already routed here), answered with "Connection: close", or is closed by
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
-import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
-import {
-  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
-  toNodeHandler,
-  toWebRequest,
-} from "@modelcontextprotocol/node";
-import {
-  createMcpHandler,
-  isInitializeRequest,
-  isLegacyRequest,
-  type McpServer,
-} from "@modelcontextprotocol/server";
-import { isLoopbackHost } from "../config.js";
+import { createServer as createNodeServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createLifecycle } from "../lifecycle.js";
-import { createJobOwners } from "../mcp/job-owners.js";
+import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
+import { drainTraffic, watchTraffic } from "./http/drain.js";
+import { siteOf, tokenDigestOf } from "./http/guards.js";
+import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
+import { sendError } from "./http/messages.js";
+import { createModernLeg } from "./http/modern.js";
+import { createRouter } from "./http/router.js";
+import { createSessionTable, type SessionLimits } from "./http/sessions.js";
 import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
 import { createRefusalLog } from "./refusal-log.js";
 import {
@@ -48,8 +42,6 @@ import {
   DEFAULT_OPEN_BURST,
   DEFAULT_OPENS_PER_SECOND,
   principalOf as defaultPrincipalOf,
-  type SessionOwner,
-  sameOwner,
 } from "./session-admission.js";
 import type { McpServerDeps, McpServerFactory } from "./stdio.js";
 
@@ -108,77 +100,26 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-interface Session {
-  /** Who opened it: only the same owner's newcomers may push it out. */
-  owner: SessionOwner;
-  server: McpServer;
-  transport: StreamableHTTPServerTransport;
-  /** When the last request (of any method) arrived or a POST/DELETE finished. */
-  lastActivityMs: number;
-  /** POST/DELETE requests in flight; a GET stream doesn't count, so it can't pin a session. */
-  activeRequests: number;
-}
-
-const LOOPBACK_HOSTNAMES = ["localhost", "127.0.0.1", "[::1]"];
-const WILDCARD_HOSTS = ["0.0.0.0", "::", "[::]"];
-
-/** The host as URL.hostname spells it: lower case, IPv6 in brackets. */
-function urlHostname(host: string): string {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  return bare.includes(":") ? `[${bare.toLowerCase()}]` : bare.toLowerCase();
-}
-
-function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-) {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
-}
-
-type BodyResult = { kind: "ok"; text: string } | { kind: "too-large" };
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) return { kind: "too-large" };
-  const chunks: Buffer[] = [];
-  let receivedBytes = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    receivedBytes += chunk.length;
-    if (receivedBytes > maxBytes) return { kind: "too-large" };
-    chunks.push(chunk);
-  }
-  return { kind: "ok", text: Buffer.concat(chunks).toString("utf8") };
-}
-
-function containsInitialize(body: unknown): boolean {
-  return Array.isArray(body)
-    ? body.some((message) => isInitializeRequest(message))
-    : isInitializeRequest(body);
+function sessionLimitsOf(options: HttpServerOptions): SessionLimits {
+  return {
+    maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+    maxPerPrincipal: options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+    maxPerAddress: options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+    idleSessionMs: options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS,
+  };
 }
 
 /**
- * Whether a stateless request asked for progress notifications, which need an SSE stream. Every
- * other request is answered as one JSON body: a replica that dies before answering then shows
- * the client the balancer's 502, while an SSE stream it had started would just stop and leave
- * the client waiting for a response that can never come (nothing can resume it: no session).
+ * Who a request acts for. A token the server doesn't check claims nothing: without one
+ * configured, everyone is one. With OAuth, the token's subject and client (set by oauth.run
+ * around every MCP request), so a refreshed or stepped-up token is still the same caller.
  */
-function wantsProgress(body: unknown): boolean {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.some((message) => {
-    const meta = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
-    return meta?.progressToken !== undefined;
-  });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+function defaultPrincipalResolver(tokenDigest: Buffer | null): (req: IncomingMessage) => string {
+  return (req) => {
+    const authenticated = currentPrincipal();
+    if (authenticated) return `oauth:${principalKey(authenticated)}`;
+    return tokenDigest === null ? "anonymous" : defaultPrincipalOf(req);
+  };
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
@@ -189,12 +130,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
 
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
-  const idleSessionMs = options.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const now = options.now ?? Date.now;
-  const maxPerPrincipal = options.maxSessionsPerPrincipal ?? DEFAULT_MAX_SESSIONS_PER_PRINCIPAL;
-  const maxPerAddress = options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
   const openRate = createOpenRateLimit({
     burst: options.openBurst ?? DEFAULT_OPEN_BURST,
     perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
@@ -213,325 +150,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       })
     : null;
 
-  // Hash both sides so the comparison takes the same time whatever the lengths.
-  const tokenDigest =
-    config.http.token === null ? null : createHash("sha256").update(config.http.token).digest();
-  // A token the server doesn't check claims nothing: without one configured, everyone is one.
-  // With OAuth, the token's subject and client (set by oauth.run around every MCP request), so a
-  // refreshed or stepped-up token is still the same caller.
-  const principalOf =
-    options.principalOf ??
-    ((req: IncomingMessage) => {
-      const authenticated = currentPrincipal();
-      if (authenticated) return `oauth:${principalKey(authenticated)}`;
-      return tokenDigest === null ? "anonymous" : defaultPrincipalOf(req);
-    });
-  const boundHostname = urlHostname(host);
-  const isWildcard = WILDCARD_HOSTS.includes(host);
-  const allowedHostnames = isLoopbackHost(host)
-    ? [...new Set([...LOOPBACK_HOSTNAMES, boundHostname])]
-    : [boundHostname];
-  // Behind a TLS terminator the Host (and a browser's Origin) is the public URL's.
-  const publicHost = config.http.oauth ? new URL(config.http.oauth.publicUrl).host : null;
-  let boundPort = 0;
+  const tokenDigest = tokenDigestOf(config.http.token);
+  const principalOf = options.principalOf ?? defaultPrincipalResolver(tokenDigest);
+  const site = siteOf(host, config.http.oauth?.publicUrl);
 
-  // 2026-07-28 requests, in both modes: each one is answered by a fresh server built for it, its
-  // version, capabilities and log level read from its own _meta; nothing is kept between them.
-  // The SDK checks the envelope and the Mcp-Method/Mcp-Name headers against the body. Everything
-  // else (initialize, session GET/DELETE, claim-less POSTs) is the initialize era, served below.
-  // The SDK builds the server deep inside its handler: the request's principal reaches the
-  // factory through the async context of the request being served.
-  const modernPrincipal = new AsyncLocalStorage<string>();
-  const modern = createMcpHandler(() => createServer({ ...deps, principal: modernPrincipal.getStore() }), {
-    legacy: "reject",
-    maxRequestBodySize: maxBodyBytes,
-    onerror: (error) => logger.debug(`MCP HTTP (2026-07-28): ${error.message}`),
-  });
-  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBodyBytes });
+  // 2026-07-28 requests, in both modes, one fresh server each (http/modern.ts).
+  const modern = createModernLeg(deps, createServer, maxBodyBytes, logger);
 
-  // In least-recently-used order: each request moves its session to the end.
-  const sessions = new Map<string, Session>();
-  // Per-request servers of stateless mode, so close() can end the ones still streaming.
-  const statelessServers = new Set<McpServer>();
-  // MCP requests not yet answered in full, and every open connection, for drain().
-  const activeResponses = new Set<ServerResponse>();
-  const openConnections = new Set<Socket>();
   let draining = false;
-  let allConnectionsClosed: (() => void) | null = null;
 
-  function hostAllowed(hostHeader: string | undefined): boolean {
-    // Bound to every interface: the Host is whatever name the load balancer uses; the
-    // mandatory token protects such a server.
-    if (isWildcard) return true;
-    if (!hostHeader) return false;
-    if (hostHeader.toLowerCase() === publicHost) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(`http://${hostHeader}`);
-    } catch {
-      return false;
-    }
-    const portOk = parsed.port === "" || Number(parsed.port) === boundPort;
-    return portOk && allowedHostnames.includes(parsed.hostname);
-  }
+  const limits = sessionLimitsOf(options);
+  const sessions = createSessionTable(limits, now, logger);
+  const legacyOptions = { deps, createServer, principalOf, logger, now };
+  const legacy = stateless
+    ? createStatelessLeg(legacyOptions)
+    : createStatefulLeg({ ...legacyOptions, sessions, openRate, admissionRefusals });
 
-  function originAllowed(origin: string | undefined): boolean {
-    if (origin === undefined) return true;
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
-    if (parsed.host === publicHost) return true;
-    return LOOPBACK_HOSTNAMES.includes(parsed.hostname) || (!isWildcard && parsed.hostname === boundHostname);
-  }
-
-  function tokenAccepted(authorization: string | undefined): boolean {
-    if (tokenDigest === null) return true;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match?.[1]) return false;
-    return timingSafeEqual(createHash("sha256").update(match[1]).digest(), tokenDigest);
-  }
-
-  async function closeSession(sessionId: string, reason: string) {
-    const session = sessions.get(sessionId);
-    if (!session) return;
-    sessions.delete(sessionId);
-    logger.debug(`closing an MCP session (${reason}); ${sessions.size} left`);
-    await session.server.close().catch((error: unknown) => {
-      logger.warn(`closing an MCP session failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
-  }
-
-  /** Counts a request against its session: activity now, and in flight until it ends unless a GET. */
-  function trackRequest(session: Session, req: IncomingMessage, res: ServerResponse) {
-    session.lastActivityMs = now();
-    if (req.method === "GET") return;
-    session.activeRequests += 1;
-    res.once("close", () => {
-      session.activeRequests -= 1;
-      session.lastActivityMs = now();
-    });
-  }
-
-  /**
-   * Makes room for a session of `owner` under every cap, closing only that owner's least
-   * recently used sessions with no POST/DELETE in flight. Returns the refusal when it can't.
-   */
-  async function makeRoom(owner: SessionOwner): Promise<{ status: number; message: string } | null> {
-    for (;;) {
-      let ofPrincipal = 0;
-      let ofAddress = 0;
-      for (const session of sessions.values()) {
-        if (session.owner.principal === owner.principal) ofPrincipal++;
-        if (session.owner.address === owner.address) ofAddress++;
-      }
-      const overOwnCap = ofPrincipal >= maxPerPrincipal || ofAddress >= maxPerAddress;
-      if (!overOwnCap && sessions.size < maxSessions) return null;
-      const ownIdle = [...sessions].find(
-        ([, session]) => session.activeRequests <= 0 && sameOwner(session.owner, owner),
-      );
-      if (!ownIdle) {
-        return overOwnCap
-          ? {
-              status: 429,
-              message: "Too many MCP sessions open for this client at once; close some, or try again later.",
-            }
-          : { status: 503, message: "Too many MCP sessions open on this server; try again later." };
-      }
-      await closeSession(ownIdle[0], "evicted: its owner opened a new one at the session cap");
-    }
-  }
-
-  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    const owner: SessionOwner = {
-      principal: principalOf(req),
-      address: req.socket.remoteAddress ?? "unknown",
-    };
-    const waitSeconds = openRate.take(owner.address);
-    if (waitSeconds !== null) {
-      admissionRefusals.refused("too many new sessions from one address");
-      sendError(res, 429, "Too many new MCP sessions from this address; wait, then try again.", {
-        "retry-after": String(waitSeconds),
-      });
-      return;
-    }
-    const refusal = await makeRoom(owner);
-    if (refusal) {
-      admissionRefusals.refused("a session cap was reached");
-      sendError(res, refusal.status, refusal.message, { "retry-after": "60" });
-      return;
-    }
-    const server = createServer({ ...deps, principal: owner.principal });
-    const session: Session = {
-      owner,
-      server,
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => {
-          sessions.set(sessionId, session);
-          logger.debug(`MCP session opened; ${sessions.size} open`);
-        },
-      }),
-      lastActivityMs: now(),
-      activeRequests: 0,
-    };
-    trackRequest(session, req, res);
-    // Set before connect(): the SDK chains its own handler after ours.
-    session.transport.onclose = () => {
-      const sessionId = session.transport.sessionId;
-      if (sessionId !== undefined && sessions.get(sessionId) === session) sessions.delete(sessionId);
-    };
-    session.transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
-    try {
-      await server.connect(session.transport);
-      await session.transport.handleRequest(req, res, body);
-    } finally {
-      // An initialize that failed (bad protocol version, ...) leaves a server no one can reach.
-      if (session.transport.sessionId === undefined || !sessions.has(session.transport.sessionId)) {
-        await server.close().catch(() => {});
-      }
-    }
-  }
-
-  async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (req.method !== "POST") {
-      sendError(res, 405, "This server is stateless (--stateless): send every MCP message with POST.", {
-        allow: "POST",
-      });
-      return;
-    }
-    const server = createServer({ ...deps, principal: principalOf(req) });
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: !wantsProgress(body),
-    });
-    transport.onerror = (error) => logger.debug(`MCP HTTP transport: ${error.message}`);
-    statelessServers.add(server);
-    res.once("close", () => {
-      statelessServers.delete(server);
-      void server.close().catch(() => {});
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
-  }
-
-  async function handleStateful(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    const sessionId = headerValue(req.headers["mcp-session-id"]);
-    if (sessionId === undefined) {
-      if (req.method === "POST" && containsInitialize(body)) {
-        await openSession(req, res, body);
-        return;
-      }
-      sendError(
-        res,
-        400,
-        "Bad Request: no MCP session; send initialize first (without an Mcp-Session-Id header).",
-      );
-      return;
-    }
-    const session = sessions.get(sessionId);
-    // Another principal's session is as unknown to this caller as one that never existed.
-    if (!session || session.owner.principal !== principalOf(req)) {
-      // 404 tells a conforming client to start a new session.
-      sendError(res, 404, "Session not found: it expired or was closed; initialize a new session.");
-      return;
-    }
-    sessions.delete(sessionId);
-    sessions.set(sessionId, session);
-    trackRequest(session, req, res);
-    await session.transport.handleRequest(req, res, body);
-  }
-
-  async function handleMcp(req: IncomingMessage, res: ServerResponse) {
-    let body: unknown;
-    if (req.method === "POST") {
-      const read = await readBody(req, maxBodyBytes);
-      if (read.kind === "too-large") {
-        sendError(res, 413, `Request body over ${maxBodyBytes} bytes.`, { connection: "close" });
-        return;
-      }
-      try {
-        body = JSON.parse(read.text);
-      } catch {
-        res.writeHead(400, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null }),
-        );
-        return;
-      }
-    } else if (req.method !== "GET" && req.method !== "DELETE") {
-      sendError(res, 405, "Method not allowed; MCP uses POST, GET and DELETE.", {
-        allow: "POST, GET, DELETE",
-      });
-      return;
-    }
-    // OAuth: a call without its scope (403) or past its subject's cap (429) goes no further.
-    const principal = currentPrincipal();
-    if (oauth && principal && !oauth.admit(principal, req, body, res)) return;
-    if (req.method === "POST" && !(await isLegacyRequest(await toWebRequest(req, body), body))) {
-      await modernPrincipal.run(principalOf(req), () => serveModern(req, res, body));
-      return;
-    }
-    if (stateless) await handleStateless(req, res, body);
-    else await handleStateful(req, res, body);
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    if (!hostAllowed(req.headers.host)) {
-      refusals.refused("foreign Host header", req.headers.host ?? null);
-      sendError(res, 403, "Forbidden: Host header not allowed.");
-      return;
-    }
-    if (!originAllowed(headerValue(req.headers.origin))) {
-      refusals.refused("foreign Origin", headerValue(req.headers.origin) ?? null);
-      sendError(res, 403, "Forbidden: Origin not allowed.");
-      return;
-    }
-    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (oauth?.serveMetadata(req, res, pathname)) return;
-    if (pathname === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) {
-      // Listening starts only once everything is set up, so any answer before draining is "ready".
-      const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" };
-      res.writeHead(draining ? 503 : 200, draining ? { ...headers, connection: "close" } : headers);
-      res.end(req.method === "HEAD" ? undefined : draining ? "draining" : "ready");
-      return;
-    }
-    if (pathname !== MCP_PATH) {
-      sendError(res, 404, `Not found; the MCP endpoint is ${MCP_PATH}.`);
-      return;
-    }
-    const principal = oauth ? await oauth.authenticate(req, res) : null;
-    if (oauth && !principal) return;
-    if (!tokenAccepted(headerValue(req.headers.authorization))) {
-      const error = req.headers.authorization === undefined ? "" : ', error="invalid_token"';
-      refusals.refused(req.headers.authorization === undefined ? "no bearer token" : "wrong bearer token");
-      sendError(res, 401, "Unauthorized: send Authorization: Bearer <VAGON_MCP_HTTP_TOKEN>.", {
-        "www-authenticate": `Bearer realm="vagon-files-mcp"${error}`,
-      });
-      return;
-    }
-    // Routed here before the balancer saw the listener close: served, and the connection retired.
-    if (draining) lastOnItsConnection(res);
-    activeResponses.add(res);
-    res.once("close", () => activeResponses.delete(res));
-    // Tell nginx-style proxies not to buffer the SSE streams, whatever their configuration says.
-    res.setHeader("x-accel-buffering", "no");
-    // With OAuth everything the request starts runs as its principal (src/principal.ts).
-    await (oauth && principal ? oauth.run(principal, () => handleMcp(req, res)) : handleMcp(req, res));
-  }
-
-  /** The connection ends after this response instead of waiting for the next request. */
-  function lastOnItsConnection(res: ServerResponse) {
-    if (!res.headersSent) {
-      res.setHeader("connection", "close");
-      return;
-    }
-    const socket = res.socket;
-    res.once("finish", () => socket?.end());
-  }
+  const handle = createRouter({
+    mcpPath: MCP_PATH,
+    healthPath: HEALTH_PATH,
+    site,
+    tokenDigest,
+    oauth,
+    refusals,
+    maxBodyBytes,
+    principalOf,
+    modern,
+    legacy,
+    isDraining: () => draining,
+    track: (res) => traffic.track(res),
+  });
 
   const httpServer = createNodeServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -539,13 +187,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       sendError(res, 500, "Internal server error.");
     });
   });
-  httpServer.on("connection", (socket: Socket) => {
-    openConnections.add(socket);
-    socket.once("close", () => {
-      openConnections.delete(socket);
-      if (openConnections.size === 0) allConnectionsClosed?.();
-    });
-  });
+  const traffic = watchTraffic(httpServer);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -554,24 +196,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       resolve();
     });
   });
-  boundPort = (httpServer.address() as AddressInfo).port;
+  site.port = (httpServer.address() as AddressInfo).port;
 
-  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
-  async function sweepIdleSessions(): Promise<number> {
-    const idle = [...sessions].filter(
-      ([, session]) => session.activeRequests <= 0 && now() - session.lastActivityMs >= idleSessionMs,
-    );
-    await Promise.all(idle.map(([sessionId]) => closeSession(sessionId, "idle")));
-    return idle.length;
-  }
-  const sweepTimer = setInterval(() => void sweepIdleSessions(), sweepEveryMs);
+  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(limits.idleSessionMs / 2)));
+  const sweepTimer = setInterval(() => void sessions.sweepIdle(), sweepEveryMs);
   sweepTimer.unref();
   httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
   httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
 
   const urlHost =
-    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : boundHostname;
-  const url = `http://${urlHost}:${boundPort}${MCP_PATH}`;
+    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : site.boundHostname;
+  const url = `http://${urlHost}:${site.port}${MCP_PATH}`;
   logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
   if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
     logger.warn(
@@ -583,42 +218,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let drained: Promise<void> | null = null;
   const serverHandle: HttpServerHandle = {
     url,
-    port: boundPort,
+    port: site.port,
     sessionCount: () => sessions.size,
-    sweepIdleSessions,
+    sweepIdleSessions: () => sessions.sweepIdle(),
     drain() {
       drained ??= (async () => {
         draining = true;
-        logger.info(
-          `draining: ${activeResponses.size} requests in flight get up to ${Math.round(drainMs / 1000)} s`,
-        );
-        // net.Server's close, not http.Server's: that one also closes idle kept-alive connections,
-        // racing the balancer's next request on them.
-        NetServer.prototype.close.call(httpServer);
-        for (const res of activeResponses) lastOnItsConnection(res);
-        // Sessions with nothing in flight would only hold the drain open with their GET streams.
-        await Promise.all(
-          [...sessions]
-            .filter(([, session]) => session.activeRequests <= 0)
-            .map(([sessionId]) => closeSession(sessionId, "the server is shutting down")),
-        );
-        // Zip waits answer a little before the bound, so their answers still get out.
-        const wrapUpLeadMs = Math.min(2_000, drainMs / 4);
-        const wrapUpTimer = setTimeout(() => lifecycle.beginWrapUp(), drainMs - wrapUpLeadMs);
-        let boundTimer: NodeJS.Timeout | undefined;
-        const finished = new Promise<boolean>((resolve) => {
-          allConnectionsClosed = () => resolve(true);
-          if (openConnections.size === 0) resolve(true);
-          boundTimer = setTimeout(() => resolve(false), drainMs);
-        });
-        const inTime = await finished;
-        clearTimeout(wrapUpTimer);
-        clearTimeout(boundTimer);
-        if (!inTime) {
-          logger.warn(
-            `drain bound reached: closing ${openConnections.size} connections, ending ${activeResponses.size} requests still running`,
-          );
-        }
+        await drainTraffic({ httpServer, traffic, sessions, lifecycle, drainMs, logger });
         await serverHandle.close();
       })();
       return drained;
@@ -630,13 +236,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         admissionRefusals.close();
         // After a drain the listener is already closed, and maybe every connection with it.
         const stopped = new Promise<void>((resolve) => {
-          if (!httpServer.listening && openConnections.size === 0) resolve();
+          if (!httpServer.listening && traffic.openConnections === 0) resolve();
           else httpServer.once("close", () => resolve());
           if (httpServer.listening) httpServer.close();
         });
-        await Promise.all([...sessions.keys()].map((sessionId) => closeSession(sessionId, "shutdown")));
-        await Promise.all([...statelessServers].map((server) => server.close().catch(() => {})));
-        await modern.close().catch(() => {});
+        await legacy.close();
+        await modern.close();
         httpServer.closeAllConnections();
         await stopped;
       })();

@@ -1,4 +1,4 @@
-// Tables as the server sends them (src/mcp/table.ts: `{columns, rows, exceptions}`) back as
+// Tables as the server sends them (src/mcp/kit/table.ts: `{columns, rows, exceptions}`) back as
 // records for the views: each row's columns by name, its exceptions merged in, and the two
 // fields the views need that tables leave to their columns: kind (a folder's path ends in "/",
 // or its size is null) and name (a path's last part). Pure: the tests read tables with it too.

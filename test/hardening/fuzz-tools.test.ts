@@ -9,8 +9,8 @@ import { ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { normalizeArguments } from "../../src/mcp/kit/unknown-arguments.js";
 import { TOOLS } from "../../src/mcp/tools/index.js";
-import { normalizeArguments } from "../../src/mcp/unknown-arguments.js";
 import { SEED } from "../../src/sandbox/index.js";
 import { toolText, useHarness } from "../helpers/harness.js";
 import { listTree } from "./fixtures.js";

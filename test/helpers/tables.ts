@@ -1,4 +1,4 @@
-// Tests assert on entries by field: tables (src/mcp/table.ts) read back as records with the
+// Tests assert on entries by field: tables (src/mcp/kit/table.ts) read back as records with the
 // views' own reader (src/views/table.ts). The losslessness of the tables themselves is
 // test/mcp/compact-listings.test.ts's, which rebuilds every field by the outputSchema's rules.
 import { tableRows } from "../../src/views/table.js";

@@ -2,7 +2,7 @@
 // hosts it is read-only (a host may run such a tool without asking the user).
 import { McpServer } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
-import { type AnyTool, registerTool, type ToolContext } from "../../src/mcp/define-tool.js";
+import { type AnyTool, registerTool, type ToolContext } from "../../src/mcp/kit/define-tool.js";
 import { deleteFile } from "../../src/mcp/tools/delete-file.js";
 import { listFiles } from "../../src/mcp/tools/list-files.js";
 

@@ -1,7 +1,7 @@
 // Stateless delete plans: any signer with the same credentials checks a plan; another set,
 // scope, expiry or secret does not pass.
 import { describe, expect, it } from "vitest";
-import { createPlanSigner, PLAN_TTL_MS } from "../../src/mcp/delete-plan.js";
+import { createPlanSigner, PLAN_TTL_MS } from "../../src/mcp/housekeeping/delete-plan.js";
 
 const scope = { location: "recordings", machineId: null, parentId: 0 };
 const items = [

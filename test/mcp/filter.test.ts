@@ -1,7 +1,7 @@
 // The shared filter's parsers: the ages, dates, sizes and globs find_files and delete_files
 // accept, and errors that show a form that works.
 import { describe, expect, it } from "vitest";
-import { buildFilter, type FilterArgs, parseInstant, parseSize } from "../../src/mcp/filter.js";
+import { buildFilter, type FilterArgs, parseInstant, parseSize } from "../../src/mcp/housekeeping/filter.js";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const base: FilterArgs = { location: "shared", parent_id: 0, max_depth: 20 };

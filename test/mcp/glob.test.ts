@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
-import { compileGlob, type GlobWork, MAX_GLOB_LENGTH } from "../../src/mcp/glob.js";
+import { compileGlob, type GlobWork, MAX_GLOB_LENGTH } from "../../src/mcp/housekeeping/glob.js";
 
 /** The bound the matcher promises: each character visits each state at most twice. */
 function stepBound(textLength: number, stateCount: number): number {

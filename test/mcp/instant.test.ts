@@ -1,8 +1,8 @@
 // Entry instants: UTC to the second, whatever form the API wrote them in, never lost.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseInstant } from "../../src/mcp/filter.js";
-import { entryInstant } from "../../src/mcp/instant.js";
+import { parseInstant } from "../../src/mcp/housekeeping/filter.js";
+import { entryInstant } from "../../src/mcp/kit/instant.js";
 
 describe("entry instants", () => {
   it("keep every instant to the second, in a form Date.parse reads", () => {

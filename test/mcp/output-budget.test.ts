@@ -5,7 +5,7 @@
 import * as fs from "node:fs/promises";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/budget.js";
+import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../../src/mcp/kit/budget.js";
 import { SEED } from "../../src/sandbox/index.js";
 import { countTokens } from "../helpers/claude-tokens.js";
 import { toolText, useHarness } from "../helpers/harness.js";

@@ -1,7 +1,7 @@
 // What reaches the model verbatim is one type (ShownError): every class that extends it has its
 // message shown as written and is not logged as unexpected; anything else is reported generically.
 import { describe, expect, it } from "vitest";
-import { LocalPathError, ToolError, UserInputError } from "../../src/mcp/errors.js";
+import { LocalPathError, ToolError, UserInputError } from "../../src/mcp/kit/errors.js";
 import { ShownError } from "../../src/shown-error.js";
 import { DownloadFailedError } from "../../src/vagon/download.js";
 import { VagonError } from "../../src/vagon/errors.js";

@@ -1,7 +1,7 @@
 // Unknown argument names are refused on every tool, naming the valid inputs (SPEC §2): a
 // camelCased `parentId` must not silently list the root, and nothing reaches Vagon.
 import { describe, expect, it } from "vitest";
-import { closestName } from "../../src/mcp/unknown-arguments.js";
+import { closestName } from "../../src/mcp/kit/unknown-arguments.js";
 import { SEED } from "../../src/sandbox/index.js";
 import { toolText, useHarness } from "../helpers/harness.js";
 

@@ -7,7 +7,7 @@ import type yauzl from "yauzl";
 import { compressionRatioProblem, DEFAULT_MAX_EXTRACT_ENTRIES } from "../../local/extract.js";
 import { formatBytes } from "../../units.js";
 import type { RangedReader } from "../../vagon/ranged-reader.js";
-import { entryInstant } from "../instant.js";
+import { entryInstant } from "../kit/instant.js";
 
 /** Bytes fetched per cached block: a central directory of 10,000 entries is ~4 of them. */
 const BLOCK_BYTES = 256 * 1024;

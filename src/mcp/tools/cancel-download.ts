@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineTool } from "../define-tool.js";
-import { UserInputError } from "../errors.js";
-import * as params from "../params.js";
+import { defineTool } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
 
 export const cancelDownload = defineTool({
   name: "cancel_download",

@@ -2,11 +2,11 @@ import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { VagonClient } from "../../vagon/types.js";
-import { defineTool } from "../define-tool.js";
-import { ToolError, UserInputError } from "../errors.js";
-import * as params from "../params.js";
-import { forgetLink, issuedLink, normalizeEtag } from "../upload-links.js";
-import { type FoundFile, findFile, findFolder, folderNotFileText } from "../wrong-kind.js";
+import { defineTool } from "../kit/define-tool.js";
+import { ToolError, UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
+import { type FoundFile, findFile, findFolder, folderNotFileText } from "../kit/wrong-kind.js";
+import { forgetLink, issuedLink, normalizeEtag } from "../transfer/upload-links.js";
 
 export const completeUpload = defineTool({
   name: "complete_upload",

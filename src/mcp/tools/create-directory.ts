@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { isWellFormedText } from "../../well-formed.js";
-import { defineTool } from "../define-tool.js";
-import { UserInputError } from "../errors.js";
-import * as params from "../params.js";
+import { defineTool } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
 
 export const createDirectory = defineTool({
   name: "create_directory",

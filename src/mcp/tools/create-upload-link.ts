@@ -2,12 +2,17 @@ import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
-import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../budget.js";
-import { defineTool } from "../define-tool.js";
-import { presignedExpiry } from "../downloads.js";
-import { UserInputError } from "../errors.js";
-import * as params from "../params.js";
-import { DEFAULT_LINK_PARTS, linkInstructions, MAX_LINK_PARTS, rememberLink } from "../upload-links.js";
+import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../kit/budget.js";
+import { defineTool } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
+import { presignedExpiry } from "../transfer/downloads.js";
+import {
+  DEFAULT_LINK_PARTS,
+  linkInstructions,
+  MAX_LINK_PARTS,
+  rememberLink,
+} from "../transfer/upload-links.js";
 
 const MIB = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { confirmDelete } from "../confirm-delete.js";
-import { defineTool } from "../define-tool.js";
-import * as params from "../params.js";
-import { type ItemFacts, itemFacts, itemWords } from "../wrong-kind.js";
+import { confirmDelete } from "../housekeeping/confirm-delete.js";
+import { defineTool } from "../kit/define-tool.js";
+import * as params from "../kit/params.js";
+import { type ItemFacts, itemFacts, itemWords } from "../kit/wrong-kind.js";
 
 export const deleteFile = defineTool({
   name: "delete_file",

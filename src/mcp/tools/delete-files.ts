@@ -2,12 +2,12 @@ import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
-import { confirmDelete } from "../confirm-delete.js";
-import { defineTool, type ToolContext } from "../define-tool.js";
-import { createPlanSigner, type PlanScope } from "../delete-plan.js";
-import { UserInputError } from "../errors.js";
-import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../filter.js";
-import { isoInstant } from "../instant.js";
+import { confirmDelete } from "../housekeeping/confirm-delete.js";
+import { createPlanSigner, type PlanScope } from "../housekeeping/delete-plan.js";
+import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../housekeeping/filter.js";
+import { defineTool, type ToolContext } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import { isoInstant } from "../kit/instant.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
 // is paid for in every conversation).
@@ -22,10 +22,10 @@ const briefFilterShape = {
 } as typeof filterShape;
 
 import { runPool } from "../../pool.js";
-import { loadTypeTable } from "../compact.js";
-import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
-import { createProgress, type ProgressReporter } from "../progress.js";
-import { scanTree } from "../scan.js";
+import { scanTree } from "../housekeeping/scan.js";
+import { createProgress, type ProgressReporter } from "../kit/progress.js";
+import { loadTypeTable } from "../listing/compact.js";
+import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 /** Deletes in flight at once: quick for big sets, gentle on the API's rate limit. */
 export const DELETE_CONCURRENCY = 4;

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../downloads.js";
-import { UserInputError } from "../errors.js";
-import * as params from "../params.js";
-import { downloadResultShape } from "../shapes.js";
-import { explainFileAsFolder, explainFolderAmongFiles } from "../wrong-kind.js";
+import { defineTool } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
+import { explainFileAsFolder, explainFolderAmongFiles } from "../kit/wrong-kind.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../transfer/downloads.js";
+import { downloadResultShape } from "../transfer/shapes.js";
 
 export const downloadFiles = defineTool({
   name: "download_files",

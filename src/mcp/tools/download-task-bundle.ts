@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../downloads.js";
-import * as params from "../params.js";
-import { downloadResultShape } from "../shapes.js";
+import { defineTool } from "../kit/define-tool.js";
+import * as params from "../kit/params.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, finishDownload } from "../transfer/downloads.js";
+import { downloadResultShape } from "../transfer/shapes.js";
 
 export const downloadTaskBundle = defineTool({
   name: "download_task_bundle",

@@ -1,14 +1,21 @@
 import { z } from "zod";
 import { formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
-import { loadTypeTable } from "../compact.js";
-import { defineTool } from "../define-tool.js";
-import { buildFilter, filterScope, filterShape } from "../filter.js";
-import { count, entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
-import { isoInstant } from "../instant.js";
-import { createProgress } from "../progress.js";
-import { depthNote, incompleteNote, scanTree } from "../scan.js";
-import { TopK } from "../top-k.js";
+import { buildFilter, filterScope, filterShape } from "../housekeeping/filter.js";
+import { depthNote, incompleteNote, scanTree } from "../housekeeping/scan.js";
+import { defineTool } from "../kit/define-tool.js";
+import { isoInstant } from "../kit/instant.js";
+import { createProgress } from "../kit/progress.js";
+import { TopK } from "../kit/top-k.js";
+import { loadTypeTable } from "../listing/compact.js";
+import {
+  count,
+  entryOrder,
+  foundLine,
+  foundTable,
+  foundTableSchema,
+  scannedMessage,
+} from "../listing/found.js";
 
 export const findFiles = defineTool({
   name: "find_files",

@@ -1,7 +1,7 @@
-import { defineTool } from "../define-tool.js";
-import { DOWNLOAD_ANNOTATIONS, downloadInto, followJob } from "../downloads.js";
-import * as params from "../params.js";
-import { downloadResultShape } from "../shapes.js";
+import { defineTool } from "../kit/define-tool.js";
+import * as params from "../kit/params.js";
+import { DOWNLOAD_ANNOTATIONS, downloadInto, followJob } from "../transfer/downloads.js";
+import { downloadResultShape } from "../transfer/shapes.js";
 
 export const getDownload = defineTool({
   name: "get_download",

@@ -1,5 +1,5 @@
 // Every tool, in the order hosts show them.
-import type { AnyTool } from "../define-tool.js";
+import type { AnyTool } from "../kit/define-tool.js";
 import { cancelDownload } from "./cancel-download.js";
 import { completeUpload } from "./complete-upload.js";
 import { createDirectory } from "./create-directory.js";

@@ -1,18 +1,18 @@
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
-import { MAX_RESULT_ENTRIES } from "../budget.js";
+import { MAX_RESULT_ENTRIES } from "../kit/budget.js";
+import { defineTool, type ToolOutput } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
 import {
   type ListingOutput,
   listingOutput,
   listingShape,
   loadTypeTable,
   type TypeForName,
-} from "../compact.js";
-import { defineTool, type ToolOutput } from "../define-tool.js";
-import { UserInputError } from "../errors.js";
-import { entryLine } from "../format.js";
-import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
-import * as params from "../params.js";
+} from "../listing/compact.js";
+import { entryLine } from "../listing/format.js";
+import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing/listing.js";
 
 export const listFiles = defineTool({
   name: "list_files",

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import type { MachineContentItem } from "../../vagon/types.js";
-import { defineTool, type ToolOutput } from "../define-tool.js";
-import * as params from "../params.js";
-import { tableSchema, toTable } from "../table.js";
+import { defineTool, type ToolOutput } from "../kit/define-tool.js";
+import * as params from "../kit/params.js";
+import { tableSchema, toTable } from "../kit/table.js";
 
 const machineContentShape = {
   machine_id: z.number(),

@@ -2,11 +2,13 @@ import type { ImageContent } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
-import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS, TEXT_ESTIMATE_LIMIT } from "../budget.js";
-import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
-import { ToolError, UserInputError } from "../errors.js";
-import * as params from "../params.js";
-import { createProgress } from "../progress.js";
+import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS, TEXT_ESTIMATE_LIMIT } from "../kit/budget.js";
+import { defineTool, type ToolContext, type ToolOutput } from "../kit/define-tool.js";
+import { ToolError, UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
+import { createProgress } from "../kit/progress.js";
+import { tableSchema, toTable } from "../kit/table.js";
+import { explainFolderAmongFiles, folderNotFileText } from "../kit/wrong-kind.js";
 import { classify, SNIFF_BYTES } from "../reading/classify.js";
 import { checkPattern, type GrepMatch, grepStream, MAX_GREP_MATCHES } from "../reading/grep.js";
 import { forwardStreamSource, rangedSource, streamTailSource } from "../reading/sources.js";
@@ -25,8 +27,6 @@ import {
   openZip,
   type ZipMember,
 } from "../reading/zip.js";
-import { tableSchema, toTable } from "../table.js";
-import { explainFolderAmongFiles, folderNotFileText } from "../wrong-kind.js";
 
 export const DEFAULT_MAX_BYTES = 16 * 1024;
 const MAX_MAX_BYTES = 256 * 1024;

@@ -1,18 +1,18 @@
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
-import { loadTypeTable } from "../compact.js";
-import { defineTool } from "../define-tool.js";
-import { UserInputError } from "../errors.js";
-import { filterShape } from "../filter.js";
-import { entryDate } from "../format.js";
-import { entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
-import { entryInstant } from "../instant.js";
-import * as params from "../params.js";
-import { createProgress } from "../progress.js";
-import { depthNote, incompleteNote, scanTree } from "../scan.js";
-import { tableSchema, toTable } from "../table.js";
-import { TopK } from "../top-k.js";
+import { filterShape } from "../housekeeping/filter.js";
+import { depthNote, incompleteNote, scanTree } from "../housekeeping/scan.js";
+import { defineTool } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import { entryInstant } from "../kit/instant.js";
+import * as params from "../kit/params.js";
+import { createProgress } from "../kit/progress.js";
+import { tableSchema, toTable } from "../kit/table.js";
+import { TopK } from "../kit/top-k.js";
+import { loadTypeTable } from "../listing/compact.js";
+import { entryDate } from "../listing/format.js";
+import { entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 /** Every level below the start folder is summed; only `depth` levels get rows. */
 const SUM_DEPTH = 20;

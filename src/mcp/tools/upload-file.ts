@@ -9,12 +9,12 @@ import {
   uploadFile as upload,
 } from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
-import { defineTool, type ToolContext, type ToolOutput } from "../define-tool.js";
-import { UserInputError } from "../errors.js";
+import { defineTool, type ToolContext, type ToolOutput } from "../kit/define-tool.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
+import { createProgress } from "../kit/progress.js";
 import type { CheckedPath } from "../local-paths.js";
 import { excludeMatcher, walkLocalFolder } from "../local-tree.js";
-import * as params from "../params.js";
-import { createProgress } from "../progress.js";
 
 /** Inline content is for small files the model writes itself; bigger ones go through local_path. */
 const MAX_INLINE_BYTES = 10 * 1024 * 1024;

@@ -3,7 +3,7 @@
 
 import { countTokens } from "@anthropic-ai/tokenizer";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OUTPUT_BUDGET_TOKENS } from "../../../src/mcp/budget.js";
+import { OUTPUT_BUDGET_TOKENS } from "../../../src/mcp/kit/budget.js";
 import { SEED } from "../../../src/sandbox/index.js";
 import { toolText, useHarness } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";

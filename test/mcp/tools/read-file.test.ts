@@ -5,7 +5,7 @@
 import type { CallToolResult, ImageContent } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
-import { OUTPUT_BUDGET_TOKENS, resultTokens } from "../../../src/mcp/budget.js";
+import { OUTPUT_BUDGET_TOKENS, resultTokens } from "../../../src/mcp/kit/budget.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { patternBytes } from "../../hardening/fixtures.js";
 import { countTokens } from "../../helpers/claude-tokens.js";

@@ -10,7 +10,7 @@ import type { Frame } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildViews } from "../../../scripts/build-views.mjs";
 import { packageFile } from "../../../src/config.js";
-import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/views.js";
+import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/kit/views.js";
 import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";

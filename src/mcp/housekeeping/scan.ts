@@ -1,9 +1,9 @@
 // A walk run on behalf of a tool call: the call's cancellation and its progress notifications
 // ("scanned 1,200 entries in 40 folders").
-import { type WalkRequest, type WalkResult, walkTree } from "../vagon/walk.js";
-import type { ToolContext } from "./define-tool.js";
-import { scannedMessage } from "./found.js";
-import type { ProgressReporter } from "./progress.js";
+import { type WalkRequest, type WalkResult, walkTree } from "../../vagon/walk.js";
+import type { ToolContext } from "../kit/define-tool.js";
+import type { ProgressReporter } from "../kit/progress.js";
+import { scannedMessage } from "../listing/found.js";
 
 export async function scanTree(
   context: ToolContext,

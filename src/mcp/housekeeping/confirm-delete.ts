@@ -20,11 +20,11 @@ import {
   inputRequired,
   type RequestStateCodec,
 } from "@modelcontextprotocol/server";
-import type { Config } from "../config.js";
-import type { ToolContext } from "./define-tool.js";
+import type { Config } from "../../config.js";
+import type { ToolContext } from "../kit/define-tool.js";
+import { clientCapabilities, isModernEra } from "../kit/era.js";
+import { UserInputError } from "../kit/errors.js";
 import { confirmationKey } from "./delete-plan.js";
-import { clientCapabilities, isModernEra } from "./era.js";
-import { UserInputError } from "./errors.js";
 
 export const CANT_ASK_ON_STATELESS =
   "Nothing was deleted: this server runs stateless (--stateless), so it never saw whether your client can ask you to confirm, and it doesn't delete without asking. Ways out: use a client that speaks MCP 2026-07-28 (its confirmation works across replicas), or have the operator run the server in its stateful mode (behind a load balancer that routes by Mcp-Session-Id), or start it with --allow-unconfirmed-deletes for unattended automation.";

@@ -7,9 +7,9 @@
 // that doesn't follow the rule says so in `exceptions`: lossless but for sub-second digits of
 // modified (instant.ts).
 import { z } from "zod";
-import { entryInstant } from "./instant.js";
+import { entryInstant } from "../kit/instant.js";
+import { type Table, tableSchema, toTable } from "../kit/table.js";
 import type { ListedEntry, Listing } from "./listing.js";
-import { type Table, tableSchema, toTable } from "./table.js";
 
 /** The status of every finished upload, so the one not worth repeating. */
 export const NORMAL_STATUS = "upload_completed";

@@ -2,8 +2,8 @@
 // the presigned part URLs with the byte range each must carry, and a POSIX command per part
 // that sends exactly that range with a Content-Length (S3 refuses chunked bodies); the client
 // runs them and complete_upload finishes with the ETags they printed.
-import { countOf } from "../units.js";
-import type { PlannedPart } from "../vagon/upload.js";
+import { countOf } from "../../units.js";
+import type { PlannedPart } from "../../vagon/upload.js";
 
 /**
  * Each part costs its URL twice (structured and text), 300–1,300 tokens with real S3 URLs, so a

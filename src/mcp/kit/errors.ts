@@ -2,8 +2,8 @@
 // and the next step. Known errors carry their own user-facing message; anything else is
 // logged and reported briefly, never with a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import type { Logger } from "../log.js";
-import { ShownError } from "../shown-error.js";
+import type { Logger } from "../../log.js";
+import { ShownError } from "../../shown-error.js";
 
 /** A failure whose message is already written for the user: cause plus next step. */
 export class ToolError extends ShownError {

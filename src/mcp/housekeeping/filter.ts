@@ -1,10 +1,10 @@
 // The shared filter of find_files and delete_files: one input schema, and its parsing into a
 // predicate on entries. Ages and sizes are parsed here, with errors that show an accepted form.
 import { z } from "zod";
-import type { Entry } from "../vagon/types.js";
-import { UserInputError } from "./errors.js";
+import type { Entry } from "../../vagon/types.js";
+import { UserInputError } from "../kit/errors.js";
+import * as params from "../kit/params.js";
 import { compileGlob } from "./glob.js";
-import * as params from "./params.js";
 
 const MINUTE_MS = 60_000;
 const AGE_UNIT_MS: Record<string, number> = {

@@ -1,7 +1,7 @@
 // Compact text renderings for the model: one short line per entry, nulls dropped, sizes
 // human-readable. Never a JSON copy of structuredContent (hosts showing both would pay twice).
-import { formatBytes } from "../units.js";
-import type { Entry } from "../vagon/types.js";
+import { formatBytes } from "../../units.js";
+import type { Entry } from "../../vagon/types.js";
 import { NORMAL_STATUS } from "./compact.js";
 
 /** At most this many entries are rendered as text in one result; structuredContent has all. */

@@ -3,8 +3,10 @@
 // last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
 // the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
-import { countOf } from "../units.js";
-import type { WalkedEntry } from "../vagon/walk.js";
+import { countOf } from "../../units.js";
+import type { WalkedEntry } from "../../vagon/walk.js";
+import { entryInstant } from "../kit/instant.js";
+import { type Table, tableSchema, toTable } from "../kit/table.js";
 import {
   CONTENT_TYPES_DESCRIPTION,
   contentTypeDefaults,
@@ -13,8 +15,6 @@ import {
   type TypeForName,
 } from "./compact.js";
 import { entryDetails } from "./format.js";
-import { entryInstant } from "./instant.js";
-import { type Table, tableSchema, toTable } from "./table.js";
 
 /** A found entry and, where the table says it, its size (delete_files: a folder's contents, null when unknown). */
 export interface FoundItem {

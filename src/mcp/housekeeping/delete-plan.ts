@@ -3,7 +3,7 @@
 // replica with the same credentials can check one; nothing is stored anywhere. Over OAuth the
 // plan is also bound to the subject that previewed it: another user's confirm is a changed plan.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { currentPrincipal } from "../principal.js";
+import { currentPrincipal } from "../../principal.js";
 
 export const PLAN_TTL_MS = 15 * 60_000;
 

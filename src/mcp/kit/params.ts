@@ -1,7 +1,7 @@
 // Input fields shared by several tools, defined once so the same field reads the same
 // everywhere (the sentry-mcp ParamX habit).
 import { z } from "zod";
-import { MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB } from "../vagon/upload.js";
+import { MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB } from "../../vagon/upload.js";
 import { UserInputError } from "./errors.js";
 
 /** The refusal of a name holding a lone UTF-16 surrogate, which has no UTF-8 form. */

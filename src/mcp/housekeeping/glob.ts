@@ -9,7 +9,7 @@
 // segment, `?` one such character, `[abc]` `[a-z]` `[!a]` `[^a]` classes, `{a,b}` alternatives
 // (nested allowed), `\x` a literal x, and in paths `**` as a whole segment for any number of
 // segments. Everything else is a literal character.
-import { UserInputError } from "./errors.js";
+import { UserInputError } from "../kit/errors.js";
 
 /** Longer patterns are refused: each character is a state at most, and states are work. */
 export const MAX_GLOB_LENGTH = 1_000;

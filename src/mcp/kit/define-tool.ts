@@ -13,16 +13,16 @@ import {
   type ToolAnnotations,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { Config } from "../config.js";
-import type { Lifecycle } from "../lifecycle.js";
-import { type Logger, withLogScope } from "../log.js";
-import type { VagonClient } from "../vagon/types.js";
+import type { Config } from "../../config.js";
+import type { Lifecycle } from "../../lifecycle.js";
+import { type Logger, withLogScope } from "../../log.js";
+import type { VagonClient } from "../../vagon/types.js";
 import { type Cuttable, fitToBudget, resultTokens } from "./budget.js";
+import type { LocalPaths } from "./checked-paths.js";
 import { currentCall, isModernEra, NeedsInput, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
 import { leanSchema } from "./lean-tool-list.js";
-import type { LocalPaths } from "./local-paths.js";
 import { beforeResult, type ToolExtra } from "./progress.js";
 import { REFUSED_ARGUMENTS, readArguments, unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";

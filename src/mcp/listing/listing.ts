@@ -2,10 +2,17 @@
 // fetched concurrently once the total is known), and bounded recursive walks. Shared by
 // list_files and the folder resources.
 
-import type { Entry, FileListPage, Folder, ListFilesParams, Location, VagonClient } from "../vagon/types.js";
-import { listFolderPages, type WalkedEntry, walkTree } from "../vagon/walk.js";
-import { UserInputError } from "./errors.js";
-import { TopK } from "./top-k.js";
+import type {
+  Entry,
+  FileListPage,
+  Folder,
+  ListFilesParams,
+  Location,
+  VagonClient,
+} from "../../vagon/types.js";
+import { listFolderPages, type WalkedEntry, walkTree } from "../../vagon/walk.js";
+import { UserInputError } from "../kit/errors.js";
+import { TopK } from "../kit/top-k.js";
 
 /** The largest page Vagon accepts. */
 export const MAX_PAGE_SIZE = 100;

@@ -10,7 +10,7 @@ import {
   type McpServer,
   type ServerContext,
 } from "@modelcontextprotocol/server";
-import type { LogLevel, LogSink } from "../log.js";
+import type { LogLevel, LogSink } from "../../log.js";
 
 export const MODERN_PROTOCOL_VERSION = "2026-07-28";
 

@@ -1,11 +1,11 @@
 // When Vagon answers "not found" for an id that exists as the other kind (a folder id in
 // download_files.file_ids, a file id as parent_id), the error should say so and name the fix.
 // Both checks are reads: listing a folder, or asking for a file's presigned link.
-import { countOf, formatBytes } from "../units.js";
-import { VagonError } from "../vagon/errors.js";
-import { fileLink } from "../vagon/ranged-reader.js";
-import type { VagonClient } from "../vagon/types.js";
-import { walkTree } from "../vagon/walk.js";
+import { countOf, formatBytes } from "../../units.js";
+import { VagonError } from "../../vagon/errors.js";
+import { fileLink } from "../../vagon/ranged-reader.js";
+import type { VagonClient } from "../../vagon/types.js";
+import { walkTree } from "../../vagon/walk.js";
 import { UserInputError } from "./errors.js";
 
 /** Ids probed at most per failed call: a mistake is usually one id, and each probe is a request. */

@@ -5,7 +5,7 @@
 // so a stdio start costs nothing more.
 import { readFile } from "node:fs/promises";
 import type { McpServer, ReadResourceResult } from "@modelcontextprotocol/server";
-import { packageFile } from "../config.js";
+import { packageFile } from "../../config.js";
 import { ToolError } from "./errors.js";
 
 // The values of ext-apps' RESOURCE_MIME_TYPE and RESOURCE_URI_META_KEY (test/views checks they
