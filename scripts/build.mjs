@@ -31,11 +31,20 @@ const server = await build({
   legalComments: "external",
   sourcemap: "linked",
   // config.ts finds package.json next to dist/ through import.meta.url, which CommonJS lacks.
-  define: { "import.meta.url": "__importMetaUrl" },
+  // The grep worker is a file of its own beside the bundle (built below).
+  define: { "import.meta.url": "__importMetaUrl", __GREP_WORKER_FILE__: '"./grep-worker.cjs"' },
   banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   metafile: true,
 });
 await build({ ...common, entryPoints: ["src/launcher.ts"], outfile: `${dist}cli.js`, format: "esm" });
+// read_file's grep runs in a worker thread that loads this file (src/mcp/reading/grep-worker.ts).
+await build({
+  ...common,
+  entryPoints: ["src/mcp/reading/grep-worker.ts"],
+  outfile: `${dist}grep-worker.cjs`,
+  format: "cjs",
+  charset: "ascii",
+});
 // The MCP Apps views: separate browser bundles, read only when a host asks for one.
 const views = await buildViews(`${dist}views`, { minify: common.minify });
 

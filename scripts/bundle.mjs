@@ -165,7 +165,7 @@ export async function buildBundle({ outputPath = BUNDLE_PATH } = {}) {
   const staging = await mkdtemp(path.join(tmpdir(), "vagon-files-mcpb-"));
   try {
     await mkdir(path.join(staging, "dist"));
-    for (const file of ["cli.js", "server.cjs", "THIRD-PARTY-LICENSES.txt", "views"]) {
+    for (const file of ["cli.js", "server.cjs", "grep-worker.cjs", "THIRD-PARTY-LICENSES.txt", "views"]) {
       await cp(path.join(root, "dist", file), path.join(staging, "dist", file), { recursive: true });
     }
     await cp(path.join(root, "LICENSE"), path.join(staging, "LICENSE"));

@@ -16,10 +16,10 @@ import {
 } from "./config.js";
 import { removeIfHoldsNothing } from "./empty-folders.js";
 import { createLifecycle } from "./lifecycle.js";
+import { sweepLeftovers } from "./local/leftovers.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMcpServer } from "./mcp/server.js";
 import { createVagonClient } from "./vagon/client.js";
-import { sweepLeftovers } from "./vagon/leftovers.js";
 import { errorMessage } from "./vagon/retry.js";
 
 // The sandbox and the transports are imported where they are used: a stdio launch by a host,

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { isPathWithinAllowedDirectories } from "./containment.js";
+import { isPathWithinAllowedDirectories } from "./local/containment.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
 
 export type ResponseShape = "jsonapi" | "flat";

@@ -3,7 +3,7 @@
 // arrives meanwhile (the user's or another call's) is never deleted with it.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { isPathWithinAllowedDirectories } from "./containment.js";
+import { isPathWithinAllowedDirectories } from "./local/containment.js";
 
 /**
  * Removes `folder` when it holds no file at any depth (empty sub-folders go with it).

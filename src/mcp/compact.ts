@@ -9,7 +9,6 @@
 import { z } from "zod";
 import { entryInstant } from "./instant.js";
 import type { ListedEntry, Listing } from "./listing.js";
-import type { ListingFolder, ListingOutput } from "./shapes.js";
 import { type Table, tableSchema, toTable } from "./table.js";
 
 /** The status of every finished upload, so the one not worth repeating. */
@@ -115,6 +114,36 @@ export const listingTableSchema = tableSchema(listingColumns, {
     ["id", "name", "size", "modified", "parent_id", "machine_id"],
   ],
 });
+
+export const listingFolderSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  path: z.string().nullable(),
+  machine_id: z.number().optional().describe("The machine whose storage is listed."),
+});
+export type ListingFolder = z.infer<typeof listingFolderSchema>;
+
+/** list_files' output, also the JSON of the folder resources. */
+export const listingShape = {
+  folder: listingFolderSchema.nullable(),
+  entries: listingTableSchema,
+  total: z.number().describe("Entries in the listed folder."),
+  next_page: z.number().nullable().describe("The page to ask for next (with per_page), null at the end."),
+  per_page: z.number().optional().describe("The page size next_page counts in; present with next_page."),
+  next_cursor: z.string().optional().describe("Recursive listing cut short: pass as cursor to continue."),
+  not_opened: z
+    .array(z.number())
+    .optional()
+    .describe(
+      "Recursive: folders at max_depth, whose contents were not listed; list one with its id as parent_id.",
+    ),
+  storage: z
+    .object({ used: z.number(), total: z.number() })
+    .nullable()
+    .optional()
+    .describe("Bytes, at a root."),
+};
+export type ListingOutput = z.infer<z.ZodObject<typeof listingShape>>;
 
 /** What an entry listed above says of itself, for the entries inside it. */
 interface Listed {

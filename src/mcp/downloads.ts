@@ -6,15 +6,16 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ResourceLink } from "@modelcontextprotocol/server";
 import { removeCreatedFolders } from "../empty-folders.js";
+import { type ExtractResult, extractZip } from "../local/extract.js";
+import { freeFolderName, isStillItself } from "../local/files.js";
+import { markExtraction, sweepLeftovers } from "../local/leftovers.js";
 import { countOf, formatBytes } from "../units.js";
 import { saveUrlToFile, waitForJob } from "../vagon/download.js";
-import { type ExtractResult, extractZip } from "../vagon/extract.js";
-import { markExtraction, sweepLeftovers } from "../vagon/leftovers.js";
 import type { DownloadJob, DownloadStart } from "../vagon/types.js";
 import type { ToolContext, ToolOutput } from "./define-tool.js";
 import { ToolError } from "./errors.js";
 import { cappedLines } from "./format.js";
-import { isoInstant } from "./instant.js";
+import { expiryInstant, isoInstant } from "./instant.js";
 import type { CheckedPath } from "./local-paths.js";
 import { createProgress, type ProgressReporter } from "./progress.js";
 import type { DownloadResult } from "./shapes.js";
@@ -274,7 +275,7 @@ async function extractSaved(
     await mark.remove().catch(() => {});
     // extractZip removes what it wrote; drop the folder too when this call made it, unless the
     // path leads elsewhere now.
-    if (!inPlace && (await isItself(folder))) await fs.rm(destination, { recursive: true, force: true });
+    if (!inPlace && (await isStillItself(folder))) await fs.rm(destination, { recursive: true, force: true });
     if (context.extra.signal.aborted) {
       await fs.rm(savedPath, { force: true });
       throw error;
@@ -372,12 +373,6 @@ export function zipNameFromLink(url: string | null | undefined): string | null {
  * When an S3 presigned link stops working: its signing time (X-Amz-Date, 20260205T101500Z) plus
  * X-Amz-Expires seconds; null when the link doesn't say.
  */
-/** Every expires_at in one form, ISO 8601 UTC to the second, whatever precision Vagon sent. */
-function expiryInstant(instant: string | null): string | null {
-  const ms = instant === null ? Number.NaN : Date.parse(instant);
-  return Number.isNaN(ms) ? instant : isoInstant(ms);
-}
-
 export function presignedExpiry(url: string): string | null {
   const params = URL.canParse(url) ? new URL(url).searchParams : null;
   const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(params?.get("X-Amz-Date") ?? "");
@@ -398,27 +393,11 @@ async function abortQuietly(context: ToolContext, downloadId: number): Promise<v
   }
 }
 
-async function isItself(folder: string): Promise<boolean> {
-  return (await fs.realpath(folder).catch(() => null)) === folder;
-}
-
 async function assertFolderIsItself(folder: CheckedPath): Promise<void> {
-  if (!(await isItself(folder))) {
+  if (!(await isStillItself(folder))) {
     throw new ToolError(
       `The folder ${folder} was moved or replaced by a link after it was checked, so nothing was extracted into it. Check the folder and try again.`,
     );
-  }
-}
-
-async function freeFolderName(parent: string, name: string): Promise<string> {
-  for (let copy = 0; ; copy += 1) {
-    const candidate = path.join(parent, copy === 0 ? name : `${name} (${copy})`);
-    try {
-      await fs.mkdir(candidate);
-      return candidate;
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") throw error;
-    }
   }
 }
 

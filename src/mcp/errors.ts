@@ -3,13 +3,10 @@
 // logged and reported briefly, never with a stack trace.
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
-import { DownloadFailedError } from "../vagon/download.js";
-import { VagonError } from "../vagon/errors.js";
-import { RangedReadError } from "../vagon/ranged-reader.js";
-import { UploadFailedError } from "../vagon/upload.js";
+import { ShownError } from "../shown-error.js";
 
 /** A failure whose message is already written for the user: cause plus next step. */
-export class ToolError extends Error {
+export class ToolError extends ShownError {
   override name = "ToolError";
 }
 
@@ -24,14 +21,8 @@ export class LocalPathError extends ToolError {
 }
 
 /** True for errors whose message can be shown as it is. */
-export function isUserFacing(error: unknown): error is Error {
-  return (
-    error instanceof ToolError ||
-    error instanceof VagonError ||
-    error instanceof UploadFailedError ||
-    error instanceof DownloadFailedError ||
-    error instanceof RangedReadError
-  );
+export function isUserFacing(error: unknown): error is ShownError {
+  return error instanceof ShownError;
 }
 
 /** The one paragraph to show for `error`; unexpected errors are logged here. */

@@ -3,7 +3,7 @@
 // last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
 // the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
-import { countOf, formatBytes } from "../units.js";
+import { countOf } from "../units.js";
 import type { WalkedEntry } from "../vagon/walk.js";
 import {
   CONTENT_TYPES_DESCRIPTION,
@@ -12,6 +12,7 @@ import {
   NORMAL_STATUS,
   type TypeForName,
 } from "./compact.js";
+import { entryDetails } from "./format.js";
 import { entryInstant } from "./instant.js";
 import { type Table, tableSchema, toTable } from "./table.js";
 
@@ -95,19 +96,7 @@ export function foundTable(
 
 /** "/Renders/final.mov  3.2 GB id=18101 2026-03-02": the path names it, two spaces end it. */
 export function foundLine(entry: WalkedEntry, bytes?: number): string {
-  const details: string[] = [];
-  const size = bytes ?? (entry.kind === "file" ? entry.size : null);
-  if (size !== null) details.push(formatBytes(size));
-  details.push(`id=${entry.id}`);
-  if (entry.modified) details.push(entryDate(entry.modified));
-  if (entry.status !== NORMAL_STATUS) details.push(`(${entry.status})`);
-  return `${pathCell(entry)}  ${details.join(" ")}`;
-}
-
-/** "2026-03-02": the UTC day of an instant, as text lines say it. */
-export function entryDate(instant: string): string {
-  const ms = Date.parse(instant);
-  return Number.isNaN(ms) ? instant.slice(0, 10) : new Date(ms).toISOString().slice(0, 10);
+  return `${pathCell(entry)}  ${entryDetails(entry, bytes ?? (entry.kind === "file" ? entry.size : null))}`;
 }
 
 export type SortKey = "name" | "size" | "modified";

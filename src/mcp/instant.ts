@@ -16,3 +16,9 @@ export function entryInstant(iso: string): string {
 export function isoInstant(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/** Every expires_at in one form, ISO 8601 UTC to the second, whatever precision Vagon sent. */
+export function expiryInstant(instant: string | null): string | null {
+  const ms = instant === null ? Number.NaN : Date.parse(instant);
+  return Number.isNaN(ms) ? instant : isoInstant(ms);
+}

@@ -1,15 +1,14 @@
 // Folder listings at scale: enough pages for `limit` entries (the largest page size, the rest
 // fetched concurrently once the total is known), and bounded recursive walks. Shared by
 // list_files and the folder resources.
-import pLimit from "p-limit";
+
 import type { Entry, FileListPage, Folder, ListFilesParams, Location, VagonClient } from "../vagon/types.js";
-import { type WalkedEntry, walkTree } from "../vagon/walk.js";
+import { listFolderPages, type WalkedEntry, walkTree } from "../vagon/walk.js";
 import { UserInputError } from "./errors.js";
 import { TopK } from "./top-k.js";
 
 /** The largest page Vagon accepts. */
 export const MAX_PAGE_SIZE = 100;
-const CONCURRENT_PAGES = 8;
 
 export interface ListingRequest {
   location: Location;
@@ -206,21 +205,7 @@ async function fetchUpTo(
   signal?: AbortSignal,
 ): Promise<{ first: FileListPage; entries: Entry[]; nextPage: number | null; perPage: number }> {
   const perPage = Math.min(MAX_PAGE_SIZE, perPageHint ?? MAX_PAGE_SIZE, Math.max(1, limit));
-  const first = await client.listFiles({ ...base, page: 1, perPage }, { signal });
-  const wanted = Math.min(limit, first.total);
-  const pagesNeeded = Math.ceil(wanted / perPage);
-  const entries = [...first.entries];
-  let lastPage = 1;
-  if (pagesNeeded > 1 && first.nextPage !== null) {
-    const limiter = pLimit(CONCURRENT_PAGES);
-    const pages = await Promise.all(
-      Array.from({ length: pagesNeeded - 1 }, (_, index) =>
-        limiter(() => client.listFiles({ ...base, page: index + 2, perPage }, { signal })),
-      ),
-    );
-    for (const page of pages) entries.push(...page.entries);
-    lastPage = pagesNeeded;
-  }
+  const { first, entries, lastPage } = await listFolderPages(client, base, { perPage, limit, signal });
   const kept = entries.slice(0, limit);
   const more = kept.length < first.total;
   // A clean "next page" only exists when what we return ends on a page boundary.

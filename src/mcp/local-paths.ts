@@ -9,9 +9,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inputRequired, inputResponse, type McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "../config.js";
-import { isPathWithin, isPathWithinAllowedDirectories } from "../containment.js";
+import { isPathWithin, isPathWithinAllowedDirectories } from "../local/containment.js";
+import { errorCode, isStillItself } from "../local/files.js";
+import { raceSeam } from "../local/race-seam.js";
 import type { Logger } from "../log.js";
-import { raceSeam } from "../race-seam.js";
 import { isWellFormedText } from "../well-formed.js";
 import { clientCapabilities, currentCall, isModernEra, NeedsInput } from "./era.js";
 import { LocalPathError } from "./errors.js";
@@ -57,11 +58,12 @@ export interface LocalPaths {
   roots(): Promise<string[]>;
 }
 
-function codeOf(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-}
-
-export function createLocalPaths(config: Config, server: McpServer, logger: Logger): LocalPaths {
+/**
+ * The roots in force for this server's session: the configured ones, the client's (re-read when
+ * it says they changed), and how they combine per transport; plus how a path is resolved
+ * against them and the errors that name them.
+ */
+function trackRoots(config: Config, server: McpServer, logger: Logger) {
   let clientRoots: string[] | null = null;
   /**
    * Where a relative path starts: over stdio the host's first root when it offers one (the folder
@@ -185,84 +187,93 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
     );
   }
 
-  /** realpath of the nearest existing ancestor, plus the segments still to create. */
-  async function realpathOfNearest(absolute: string): Promise<string> {
-    const missing: string[] = [];
-    let current = absolute;
-    for (;;) {
-      try {
-        const real = await fs.realpath(current);
-        return path.join(real, ...missing.reverse());
-      } catch (error) {
-        const code = codeOf(error);
-        if (code === "ENAMETOOLONG") throw new LocalPathError("The path is too long for this file system.");
-        if (code !== "ENOENT") throw new LocalPathError(`Can't use "${absolute}": ${code || String(error)}.`);
-        const parent = path.dirname(current);
-        if (parent === current) throw new LocalPathError(`Can't resolve "${absolute}".`);
-        missing.push(path.basename(current));
-        current = parent;
-      }
+  return { roots, noRootsError, resolveInput, baseFor, outside };
+}
+
+/** realpath of the nearest existing ancestor, plus the segments still to create. */
+async function realpathOfNearest(absolute: string): Promise<string> {
+  const missing: string[] = [];
+  let current = absolute;
+  for (;;) {
+    try {
+      const real = await fs.realpath(current);
+      return path.join(real, ...missing.reverse());
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "ENAMETOOLONG") throw new LocalPathError("The path is too long for this file system.");
+      if (code !== "ENOENT") throw new LocalPathError(`Can't use "${absolute}": ${code || String(error)}.`);
+      const parent = path.dirname(current);
+      if (parent === current) throw new LocalPathError(`Can't resolve "${absolute}".`);
+      missing.push(path.basename(current));
+      current = parent;
     }
   }
+}
 
-  const isAllowed = (real: string, allowed: string[]) => isPathWithinAllowedDirectories(real, allowed);
+function isAllowed(real: string, allowed: string[]): boolean {
+  return isPathWithinAllowedDirectories(real, allowed);
+}
 
-  /**
-   * Creates the missing folders of `planned` (a real path inside a root) one level at a time, each
-   * in a parent whose real path is checked right before, and checks after each where the new
-   * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
-   * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
-   */
-  /** Creates what is missing of `planned`, level by level; returns the first folder it created. */
-  async function createMissingFolders(
-    planned: string,
-    wanted: string,
-    allowed: string[],
-  ): Promise<string | null> {
-    let firstCreated: string | null = null;
-    const missing: string[] = [];
-    let parent = planned;
-    while (
-      !(await fs.lstat(parent).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      missing.unshift(path.basename(parent));
-      const up = path.dirname(parent);
-      if (up === parent) break;
-      parent = up;
-    }
-    const changed = () =>
-      new LocalPathError(
-        `A folder on the way to "${wanted}" was moved or replaced by a link while it was being created, so nothing was saved. Check the folder and try again.`,
-      );
-    for (const segment of missing) {
-      if ((await fs.realpath(parent).catch(() => null)) !== parent) throw changed();
-      await raceSeam("folder:before-mkdir", parent);
-      const folder = path.join(parent, segment);
-      let created = false;
-      try {
-        await fs.mkdir(folder);
-        created = true;
-      } catch (error) {
-        if (codeOf(error) !== "EEXIST" && codeOf(error) !== "ENOTDIR")
-          throw new LocalPathError(`Can't create the folder "${wanted}": ${codeOf(error) || String(error)}.`);
-      }
-      const real = await fs.realpath(folder).catch(() => null);
-      if (real !== folder || !isAllowed(real, allowed)) {
-        // Made through a swapped parent: it is empty and ours, so rmdir (which removes nothing else) takes it back.
-        if (created && real !== null) await fs.rmdir(real).catch(() => {});
-        throw changed();
-      }
-      if (!(await fs.stat(real)).isDirectory())
-        throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
-      if (created) firstCreated ??= folder;
-      parent = folder;
-    }
-    return firstCreated;
+/**
+ * Creates the missing folders of `planned` (a real path inside a root) one level at a time, each
+ * in a parent whose real path is checked right before, and checks after each where the new
+ * folder really is: a parent swapped for a link meanwhile makes the call fail, and an empty
+ * folder that landed outside is taken back, instead of `mkdir -p` building a tree out there.
+ * Returns the first folder it created.
+ */
+async function createMissingFolders(
+  planned: string,
+  wanted: string,
+  allowed: string[],
+): Promise<string | null> {
+  let firstCreated: string | null = null;
+  const missing: string[] = [];
+  let parent = planned;
+  while (
+    !(await fs.lstat(parent).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    missing.unshift(path.basename(parent));
+    const up = path.dirname(parent);
+    if (up === parent) break;
+    parent = up;
   }
+  const changed = () =>
+    new LocalPathError(
+      `A folder on the way to "${wanted}" was moved or replaced by a link while it was being created, so nothing was saved. Check the folder and try again.`,
+    );
+  for (const segment of missing) {
+    if (!(await isStillItself(parent))) throw changed();
+    await raceSeam("folder:before-mkdir", parent);
+    const folder = path.join(parent, segment);
+    let created = false;
+    try {
+      await fs.mkdir(folder);
+      created = true;
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST" && errorCode(error) !== "ENOTDIR")
+        throw new LocalPathError(
+          `Can't create the folder "${wanted}": ${errorCode(error) || String(error)}.`,
+        );
+    }
+    const real = await fs.realpath(folder).catch(() => null);
+    if (real !== folder || !isAllowed(real, allowed)) {
+      // Made through a swapped parent: it is empty and ours, so rmdir (which removes nothing else) takes it back.
+      if (created && real !== null) await fs.rmdir(real).catch(() => {});
+      throw changed();
+    }
+    if (!(await fs.stat(real)).isDirectory())
+      throw new LocalPathError(`"${wanted}" is a file, not a folder. Name a folder to save into.`);
+    if (created) firstCreated ??= folder;
+    parent = folder;
+  }
+  return firstCreated;
+}
 
+export function createLocalPaths(config: Config, server: McpServer, logger: Logger): LocalPaths {
+  const { roots, noRootsError, resolveInput, baseFor, outside } = trackRoots(config, server, logger);
   const paths: LocalPaths = {
     roots,
 
@@ -283,7 +294,7 @@ export function createLocalPaths(config: Config, server: McpServer, logger: Logg
       try {
         real = await fs.realpath(absolute);
       } catch (error) {
-        if (codeOf(error) === "ENAMETOOLONG")
+        if (errorCode(error) === "ENAMETOOLONG")
           throw new LocalPathError("The path is too long for this file system.");
         // Don't confirm or deny existence of files outside the roots.
         const nearest = await realpathOfNearest(absolute);
@@ -369,9 +380,9 @@ async function openProven(real: string, absolute: string, allowed: string[]): Pr
   try {
     handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (error) {
-    return codeOf(error) === "ELOOP"
+    return errorCode(error) === "ELOOP"
       ? { problem: "link" }
-      : { problem: "open", code: codeOf(error) || String(error) };
+      : { problem: "open", code: errorCode(error) || String(error) };
   }
   try {
     const opened = await handle.stat();

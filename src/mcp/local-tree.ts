@@ -3,7 +3,7 @@
 // path against the roots anyway. Links, sockets and other non-files are skipped and reported.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { isPathWithinAllowedDirectories } from "../containment.js";
+import { isPathWithinAllowedDirectories } from "../local/containment.js";
 import { LocalPathError } from "./errors.js";
 import { compileGlobs } from "./glob.js";
 import type { CheckedPath } from "./local-paths.js";

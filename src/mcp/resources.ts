@@ -9,8 +9,9 @@ import { openStoredFile } from "../vagon/ranged-reader.js";
 import type { Entry, Location, VagonClient } from "../vagon/types.js";
 import { listingOutput, loadTypeTable } from "./compact.js";
 import { errorText, isUserFacing, ToolError, UserInputError } from "./errors.js";
+import { expiryInstant } from "./instant.js";
 import { listFolder } from "./listing.js";
-import { classify, SNIFF_BYTES } from "./reading/classify.js";
+import { classify, isTextType, SNIFF_BYTES } from "./reading/classify.js";
 import { explainFolderAmongFiles, folderNotFileText } from "./wrong-kind.js";
 
 /** Larger files are for download_files: a resource is read whole into the conversation. */
@@ -19,8 +20,6 @@ export const MAX_RESOURCE_BYTES = 10 * 1024 * 1024;
 const MAX_FOLDER_ENTRIES = 1000;
 /** Completion values offered per request (the MCP cap is 100). */
 const MAX_COMPLETIONS = 100;
-const TEXT_TYPES =
-  /^(text\/|application\/(json|xml|csv|x-yaml|yaml|toml|javascript|x-ndjson|x-sh|sql)\b)|\+(json|xml)\b/i;
 
 function idOf(value: string | string[] | undefined, label: string): number {
   const text = Array.isArray(value) ? value[0] : value;
@@ -69,7 +68,7 @@ async function fileContents(client: VagonClient, uri: URL, fileId: number): Prom
   const bytes = await reader.read(0, reader.sizeBytes);
   const mimeType = file.contentType ?? "application/octet-stream";
   const isText =
-    TEXT_TYPES.test(mimeType) ||
+    isTextType(mimeType) ||
     classify(file.name ?? "", file.contentType, bytes.subarray(0, SNIFF_BYTES), bytes.length <= SNIFF_BYTES)
       .kind === "text";
   return isText
@@ -225,7 +224,7 @@ export function registerResources(server: McpServer, client: VagonClient, logger
         download_id: job.downloadId,
         status: job.status,
         url: job.url,
-        expires_at: job.expiresAt,
+        expires_at: expiryInstant(job.expiresAt),
         size: job.sizeBytes,
       };
       return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };

@@ -3,6 +3,7 @@
 // Both checks are reads: listing a folder, or asking for a file's presigned link.
 import { countOf, formatBytes } from "../units.js";
 import { VagonError } from "../vagon/errors.js";
+import { fileLink } from "../vagon/ranged-reader.js";
 import type { VagonClient } from "../vagon/types.js";
 import { walkTree } from "../vagon/walk.js";
 import { UserInputError } from "./errors.js";
@@ -58,12 +59,8 @@ export async function findFile(
   signal?: AbortSignal,
 ): Promise<FoundFile | null> {
   try {
-    const start = await client.startDownload({ fileIds: [id] }, { signal });
-    if (start.kind !== "link") {
-      await client.abortDownload(start.downloadId).catch(() => {});
-      return null;
-    }
-    return { id, name: start.name, sizeBytes: start.sizeBytes };
+    const link = await fileLink(client, id, signal);
+    return link && { id, name: link.name, sizeBytes: link.sizeBytes };
   } catch {
     return null;
   }

@@ -12,6 +12,13 @@ import { errorBody } from "./shapes.js";
 import type { SignatureChecker } from "./signing-check.js";
 import type { RecordedRequest, SandboxRoute } from "./types.js";
 
+type AnsweringFault = Extract<FaultDecision, { kind: "rateLimit429" | "error5xx" | "forbidden" }>;
+
+/** The compiler's check that every fault kind has a case; reached only by a kind it doesn't know. */
+function unhandledFault(fault: never): never {
+  throw new Error(`Sandbox fault kind ${(fault as FaultDecision).kind} has no handling`);
+}
+
 export const API_BASE_PATH = "/organization-management/v1";
 const MAX_API_BODY_BYTES = 1024 * 1024;
 /** The request log keeps the most recent entries only, so a long-running sandbox stays small. */
@@ -145,43 +152,83 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
     res.end(json);
   };
 
-  const sendFault = (res: ServerResponse, entry: RecordedRequest, isS3: boolean, fault: FaultDecision) => {
-    if (fault.kind === "rateLimit429") {
-      const headers = { "Retry-After": String(fault.retryAfterSeconds) };
-      if (isS3)
-        return sendS3Error(
+  /** An answer a fault gives instead of the route's: 429, a 5xx or a 403, in the route's dialect. */
+  const sendFault = (res: ServerResponse, entry: RecordedRequest, isS3: boolean, fault: AnsweringFault) => {
+    const report = (s: number) => (entry.status = s);
+    switch (fault.kind) {
+      case "rateLimit429": {
+        const headers = { "Retry-After": String(fault.retryAfterSeconds) };
+        if (isS3)
+          return sendS3Error(res, report, 429, "SlowDown", "Please reduce your request rate.", headers);
+        return sendJson(
           res,
-          (s) => (entry.status = s),
+          entry,
           429,
-          "SlowDown",
-          "Please reduce your request rate.",
+          errorBody(429, "Too many requests, retry later", deps.clock()),
           headers,
         );
-      return sendJson(
-        res,
-        entry,
-        429,
-        errorBody(429, "Too many requests, retry later", deps.clock()),
-        headers,
-      );
-    }
-    if (fault.kind === "error5xx") {
-      const status = fault.status;
-      const message =
-        status === 503
-          ? "Service temporarily unavailable"
-          : status === 502
-            ? "Bad gateway"
-            : "Internal server error";
-      if (isS3) {
-        const code = status === 503 ? "ServiceUnavailable" : "InternalError";
-        return sendS3Error(res, (s) => (entry.status = s), status, code, message);
       }
-      return sendJson(res, entry, status, errorBody(status, message, deps.clock()));
+      case "error5xx": {
+        const status = fault.status;
+        const message =
+          status === 503
+            ? "Service temporarily unavailable"
+            : status === 502
+              ? "Bad gateway"
+              : "Internal server error";
+        if (isS3)
+          return sendS3Error(
+            res,
+            report,
+            status,
+            status === 503 ? "ServiceUnavailable" : "InternalError",
+            message,
+          );
+        return sendJson(res, entry, status, errorBody(status, message, deps.clock()));
+      }
+      case "forbidden":
+        if (isS3) return sendS3Error(res, report, 403, "AccessDenied", "Access Denied");
+        return sendJson(res, entry, 403, errorBody(403, "Forbidden", deps.clock()));
+      default:
+        return unhandledFault(fault);
     }
-    if (fault.kind === "forbidden") {
-      if (isS3) return sendS3Error(res, (s) => (entry.status = s), 403, "AccessDenied", "Access Denied");
-      return sendJson(res, entry, 403, errorBody(403, "Forbidden", deps.clock()));
+  };
+
+  /**
+   * What a fault does before the route is served: "answered" when it answered (or dropped) the
+   * request itself, "serve" when the route runs next. Every kind has a case: a new kind that
+   * nothing handles fails to compile instead of silently doing nothing.
+   */
+  const faultBeforeServing = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RecordedRequest,
+    isS3: boolean,
+    fault: FaultDecision,
+  ): Promise<"answered" | "serve"> => {
+    switch (fault.kind) {
+      case "drop":
+        req.socket.destroy();
+        return "answered";
+      case "rateLimit429":
+      case "error5xx":
+      case "forbidden":
+        sendFault(res, entry, isS3, fault);
+        return "answered";
+      case "latency":
+        try {
+          await delay(fault.latencyMs, undefined, { signal: deps.closing });
+          return "serve";
+        } catch {
+          return "answered";
+        }
+      // Acted on while serving: an S3 body cut short (handleObjectGet), an answer computed and then
+      // lost (below, after the route's handler ran).
+      case "truncate":
+      case "lostAnswer":
+        return "serve";
+      default:
+        return unhandledFault(fault);
     }
   };
 
@@ -231,20 +278,8 @@ export function createRequestListener(deps: ServerDeps): RequestListener {
       rangeStart: rangeStart === undefined ? null : Number(rangeStart),
     });
     if (fault) entry.fault = fault.kind;
-    if (fault?.kind === "drop") {
-      req.socket.destroy();
+    if (fault && (await faultBeforeServing(req, res, entry, matched.kind !== "api", fault)) === "answered")
       return;
-    }
-    if (fault?.kind === "rateLimit429" || fault?.kind === "error5xx" || fault?.kind === "forbidden") {
-      return sendFault(res, entry, matched.kind !== "api", fault);
-    }
-    if (fault?.kind === "latency") {
-      try {
-        await delay(fault.latencyMs, undefined, { signal: deps.closing });
-      } catch {
-        return;
-      }
-    }
 
     const report = (status: number) => {
       entry.status = status;

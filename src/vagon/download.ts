@@ -5,134 +5,28 @@
 // The temporary file is created exclusively in a folder whose real path is re-verified right
 // before, then written only through the handle opened then (retries included), so a folder or
 // file swapped for a link meanwhile can't redirect a single byte.
-import { randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import {
+  FlushingFileWriter,
+  isStillItself,
+  moveToFreeName,
+  partialFileName,
+  sanitizeFileName,
+} from "../local/files.js";
+import { raceSeam } from "../local/race-seam.js";
 import { type Logger, silentLogger } from "../log.js";
-import { raceSeam } from "../race-seam.js";
-import { WINDOWS_RESERVED_NAME, withCopySuffix } from "./extract.js";
+import { ShownError } from "../shown-error.js";
 import type { HttpPool, HttpResponse } from "./http.js";
-import { defuseReservedName } from "./leftovers.js";
 import { downloadRanges, PARALLEL_THRESHOLD_BYTES } from "./parallel-download.js";
 import { RangedReadError } from "./ranged-reader.js";
-import { errorCode, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
+import { classifyAnswer, errorMessage, isWorthRetrying, sleep, withRetries } from "./retry.js";
 import type { DownloadJob, VagonClient } from "./types.js";
 
-const MAX_NAME_BYTES = 200;
-
-/**
- * A file name that is safe in any folder on any OS: the last path component only, with
- * control characters, separators and characters Windows reserves replaced, no trailing dots or
- * spaces, device names and this server's bookkeeping names defused, at most 200 bytes (extension
- * kept). Falls back to "download".
- */
-export function sanitizeFileName(name: string): string {
-  const base = name.split(/[/\\]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
-  let cleaned = base.replace(/[\x00-\x1f\x7f<>:"|?*]/g, "_").trim();
-  cleaned = cleaned.replace(/[. ]+$/, "");
-  if (cleaned === "" || /^\.+$/.test(cleaned)) return "download";
-  if (WINDOWS_RESERVED_NAME.test(cleaned)) cleaned = `_${cleaned}`;
-  cleaned = defuseReservedName(cleaned);
-  if (Buffer.byteLength(cleaned) > MAX_NAME_BYTES) {
-    const extension = path.extname(cleaned).slice(0, 20);
-    let stem = cleaned.slice(0, cleaned.length - path.extname(cleaned).length);
-    while (Buffer.byteLength(stem + extension) > MAX_NAME_BYTES)
-      stem = Array.from(stem).slice(0, -1).join("");
-    cleaned = stem + extension;
-  }
-  return cleaned;
-}
-
-/** Bytes a writer batches per write: few large writes instead of the socket's 64 KB chunks. */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-/** How much a writer lets pile up unflushed before it starts the next datasync. */
-const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
-
-/**
- * Appends a download to its temp file from a given offset, counting bytes as they are written,
- * and flushes to disk as it goes: a datasync every 64 MiB, one at a time, overlapping the
- * network. Flushing only at the end left a 1 GiB download waiting ~0.9 s for the disk after its
- * last byte had arrived; now only the last stretch is left. When the writer has finished, the
- * bytes are on disk; `settled` resolves once it no longer touches its handle, however it ended.
- * The handle stays open: the download owns it across attempts.
- */
-class FlushingFileWriter extends Writable {
-  readonly settled: Promise<void>;
-  #handle: fs.FileHandle;
-  #position: number;
-  #onBytes: (count: number) => void;
-  #unflushed = 0;
-  #flushing: Promise<void> | null = null;
-
-  constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
-    super({ highWaterMark: WRITE_BUFFER_BYTES });
-    this.#handle = handle;
-    this.#position = position;
-    this.#onBytes = onBytes;
-    this.settled = new Promise((resolve) => this.once("close", () => resolve()));
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.#writeAll(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    // After the background flush, whatever became of it: a failure there is retried here.
-    (this.#flushing ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => this.#handle.datasync())
-      .then(() => callback(), callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // No datasync may still be running on the handle when it is closed.
-    (this.#flushing ?? Promise.resolve()).then(
-      () => callback(error),
-      () => callback(error),
-    );
-  }
-
-  async #writeAll(buffers: Buffer[]): Promise<void> {
-    let pending = buffers;
-    while (pending.length > 0) {
-      const { bytesWritten } = await this.#handle.writev(pending, this.#position);
-      this.#position += bytesWritten;
-      this.#unflushed += bytesWritten;
-      this.#onBytes(bytesWritten);
-      pending = dropBytes(pending, bytesWritten);
-    }
-    if (this.#unflushed >= FLUSH_EVERY_BYTES && this.#flushing === null) {
-      this.#unflushed = 0;
-      const flushing = this.#handle.datasync().finally(() => {
-        if (this.#flushing === flushing) this.#flushing = null;
-      });
-      // A failed background flush is retried by the final one (_final), which reports it.
-      flushing.catch(() => {});
-      this.#flushing = flushing;
-    }
-  }
-}
-
-/** What is left of `buffers` once the first `count` bytes are gone (a short write). */
-export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
-  let skip = count;
-  const rest: Buffer[] = [];
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) skip -= buffer.length;
-    else {
-      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-      skip = 0;
-    }
-  }
-  return rest;
-}
-
 /** A download that ended without a saved file; the message is safe to show and names the next step. */
-export class DownloadFailedError extends Error {
+export class DownloadFailedError extends ShownError {
   override name = "DownloadFailedError";
   /** Final: the retry engine doesn't try it again. */
   readonly retryable = false;
@@ -141,6 +35,12 @@ export class DownloadFailedError extends Error {
 /** A failed attempt that is worth another try (network trouble, 5xx, a short body). */
 class RetryableDownloadError extends Error {
   readonly retryable = true;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 export interface SaveUrlOptions {
@@ -218,7 +118,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
 
   const tempPath = path.join(directory, partialFileName(fileName));
   await raceSeam("write:before-create", directory);
-  await assertFolderUnchanged(directory);
+  await assertFolderIsItself(directory);
   // Exclusive and no link followed: the name must be new, and ours.
   const handle = await fs.open(
     tempPath,
@@ -269,10 +169,13 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
       if (range[2] !== "*" && totalBytes === null) totalBytes = Number(range[2]);
     } else if (status !== 200) {
       const text = await response.body.text().catch(() => "");
-      const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-      const detail = s3Code ? ` (${s3Code})` : "";
-      if (status >= 500 || status === 429)
-        throw new RetryableDownloadError(`the server answered ${status}${detail}`);
+      const answer = classifyAnswer(
+        { status, retryAfter: response.headers["retry-after"], body: text },
+        true,
+      );
+      const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
+      if (answer.retry)
+        throw new RetryableDownloadError(`the server answered ${status}${detail}`, answer.retryAfterMs);
       const hint =
         status === 403
           ? ": the download link has expired or is invalid; ask Vagon for a new link"
@@ -389,15 +292,9 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   }
 }
 
-/** The hidden name a download is written under; the stale-file sweep recognizes exactly these. */
-export function partialFileName(fileName: string): string {
-  return `.${fileName.slice(0, 80)}.${randomBytes(6).toString("hex")}.partial`;
-}
-
-/** The checked folder still is what was checked: its real path is itself (no link swapped in). */
-async function assertFolderUnchanged(directory: string): Promise<void> {
-  const real = await fs.realpath(directory).catch(() => null);
-  if (real !== directory) {
+/** The checked folder still is what was checked (no link swapped in). */
+async function assertFolderIsItself(directory: string): Promise<void> {
+  if (!(await isStillItself(directory))) {
     throw new DownloadFailedError(
       `The folder ${directory} was moved or replaced by a link while the download was being prepared, so nothing was saved. Check the folder and try again.`,
     );
@@ -406,49 +303,13 @@ async function assertFolderUnchanged(directory: string): Promise<void> {
 
 /** The temp file's name still leads, through the checked folder, to the file we hold open. */
 async function assertStillOurs(handle: fs.FileHandle, tempPath: string, directory: string): Promise<void> {
-  await assertFolderUnchanged(directory);
+  await assertFolderIsItself(directory);
   const [held, named] = await Promise.all([handle.stat(), fs.lstat(tempPath).catch(() => null)]);
   if (named === null || named.dev !== held.dev || named.ino !== held.ino) {
     throw new DownloadFailedError(
       `The temporary file of this download in ${directory} was replaced while it was being written, so nothing was saved. Check the folder and try again.`,
     );
   }
-}
-
-/**
- * Gives the finished temp file the first free name among "name.ext", "name (1).ext", …
- * link() fails when the name exists, so a file created meanwhile is never clobbered. Where
- * hard links aren't supported (FAT, some network shares), the name is claimed with an
- * exclusive create and the temp file renamed over that claim.
- */
-async function moveToFreeName(tempPath: string, directory: string, fileName: string): Promise<string> {
-  let canLink = true;
-  for (let copy = 0; copy < 10_000; copy += 1) {
-    const candidate = path.join(directory, withCopySuffix(fileName, copy));
-    try {
-      if (canLink) {
-        await fs.link(tempPath, candidate);
-        await fs.unlink(tempPath);
-      } else {
-        await (await fs.open(candidate, "wx")).close();
-        await fs.rename(tempPath, candidate);
-      }
-      return candidate;
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === "EEXIST") continue;
-      if (
-        canLink &&
-        ["EPERM", "ENOTSUP", "ENOSYS", "EOPNOTSUPP", "EXDEV", "EMLINK", "EACCES"].includes(code)
-      ) {
-        canLink = false;
-        copy -= 1;
-        continue;
-      }
-      throw error;
-    }
-  }
-  throw new Error(`No free name for ${fileName} in ${directory}.`);
 }
 
 const TERMINAL_STATUSES = new Set(["uploaded", "failed", "cancelled"]);

@@ -1,6 +1,7 @@
 // VagonError and the table that turns every documented Vagon code (plus transport failures)
 // into one paragraph in the user's terms: what happened, and what to do next.
 import { redactText } from "../log.js";
+import { ShownError } from "../shown-error.js";
 import { formatBytes } from "../units.js";
 
 /** The client operation that failed; chooses the wording of codes that mean different things per endpoint. */
@@ -70,7 +71,7 @@ export interface VagonErrorInit {
   cause?: unknown;
 }
 
-export class VagonError extends Error {
+export class VagonError extends ShownError {
   readonly kind: VagonErrorKind;
   /** HTTP status, null when no answer arrived. */
   readonly status: number | null;

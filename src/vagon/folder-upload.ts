@@ -5,9 +5,11 @@
 import type * as fs from "node:fs/promises";
 import path from "node:path";
 import { type Logger, silentLogger } from "../log.js";
+import { runPool } from "../pool.js";
 import { errorMessage } from "./retry.js";
 import type { Entry, VagonClient } from "./types.js";
 import { chooseChunkSizeMb, UploadFailedError, uploadFile } from "./upload.js";
+import { listFolderPages } from "./walk.js";
 
 const MIB = 1024 * 1024;
 /** Single-part files in flight at once: each costs two API round trips and one PUT (as many as the client has connections). */
@@ -82,14 +84,13 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
 
   const listChildren = async (folderId: number): Promise<Map<string, Entry>> => {
     const children = new Map<string, Entry>();
-    for (let page: number | null = 1; page !== null; ) {
-      const listing = await client.listFiles(
-        { location, machineId: options.machineId, parentId: folderId, page, perPage: 100 },
-        { signal },
-      );
-      for (const entry of listing.entries) if (!children.has(entry.name)) children.set(entry.name, entry);
-      page = listing.entries.length === 0 ? null : listing.nextPage;
-    }
+    const params = {
+      location,
+      parentId: folderId,
+      ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+    };
+    const { entries } = await listFolderPages(client, params, { perPage: 100, signal });
+    for (const entry of entries) if (!children.has(entry.name)) children.set(entry.name, entry);
     return children;
   };
 
@@ -122,23 +123,28 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
     byDepth.set(depth, [...(byDepth.get(depth) ?? []), directory]);
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    await runPool(byDepth.get(depth)!, FOLDERS_IN_FLIGHT, signal, async (directory) => {
-      const parentPath = path.posix.dirname(directory) === "." ? "" : path.posix.dirname(directory);
-      const parent = folders.get(parentPath);
-      if (!parent) {
-        brokenFolders.set(
-          directory,
-          brokenFolders.get(parentPath) ?? "its parent folder could not be created",
-        );
-        return;
-      }
-      try {
-        folders.set(directory, await ensureFolder(parent, path.posix.basename(directory)));
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        brokenFolders.set(directory, `its folder could not be created (${errorMessage(error)})`);
-      }
-    });
+    await runPool(
+      byDepth.get(depth)!,
+      FOLDERS_IN_FLIGHT,
+      async (directory) => {
+        const parentPath = path.posix.dirname(directory) === "." ? "" : path.posix.dirname(directory);
+        const parent = folders.get(parentPath);
+        if (!parent) {
+          brokenFolders.set(
+            directory,
+            brokenFolders.get(parentPath) ?? "its parent folder could not be created",
+          );
+          return;
+        }
+        try {
+          folders.set(directory, await ensureFolder(parent, path.posix.basename(directory)));
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason ?? error;
+          brokenFolders.set(directory, `its folder could not be created (${errorMessage(error)})`);
+        }
+      },
+      { signal },
+    );
   }
 
   // Which files to send; the rest are skipped (already there) or fail with their folder.
@@ -212,42 +218,16 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
     file.sizeBytes <= (options.chunkSizeMb ?? chooseChunkSizeMb(file.sizeBytes)) * MIB;
   report();
   await Promise.all([
-    runPool(toSend.filter(isSmall), options.smallFilesInFlight ?? SMALL_FILES_IN_FLIGHT, signal, sendOne),
+    runPool(toSend.filter(isSmall), options.smallFilesInFlight ?? SMALL_FILES_IN_FLIGHT, sendOne, { signal }),
     runPool(
       toSend.filter((item) => !isSmall(item)),
       options.largeFilesInFlight ?? LARGE_FILES_IN_FLIGHT,
-      signal,
       sendOne,
+      { signal },
     ),
   ]);
   signal?.throwIfAborted();
   return { folderId: top.id, uploaded, skipped, failed, bytes: uploadedBytes };
-}
-
-/**
- * Runs `work` over `items`, at most `limit` at once. Once `signal` aborts no new item starts;
- * the pool still waits for those in flight (they clean up after themselves) before it settles.
- */
-async function runPool<T>(
-  items: T[],
-  limit: number,
-  signal: AbortSignal | undefined,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let firstError: { error: unknown } | null = null;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted && firstError === null) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        firstError ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  if (firstError !== null) throw (firstError as { error: unknown }).error;
 }
 
 /** The engine's message says the entry was removed; in a folder result the reason is what counts. */

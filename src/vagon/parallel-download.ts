@@ -5,8 +5,9 @@
 // flushed to disk as it fills. The caller checks the size and gives the file its name, as for
 // one stream.
 import type { FileHandle } from "node:fs/promises";
+import { createFlushingWriter, WRITE_BUFFER_BYTES } from "../local/files.js";
 import { type Logger, silentLogger } from "../log.js";
-import { dropBytes } from "./download.js";
+import { runPool } from "../pool.js";
 import type { HttpPool } from "./http.js";
 import { RangedReader } from "./ranged-reader.js";
 
@@ -17,10 +18,6 @@ export const RANGE_BYTES = 8 * MIB;
 export const PARALLEL_THRESHOLD_BYTES = 4 * RANGE_BYTES;
 /** Range GETs in flight: four capped connections give about four times one connection's speed. */
 export const RANGES_IN_FLIGHT = 4;
-/** Bytes a range collects before one write at its offset. */
-const WRITE_BATCH_BYTES = MIB;
-/** Written bytes after which a background datasync starts (one at a time). */
-const FLUSH_EVERY_BYTES = 64 * MIB;
 
 export interface RangedDownloadOptions {
   http: HttpPool;
@@ -56,7 +53,7 @@ export async function downloadRanges(options: RangedDownloadOptions): Promise<vo
   // One failing range stops the others at once; the caller's signal stops everything.
   const internal = new AbortController();
   const combined = signal ? AbortSignal.any([signal, internal.signal]) : internal.signal;
-  const flusher = createFlusher(handle);
+  const writer = createFlushingWriter(handle);
   try {
     const fetchRange = async (start: number) => {
       const end = Math.min(sizeBytes, start + rangeBytes);
@@ -69,10 +66,9 @@ export async function downloadRanges(options: RangedDownloadOptions): Promise<vo
         const count = batchBytes;
         batch = [];
         batchBytes = 0;
-        await writeAllAt(handle, buffers, position);
+        await writer.writeAt(buffers, position);
         position += count;
         options.onBytes?.(count);
-        flusher.wrote(count);
       };
       // The reader hands every byte of the range over once, in order, however many attempts it takes.
       await reader.pumpRange(
@@ -81,78 +77,29 @@ export async function downloadRanges(options: RangedDownloadOptions): Promise<vo
         async (chunk) => {
           batch.push(chunk);
           batchBytes += chunk.length;
-          if (batchBytes >= WRITE_BATCH_BYTES) await writeBatch();
+          // A range collects this much before one write at its offset.
+          if (batchBytes >= WRITE_BUFFER_BYTES) await writeBatch();
         },
         { signal: combined },
       );
       await writeBatch();
     };
 
-    let next = 0;
-    let firstError: { error: unknown } | null = null;
-    const worker = async () => {
-      while (next < starts.length && firstError === null && !combined.aborted) {
-        const start = starts[next++]!;
-        try {
-          await fetchRange(start);
-        } catch (error) {
-          firstError ??= { error };
-          internal.abort(error);
-        }
-      }
-    };
-    const concurrency = Math.max(1, Math.floor(options.concurrency ?? RANGES_IN_FLIGHT));
-    await Promise.all(Array.from({ length: Math.min(concurrency, starts.length) }, worker));
+    await runPool(starts, options.concurrency ?? RANGES_IN_FLIGHT, fetchRange, {
+      signal: combined,
+      onFirstError: (error) => internal.abort(error),
+    }).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      throw error;
+    });
     signal?.throwIfAborted();
-    if (firstError !== null) throw (firstError as { error: unknown }).error;
-    await flusher.finish();
+    await writer.finish();
     logger.debug("ranged download complete", {
       sizeBytes,
       ranges: starts.length,
       requests: reader.requestCount,
     });
   } finally {
-    await flusher.settled();
+    await writer.settled();
   }
-}
-
-/** Writes every byte of `buffers` at `position`, however short the writes. */
-async function writeAllAt(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let pending = buffers;
-  let at = position;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending, at);
-    at += bytesWritten;
-    pending = dropBytes(pending, bytesWritten);
-  }
-}
-
-/**
- * A datasync every 64 MiB written, one at a time, overlapping the network (as the one-stream
- * writer does), so the final flush only waits for the last stretch.
- */
-function createFlusher(handle: FileHandle) {
-  let unflushed = 0;
-  let flushing: Promise<void> | null = null;
-  return {
-    wrote(count: number) {
-      unflushed += count;
-      if (unflushed < FLUSH_EVERY_BYTES || flushing !== null) return;
-      unflushed = 0;
-      const current = handle.datasync().finally(() => {
-        if (flushing === current) flushing = null;
-      });
-      // A failed background flush is retried by finish(), which reports it.
-      current.catch(() => {});
-      flushing = current;
-    },
-    async finish() {
-      await (flushing ?? Promise.resolve()).catch(() => {});
-      await handle.datasync();
-    },
-    /** No datasync may still run when the handle closes. */
-    async settled() {
-      await (flushing ?? Promise.resolve()).catch(() => {});
-    },
-  };
 }

@@ -4,12 +4,20 @@
 // shared retry engine; a link that expired (S3 answers 403) is exchanged for a fresh one once.
 // Built for read_file (a few small reads) and for parallel ranged downloads to disk alike: one
 // reader may serve many concurrent ranges, and they share one link refresh.
+
+import { ShownError } from "../shown-error.js";
 import type { HttpPool, HttpResponse } from "./http.js";
-import { errorMessage, networkCodeOf, RETRYABLE_NETWORK_CODES, withRetries } from "./retry.js";
-import type { VagonClient } from "./types.js";
+import {
+  classifyAnswer,
+  errorMessage,
+  networkCodeOf,
+  RETRYABLE_NETWORK_CODES,
+  withRetries,
+} from "./retry.js";
+import type { DownloadStart, VagonClient } from "./types.js";
 
 /** A ranged read that failed for good; the message is safe to show and names the next step. */
-export class RangedReadError extends Error {
+export class RangedReadError extends ShownError {
   override name = "RangedReadError";
 }
 
@@ -246,14 +254,13 @@ export class RangedReader {
   async #refusal(response: HttpResponse, url: string, signal?: AbortSignal): Promise<AttemptError> {
     const status = response.statusCode;
     const text = await response.body.text().catch(() => "");
-    const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const detail = s3Code ? ` (${s3Code})` : "";
-    if (status === 429 || status >= 500) {
-      const retryAfterSeconds = Number(response.headers["retry-after"]);
+    const answer = classifyAnswer({ status, retryAfter: response.headers["retry-after"], body: text }, true);
+    const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
+    if (answer.retry) {
       return new AttemptError(
         `the storage answered ${status}${detail}`,
         true,
-        Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined,
+        answer.retryAfterMs ?? undefined,
       );
     }
     if (status === 403 && this.#options.refreshUrl) {
@@ -302,9 +309,26 @@ export interface StoredFile {
   reader: RangedReader;
 }
 
+export type FileLink = Extract<DownloadStart, { kind: "link" }>;
+
+/**
+ * The one "file link, or is it a folder?": a finished file's presigned link, or null when Vagon
+ * answers a zip job instead (a folder, or several files): that job is cancelled at once.
+ */
+export async function fileLink(
+  client: VagonClient,
+  fileId: number,
+  signal?: AbortSignal,
+): Promise<FileLink | null> {
+  const start = await client.startDownload({ fileIds: [fileId] }, { signal });
+  if (start.kind === "link") return start;
+  await client.abortDownload(start.downloadId).catch(() => {});
+  return null;
+}
+
 /**
  * A reader for a stored file: asks Vagon for its link (again, once, if the link expires).
- * Resolves to null for a folder (Vagon answers a zip job; it is cancelled at once).
+ * Resolves to null for a folder.
  */
 export async function openStoredFile(
   client: VagonClient,
@@ -312,14 +336,11 @@ export async function openStoredFile(
   options: ReadOptions & Partial<Pick<RangedReaderOptions, "maxAttempts" | "baseDelayMs">> = {},
 ): Promise<StoredFile | null> {
   const { signal } = options;
-  const start = await client.startDownload({ fileIds: [fileId] }, { signal });
-  if (start.kind !== "link") {
-    await client.abortDownload(start.downloadId).catch(() => {});
-    return null;
-  }
+  const start = await fileLink(client, fileId, signal);
+  if (start === null) return null;
   const refreshUrl = async (refreshSignal?: AbortSignal) => {
-    const again = await client.startDownload({ fileIds: [fileId] }, { signal: refreshSignal });
-    if (again.kind !== "link") throw new Error("Vagon no longer answers a link for this file");
+    const again = await fileLink(client, fileId, refreshSignal);
+    if (again === null) throw new Error("Vagon no longer answers a link for this file");
     return again.url;
   };
   const sizeBytes = start.sizeBytes ?? (await probeSize(client.http, start.url, signal));

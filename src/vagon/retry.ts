@@ -21,11 +21,6 @@ export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
 ]);
 
-/** The `code` of a Node or undici error, or "" when it has none. */
-export function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-}
-
 /** An error's message without its final full stop, for embedding in a sentence. */
 export function errorMessage(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\.\s*$/, "");
@@ -103,20 +98,56 @@ export interface RetryHints {
   retryAfterMs?: number | null;
 }
 
+/** An HTTP answer as the classifier reads it: the status, its Retry-After, and the body's text. */
+export interface Answer {
+  status: number;
+  retryAfter?: string | string[] | undefined;
+  /** The error body (S3 sends XML with a `<Code>`); only read for that code. */
+  body?: string;
+}
+
+/** What an answer that was not a success means for the one who sent the request. */
+export interface AnswerClass {
+  /** Worth sending the same request again. */
+  retry: boolean;
+  /** The server's Retry-After in ms (seconds or an HTTP date); null when absent or unreadable. */
+  retryAfterMs: number | null;
+  /** The error `<Code>` of S3's XML body, null when there is none. */
+  s3Code: string | null;
+  /** The answer may have come after the work was done (408, a 5xx other than 503). */
+  mayHaveBeenProcessed: boolean;
+}
+
 /**
- * Whether an attempt that failed with `error` is worth sending again. 429 and 503 say "not now"
- * before doing anything, so any request may repeat; other 5xx, 408 and a connection lost mid-way
- * may have happened after the work was done, so only idempotent ones repeat. A wrong host name
+ * The one answer classifier. 429 and 503 say "not now" before doing anything, so any request
+ * may repeat; 408, other 5xx and S3's RequestTimeout (a 400 for a body that came too slowly) may
+ * have happened after the work was done, so only idempotent ones repeat. Any other status,
+ * including Vagon's own body codes (4xxx), is an answer: the same request would get it again.
+ */
+export function classifyAnswer(answer: Answer, idempotent: boolean, nowMs: number = Date.now()): AnswerClass {
+  const { status } = answer;
+  const s3Code = (answer.body && /<Code>([^<]*)<\/Code>/.exec(answer.body)?.[1]) || null;
+  const notNow = status === 429 || status === 503;
+  const mayHaveBeenProcessed = status === 408 || (status >= 500 && status < 600 && !notNow);
+  return {
+    retry: notNow || (idempotent && (mayHaveBeenProcessed || s3Code === "RequestTimeout")),
+    retryAfterMs: parseRetryAfterMs(answer.retryAfter, nowMs),
+    s3Code,
+    mayHaveBeenProcessed,
+  };
+}
+
+/**
+ * Whether an attempt that failed with `error` is worth sending again: its own `retryable` when
+ * it carries one, else its status through `classifyAnswer`, else its network code. A connection
+ * lost mid-way may have done the work, so only idempotent requests repeat; a wrong host name
  * won't start resolving within a few seconds.
  */
 export function isWorthRetrying(error: unknown, idempotent: boolean): boolean {
   if (typeof error !== "object" || error === null) return false;
   const hints = error as RetryHints;
   if (typeof hints.retryable === "boolean") return hints.retryable;
-  if (typeof hints.status === "number") {
-    if (hints.status === 429 || hints.status === 503) return true;
-    return idempotent && (hints.status === 408 || hints.status >= 500);
-  }
+  if (typeof hints.status === "number") return classifyAnswer({ status: hints.status }, idempotent).retry;
   const code = networkCodeOf(error);
   if (PRE_SEND_NETWORK_CODES.has(code)) return true;
   return idempotent && RETRYABLE_NETWORK_CODES.has(code);

@@ -6,8 +6,10 @@ import { createReadStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { type Logger, silentLogger } from "../log.js";
+import { runPool } from "../pool.js";
+import { ShownError } from "../shown-error.js";
 import { VagonError } from "./errors.js";
-import { errorMessage, parseRetryAfterMs, withRetries } from "./retry.js";
+import { classifyAnswer, errorMessage, withRetries } from "./retry.js";
 import type { CompletedPart, VagonClient } from "./types.js";
 
 const MIB = 1024 * 1024;
@@ -78,7 +80,7 @@ export interface UploadResult {
 }
 
 /** The upload failed after its entry had been created at Vagon. */
-export class UploadFailedError extends Error {
+export class UploadFailedError extends ShownError {
   override readonly name = "UploadFailedError";
   readonly entryId: number;
   /** True when the half-created entry was deleted again (or Vagon had already dropped it). */
@@ -234,19 +236,19 @@ async function putPart(
       return value;
     }
     const text = await readErrorText(response.body).catch(() => "");
-    const s3Code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    const detail = s3Code ? ` (${s3Code}${s3Message ? `: ${s3Message}` : ""})` : "";
     const status = response.statusCode;
-    const retryable = status >= 500 || status === 429 || s3Code === "RequestTimeout";
+    // A part's PUT to its presigned URL may be sent again: S3 keeps the last one.
+    const answer = classifyAnswer({ status, retryAfter: response.headers["retry-after"], body: text }, true);
+    const s3Message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    const detail = answer.s3Code ? ` (${answer.s3Code}${s3Message ? `: ${s3Message}` : ""})` : "";
     const hint =
       status === 403 && /expired/i.test(text)
         ? "; the presigned upload URLs expired before this part was sent"
         : "";
     throw new PartUploadError(
       `S3 answered ${status}${detail} to part ${part.partNumber}${hint}`,
-      retryable,
-      parseRetryAfterMs(response.headers["retry-after"]),
+      answer.retry,
+      answer.retryAfterMs,
     );
   } finally {
     for (const stream of streams) stream.destroy();
@@ -359,22 +361,14 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
       );
     };
 
-    let nextIndex = 0;
-    let firstError: { error: unknown } | null = null;
-    const worker = async () => {
-      while (nextIndex < parts.length && firstError === null) {
-        const index = nextIndex++;
-        try {
-          await uploadPart(parts[index]!, index);
-        } catch (error) {
-          firstError ??= { error };
-          internal.abort(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, parts.length) }, worker));
+    // One failing part stops the others at once.
+    await runPool(parts, concurrency, uploadPart, { onFirstError: (error) => internal.abort(error) }).catch(
+      (error: unknown) => {
+        options.signal?.throwIfAborted();
+        throw error;
+      },
+    );
     options.signal?.throwIfAborted();
-    if (firstError !== null) throw (firstError as { error: unknown }).error;
 
     if (source.kind === "file") {
       const after = await (source.handle ? source.handle.stat() : fs.stat(source.path));
@@ -468,13 +462,28 @@ function describeFailure(fileName: string, cause: unknown, callerSignal: AbortSi
 }
 
 /**
- * A complete whose answer never arrived (reset, timeout) or was a gateway's 500/502/504: Vagon may
- * have done it. A 503 or 429 says "not now" before doing anything; other codes are Vagon's answer.
+ * A complete whose answer never arrived (reset, timeout) or may have come after the work was done
+ * (classifyAnswer: 408, a 5xx other than 503): Vagon may have done it. A 503 or 429 says "not now"
+ * before doing anything; other codes are Vagon's answer.
  */
 function mayHaveCompleted(error: unknown): boolean {
   if (!(error instanceof VagonError)) return true;
   if (error.kind === "network" || error.kind === "timeout" || error.kind === "invalid-response") return true;
-  return error.status === 500 || error.status === 502 || error.status === 504;
+  return error.status !== null && classifyAnswer({ status: error.status }, false).mayHaveBeenProcessed;
+}
+
+/** The first page of the upload's folder, searched for `fileName`. */
+function listByName(client: VagonClient, options: UploadOptions, fileName: string, signal?: AbortSignal) {
+  return client.listFiles(
+    {
+      location: options.machineId === undefined ? "shared" : "machine",
+      machineId: options.machineId,
+      parentId: options.parentId,
+      query: fileName,
+      perPage: 100,
+    },
+    { signal },
+  );
 }
 
 /**
@@ -490,16 +499,7 @@ async function lookAfterLostComplete(
   replacedId: number | null,
 ): Promise<"completed" | "gone-or-pending" | "unknown"> {
   try {
-    const page = await client.listFiles(
-      {
-        location: options.machineId === undefined ? "shared" : "machine",
-        machineId: options.machineId,
-        parentId: options.parentId,
-        query: fileName,
-        perPage: 100,
-      },
-      { signal: AbortSignal.timeout(30_000) },
-    );
+    const page = await listByName(client, options, fileName, AbortSignal.timeout(30_000));
     const entry = page.entries.find((candidate) => candidate.id === entryId);
     if (entry?.status === "upload_completed") return "completed";
     if (page.nextPage !== null && entry === undefined) return "unknown";
@@ -517,16 +517,7 @@ async function findExistingFileId(
   fileName: string,
 ): Promise<number | null> {
   try {
-    const page = await client.listFiles(
-      {
-        location: options.machineId === undefined ? "shared" : "machine",
-        machineId: options.machineId,
-        parentId: options.parentId,
-        query: fileName,
-        perPage: 100,
-      },
-      { signal: options.signal },
-    );
+    const page = await listByName(client, options, fileName, options.signal);
     return page.entries.find((entry) => entry.kind === "file" && entry.name === fileName)?.id ?? null;
   } catch {
     return null; // Not knowing only costs the guard; the upload itself can go ahead.

@@ -5,6 +5,7 @@
 // queue of folders still to list plus whatever the visitor keeps (a top-K, running sums).
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { setFlagsFromString } from "node:v8";
+import { runPool } from "../pool.js";
 import { VagonError } from "./errors.js";
 import type {
   Entry,
@@ -272,4 +273,30 @@ async function walk(client: VagonClient, request: WalkRequest): Promise<WalkResu
   }
   if (failure) throw failure;
   return result;
+}
+
+/** Pages of one folder's listing fetched at once, past the first. */
+const PAGES_IN_FLIGHT = 8;
+
+/**
+ * The one "all pages of a folder" loop: page 1, then once its total is known, the pages up to
+ * `limit` entries (default: every entry), several at once. `lastPage` is the last page fetched.
+ */
+export async function listFolderPages(
+  client: VagonClient,
+  params: Omit<ListFilesParams, "page" | "perPage">,
+  options: { perPage: number; limit?: number; signal?: AbortSignal | undefined },
+): Promise<{ first: FileListPage; entries: Entry[]; lastPage: number }> {
+  const { perPage, signal } = options;
+  const first = await client.listFiles({ ...params, page: 1, perPage }, { signal });
+  const wanted = Math.min(options.limit ?? Number.POSITIVE_INFINITY, first.total);
+  const pagesNeeded = Math.ceil(wanted / perPage);
+  const entries = [...first.entries];
+  if (pagesNeeded <= 1 || first.nextPage === null) return { first, entries, lastPage: 1 };
+  const pageNumbers = Array.from({ length: pagesNeeded - 1 }, (_, index) => index + 2);
+  const pages = await runPool(pageNumbers, PAGES_IN_FLIGHT, (page) =>
+    client.listFiles({ ...params, page, perPage }, { signal }),
+  );
+  for (const page of pages) entries.push(...page.entries);
+  return { first, entries, lastPage: pagesNeeded };
 }

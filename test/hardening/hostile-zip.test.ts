@@ -5,7 +5,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extractZip } from "../../src/vagon/extract.js";
+import { extractZip } from "../../src/local/extract.js";
 import { listTree, patternBytes, writeHostileZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;

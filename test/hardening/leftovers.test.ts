@@ -12,9 +12,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
-import { setRaceHook } from "../../src/race-seam.js";
+import { EXTRACTING_MARKER, markExtraction } from "../../src/local/leftovers.js";
+import { setRaceHook } from "../../src/local/race-seam.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { EXTRACTING_MARKER, markExtraction } from "../../src/vagon/leftovers.js";
 import { startHarness, toolText } from "../helpers/hardening.js";
 
 const cli = path.resolve("dist/cli.js");

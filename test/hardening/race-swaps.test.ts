@@ -1,11 +1,11 @@
 // Anyone who can write inside a root (another process, an agent with a shell) can swap a file or
 // folder for a link between the server's check and its use. These tests make that race
-// deterministic: a seam (src/race-seam.ts) pauses the server exactly between check and use and
+// deterministic: a seam (src/local/race-seam.ts) pauses the server exactly between check and use and
 // the test swaps in a link to a folder outside the root. Nothing outside may be read or written.
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type RacePoint, setRaceHook } from "../../src/race-seam.js";
+import { type RacePoint, setRaceHook } from "../../src/local/race-seam.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 

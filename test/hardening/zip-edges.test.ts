@@ -6,8 +6,8 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { extractZip, MAX_COMPRESSION_RATIO } from "../../src/local/extract.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { extractZip, MAX_COMPRESSION_RATIO } from "../../src/vagon/extract.js";
 import { type Harness, startHarness, toolText } from "../helpers/hardening.js";
 import { listTree, patternBytes, writeHostileZip, writeOverlappingZip } from "./fixtures.js";
 

@@ -256,6 +256,11 @@ describe("with zip jobs that take a few seconds", () => {
     );
     expect(uploaded.status).toBe("uploaded");
     expect(uploaded.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    // The resource gives expires_at in the same form as the tool: ISO 8601 to the second.
+    const finished = await harness.mcp.readResource({ uri: jobUri });
+    const job = JSON.parse((finished.contents[0] as { text: string }).text) as { expires_at: string };
+    expect(job.expires_at).toBe(uploaded.expires_at);
+    expect(job.expires_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   });
   it("reports a zip job that failed at Vagon as an error with the next step", async () => {
     const folderId = sandbox.addDirectory({ parentId: 0, name: "Vanishing" });

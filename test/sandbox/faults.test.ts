@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FaultDecision } from "../../src/sandbox/faults.js";
 import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
 import { call } from "./sandbox-client.js";
 
@@ -103,4 +104,62 @@ describe("sandbox fault injection", () => {
       sandbox.setFaults(null);
     }
   });
+
+  // A Record over every kind: a new fault kind must add its row here (the compiler asks for it),
+  // and the row must show what the kind does to a request.
+  const createFolder = (name: string) =>
+    call(sandbox, "POST", "/files", { body: { file_name: name, object_type: "directory", parent_id: 0 } });
+  const named = (name: string) => sandbox.children(0).some((entry) => entry.name === name);
+  const effects: Record<FaultDecision["kind"], () => Promise<void>> = {
+    drop: async () => {
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "create", fault: "drop" }] });
+      await expect(createFolder("Dropped")).rejects.toThrow();
+      expect(named("Dropped")).toBe(false);
+    },
+    rateLimit429: async () => {
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "create", fault: "rateLimit429" }] });
+      expect((await createFolder("Later")).status).toBe(429);
+      expect(named("Later")).toBe(false);
+    },
+    error5xx: async () => {
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "create", fault: "error5xx" }] });
+      expect((await createFolder("Broken")).status).toBe(503);
+      expect(named("Broken")).toBe(false);
+    },
+    forbidden: async () => {
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "create", fault: "forbidden" }] });
+      expect((await createFolder("Refused")).status).toBe(403);
+      expect(named("Refused")).toBe(false);
+    },
+    lostAnswer: async () => {
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "create", fault: "lostAnswer" }] });
+      await expect(createFolder("Done anyway")).rejects.toThrow();
+      expect(named("Done anyway")).toBe(true);
+    },
+    truncate: async () => {
+      const content = randomBytes(256 * 1024);
+      const fileId = await sandbox.addFile({ parentId: 0, name: "cut.bin", content });
+      const link = await call(sandbox, "POST", "/files/download", { body: { file_ids: [fileId] } });
+      sandbox.setFaults({ routes: {}, scripted: [{ route: "s3-get", fault: "truncate" }] });
+      const response = await request(link.json.url);
+      await expect(response.body.arrayBuffer()).rejects.toThrow();
+    },
+    latency: async () => {
+      sandbox.setFaults({ routes: { "list-files": { latency: 1, latencyMs: 100 } } });
+      const startedAt = performance.now();
+      expect((await call(sandbox, "GET", "/files")).status).toBe(200);
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(90);
+    },
+  };
+  it.each(Object.entries(effects))(
+    "the fault kind %s does something to the request",
+    async (kind, effect) => {
+      try {
+        await effect();
+        expect(sandbox.requests.at(-1)?.fault).toBe(kind);
+      } finally {
+        sandbox.setFaults(null);
+      }
+    },
+  );
 });

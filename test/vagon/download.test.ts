@@ -3,12 +3,13 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { extractZip } from "../../src/local/extract.js";
+import { dropBytes, sanitizeFileName } from "../../src/local/files.js";
 import { mulberry32 } from "../../src/sandbox/faults.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/types.js";
 import { createVagonClient } from "../../src/vagon/client.js";
-import { dropBytes, sanitizeFileName, saveUrlToFile, waitForJob } from "../../src/vagon/download.js";
-import { extractZip } from "../../src/vagon/extract.js";
+import { saveUrlToFile, waitForJob } from "../../src/vagon/download.js";
 import type { DownloadJob, VagonClient } from "../../src/vagon/types.js";
 
 const MIB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isWorthRetrying, type RetryInfo, withRetries } from "../../src/vagon/retry.js";
+import { classifyAnswer, isWorthRetrying, type RetryInfo, withRetries } from "../../src/vagon/retry.js";
 
 // No real waiting: the engine's sleep is a seam that records what it was asked for.
 function recorder() {
@@ -140,5 +140,38 @@ describe("withRetries, the one retry engine", () => {
     );
     await expect(outcome).rejects.toBe(reason);
     expect(calls).toBe(1);
+  });
+});
+
+describe("classifyAnswer", () => {
+  const slowBody = "<Error><Code>RequestTimeout</Code><Message>Too slow</Message></Error>";
+  // status, idempotent, body → retry, may have been processed, S3 code
+  it.each([
+    [429, false, undefined, true, false, null],
+    [503, false, undefined, true, false, null],
+    [500, false, undefined, false, true, null],
+    [500, true, undefined, true, true, null],
+    [502, true, undefined, true, true, null],
+    [504, false, undefined, false, true, null],
+    [408, true, undefined, true, true, null],
+    [408, false, undefined, false, true, null],
+    [400, true, slowBody, true, false, "RequestTimeout"],
+    [400, false, slowBody, false, false, "RequestTimeout"],
+    [403, true, "<Error><Code>AccessDenied</Code></Error>", false, false, "AccessDenied"],
+    [404, true, undefined, false, false, null],
+    [4720, true, undefined, false, false, null],
+    [4110, true, undefined, false, false, null],
+  ] as const)("%i (idempotent %s) → retry %s", (status, idempotent, body, retry, processed, s3Code) => {
+    const answer = classifyAnswer(body === undefined ? { status } : { status, body }, idempotent);
+    expect(answer).toMatchObject({ retry, mayHaveBeenProcessed: processed, s3Code });
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    const nowMs = Date.parse("2026-02-05T10:00:00Z");
+    expect(classifyAnswer({ status: 429, retryAfter: "2" }, false, nowMs).retryAfterMs).toBe(2_000);
+    const date = "Thu, 05 Feb 2026 10:00:05 GMT";
+    expect(classifyAnswer({ status: 503, retryAfter: date }, false, nowMs).retryAfterMs).toBe(5_000);
+    expect(classifyAnswer({ status: 503, retryAfter: "soon" }, false, nowMs).retryAfterMs).toBeNull();
+    expect(classifyAnswer({ status: 503 }, false, nowMs).retryAfterMs).toBeNull();
   });
 });

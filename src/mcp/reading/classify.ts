@@ -16,6 +16,11 @@ export const SNIFF_BYTES = 8192;
 
 const TEXT_TYPE =
   /^(text\/|application\/(json|xml|csv|x-yaml|yaml|toml|javascript|x-ndjson|ndjson|x-sh|sql|x-log|x-subrip)\b)|\+(json|xml)\b/i;
+
+/** The one "is this text" rule for a content type: read_file and the file resources both ask it. */
+export function isTextType(contentType: string | null): boolean {
+  return TEXT_TYPE.test(contentType ?? "");
+}
 const TEXT_EXTENSION =
   /\.(txt|log|out|err|csv|tsv|json|jsonl|ndjson|xml|ya?ml|toml|ini|cfg|conf|md|rst|html?|css|js|mjs|ts|py|sh|bat|ps1|cmd|sql|srt|vtt|obj|mtl|usda|gltf)$/i;
 
@@ -58,7 +63,7 @@ export function classify(
   const codec = sniffEncoding(sample, atEof);
   if (codec) return { kind: "text", codec };
   // Said to be text but not valid UTF-8 (Latin-1, say): read it anyway, odd bytes shown as U+FFFD.
-  if (!sample.includes(0) && (TEXT_TYPE.test(type) || TEXT_EXTENSION.test(name))) {
+  if (!sample.includes(0) && (isTextType(type) || TEXT_EXTENSION.test(name))) {
     return { kind: "text", codec: { encoding: "utf-8", bomBytes: 0, unitBytes: 1 } };
   }
   return { kind: "binary" };

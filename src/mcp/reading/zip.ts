@@ -4,8 +4,8 @@
 // one range request for just that member.
 import { Readable } from "node:stream";
 import type yauzl from "yauzl";
+import { compressionRatioProblem, DEFAULT_MAX_EXTRACT_ENTRIES } from "../../local/extract.js";
 import { formatBytes } from "../../units.js";
-import { compressionRatioProblem, DEFAULT_MAX_EXTRACT_ENTRIES } from "../../vagon/extract.js";
 import type { RangedReader } from "../../vagon/ranged-reader.js";
 import { entryInstant } from "../instant.js";
 

@@ -1,4 +1,3 @@
-import pLimit from "p-limit";
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
@@ -22,6 +21,7 @@ const briefFilterShape = {
   ),
 } as typeof filterShape;
 
+import { runPool } from "../../pool.js";
 import { loadTypeTable } from "../compact.js";
 import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../found.js";
 import { createProgress, type ProgressReporter } from "../progress.js";
@@ -332,7 +332,6 @@ const DELETED_NAMED = 10;
 
 async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {
   const { extra, logger } = context;
-  const limit = pLimit(DELETE_CONCURRENCY);
   let deleted = 0;
   let alreadyGone = 0;
   let bytesFreed = 0;
@@ -342,43 +341,36 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
   const total = set.items.length;
   const scanned = set.scannedEntries + set.scannedFolders;
   const done = () => deleted + alreadyGone + failed.length;
-  await Promise.all(
-    set.items.map((item) =>
-      limit(async () => {
-        // Cancellation stops before the next delete; one already sent is let finish, so its outcome is known.
-        if (extra.signal.aborted) {
-          notStarted += 1;
-          return;
-        }
-        try {
-          const outcome = await context.client.deleteFile(item.entry.id);
-          if (outcome.alreadyGone) alreadyGone += 1;
-          else {
-            deleted += 1;
-            bytesFreed += item.bytes;
-            goneIds.add(item.entry.id);
-          }
-        } catch (error) {
-          if (error instanceof VagonError && error.code === 404) alreadyGone += 1;
-          else
-            failed.push({
-              id: item.entry.id,
-              name: item.entry.name,
-              message: error instanceof Error ? logger.redact(error.message) : String(error),
-            });
-        }
-        // Counted on from the scan's progress, so every notification is larger than the last.
-        // The last step is finish()'s, so no two notifications carry the same progress.
-        if (done() < total) {
-          progress.report(
-            scanned + done(),
-            scanned + total,
-            `deleting ${count(done())}/${count(total)} items`,
-          );
-        }
-      }),
-    ),
-  );
+  // Every item runs: each failure is caught and counted, so none stops the others.
+  await runPool(set.items, DELETE_CONCURRENCY, async (item) => {
+    // Cancellation stops before the next delete; one already sent is let finish, so its outcome is known.
+    if (extra.signal.aborted) {
+      notStarted += 1;
+      return;
+    }
+    try {
+      const outcome = await context.client.deleteFile(item.entry.id);
+      if (outcome.alreadyGone) alreadyGone += 1;
+      else {
+        deleted += 1;
+        bytesFreed += item.bytes;
+        goneIds.add(item.entry.id);
+      }
+    } catch (error) {
+      if (error instanceof VagonError && error.code === 404) alreadyGone += 1;
+      else
+        failed.push({
+          id: item.entry.id,
+          name: item.entry.name,
+          message: error instanceof Error ? logger.redact(error.message) : String(error),
+        });
+    }
+    // Counted on from the scan's progress, so every notification is larger than the last.
+    // The last step is finish()'s, so no two notifications carry the same progress.
+    if (done() < total) {
+      progress.report(scanned + done(), scanned + total, `deleting ${count(done())}/${count(total)} items`);
+    }
+  });
   progress.finish(`deleted ${count(deleted)} of ${count(total)} items`);
   logger.info("delete_files finished", {
     deleted,

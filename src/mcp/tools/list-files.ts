@@ -1,13 +1,18 @@
 import { z } from "zod";
 import { countOf, formatBytes } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../budget.js";
-import { listingOutput, loadTypeTable, type TypeForName } from "../compact.js";
+import {
+  type ListingOutput,
+  listingOutput,
+  listingShape,
+  loadTypeTable,
+  type TypeForName,
+} from "../compact.js";
 import { defineTool, type ToolOutput } from "../define-tool.js";
 import { UserInputError } from "../errors.js";
 import { entryLine } from "../format.js";
 import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing.js";
 import * as params from "../params.js";
-import { type ListingOutput, listingShape } from "../shapes.js";
 
 export const listFiles = defineTool({
   name: "list_files",

@@ -9,11 +9,11 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import type yauzl from "yauzl";
-import { isPathWithin } from "../containment.js";
-import { raceSeam } from "../race-seam.js";
 import { formatBytes } from "../units.js";
+import { isPathWithin } from "./containment.js";
+import { errorCode, isStillItself, WINDOWS_RESERVED_NAME, withCopySuffix } from "./files.js";
 import { defuseReservedName } from "./leftovers.js";
-import { errorCode } from "./retry.js";
+import { raceSeam } from "./race-seam.js";
 
 export const DEFAULT_MAX_EXTRACT_BYTES = 10 * 1024 ** 3;
 export const DEFAULT_MAX_EXTRACT_ENTRIES = 100_000;
@@ -74,10 +74,6 @@ const S_IFLNK = 0o120000;
 // Errors after which carrying on with the next entry would only fail the same way.
 const FATAL_FS_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
-/** Device names Windows reserves in any folder, with any extension (COM¹–³ and LPT¹–³ too). */
-export const WINDOWS_RESERVED_NAME =
-  /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
-
 /**
  * Turns an entry name into path segments that can only land inside the destination, or a
  * reason to refuse it. Backslashes count as separators (zips written on Windows use them).
@@ -110,14 +106,6 @@ function cleanSegment(segment: string, platform: NodeJS.Platform): string {
   return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : defuseReservedName(cleaned);
 }
 
-/** "report.pdf" → "report (1).pdf"; ".env" → ".env (1)". */
-export function withCopySuffix(fileName: string, copy: number): string {
-  if (copy === 0) return fileName;
-  const extension = path.extname(fileName);
-  const stem = extension ? fileName.slice(0, -extension.length) : fileName;
-  return `${stem} (${copy})${extension}`;
-}
-
 function displayName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: make control characters visible in reports
   return name.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
@@ -141,9 +129,8 @@ export async function extractZip(
   const destIdentity = await fs.stat(destRoot);
   // Before each entry: the destination still is the folder we started in, reached by no link.
   const verifyDestination = async () => {
-    const real = await fs.realpath(destRoot).catch(() => null);
-    const now = real === null ? null : await fs.lstat(destRoot).catch(() => null);
-    if (real !== destRoot || now === null || now.dev !== destIdentity.dev || now.ino !== destIdentity.ino) {
+    const now = (await isStillItself(destRoot)) ? await fs.lstat(destRoot).catch(() => null) : null;
+    if (now === null || now.dev !== destIdentity.dev || now.ino !== destIdentity.ino) {
       throw new DestinationChangedError(
         `the destination folder ${destRoot} was moved or replaced by a link while extracting, so extraction stopped; what was written before stays where it went`,
       );
@@ -216,8 +203,8 @@ export async function extractZip(
     writtenPaths.push(filePath);
     // Created through the folder checked a moment ago? If it was swapped meanwhile, the empty
     // file landed elsewhere: take back exactly that file (same inode) and stop.
-    const [held, parentNow] = await Promise.all([handle.stat(), fs.realpath(parent).catch(() => null)]);
-    if (parentNow !== parent) {
+    const [held, parentIsItself] = await Promise.all([handle.stat(), isStillItself(parent)]);
+    if (!parentIsItself) {
       const named = await fs.lstat(filePath).catch(() => null);
       await handle.close().catch(() => {});
       writtenPaths.pop();

@@ -19,7 +19,7 @@ import path from "node:path";
 export const EXTRACTING_MARKER = ".vagon-extracting";
 /** Older than this and nothing is writing to it any more. */
 export const STALE_AFTER_MS = 10 * 60 * 1000;
-/** The names download.ts's partialFileName() makes, and nothing else. */
+/** The names files.ts's partialFileName() makes, and nothing else. */
 const PARTIAL_NAME = /^\..{1,80}\.[0-9a-f]{12}\.partial$/su;
 const MARKER_MAX_BYTES = 1024;
 

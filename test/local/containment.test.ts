@@ -1,7 +1,7 @@
 // The one containment check every local-disk caller uses (config, local paths, extraction).
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isPathWithin, isPathWithinAllowedDirectories } from "../src/containment.js";
+import { isPathWithin, isPathWithinAllowedDirectories } from "../../src/local/containment.js";
 
 describe("isPathWithinAllowedDirectories", () => {
   it.each([

@@ -7,7 +7,8 @@ import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import yazl from "yazl";
-import { extractZip, safeEntryPath, withCopySuffix } from "../../src/vagon/extract.js";
+import { extractZip, safeEntryPath } from "../../src/local/extract.js";
+import { withCopySuffix } from "../../src/local/files.js";
 
 interface ZipItem {
   name: string;
