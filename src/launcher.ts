@@ -75,8 +75,12 @@ function setMemoryPolicy(): () => void {
   });
   observer.observe({ entryTypes: ["gc"] });
   // V8 stamps a code cache with its flags and refuses one made under others: the cache is made
-  // under the flags the next start will compile with (V8's default growth factor, 2).
-  return () => setFlagsFromString("--semi-space-growth-factor=2");
+  // under the flags the next start will compile with (V8's default growth factor, 2; and the
+  // default old-generation growth, which a walk in flight at exit has capped: src/vagon/walk.ts).
+  return () => {
+    setFlagsFromString("--semi-space-growth-factor=2");
+    setFlagsFromString("--heap-growing-percent=0");
+  };
 }
 
 /** Both semi-spaces of the nursery: 2 × 4 MB. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, type SandboxEntry, startSandbox } from "../../src/sandbox/index.js";
 import { createVagonClient } from "../../src/vagon/client.js";
 import type { VagonClient } from "../../src/vagon/types.js";
-import { type WalkedEntry, walkTree } from "../../src/vagon/walk.js";
+import { type WalkedEntry, walkHeapPolicy, walkTree } from "../../src/vagon/walk.js";
 
 let sandbox: Sandbox;
 let client: VagonClient;
@@ -109,6 +109,35 @@ describe("walkTree", () => {
     expect(result.scannedFolders).toBe(1);
     expect(result.scannedEntries).toBe(sandbox.children(org.folderId).length);
     expect(result.complete).toBe(true);
+  });
+
+  it("caps the heap's growth while any walk runs, and lifts it when the last one ends, even failed", async () => {
+    const flags: string[] = [];
+    const setFlags = walkHeapPolicy.setFlags;
+    walkHeapPolicy.setFlags = (value) => flags.push(value);
+    try {
+      const whileVisiting: string[][] = [];
+      const walk = () =>
+        walkTree(client, {
+          location: "shared",
+          parentId: org.folderId,
+          maxDepth: 1,
+          visit: () => {
+            whileVisiting.push([...flags]);
+          },
+        });
+      await Promise.all([walk(), walk()]);
+      expect(flags).toEqual(["--heap-growing-percent=50", "--heap-growing-percent=0"]);
+      expect(whileVisiting.length).toBeGreaterThan(2);
+      for (const seen of whileVisiting) expect(seen).toEqual(["--heap-growing-percent=50"]);
+      flags.length = 0;
+      await expect(
+        walkTree(client, { location: "shared", parentId: 999_999_999, maxDepth: 1, visit: () => {} }),
+      ).rejects.toThrow();
+      expect(flags).toEqual(["--heap-growing-percent=50", "--heap-growing-percent=0"]);
+    } finally {
+      walkHeapPolicy.setFlags = setFlags;
+    }
   });
 
   it("stops when cancelled and sends nothing more", async () => {

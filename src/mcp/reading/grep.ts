@@ -11,8 +11,11 @@ export const MAX_GREP_MATCHES = 200;
 const MATCH_LINE_CHARS = 400;
 /** A context line is shown up to this many characters. */
 const CONTEXT_LINE_CHARS = 200;
-/** Bytes handed to the worker per message: few messages, small enough for a quick watchdog. */
-const BATCH_BYTES = 512 * 1024;
+/**
+ * Bytes handed to the worker per message: few messages, small enough for a quick watchdog. 1 MiB
+ * against 512 KiB: ~5 % less server CPU per GiB grepped (median of 8, load ~4), ~2 MB more memory.
+ */
+const BATCH_BYTES = 1024 * 1024;
 /** A batch's memory: a batch overshoots BATCH_BYTES by its last chunk and the line carried in. */
 const BATCH_CAPACITY = BATCH_BYTES + 256 * 1024;
 
