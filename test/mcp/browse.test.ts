@@ -5,21 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SEED } from "../../src/sandbox/index.js";
 import { useHarness } from "../helpers/harness.js";
+import type { ListResult } from "../helpers/results.js";
 import { withRecords } from "../helpers/tables.js";
-
-interface ListedEntry {
-  id: number;
-  name: string;
-  kind: "file" | "directory";
-  depth?: number;
-}
-interface ListResult {
-  folder: { id: number; name: string } | null;
-  entries: ListedEntry[];
-  total: number;
-  next_page: number | null;
-  storage?: { used: number; total: number } | null;
-}
 
 const { harness, sandbox } = useHarness();
 /** A folder added to the shared root (its 250 files are list_files' story, tools/list-files.test.ts). */

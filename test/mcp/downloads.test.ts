@@ -4,21 +4,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, SEED } from "../../src/sandbox/index.js";
 import { type Harness, startSlowZipWorld, toolText, useHarness } from "../helpers/harness.js";
-
-interface DownloadResult {
-  status: string;
-  download_id?: number;
-  url?: string;
-  expires_at?: string | null;
-  name?: string | null;
-  size?: number | null;
-  saved_to?: string;
-  files?: string[];
-}
+import { type DownloadResult, downloadResultOf as resultOf } from "../helpers/results.js";
 
 /** The first download id the sandbox hands out; later ones count up. */
 const FIRST_DOWNLOAD_ID = 5085;
@@ -27,11 +16,6 @@ function latestJobId(sandbox: Sandbox): number | undefined {
   let latest: number | undefined;
   for (let id = FIRST_DOWNLOAD_ID; sandbox.getJob(id) !== undefined; id += 1) latest = id;
   return latest;
-}
-
-function resultOf(result: CallToolResult): DownloadResult {
-  expect(result.isError, toolText(result)).toBeFalsy();
-  return result.structuredContent as unknown as DownloadResult;
 }
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {

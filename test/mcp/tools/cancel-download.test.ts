@@ -1,25 +1,9 @@
 // cancel_download: an agent stops a zip job it started, at Vagon.
 // Real sandbox, real client, real server, SDK client in memory.
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { SEED } from "../../../src/sandbox/index.js";
 import { toolText, useHarness } from "../../helpers/harness.js";
-
-interface DownloadResult {
-  status: string;
-  download_id?: number;
-  url?: string;
-  expires_at?: string | null;
-  name?: string | null;
-  size?: number | null;
-  saved_to?: string;
-  files?: string[];
-}
-
-function resultOf(result: CallToolResult): DownloadResult {
-  expect(result.isError, toolText(result)).toBeFalsy();
-  return result.structuredContent as unknown as DownloadResult;
-}
+import { downloadResultOf as resultOf } from "../../helpers/results.js";
 
 describe("cancel_download", () => {
   // Jobs stay pending longer than any test may run (its 30 s timeout), so "pending" is what the

@@ -5,23 +5,8 @@ import path from "node:path";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { SEED } from "../../../src/sandbox/index.js";
-import { toolText, useHarness } from "../../helpers/harness.js";
-
-interface DownloadResult {
-  status: string;
-  download_id?: number;
-  url?: string;
-  expires_at?: string | null;
-  name?: string | null;
-  size?: number | null;
-  saved_to?: string;
-  files?: string[];
-}
-
-function resultOf(result: CallToolResult): DownloadResult {
-  expect(result.isError, toolText(result)).toBeFalsy();
-  return result.structuredContent as unknown as DownloadResult;
-}
+import { useHarness } from "../../helpers/harness.js";
+import { downloadResultOf as resultOf } from "../../helpers/results.js";
 
 describe("download_task_bundle with quick zip jobs", () => {
   const { harness } = useHarness({ sandboxOptions: { zipJob: { pendingMs: 30, processingMs: 60 } } });

@@ -1,19 +1,10 @@
 // get_download names a zip the way the tool that started the job did (files.zip, <folder>.zip,
 // task-<id>.zip), without remembering anything: the name comes from Vagon's link.
 import path from "node:path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED } from "../../../src/sandbox/index.js";
 import { type Harness, startSlowZipWorld, toolText } from "../../helpers/harness.js";
-
-interface DownloadResult {
-  status: string;
-  download_id?: number;
-  name?: string | null;
-  url?: string;
-  expires_at?: string | null;
-  saved_to?: string;
-}
+import { downloadResultOf as resultOf } from "../../helpers/results.js";
 
 let harness: Harness;
 // Zip jobs follow the sandbox clock: moving it on finishes them without waiting.
@@ -27,11 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeWorld?.();
 });
-
-function resultOf(result: CallToolResult): DownloadResult {
-  expect(result.isError, toolText(result)).toBeFalsy();
-  return result.structuredContent as unknown as DownloadResult;
-}
 
 describe("get_download", () => {
   it.each([

@@ -6,21 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_BUDGET_TOKENS } from "../../../src/mcp/kit/budget.js";
 import { SEED } from "../../../src/sandbox/index.js";
 import { toolText, useHarness } from "../../helpers/harness.js";
+import type { ListResult } from "../../helpers/results.js";
 import { withRecords } from "../../helpers/tables.js";
-
-interface ListedEntry {
-  id: number;
-  name: string;
-  kind: "file" | "directory";
-  depth?: number;
-}
-interface ListResult {
-  folder: { id: number; name: string } | null;
-  entries: ListedEntry[];
-  total: number;
-  next_page: number | null;
-  storage?: { used: number; total: number } | null;
-}
 
 const { harness, sandbox } = useHarness();
 /** A shared folder holding 250 generated files. */
