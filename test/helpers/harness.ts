@@ -1,6 +1,8 @@
 // Shared arrangements for the tool, hardening and soak suites: a real sandbox, the real Vagon
 // client, the real MCP server, and an SDK Client connected through an in-memory transport pair,
-// wired the way src/cli.ts wires them. A test file calls useHarness() once at its top.
+// wired the way src/cli.ts wires them. A test file calls useHarness() once at its top (a describe
+// may add its own, e.g. read-only, on the same sandbox). Suites of the HTTP and stdio transports
+// set up through helpers/http-sessions.ts, helpers/replicas.ts or a child process instead.
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
