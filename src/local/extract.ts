@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import type yauzl from "yauzl";
 import { formatBytes } from "../units.js";
-import { isPathWithin } from "./containment.js";
+import { type CheckedPath, isPathWithin } from "./containment.js";
 import { errorCode, isStillItself, WINDOWS_RESERVED_NAME, withCopySuffix } from "./files.js";
 import { defuseReservedName } from "./leftovers.js";
 import { raceSeam } from "./race-seam.js";
@@ -115,8 +115,8 @@ function displayName(name: string): string {
 class SkipEntry extends Error {}
 
 export async function extractZip(
-  zipPath: string,
-  destDir: string,
+  zipPath: CheckedPath,
+  destDir: CheckedPath,
   options: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_EXTRACT_BYTES;

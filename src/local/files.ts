@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { type CheckedPath, checkedChild } from "./containment.js";
 import { defuseReservedName } from "./leftovers.js";
 
 /** The `code` of a Node or undici error, or "" when it has none. */
@@ -73,10 +74,14 @@ export function partialFileName(fileName: string): string {
  * hard links aren't supported (FAT, some network shares), the name is claimed with an
  * exclusive create and the temp file renamed over that claim.
  */
-export async function moveToFreeName(tempPath: string, directory: string, fileName: string): Promise<string> {
+export async function moveToFreeName(
+  tempPath: CheckedPath,
+  directory: CheckedPath,
+  fileName: string,
+): Promise<CheckedPath> {
   let canLink = true;
   for (let copy = 0; copy < 10_000; copy += 1) {
-    const candidate = path.join(directory, withCopySuffix(fileName, copy));
+    const candidate = checkedChild(directory, withCopySuffix(fileName, copy));
     try {
       if (canLink) {
         await fs.link(tempPath, candidate);
@@ -104,9 +109,12 @@ export async function moveToFreeName(tempPath: string, directory: string, fileNa
 }
 
 /** Creates and returns the first free folder among "name", "name (1)", … inside `parent`. */
-export async function freeFolderName(parent: string, name: string): Promise<string> {
+export async function freeFolderName(parent: CheckedPath, name: string): Promise<CheckedPath> {
   for (let copy = 0; ; copy += 1) {
-    const candidate = path.join(parent, withCopySuffix(name, copy, "folder"));
+    const candidateName = withCopySuffix(name, copy, "folder");
+    // "", "." and ".." name the parent or its parent, which exist: taken, like any existing name.
+    if (candidateName === "" || candidateName === "." || candidateName === "..") continue;
+    const candidate = checkedChild(parent, candidateName);
     try {
       await fs.mkdir(candidate);
       return candidate;

@@ -7,8 +7,8 @@
 // file swapped for a link meanwhile can't redirect a single byte.
 import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
-import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { type CheckedPath, checkedChild } from "../local/containment.js";
 import {
   FlushingFileWriter,
   isStillItself,
@@ -48,7 +48,7 @@ export interface SaveUrlOptions {
   /** Presigned URL; never logged or put in an error message. */
   url: string;
   /** Checked absolute folder; must exist. */
-  directory: string;
+  directory: CheckedPath;
   /** Wanted name; sanitized, and suffixed " (n)" when taken. */
   fileName: string;
   /**
@@ -68,7 +68,7 @@ export interface SaveUrlOptions {
 }
 
 export interface SavedFile {
-  savedPath: string;
+  savedPath: CheckedPath;
   sizeBytes: number;
 }
 
@@ -116,7 +116,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
   const fileName = sanitizeFileName(options.fileName);
   signal?.throwIfAborted();
 
-  const tempPath = path.join(directory, partialFileName(fileName));
+  const tempPath = checkedChild(directory, partialFileName(fileName));
   await raceSeam("write:before-create", directory);
   await assertFolderIsItself(directory);
   // Exclusive and no link followed: the name must be new, and ours.
