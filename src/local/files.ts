@@ -2,6 +2,7 @@
 // its temp file, or ranges written at their offsets), the one rule for a name that is free and
 // safe on any OS, and the one check that a folder checked a moment ago is still itself.
 import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -126,6 +127,20 @@ export async function freeFolderName(parent: CheckedPath, name: string): Promise
 
 // ── The flushing writer ───────────────────────────────────────────────────────────────────────
 
+declare const createdNew: unique symbol;
+
+/**
+ * A file created new at a checked path, held open: the only kind of handle the flushing writer
+ * writes to, so no byte goes to a file that was opened some other way.
+ */
+export type NewFileHandle = fs.FileHandle & { readonly [createdNew]: true };
+
+/** Creates `filePath` new for reading and writing: exclusive, following no link, private to this user. */
+export async function createNewFile(filePath: CheckedPath): Promise<NewFileHandle> {
+  const flags = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+  return (await fs.open(filePath, flags, 0o600)) as NewFileHandle;
+}
+
 /** Bytes a writer batches per write: few large writes instead of the socket's 64 KB chunks. */
 export const WRITE_BUFFER_BYTES = 1024 * 1024;
 /** How much a writer lets pile up unflushed before it starts the next datasync. */
@@ -151,7 +166,7 @@ export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
  * end left a 1 GiB download waiting ~0.9 s for the disk after its last byte had arrived; now only
  * the last stretch is left. Many writers (ranges of one file) may share one flusher.
  */
-export function createFlushingWriter(handle: fs.FileHandle) {
+export function createFlushingWriter(handle: NewFileHandle) {
   let unflushed = 0;
   let flushing: Promise<void> | null = null;
   return {
@@ -198,7 +213,7 @@ export class FlushingFileWriter extends Writable {
   #position: number;
   #onBytes: (count: number) => void;
 
-  constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
+  constructor(handle: NewFileHandle, position: number, onBytes: (count: number) => void) {
     super({ highWaterMark: WRITE_BUFFER_BYTES });
     this.#writer = createFlushingWriter(handle);
     this.#position = position;

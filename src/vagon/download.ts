@@ -5,14 +5,15 @@
 // The temporary file is created exclusively in a folder whose real path is re-verified right
 // before, then written only through the handle opened then (retries included), so a folder or
 // file swapped for a link meanwhile can't redirect a single byte.
-import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { type CheckedPath, checkedChild } from "../local/containment.js";
 import {
+  createNewFile,
   FlushingFileWriter,
   isStillItself,
   moveToFreeName,
+  type NewFileHandle,
   partialFileName,
   sanitizeFileName,
 } from "../local/files.js";
@@ -75,7 +76,7 @@ export interface SavedFile {
 /** Fills the temp file with parallel Range GETs; true once every byte is on disk. */
 async function fetchInRanges(
   options: SaveUrlOptions,
-  handle: fs.FileHandle,
+  handle: NewFileHandle,
   sizeBytes: number,
   report: (received: number) => void,
 ): Promise<true> {
@@ -136,7 +137,7 @@ export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile>
 /** One download across its attempts: the temp file, what is in it, and the size once known. */
 interface Transfer {
   /** The temp file, open since it was created; every byte goes through it, never its name. */
-  handle: fs.FileHandle;
+  handle: NewFileHandle;
   tempPath: CheckedPath;
   /** Bytes in the temp file: where the next attempt resumes. */
   haveBytes: number;
@@ -153,15 +154,11 @@ interface Transfer {
 async function createTempFile(
   directory: CheckedPath,
   fileName: string,
-): Promise<{ handle: fs.FileHandle; tempPath: CheckedPath }> {
+): Promise<{ handle: NewFileHandle; tempPath: CheckedPath }> {
   const tempPath = checkedChild(directory, partialFileName(fileName));
   await raceSeam("write:before-create", directory);
   await assertFolderIsItself(directory);
-  const handle = await fs.open(
-    tempPath,
-    fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
-    0o600,
-  );
+  const handle = await createNewFile(tempPath);
   try {
     await assertStillOurs(handle, tempPath, directory);
   } catch (error) {
@@ -172,7 +169,7 @@ async function createTempFile(
 }
 
 function startTransfer(
-  tempFile: { handle: fs.FileHandle; tempPath: CheckedPath },
+  tempFile: { handle: NewFileHandle; tempPath: CheckedPath },
   options: SaveUrlOptions,
 ): Transfer {
   let reportedBytes = -1;
