@@ -18,6 +18,7 @@ import {
 import { markExtraction } from "../../src/local/leftovers.js";
 import type { CheckedPath as KitCheckedPath } from "../../src/mcp/kit/checked-paths.js";
 import { type SavedFile, type SaveUrlOptions, saveUrlToFile } from "../../src/vagon/download.js";
+import type { FolderPlanFile } from "../../src/vagon/folder-upload.js";
 import type { RangedDownloadOptions } from "../../src/vagon/parallel-download.js";
 import { checkedByTest } from "../helpers/checked-path.js";
 
@@ -31,8 +32,9 @@ describe("CheckedPath", () => {
     expectTypeOf(extractZip).parameter(0).toEqualTypeOf<CheckedPath>();
     expectTypeOf(extractZip).parameter(1).toEqualTypeOf<CheckedPath>();
     expectTypeOf(markExtraction).parameter(0).toEqualTypeOf<CheckedPath>();
-    // The kit hands tools the same type the writers demand.
+    // The kit hands tools the same type the writers demand, and it survives a trip through vagon/.
     expectTypeOf<KitCheckedPath>().toEqualTypeOf<CheckedPath>();
+    expectTypeOf<FolderPlanFile["path"]>().toEqualTypeOf<CheckedPath>();
 
     // Bytes go only to a file created new at a checked path, never to a handle opened some other way.
     expectTypeOf(createNewFile).parameter(0).toEqualTypeOf<CheckedPath>();
