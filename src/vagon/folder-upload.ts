@@ -4,6 +4,7 @@
 // Every file either completes or leaves no entry (the single-file engine removes its own).
 import type * as fs from "node:fs/promises";
 import path from "node:path";
+import type { CheckedPath } from "../local/containment.js";
 import { type Logger, silentLogger } from "../log.js";
 import { runPool } from "../pool.js";
 import { errorMessage } from "./retry.js";
@@ -23,7 +24,7 @@ export interface FolderPlanFile {
   /** Relative to the uploaded folder, "/" separated. */
   relativePath: string;
   /** Checked absolute local path. */
-  path: string;
+  path: CheckedPath;
   sizeBytes: number;
 }
 

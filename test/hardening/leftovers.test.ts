@@ -15,6 +15,7 @@ import yazl from "yazl";
 import { EXTRACTING_MARKER, markExtraction } from "../../src/local/leftovers.js";
 import { setRaceHook } from "../../src/local/race-seam.js";
 import { SEED } from "../../src/sandbox/index.js";
+import { checkedByTest } from "../helpers/checked-path.js";
 import { toolText, useHarness } from "../helpers/harness.js";
 
 const cli = path.resolve("dist/cli.js");
@@ -94,7 +95,7 @@ describe("after a SIGKILL mid-download", () => {
     const halfExtracted = path.join(downloads, "bundle");
     await fs.mkdir(halfExtracted);
     // As the killed server marked the folder it was filling.
-    await markExtraction(halfExtracted, true);
+    await markExtraction(checkedByTest(halfExtracted), true);
     await fs.writeFile(path.join(halfExtracted, "first-entry.txt"), "half of a bundle");
     const keep = {
       fresh: path.join(downloads, ".report.pdf.0123456789ab.partial"),
