@@ -1,2 +1,0 @@
-export declare function compileLineFeeds(): Promise<string>;
-export declare function lineFeedsModuleText(base64: string): string;
