@@ -273,7 +273,9 @@ export async function startServer(input: {
   sandbox: Pick<Sandbox, "apiUrl" | "apiKey" | "apiSecret">;
   roots: string[];
 }): Promise<ServerUnderTest> {
-  const args = [CLI_PATH];
+  // BENCH_CPU_PROF=<folder>: the server (and its worker threads) write V8 CPU profiles there.
+  const profile = process.env.BENCH_CPU_PROF;
+  const args = [...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []), CLI_PATH];
   for (const root of input.roots) args.push("--root", root);
   const transport = new StdioClientTransport({
     command: process.execPath,

@@ -14,6 +14,13 @@
 //   BENCH_ZIP_JOB_SECONDS=60     length of the zip job whose status polls are counted
 //   BENCH_REPEAT=3               run the whole suite 3 times; each target is judged on the median
 //   BENCH_ORG_ENTRIES=5000       shrink the generated organization of the housekeeping bench (default 50000)
+//   BENCH_CPU_PROF=/tmp/prof     the server under test (and its worker threads) write V8 CPU profiles there
+//
+// This process hosts the sandbox, whose S3 side reads objects in 1 MiB buffers. It runs with a 64 MB
+// young generation (package.json) so those buffers die young, as they do in a small process: with
+// the default, next to the bench's own ~70 MB heap, they outlived scavenges and the sandbox spent
+// 2.6 s of CPU per GiB served on mark-compacts (0.6 s with it), and every transfer figure swung
+// with whatever else the bench held. The server under test runs with no such flag.
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";

@@ -3,8 +3,28 @@
 // longer than the time budget (catastrophic backtracking): the server's own thread never runs
 // the pattern against data, so a hostile pattern can't stall other calls. V8's own engine keeps
 // the scan at wire speed; the budget keeps it honest.
+import type { Readable } from "node:stream";
 import { Worker, type WorkerOptions } from "node:worker_threads";
+import type { ChunkSink } from "../../vagon/ranged-reader.js";
 import type { Codec } from "./text.js";
+
+/**
+ * Bytes pushed into `sink` in order until the input ends (a promise from the sink holds the next
+ * chunk back); `signal` fires once the search needs no more. A stored file's ranged reader pumps
+ * its body straight in: no async iteration between the socket and the batches.
+ */
+export type BytePump = (sink: ChunkSink, signal: AbortSignal) => Promise<void>;
+
+/** A stream (a zip member being inflated) as a BytePump. */
+export function pumpStream(stream: Readable): BytePump {
+  return async (sink, signal) => {
+    for await (const chunk of stream) {
+      if (signal.aborted) break;
+      await sink(chunk as Buffer);
+    }
+    if (signal.aborted) stream.destroy();
+  };
+}
 
 export const MAX_GREP_MATCHES = 200;
 /** A matching line is shown around its match, at most this many characters. */
@@ -140,38 +160,112 @@ function startGrepWorker(options: WorkerOptions): Worker {
   return new Worker(load, { ...options, eval: true });
 }
 
-/** Searches `chunks` line by line; stops at the match limit, on cancellation or at the watchdog. */
-export async function grepStream(
-  chunks: AsyncIterable<Buffer>,
-  codec: Codec,
-  options: GrepOptions,
-): Promise<GrepResult> {
-  const maxMatches = options.maxMatches ?? MAX_GREP_MATCHES;
-  const budgetMs = options.chunkBudgetMs ?? 2000;
-  const worker = startGrepWorker({
-    workerData: {
-      pattern: options.pattern,
-      flags: options.ignoreCase ? "i" : "",
-      context: options.context,
-      maxMatches,
-      encoding: codec.encoding,
-      matchChars: MATCH_LINE_CHARS,
-      contextChars: CONTEXT_LINE_CHARS,
-      literal: codec.encoding === "utf-8" ? requiredLiteral(options.pattern, options.ignoreCase) : null,
+/** What the worker answers for each batch, and for the end. */
+interface WorkerAnswer {
+  type: "scanned" | "done";
+  matches: Required<GrepMatch>[];
+  lineNumber: number;
+  found: number;
+  /** The batch's memory, handed back for the next one. */
+  bytes?: ArrayBuffer;
+}
+
+/**
+ * Gathers chunks into batches of about BATCH_BYTES, each in memory the worker takes over and hands
+ * back. A UTF-8 batch ends at its last line break (the rest starts the next), so it decodes alone.
+ */
+function createBatcher(codec: Codec) {
+  let parts: Buffer[] = [];
+  let partsBytes = 0;
+  let partialLine: Buffer | null = null;
+  const spare: ArrayBuffer[] = [];
+  return {
+    /** Adds a chunk; true once the batch is full. */
+    add(chunk: Buffer): boolean {
+      parts.push(chunk);
+      partsBytes += chunk.length;
+      return partsBytes >= BATCH_BYTES;
     },
+    get empty(): boolean {
+      return partsBytes === 0 && partialLine === null;
+    },
+    /** The batch so far as memory to transfer, and how many of its bytes to search now. */
+    take(): { bytes: ArrayBuffer; length: number } {
+      const all = partialLine ? [partialLine, ...parts] : parts;
+      const total = all.reduce((sum, part) => sum + part.length, 0);
+      const reused = spare.findIndex((memory) => memory.byteLength >= total);
+      // Room for a batch's usual overshoot: its last chunk and the line carried in.
+      const memory =
+        reused >= 0 ? spare.splice(reused, 1)[0]! : new ArrayBuffer(Math.max(total, BATCH_CAPACITY));
+      const bytes = Buffer.from(memory, 0, total);
+      let offset = 0;
+      for (const part of all) {
+        bytes.set(part, offset);
+        offset += part.length;
+      }
+      const cut = codec.encoding === "utf-8" ? bytes.lastIndexOf(0x0a) + 1 : 0;
+      const length = cut > 0 ? cut : total;
+      partialLine = length < total ? Buffer.from(bytes.subarray(length)) : null;
+      parts = [];
+      partsBytes = 0;
+      return { bytes: memory, length };
+    },
+    /** Memory the worker handed back. */
+    reclaim(memory: ArrayBuffer | undefined) {
+      if (memory && spare.length < 4) spare.push(memory);
+    },
+  };
+}
+
+/** Calls `onStall` when the worker holds a batch longer than `budgetMs` (a pattern that backtracks). */
+function createWatchdog(budgetMs: number, onStall: () => void) {
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    /** The clock starts again while the worker has batches to search, and stops when it has none. */
+    reset(busy: boolean) {
+      if (timer) clearTimeout(timer);
+      timer = busy ? setTimeout(onStall, budgetMs) : null;
+    },
+  };
+}
+
+function workerDataFor(codec: Codec, options: GrepOptions, maxMatches: number) {
+  return {
+    pattern: options.pattern,
+    flags: options.ignoreCase ? "i" : "",
+    context: options.context,
+    maxMatches,
+    encoding: codec.encoding,
+    matchChars: MATCH_LINE_CHARS,
+    contextChars: CONTEXT_LINE_CHARS,
+    literal: codec.encoding === "utf-8" ? requiredLiteral(options.pattern, options.ignoreCase) : null,
+  };
+}
+
+function shownMatch(match: Required<GrepMatch>): GrepMatch {
+  return {
+    line: match.line,
+    text: match.text,
+    ...(match.before.length > 0 ? { before: match.before } : {}),
+    ...(match.after.length > 0 ? { after: match.after } : {}),
+  };
+}
+
+/** Searches what `pump` sends line by line; stops at the match limit, on cancellation or at the watchdog. */
+export async function grepStream(pump: BytePump, codec: Codec, options: GrepOptions): Promise<GrepResult> {
+  const maxMatches = options.maxMatches ?? MAX_GREP_MATCHES;
+  const worker = startGrepWorker({
+    workerData: workerDataFor(codec, options, maxMatches),
     // A pattern can't grow the heap without bound either.
     resourceLimits: { maxOldGenerationSizeMb: 256 },
   });
   const matches: GrepMatch[] = [];
+  /** Lengths of the batches sent and not yet answered, in order (the end counts as 0). */
+  const sent: number[] = [];
   let scannedBytes = 0;
-  let outstanding = 0;
   let lineNumber = 1;
-  let finished: ((result: GrepResult) => void) | null = null;
-  let failed: ((error: unknown) => void) | null = null;
-  let stopReading = false;
-  let watchdog: NodeJS.Timeout | null = null;
-  let settled = false;
-  const sizes: number[] = [];
+  /** Fires once the search is settled: the pump stops reading. */
+  const stop = new AbortController();
   let wakeFeeder: (() => void) | null = null;
   const wake = () => {
     const waiting = wakeFeeder;
@@ -179,134 +273,76 @@ export async function grepStream(
     waiting?.();
   };
 
+  let resolveDone!: (result: GrepResult) => void;
+  let rejectDone!: (error: unknown) => void;
   const done = new Promise<GrepResult>((resolve, reject) => {
-    finished = resolve;
-    failed = reject;
+    resolveDone = resolve;
+    rejectDone = reject;
   });
   const settle = (result: GrepResult | { error: unknown }) => {
-    if (settled) return;
-    settled = true;
-    stopReading = true;
+    if (stop.signal.aborted) return;
+    stop.abort(new Error("The search needs no more bytes."));
     wake();
-    if (watchdog) clearTimeout(watchdog);
+    watchdog.reset(false);
     void worker.terminate();
-    if ("error" in result) failed?.(result.error);
-    else finished?.(result);
+    if ("error" in result) rejectDone(result.error);
+    else resolveDone(result);
   };
-  const armWatchdog = () => {
-    if (watchdog) clearTimeout(watchdog);
-    watchdog =
-      outstanding > 0
-        ? setTimeout(
-            () =>
-              settle({
-                matches,
-                scannedBytes,
-                complete: false,
-                stopped: "regex_timeout",
-                stalledAfterLine: lineNumber,
-              }),
-            budgetMs,
-          )
-        : null;
-  };
+  const watchdog = createWatchdog(options.chunkBudgetMs ?? 2000, () =>
+    settle({
+      matches,
+      scannedBytes,
+      complete: false,
+      stopped: "regex_timeout",
+      stalledAfterLine: lineNumber,
+    }),
+  );
   const abort = () => settle({ error: options.signal?.reason ?? new Error("cancelled") });
   options.signal?.addEventListener("abort", abort, { once: true });
 
-  worker.on(
-    "message",
-    (message: {
-      type: string;
-      matches: Required<GrepMatch>[];
-      lineNumber: number;
-      found: number;
-      bytes?: ArrayBuffer;
-    }) => {
-      outstanding -= 1;
-      if (message.bytes && spare.length < 4) spare.push(message.bytes);
-      scannedBytes += sizes.shift() ?? 0;
-      lineNumber = message.lineNumber;
-      for (const match of message.matches) {
-        matches.push({
-          line: match.line,
-          text: match.text,
-          ...(match.before.length > 0 ? { before: match.before } : {}),
-          ...(match.after.length > 0 ? { after: match.after } : {}),
-        });
-      }
-      options.onProgress?.(scannedBytes);
-      armWatchdog();
-      wake();
-      if (message.found >= maxMatches) {
-        settle({ matches, scannedBytes, complete: false, stopped: "match_limit" });
-      } else if (message.type === "done") {
-        settle({ matches, scannedBytes, complete: true });
-      }
-    },
-  );
+  const batcher = createBatcher(codec);
+  const post = (message: { type: "chunk"; bytes: ArrayBuffer; length: number } | { type: "end" }) => {
+    sent.push(message.type === "chunk" ? message.length : 0);
+    if (message.type === "chunk") worker.postMessage(message, [message.bytes]);
+    else worker.postMessage(message);
+    if (sent.length === 1) watchdog.reset(true);
+  };
+  worker.on("message", (answer: WorkerAnswer) => {
+    batcher.reclaim(answer.bytes);
+    scannedBytes += sent.shift() ?? 0;
+    lineNumber = answer.lineNumber;
+    matches.push(...answer.matches.map(shownMatch));
+    options.onProgress?.(scannedBytes);
+    watchdog.reset(sent.length > 0);
+    wake();
+    if (answer.found >= maxMatches)
+      settle({ matches, scannedBytes, complete: false, stopped: "match_limit" });
+    else if (answer.type === "done") settle({ matches, scannedBytes, complete: true });
+  });
   worker.on("error", (error) => settle({ error }));
 
-  // The bytes after a batch's last line break, sent with the next one.
-  let partialLine: Buffer | null = null;
-  /** Memory the worker handed back, reused for the next batches. */
-  const spare: ArrayBuffer[] = [];
-  const send = (batch: Buffer[]) => {
-    const parts = partialLine ? [partialLine, ...batch] : batch;
-    const total = parts.reduce((sum, part) => sum + part.length, 0);
-    const reused = spare.findIndex((memory) => memory.byteLength >= total);
-    // The worker takes the memory over (and hands it back); room for a batch's usual overshoot.
-    const owned =
-      reused >= 0 ? spare.splice(reused, 1)[0]! : new ArrayBuffer(Math.max(total, BATCH_CAPACITY));
-    const bytes = Buffer.from(owned, 0, total);
-    let offset = 0;
-    for (const part of parts) {
-      bytes.set(part, offset);
-      offset += part.length;
+  const sink = async (chunk: Buffer) => {
+    if (stop.signal.aborted || !batcher.add(chunk)) return;
+    post({ type: "chunk", ...batcher.take() });
+    // Keep the worker a little ahead, no more: memory stays flat, the watchdog stays fair.
+    while (sent.length > 2 && !stop.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        wakeFeeder = resolve;
+      });
     }
-    let length = total;
-    if (codec.encoding === "utf-8") {
-      const cut = bytes.lastIndexOf(0x0a) + 1;
-      if (cut > 0) length = cut;
-    }
-    partialLine = length < total ? Buffer.from(bytes.subarray(length)) : null;
-    outstanding += 1;
-    sizes.push(length);
-    worker.postMessage({ type: "chunk", bytes: owned, length }, [owned]);
-    if (outstanding === 1) armWatchdog();
   };
-
-  const feeding = (async () => {
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    for await (const chunk of chunks) {
-      if (stopReading) break;
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= BATCH_BYTES) {
-        send(batch);
-        batch = [];
-        batchBytes = 0;
-        // Keep the worker a little ahead, no more: memory stays flat, the watchdog stays fair.
-        while (outstanding > 2 && !stopReading) {
-          await new Promise<void>((resolve) => {
-            wakeFeeder = resolve;
-          });
-        }
-      }
-    }
-    if (stopReading) return;
-    if (batchBytes > 0 || partialLine) send(batch);
-    outstanding += 1;
-    sizes.push(0);
-    worker.postMessage({ type: "end" });
-    armWatchdog();
-  })().catch((error: unknown) => settle({ error }));
+  const feeding = pump(sink, stop.signal)
+    .then(() => {
+      if (stop.signal.aborted) return;
+      if (!batcher.empty) post({ type: "chunk", ...batcher.take() });
+      post({ type: "end" });
+    })
+    .catch((error: unknown) => settle({ error }));
 
   try {
     return await done;
   } finally {
     options.signal?.removeEventListener("abort", abort);
-    stopReading = true;
     await feeding;
   }
 }

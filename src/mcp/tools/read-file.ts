@@ -10,7 +10,14 @@ import { createProgress } from "../kit/progress.js";
 import { tableSchema, toTable } from "../kit/table.js";
 import { explainFolderAmongFiles, folderNotFileText } from "../kit/wrong-kind.js";
 import { classify, SNIFF_BYTES } from "../reading/classify.js";
-import { checkPattern, type GrepMatch, grepStream, MAX_GREP_MATCHES } from "../reading/grep.js";
+import {
+  type BytePump,
+  checkPattern,
+  type GrepMatch,
+  grepStream,
+  MAX_GREP_MATCHES,
+  pumpStream,
+} from "../reading/grep.js";
 import { forwardStreamSource, rangedSource, streamTailSource } from "../reading/sources.js";
 import {
   type ByteSource,
@@ -198,11 +205,10 @@ Nothing asked = the first 16 KiB of text (less if dense); give at most one of he
     if (classified.kind === "image") return readImage(read, source, classified.mimeType);
     if (classified.kind === "binary") return binaryPointer(read, "");
     if (mode.kind === "grep") {
-      return readGrep(
-        read,
-        classified.codec,
-        reader.sizeBytes,
-        reader.streamRange(0, reader.sizeBytes, { signal }),
+      return readGrep(read, classified.codec, reader.sizeBytes, (sink, stop) =>
+        reader.pumpRange(0, reader.sizeBytes, sink, {
+          signal: signal ? AbortSignal.any([signal, stop]) : stop,
+        }),
       );
     }
     return readText(read, source, classified.codec, () => Promise.resolve(source));
@@ -368,11 +374,11 @@ async function readGrep(
   read: ReadContext,
   codec: Codec,
   sizeBytes: number,
-  chunks: AsyncIterable<Buffer>,
+  pump: BytePump,
 ): Promise<ToolOutput<ReadFileOutput>> {
   const mode = read.mode as Extract<Mode, { kind: "grep" }>;
   const progress = createProgress(read.context.extra);
-  const result = await grepStream(chunks, codec, {
+  const result = await grepStream(pump, codec, {
     pattern: mode.pattern,
     ignoreCase: mode.ignoreCase,
     context: mode.context,
@@ -552,7 +558,7 @@ async function readZip(
   if (classified.kind !== "text")
     return binaryPointer(memberRead, classified.kind === "zip" ? "a zip inside the zip" : "");
   if (read.mode.kind === "grep")
-    return readGrep(memberRead, classified.codec, member.size, await found.open());
+    return readGrep(memberRead, classified.codec, member.size, pumpStream(await found.open()));
   return readText(memberRead, source, classified.codec, async () =>
     streamTailSource(await found.open(), Math.max(read.maxBytes * 4, 1024 * 1024)),
   );
