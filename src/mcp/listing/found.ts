@@ -3,7 +3,7 @@
 // last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
 // the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
-import { countOf } from "../../units.js";
+import { countOf, groupDigits } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { entryInstant } from "../kit/instant.js";
 import { type Table, tableSchema, toTable } from "../kit/table.js";
@@ -119,7 +119,7 @@ export function entryOrder(sort: SortKey, order: "asc" | "desc") {
 }
 
 /** "1,200" */
-export const count = (value: number) => value.toLocaleString("en-US");
+export const count = groupDigits;
 
 /** The progress line every walk sends. */
 export function scannedMessage(entries: number, folders: number): string {

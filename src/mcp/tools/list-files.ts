@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countOf, formatBytes } from "../../units.js";
+import { countOf, formatBytes, groupDigits } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../kit/budget.js";
 import { defineTool, type ToolOutput } from "../kit/define-tool.js";
 import { UserInputError } from "../kit/errors.js";
@@ -206,7 +206,7 @@ export function renderListing(
       // Pages before nextPage are all full, whether fetched now (limit) or earlier (page=K).
       const remaining = Math.max(0, listing.total - (listing.nextPage - 1) * listing.perPage);
       lines.push(
-        `${remaining.toLocaleString("en-US")} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
+        `${groupDigits(remaining)} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
       );
     } else if (listing.nextCursor !== null) {
       lines.push(
