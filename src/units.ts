@@ -1,16 +1,21 @@
 // Human-readable sizes, shared by error texts, tool renderings and the sandbox's messages.
 
-/** 512 → "512 bytes", 1536 → "1.5 KB", 26843545600 → "25 GB" (binary units); unknown → "". */
-export function formatBytes(bytes: number | null | undefined): string {
+/**
+ * 512 → "512 bytes", 1536 → "1.5 KB", 26843545600 → "25 GB" (binary units); unknown → "".
+ * `compact`, for a column of a listing's lines (as `ls -h` writes it): "512B", "1.5K", "25G".
+ */
+export function formatBytes(bytes: number | null | undefined, options: { compact?: boolean } = {}): string {
   if (bytes === null || bytes === undefined) return "";
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  const units = options.compact ? ["B", "K", "M", "G", "T"] : ["bytes", "KB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? countOf(bytes, "byte") : `${value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
+  const number = unit === 0 ? String(bytes) : value.toFixed(value >= 10 ? 0 : 1);
+  if (options.compact) return `${number}${units[unit]}`;
+  return unit === 0 ? countOf(bytes, "byte") : `${number} ${units[unit]}`;
 }
 
 /**

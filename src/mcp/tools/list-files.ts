@@ -11,7 +11,7 @@ import {
   loadTypeTable,
   type TypeForName,
 } from "../listing/compact.js";
-import { entryLine } from "../listing/format.js";
+import { ENTRY_LINE_COLUMNS, entryLine } from "../listing/format.js";
 import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing/listing.js";
 
 export const listFiles = defineTool({
@@ -181,7 +181,7 @@ export function renderListing(
   const topLevel = listing.entries.filter((entry) => (entry.depth ?? 0) === 0).length;
   const inSubFolders = listing.entries.length - topLevel;
   const header = [
-    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
+    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""} (${ENTRY_LINE_COLUMNS})`,
   ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
