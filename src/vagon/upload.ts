@@ -171,7 +171,7 @@ function openPartBody(source: UploadSource, start: number, end: number): Readabl
 async function* readRange(handle: fs.FileHandle, start: number, end: number): AsyncGenerator<Buffer> {
   let buffer: Buffer | null = null;
   for (let position = start; position < end; ) {
-    buffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    buffer ??= Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, end - position));
     const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_CHUNK_BYTES, end - position), position);
     if (bytesRead === 0) throw new Error("the file got shorter while it was being uploaded");
     position += bytesRead;
