@@ -29,7 +29,7 @@ export function foundTableSchema(description: string, size = "bytes; null for a 
       id: z.number(),
       path: z.string().describe("ends in '/' for a folder (kind 'directory', else 'file')."),
       size: z.number().nullable().describe(size),
-      modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 Z')."),
+      modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 UT')."),
     },
     {
       description: `${description} Not columns: name = the path's last part; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id = the machine searched (location 'machine'), else null. A row that differs says so in exceptions.`,

@@ -72,7 +72,7 @@ const membersSchema = tableSchema(
     path: z.string(),
     size: z.number(),
     compressed_size: z.number(),
-    modified: z.string().nullable().describe("UTC ('03 Feb 2026 09:16:30 Z'), as the zip says it."),
+    modified: z.string().nullable().describe("UTC ('03 Feb 2026 09:16:30 UT'), as the zip says it."),
   },
   {
     description:
