@@ -3,7 +3,29 @@
 // the reference filesystem server's isPathWithinAllowedDirectories. Used by the configuration
 // (download dir inside a root), the local-path checks (roots) and zip extraction (entries inside
 // the destination). Top-level rather than under mcp/ because vagon/ must not import mcp/.
+// Also the type of what passed the check, CheckedPath: the writers take nothing else.
 import path from "node:path";
+
+declare const checked: unique symbol;
+
+/**
+ * A path the containment check found inside an allowed folder: a real path, or one plain name in
+ * such a folder (a file about to be created). Only containment code
+ * mints one (../mcp/local-paths.ts, right after its check, and checkedChild below); the writers
+ * (downloads, the free-name rule, extraction) take nothing else, so a raw path can't reach them.
+ */
+export type CheckedPath = string & { readonly [checked]: true };
+
+/**
+ * `name` inside the checked folder `folder`: checked too, since one plain name (no separator, not
+ * "" or "." or "..", no NUL) can't lead out of it. Any other name is refused.
+ */
+export function checkedChild(folder: CheckedPath, name: string): CheckedPath {
+  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+    throw new Error(`"${name}" is not a plain file name, so it can't be placed inside a checked folder.`);
+  }
+  return path.join(folder, name) as CheckedPath;
+}
 
 /** True when `candidate` is `directory` itself or lies anywhere below it. */
 export function isPathWithin(

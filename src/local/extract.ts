@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
 import type yauzl from "yauzl";
 import { formatBytes } from "../units.js";
-import { isPathWithin } from "./containment.js";
+import { type CheckedPath, isPathWithin } from "./containment.js";
 import { errorCode, isStillItself, WINDOWS_RESERVED_NAME, withCopySuffix } from "./files.js";
 import { defuseReservedName } from "./leftovers.js";
 import { raceSeam } from "./race-seam.js";
@@ -115,79 +115,254 @@ function displayName(name: string): string {
 class SkipEntry extends Error {}
 
 export async function extractZip(
-  zipPath: string,
-  destDir: string,
+  zipPath: CheckedPath,
+  destDir: CheckedPath,
   options: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_EXTRACT_BYTES;
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_EXTRACT_ENTRIES;
-  const { signal, onProgress } = options;
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
 
   await fs.mkdir(destDir, { recursive: true });
   const destRoot = await fs.realpath(destDir);
   const destIdentity = await fs.stat(destRoot);
-  // Before each entry: the destination still is the folder we started in, reached by no link.
-  const verifyDestination = async () => {
+  // Loaded here, not at start-up: most sessions never extract anything.
+  const { default: yauzl } = await import("yauzl");
+  // decodeStrings: false, because yauzl would fail the whole archive on the first hostile
+  // name; we decode names ourselves and refuse just that entry.
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, autoClose: false });
+  const extraction = new Extraction(zip, destRoot, destIdentity, maxTotalBytes, options.signal);
+  try {
+    const entries = await readEntries(zip, maxEntries);
+    await refuseWithoutRoom(entries, maxTotalBytes, destRoot, options.freeBytes ?? statfsFreeBytes);
+    for (const [index, entry] of entries.entries()) {
+      options.signal?.throwIfAborted();
+      const rawName = yauzl.getFileNameLowLevel(
+        entry.generalPurposeBitFlag,
+        entry.fileNameRaw,
+        entry.extraFields,
+        true,
+      );
+      await extraction.extractEntry(entry, rawName);
+      options.onProgress?.(index + 1, zip.entryCount);
+    }
+  } catch (error) {
+    // Paths through a swapped folder lead somewhere else: remove nothing by path then.
+    if (error instanceof DestinationChangedError)
+      throw new Error(`Extraction stopped: ${error instanceof Error ? error.message : ""}`);
+    await extraction.undo();
+    throw error;
+  } finally {
+    zip.close();
+  }
+  return { files: extraction.files, skipped: extraction.skipped, totalBytes: extraction.totalBytes };
+}
+
+/**
+ * The whole central directory, read before any byte is written, so archive-level refusals (too
+ * many entries, entries that overlap) come first.
+ */
+async function readEntries(zip: yauzl.ZipFile, maxEntries: number): Promise<yauzl.Entry[]> {
+  if (zip.entryCount > maxEntries) {
+    throw new Error(
+      `The archive has ${zip.entryCount} entries, more than the limit of ${maxEntries}; nothing was extracted.`,
+    );
+  }
+  const entries: yauzl.Entry[] = [];
+  for await (const entry of zip.eachEntry()) entries.push(entry);
+  refuseOverlappingEntries(entries);
+  return entries;
+}
+
+/** Refuses an archive whose entries (those that will be written) need more than the free space. */
+async function refuseWithoutRoom(
+  entries: yauzl.Entry[],
+  maxTotalBytes: number,
+  destRoot: string,
+  freeBytesAt: (directory: string) => Promise<number>,
+): Promise<void> {
+  const plannedBytes = Math.min(
+    maxTotalBytes,
+    entries.reduce((sum, entry) => (ratioProblem(entry) === null ? sum + entry.uncompressedSize : sum), 0),
+  );
+  const freeBytes = await freeBytesAt(destRoot);
+  if (plannedBytes > freeBytes) {
+    throw new Error(
+      `The archive needs ${formatBytes(plannedBytes)} but only ${formatBytes(freeBytes)} is free where it would be extracted; nothing was extracted. Free some space or extract somewhere else`,
+    );
+  }
+}
+
+/** Where an entry goes, as segments under destRoot; refuses names no file system would take. */
+function plannedEntryPath(rawName: string, destRoot: string): { segments: string[]; isDirectory: boolean } {
+  const planned = safeEntryPath(rawName);
+  if ("reason" in planned) throw new SkipEntry(planned.reason);
+  if (planned.segments.some((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES)) {
+    throw new SkipEntry(
+      `a name on its path is longer than ${MAX_NAME_BYTES} bytes, more than file systems allow`,
+    );
+  }
+  if (Buffer.byteLength(path.join(destRoot, ...planned.segments)) > MAX_PATH_BYTES) {
+    throw new SkipEntry(
+      `its path (${planned.segments.length} levels) is longer than the ${MAX_PATH_BYTES} bytes file systems allow`,
+    );
+  }
+  return planned;
+}
+
+/**
+ * One extraction in progress: the destination it must stay inside, what it reports, and what it
+ * created (removed again if the archive fails as a whole).
+ */
+class Extraction {
+  /** Files written, relative to destRoot, with any " (n)" suffix. */
+  readonly files: string[] = [];
+  readonly skipped: SkippedEntry[] = [];
+  /** Bytes written so far. */
+  totalBytes = 0;
+  /** Files this call created, and folders (in creation order): the undo list. */
+  readonly #writtenPaths: string[] = [];
+  readonly #createdDirs: string[] = [];
+  /** Folders known to lead inside destRoot. */
+  readonly #checkedDirs: Set<string>;
+
+  constructor(
+    readonly zip: yauzl.ZipFile,
+    /** The destination's real path, and what it was (device, inode) when extraction began. */
+    readonly destRoot: string,
+    readonly destIdentity: { dev: number; ino: number },
+    readonly maxTotalBytes: number,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.#checkedDirs = new Set([destRoot]);
+  }
+
+  /** One entry: written, made (a folder), or skipped with its reason; throws only what stops the archive. */
+  async extractEntry(entry: yauzl.Entry, rawName: string): Promise<void> {
+    try {
+      const planned = plannedEntryPath(rawName, this.destRoot);
+      await this.verifyDestination();
+      const fileType = (entry.externalFileAttributes >>> 16) & S_IFMT;
+      if (fileType === S_IFLNK) throw new SkipEntry("it is a symbolic link");
+      if (fileType !== 0 && fileType !== S_IFREG && fileType !== S_IFDIR) {
+        throw new SkipEntry("it is a special file (device, socket or pipe)");
+      }
+      if (planned.isDirectory || fileType === S_IFDIR) {
+        await this.ensureDirectory(planned.segments);
+      } else {
+        this.refuseFileEntry(entry);
+        await this.writeEntry(entry, planned.segments);
+      }
+    } catch (error) {
+      const shown = displayName(rawName);
+      if (errorCode(error) === "ENAMETOOLONG") {
+        this.skipped.push({ entry: shown, reason: "its path is too long for this file system" });
+      } else if (error instanceof SkipEntry) {
+        this.skipped.push({ entry: shown, reason: error.message });
+      } else {
+        throw error;
+      }
+    }
+  }
+
+  /** A file entry that can't or mustn't be written: encrypted, unreadable, over the limit, a bomb. */
+  refuseFileEntry(entry: yauzl.Entry): void {
+    if (entry.isEncrypted()) throw new SkipEntry("it is encrypted");
+    if (!entry.canDecodeFileData()) {
+      throw new SkipEntry(`it uses an unsupported compression method (${entry.compressionMethod})`);
+    }
+    if (this.totalBytes + entry.uncompressedSize > this.maxTotalBytes) {
+      throw new SkipEntry(
+        `it is ${formatBytes(entry.uncompressedSize)}, more than the ${formatBytes(this.maxTotalBytes - this.totalBytes)} left of the extraction limit`,
+      );
+    }
+    const bomb = ratioProblem(entry);
+    if (bomb !== null) throw new SkipEntry(bomb);
+  }
+
+  /** Before each entry: the destination still is the folder we started in, reached by no link. */
+  async verifyDestination(): Promise<void> {
+    const { destRoot, destIdentity } = this;
     const now = (await isStillItself(destRoot)) ? await fs.lstat(destRoot).catch(() => null) : null;
     if (now === null || now.dev !== destIdentity.dev || now.ino !== destIdentity.ino) {
       throw new DestinationChangedError(
         `the destination folder ${destRoot} was moved or replaced by a link while extracting, so extraction stopped; what was written before stays where it went`,
       );
     }
-  };
-  // Loaded here, not at start-up: most sessions never extract anything.
-  const { default: yauzl } = await import("yauzl");
-  // decodeStrings: false, because yauzl would fail the whole archive on the first hostile
-  // name; we decode names ourselves and refuse just that entry.
-  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, autoClose: false });
+  }
 
-  const files: string[] = [];
-  const skipped: SkippedEntry[] = [];
-  const writtenPaths: string[] = [];
-  const createdDirs: string[] = [];
-  const checkedDirs = new Set<string>([destRoot]);
-  let totalBytes = 0;
-  let done = 0;
-
-  // Creates each missing folder one level at a time, so a pre-existing link can't make us
-  // create folders outside destRoot, and checks where every existing one really leads.
-  const ensureDirectory = async (segments: string[]): Promise<string> => {
-    let current = destRoot;
+  /**
+   * Creates each missing folder one level at a time, so a pre-existing link can't make us create
+   * folders outside destRoot, and checks where every existing one really leads.
+   */
+  async ensureDirectory(segments: string[]): Promise<string> {
+    let current = this.destRoot;
     for (const segment of segments) {
       current = path.join(current, segment);
-      if (checkedDirs.has(current)) continue;
+      if (this.#checkedDirs.has(current)) continue;
       try {
         await fs.mkdir(current);
-        createdDirs.push(current);
+        this.#createdDirs.push(current);
       } catch (error) {
         if (errorCode(error) !== "EEXIST") throw error;
-        const stats = await fs.lstat(current);
-        if (stats.isSymbolicLink()) {
-          const target = await fs.realpath(current).catch(() => null);
-          if (target === null || !isPathWithin(destRoot, target)) {
-            throw new SkipEntry(
-              `the folder "${segment}" on its path is a link leading outside the destination`,
-            );
-          }
-        } else if (!stats.isDirectory()) {
-          throw new SkipEntry(`a file named "${segment}" is in the way of a folder of the same name`);
-        }
+        await this.refuseExistingInTheWay(current, segment);
       }
-      checkedDirs.add(current);
+      this.#checkedDirs.add(current);
     }
     const real = await fs.realpath(current);
-    if (!isPathWithin(destRoot, real)) throw new SkipEntry("its folder resolves outside the destination");
+    if (!isPathWithin(this.destRoot, real))
+      throw new SkipEntry("its folder resolves outside the destination");
     return real;
-  };
+  }
 
-  const writeEntry = async (entry: yauzl.Entry, segments: string[]): Promise<void> => {
-    const parent = await ensureDirectory(segments.slice(0, -1));
-    const baseName = segments[segments.length - 1] ?? "_";
+  /** What already exists at a folder's place must be a folder, or a link that stays inside. */
+  async refuseExistingInTheWay(current: string, segment: string): Promise<void> {
+    const stats = await fs.lstat(current);
+    if (stats.isSymbolicLink()) {
+      const target = await fs.realpath(current).catch(() => null);
+      if (target === null || !isPathWithin(this.destRoot, target)) {
+        throw new SkipEntry(`the folder "${segment}" on its path is a link leading outside the destination`);
+      }
+    } else if (!stats.isDirectory()) {
+      throw new SkipEntry(`a file named "${segment}" is in the way of a folder of the same name`);
+    }
+  }
+
+  async writeEntry(entry: yauzl.Entry, segments: string[]): Promise<void> {
+    const parent = await this.ensureDirectory(segments.slice(0, -1));
+    const { handle, filePath, finalName } = await this.createEntryFile(
+      parent,
+      segments[segments.length - 1] ?? "_",
+    );
+    const { counted, transform } = entryCounter(entry, this.totalBytes, this.maxTotalBytes);
+    try {
+      const entryStream = await this.zip.openReadStreamPromise(entry);
+      await pipeline(entryStream, transform, handle.createWriteStream(), { signal: this.signal });
+      if (counted.checksum !== entry.crc32) throw new SkipEntry("its content is damaged (checksum mismatch)");
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await fs.rm(filePath, { force: true });
+      this.#writtenPaths.pop();
+      throw this.entryFailure(error);
+    }
+    this.totalBytes += counted.bytes;
+    const modified = entry.getLastModDate();
+    await fs.utimes(filePath, modified, modified).catch(() => {});
+    this.files.push([...segments.slice(0, -1), finalName].join("/"));
+  }
+
+  /**
+   * Creates the entry's file new in `parent`, never overwriting: an existing file or an earlier
+   * entry of the same name gets a suffix. If the folder was swapped meanwhile, the empty file
+   * landed elsewhere: takes back exactly that file (same inode) and stops.
+   */
+  async createEntryFile(
+    parent: string,
+    baseName: string,
+  ): Promise<{ handle: fs.FileHandle; filePath: string; finalName: string }> {
     let handle: fs.FileHandle | undefined;
     let finalName = baseName;
     await raceSeam("extract:before-entry", parent);
-    // Never overwrite: an existing file or an earlier entry of the same name gets a suffix.
     for (let copy = 0; handle === undefined; copy += 1) {
       finalName = withCopySuffix(baseName, copy);
       try {
@@ -200,154 +375,63 @@ export async function extractZip(
       }
     }
     const filePath = path.join(parent, finalName);
-    writtenPaths.push(filePath);
-    // Created through the folder checked a moment ago? If it was swapped meanwhile, the empty
-    // file landed elsewhere: take back exactly that file (same inode) and stop.
+    this.#writtenPaths.push(filePath);
     const [held, parentIsItself] = await Promise.all([handle.stat(), isStillItself(parent)]);
     if (!parentIsItself) {
       const named = await fs.lstat(filePath).catch(() => null);
       await handle.close().catch(() => {});
-      writtenPaths.pop();
+      this.#writtenPaths.pop();
       if (named && named.dev === held.dev && named.ino === held.ino)
         await fs.unlink(filePath).catch(() => {});
       throw new DestinationChangedError(
         `the folder of "${finalName}" was replaced by a link while extracting, so extraction stopped`,
       );
     }
-
-    let entryBytes = 0;
-    let checksum = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        entryBytes += chunk.length;
-        if (entryBytes > entry.uncompressedSize) {
-          callback(
-            new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)"),
-          );
-          return;
-        }
-        if (totalBytes + entryBytes > maxTotalBytes) {
-          callback(
-            new SkipEntry(
-              `extraction stopped at the limit of ${formatBytes(maxTotalBytes)} written in total`,
-            ),
-          );
-          return;
-        }
-        checksum = crc32(chunk, checksum);
-        callback(null, chunk);
-      },
-    });
-    try {
-      const entryStream = await zip.openReadStreamPromise(entry);
-      await pipeline(entryStream, counter, handle.createWriteStream(), { signal });
-      if (checksum !== entry.crc32) throw new SkipEntry("its content is damaged (checksum mismatch)");
-    } catch (error) {
-      await handle.close().catch(() => {});
-      await fs.rm(filePath, { force: true });
-      writtenPaths.pop();
-      if (error instanceof SkipEntry || signal?.aborted) throw error;
-      if (FATAL_FS_CODES.has(errorCode(error) ?? "")) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      if (/too many bytes/.test(message)) {
-        throw new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)");
-      }
-      throw new SkipEntry(`it could not be read: ${message}`);
-    }
-    totalBytes += entryBytes;
-    const modified = entry.getLastModDate();
-    await fs.utimes(filePath, modified, modified).catch(() => {});
-    files.push([...segments.slice(0, -1), finalName].join("/"));
-  };
-
-  try {
-    if (zip.entryCount > maxEntries) {
-      throw new Error(
-        `The archive has ${zip.entryCount} entries, more than the limit of ${maxEntries}; nothing was extracted.`,
-      );
-    }
-    // The whole central directory first: archive-level refusals come before any byte is written.
-    const entries: yauzl.Entry[] = [];
-    for await (const entry of zip.eachEntry()) entries.push(entry);
-    refuseOverlappingEntries(entries);
-    const plannedBytes = Math.min(
-      maxTotalBytes,
-      entries.reduce((sum, entry) => (ratioProblem(entry) === null ? sum + entry.uncompressedSize : sum), 0),
-    );
-    const freeBytes = await (options.freeBytes ?? statfsFreeBytes)(destRoot);
-    if (plannedBytes > freeBytes) {
-      throw new Error(
-        `The archive needs ${formatBytes(plannedBytes)} but only ${formatBytes(freeBytes)} is free where it would be extracted; nothing was extracted. Free some space or extract somewhere else`,
-      );
-    }
-
-    for (const entry of entries) {
-      signal?.throwIfAborted();
-      const rawName = yauzl.getFileNameLowLevel(
-        entry.generalPurposeBitFlag,
-        entry.fileNameRaw,
-        entry.extraFields,
-        true,
-      );
-      const shown = displayName(rawName);
-      try {
-        const planned = safeEntryPath(rawName);
-        if ("reason" in planned) throw new SkipEntry(planned.reason);
-        if (planned.segments.some((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES)) {
-          throw new SkipEntry(
-            `a name on its path is longer than ${MAX_NAME_BYTES} bytes, more than file systems allow`,
-          );
-        }
-        if (Buffer.byteLength(path.join(destRoot, ...planned.segments)) > MAX_PATH_BYTES) {
-          throw new SkipEntry(
-            `its path (${planned.segments.length} levels) is longer than the ${MAX_PATH_BYTES} bytes file systems allow`,
-          );
-        }
-        await verifyDestination();
-        const fileType = (entry.externalFileAttributes >>> 16) & S_IFMT;
-        if (fileType === S_IFLNK) throw new SkipEntry("it is a symbolic link");
-        if (fileType !== 0 && fileType !== S_IFREG && fileType !== S_IFDIR) {
-          throw new SkipEntry("it is a special file (device, socket or pipe)");
-        }
-        if (planned.isDirectory || fileType === S_IFDIR) {
-          await ensureDirectory(planned.segments);
-        } else if (entry.isEncrypted()) {
-          throw new SkipEntry("it is encrypted");
-        } else if (!entry.canDecodeFileData()) {
-          throw new SkipEntry(`it uses an unsupported compression method (${entry.compressionMethod})`);
-        } else if (totalBytes + entry.uncompressedSize > maxTotalBytes) {
-          throw new SkipEntry(
-            `it is ${formatBytes(entry.uncompressedSize)}, more than the ${formatBytes(maxTotalBytes - totalBytes)} left of the extraction limit`,
-          );
-        } else if (ratioProblem(entry) !== null) {
-          throw new SkipEntry(ratioProblem(entry) as string);
-        } else {
-          await writeEntry(entry, planned.segments);
-        }
-      } catch (error) {
-        if (errorCode(error) === "ENAMETOOLONG") {
-          skipped.push({ entry: shown, reason: "its path is too long for this file system" });
-        } else if (error instanceof SkipEntry) {
-          skipped.push({ entry: shown, reason: error.message });
-        } else {
-          throw error;
-        }
-      }
-      done += 1;
-      onProgress?.(done, zip.entryCount);
-    }
-  } catch (error) {
-    // Paths through a swapped folder lead somewhere else: remove nothing by path then.
-    if (error instanceof DestinationChangedError)
-      throw new Error(`Extraction stopped: ${error instanceof Error ? error.message : ""}`);
-    // Leave nothing half-done: remove what this call wrote, then the folders it created.
-    for (const filePath of writtenPaths) await fs.rm(filePath, { force: true }).catch(() => {});
-    for (const dir of createdDirs.reverse()) await fs.rmdir(dir).catch(() => {});
-    throw error;
-  } finally {
-    zip.close();
+    return { handle, filePath, finalName };
   }
-  return { files, skipped, totalBytes };
+
+  /** Why writing an entry failed: a skip for this entry, or (abort, a full disk) what stops all. */
+  entryFailure(error: unknown): unknown {
+    if (error instanceof SkipEntry || this.signal?.aborted) return error;
+    if (FATAL_FS_CODES.has(errorCode(error) ?? "")) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/too many bytes/.test(message)) {
+      return new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)");
+    }
+    return new SkipEntry(`it could not be read: ${message}`);
+  }
+
+  /** Leaves nothing half-done: removes what this call wrote, then the folders it created. */
+  async undo(): Promise<void> {
+    for (const filePath of this.#writtenPaths) await fs.rm(filePath, { force: true }).catch(() => {});
+    for (const dir of this.#createdDirs.reverse()) await fs.rmdir(dir).catch(() => {});
+  }
+}
+
+/**
+ * Passes an entry's bytes on, counting them and their CRC-32; stops at more bytes than the
+ * header says, or at the limit of bytes written in total.
+ */
+function entryCounter(entry: yauzl.Entry, writtenBefore: number, maxTotalBytes: number) {
+  const counted = { bytes: 0, checksum: 0 };
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      counted.bytes += chunk.length;
+      if (counted.bytes > entry.uncompressedSize) {
+        callback(new SkipEntry("it holds more bytes than its header says (a zip bomb or a damaged archive)"));
+        return;
+      }
+      if (writtenBefore + counted.bytes > maxTotalBytes) {
+        callback(
+          new SkipEntry(`extraction stopped at the limit of ${formatBytes(maxTotalBytes)} written in total`),
+        );
+        return;
+      }
+      counted.checksum = crc32(chunk, counted.checksum);
+      callback(null, chunk);
+    },
+  });
+  return { counted, transform };
 }
 
 /** Why an entry's declared sizes make it a bomb, or null. */

@@ -2,9 +2,11 @@
 // its temp file, or ranges written at their offsets), the one rule for a name that is free and
 // safe on any OS, and the one check that a folder checked a moment ago is still itself.
 import { randomBytes } from "node:crypto";
+import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Writable } from "node:stream";
+import { type CheckedPath, checkedChild } from "./containment.js";
 import { defuseReservedName } from "./leftovers.js";
 
 /** The `code` of a Node or undici error, or "" when it has none. */
@@ -73,10 +75,14 @@ export function partialFileName(fileName: string): string {
  * hard links aren't supported (FAT, some network shares), the name is claimed with an
  * exclusive create and the temp file renamed over that claim.
  */
-export async function moveToFreeName(tempPath: string, directory: string, fileName: string): Promise<string> {
+export async function moveToFreeName(
+  tempPath: CheckedPath,
+  directory: CheckedPath,
+  fileName: string,
+): Promise<CheckedPath> {
   let canLink = true;
   for (let copy = 0; copy < 10_000; copy += 1) {
-    const candidate = path.join(directory, withCopySuffix(fileName, copy));
+    const candidate = checkedChild(directory, withCopySuffix(fileName, copy));
     try {
       if (canLink) {
         await fs.link(tempPath, candidate);
@@ -104,9 +110,12 @@ export async function moveToFreeName(tempPath: string, directory: string, fileNa
 }
 
 /** Creates and returns the first free folder among "name", "name (1)", … inside `parent`. */
-export async function freeFolderName(parent: string, name: string): Promise<string> {
+export async function freeFolderName(parent: CheckedPath, name: string): Promise<CheckedPath> {
   for (let copy = 0; ; copy += 1) {
-    const candidate = path.join(parent, withCopySuffix(name, copy, "folder"));
+    const candidateName = withCopySuffix(name, copy, "folder");
+    // "", "." and ".." name the parent or its parent, which exist: taken, like any existing name.
+    if (candidateName === "" || candidateName === "." || candidateName === "..") continue;
+    const candidate = checkedChild(parent, candidateName);
     try {
       await fs.mkdir(candidate);
       return candidate;
@@ -117,6 +126,20 @@ export async function freeFolderName(parent: string, name: string): Promise<stri
 }
 
 // ── The flushing writer ───────────────────────────────────────────────────────────────────────
+
+declare const createdNew: unique symbol;
+
+/**
+ * A file created new at a checked path, held open: the only kind of handle the flushing writer
+ * writes to, so no byte goes to a file that was opened some other way.
+ */
+export type NewFileHandle = fs.FileHandle & { readonly [createdNew]: true };
+
+/** Creates `filePath` new for reading and writing: exclusive, following no link, private to this user. */
+export async function createNewFile(filePath: CheckedPath): Promise<NewFileHandle> {
+  const flags = fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
+  return (await fs.open(filePath, flags, 0o600)) as NewFileHandle;
+}
 
 /** Bytes a writer batches per write: few large writes instead of the socket's 64 KB chunks. */
 export const WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -143,7 +166,7 @@ export function dropBytes(buffers: Buffer[], count: number): Buffer[] {
  * end left a 1 GiB download waiting ~0.9 s for the disk after its last byte had arrived; now only
  * the last stretch is left. Many writers (ranges of one file) may share one flusher.
  */
-export function createFlushingWriter(handle: fs.FileHandle) {
+export function createFlushingWriter(handle: NewFileHandle) {
   let unflushed = 0;
   let flushing: Promise<void> | null = null;
   return {
@@ -190,7 +213,7 @@ export class FlushingFileWriter extends Writable {
   #position: number;
   #onBytes: (count: number) => void;
 
-  constructor(handle: fs.FileHandle, position: number, onBytes: (count: number) => void) {
+  constructor(handle: NewFileHandle, position: number, onBytes: (count: number) => void) {
     super({ highWaterMark: WRITE_BUFFER_BYTES });
     this.#writer = createFlushingWriter(handle);
     this.#position = position;

@@ -14,6 +14,7 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { type CheckedPath, checkedChild } from "./containment.js";
 
 /** Present in a folder while an extraction fills it; its content says whether the folder is ours. */
 export const EXTRACTING_MARKER = ".vagon-extracting";
@@ -89,8 +90,8 @@ export interface ExtractionMark {
 }
 
 /** Marks `folder` as being filled by an extraction. */
-export async function markExtraction(folder: string, ownFolder: boolean): Promise<ExtractionMark> {
-  const markerPath = path.join(folder, EXTRACTING_MARKER);
+export async function markExtraction(folder: CheckedPath, ownFolder: boolean): Promise<ExtractionMark> {
+  const markerPath = checkedChild(folder, EXTRACTING_MARKER);
   const key = await installKey(true);
   const handle = await fs.open(
     markerPath,

@@ -28,136 +28,171 @@ const NO_ROOTS_HTTP =
 const ROOTS_UNKNOWN_STATELESS =
   "This server runs stateless (--stateless), so it can't learn your client's MCP roots, which narrow the folders it may use on its disk, and it won't use its local folders unnarrowed. Nothing was read or written. Take the download link (download_files without save_to) or upload with content instead; for local folders, the server's operator can run its stateful mode (sessions).";
 
+/** What a session remembers of its roots between calls. */
+interface RootsMemory {
+  /** The client's roots as last read (initialize era); null until read, and after it says they changed. */
+  clientRoots: string[] | null;
+  /**
+   * Where a relative path starts: over stdio the host's first root when it offers one (the folder
+   * the user is working in), else the first configured root.
+   */
+  relativeBase: string | undefined;
+  /** Configured roots that didn't resolve the last time the roots were looked up. */
+  missingRoots: string[];
+}
+
 /**
  * The roots in force for this server's session: the configured ones, the client's (re-read when
  * it says they changed), and how they combine per transport; plus how a path is resolved
  * against them and the errors that name them.
  */
 function trackRoots(config: Config, server: McpServer, logger: Logger) {
-  let clientRoots: string[] | null = null;
-  /**
-   * Where a relative path starts: over stdio the host's first root when it offers one (the folder
-   * the user is working in), else the first configured root.
-   */
-  let relativeBase: string | undefined;
-  /** Configured roots that didn't resolve the last time roots() looked. */
-  let missingRoots: string[] = [];
+  const memory: RootsMemory = { clientRoots: null, relativeBase: undefined, missingRoots: [] };
+  const overHttp = config.transport === "http";
 
   server.server.setNotificationHandler("notifications/roots/list_changed", async () => {
-    clientRoots = null;
+    memory.clientRoots = null;
   });
 
-  /**
-   * A 2026-07-28 client's roots: asked for with an input_required answer (roots/list inside it),
-   * then read from the retried call's answer. Per call: the next request may carry other ones.
-   */
-  function modernClientRoots(): string[] {
-    const ctx = currentCall.getStore();
-    if (!ctx || !clientCapabilities(server, ctx)?.roots) return [];
-    const answer = inputResponse(ctx.mcpReq.inputResponses, "roots");
-    if (answer.kind !== "roots") {
-      throw new NeedsInput(inputRequired({ inputRequests: { roots: inputRequired.listRoots() } }));
-    }
-    return answer.roots
-      .filter((root) => root.uri.startsWith("file://"))
-      .map((root) => fileURLToPath(root.uri));
-  }
+  const noRootsError = () => noRootsErrorFor(memory.missingRoots, overHttp);
+  const baseFor = (allowed: string[]) => baseAmong(allowed, memory.relativeBase);
+  return {
+    roots: () => rootsInForce(config, server, logger, memory),
+    noRootsError,
+    /** Lexical checks and resolution against the first root; no I/O on the target itself. */
+    async resolveInput(input: string, allowed: string[]): Promise<string> {
+      if (allowed.length === 0) throw noRootsError();
+      refuseUnusablePathText(input, allowed);
+      return path.resolve(baseFor(allowed), input);
+    },
+    baseFor,
+    outside: (input: string, allowed: string[]) => outsideError(input, allowed, memory.missingRoots),
+  };
+}
 
-  async function fetchClientRoots(): Promise<string[]> {
-    if (isModernEra(server)) return modernClientRoots();
-    if (clientRoots) return clientRoots;
-    if (!server.server.getClientCapabilities()?.roots) return [];
-    try {
-      const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
-      clientRoots = roots
-        .filter((root) => root.uri.startsWith("file://"))
-        .map((root) => fileURLToPath(root.uri));
-    } catch (error) {
-      logger.warn("Could not read the client's roots", { error: String(error) });
-      return [];
-    }
-    return clientRoots;
-  }
-
+/**
+ * The configured roots that exist, combined with the client's: over stdio added to them, over
+ * HTTP only narrowing them. Notes in `memory` which configured roots are missing and where
+ * relative paths start.
+ */
+async function rootsInForce(
+  config: Config,
+  server: McpServer,
+  logger: Logger,
+  memory: RootsMemory,
+): Promise<string[]> {
   const overHttp = config.transport === "http";
-  const statelessHttp = overHttp && config.http.stateless;
+  const configured = await realPaths(config.roots);
+  memory.missingRoots = config.roots.filter((_, index) => configured[index] === undefined);
+  const existing = configured.filter((root): root is string => root !== undefined);
+  // Without any configured root an HTTP server has no local-disk features at all.
+  if (overHttp && existing.length === 0) return [];
+  // A stateless request's server never saw the client's capabilities (an initialize-era
+  // client), so whether it has roots, and which, can't be known: refuse rather than widen to
+  // the configured roots, which a session with roots would have narrowed (SPEC §5).
+  if (overHttp && config.http.stateless && server.server.getClientCapabilities() === undefined) {
+    throw new LocalPathError(ROOTS_UNKNOWN_STATELESS);
+  }
+  const offered = (await realPaths(await fetchClientRoots(server, logger, memory))).filter(
+    (root): root is string => root !== undefined,
+  );
+  if (!overHttp) {
+    memory.relativeBase = offered.find((root): root is string => root !== undefined) ?? existing[0];
+    return [...new Set([...existing, ...offered])];
+  }
+  memory.relativeBase = undefined;
+  return narrowToConfigured(offered, existing);
+}
 
-  async function roots(): Promise<string[]> {
-    const configured = await realPaths(config.roots);
-    missingRoots = config.roots.filter((_, index) => configured[index] === undefined);
-    const existing = configured.filter((root): root is string => root !== undefined);
-    // Without any configured root an HTTP server has no local-disk features at all.
-    if (overHttp && existing.length === 0) return [];
-    // A stateless request's server never saw the client's capabilities (an initialize-era
-    // client), so whether it has roots, and which, can't be known: refuse rather than widen to
-    // the configured roots, which a session with roots would have narrowed (SPEC §5).
-    if (statelessHttp && server.server.getClientCapabilities() === undefined) {
-      throw new LocalPathError(ROOTS_UNKNOWN_STATELESS);
-    }
-    const offered = (await realPaths(await fetchClientRoots())).filter(
-      (root): root is string => root !== undefined,
+/**
+ * Over HTTP a client root counts only where it lies inside a configured root: the overlap of
+ * each pair. A client offering file:/// gets the configured roots, never more; one whose roots
+ * overlap none of them (its own disk) narrows nothing.
+ */
+function narrowToConfigured(offered: string[], configured: string[]): string[] {
+  const narrowed = offered.flatMap((clientRoot) =>
+    configured.flatMap((root) =>
+      isPathWithin(root, clientRoot) ? [clientRoot] : isPathWithin(clientRoot, root) ? [root] : [],
+    ),
+  );
+  return [...new Set(narrowed.length > 0 ? narrowed : configured)];
+}
+
+/** The client's roots as local folders: from this call (2026-07-28) or the session's last answer. */
+async function fetchClientRoots(server: McpServer, logger: Logger, memory: RootsMemory): Promise<string[]> {
+  if (isModernEra(server)) return modernClientRoots(server);
+  if (memory.clientRoots) return memory.clientRoots;
+  if (!server.server.getClientCapabilities()?.roots) return [];
+  try {
+    const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
+    memory.clientRoots = localFolders(roots);
+  } catch (error) {
+    logger.warn("Could not read the client's roots", { error: String(error) });
+    return [];
+  }
+  return memory.clientRoots;
+}
+
+/**
+ * A 2026-07-28 client's roots: asked for with an input_required answer (roots/list inside it),
+ * then read from the retried call's answer. Per call: the next request may carry other ones.
+ */
+function modernClientRoots(server: McpServer): string[] {
+  const ctx = currentCall.getStore();
+  if (!ctx || !clientCapabilities(server, ctx)?.roots) return [];
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "roots");
+  if (answer.kind !== "roots") {
+    throw new NeedsInput(inputRequired({ inputRequests: { roots: inputRequired.listRoots() } }));
+  }
+  return localFolders(answer.roots);
+}
+
+/** The file:// roots among a client's, as paths; other schemes name nothing on this disk. */
+function localFolders(roots: Array<{ uri: string }>): string[] {
+  return roots.filter((root) => root.uri.startsWith("file://")).map((root) => fileURLToPath(root.uri));
+}
+
+/** Nothing is allowed: because no root is configured, or because the configured ones are missing. */
+function noRootsErrorFor(missingRoots: string[], overHttp: boolean): LocalPathError {
+  if (missingRoots.length === 0) return new LocalPathError(overHttp ? NO_ROOTS_HTTP : NO_ROOTS);
+  const named = missingRoots.map((root) => `"${root}"`).join(", ");
+  return new LocalPathError(
+    `The configured local folder ${named} does not exist, so files can't be read from or saved to this computer. Create it, or point --root (VAGON_MCP_ROOTS) at a folder that exists, then restart the server.`,
+  );
+}
+
+/** Refuses what no file name can hold, and what this server won't expand or translate. */
+function refuseUnusablePathText(input: string, allowed: string[]): void {
+  if (!isWellFormedText(input)) {
+    throw new LocalPathError(
+      "The path contains ill-formed Unicode (a lone surrogate), which no file name can hold; give the path as plain text.",
     );
-    if (!overHttp) {
-      relativeBase = offered.find((root): root is string => root !== undefined) ?? existing[0];
-      return [...new Set([...existing, ...offered])];
-    }
-    relativeBase = undefined;
-    // Over HTTP a client root counts only where it lies inside a configured root: the overlap
-    // of each pair. A client offering file:/// gets the configured roots, never more; one whose
-    // roots overlap none of them (its own disk) narrows nothing.
-    const narrowed = offered.flatMap((clientRoot) =>
-      existing.flatMap((root) =>
-        isPathWithin(root, clientRoot) ? [clientRoot] : isPathWithin(clientRoot, root) ? [root] : [],
-      ),
-    );
-    return [...new Set(narrowed.length > 0 ? narrowed : existing)];
   }
-
-  /** Nothing is allowed: because no root is configured, or because the configured ones are missing. */
-  function noRootsError(): LocalPathError {
-    if (missingRoots.length === 0) return new LocalPathError(overHttp ? NO_ROOTS_HTTP : NO_ROOTS);
-    const named = missingRoots.map((root) => `"${root}"`).join(", ");
-    return new LocalPathError(
-      `The configured local folder ${named} does not exist, so files can't be read from or saved to this computer. Create it, or point --root (VAGON_MCP_ROOTS) at a folder that exists, then restart the server.`,
+  if (input.includes("\0"))
+    throw new LocalPathError("The path contains a NUL byte; give a plain folder or file path.");
+  if (path.sep === "/" && input.includes("\\")) {
+    throw new LocalPathError(
+      `"${input}" uses Windows-style backslashes; this server runs on a POSIX system, so use forward slashes.`,
     );
   }
-
-  /** Lexical checks and resolution against the first root; no I/O on the target itself. */
-  async function resolveInput(input: string, allowed: string[]): Promise<string> {
-    if (allowed.length === 0) throw noRootsError();
-    if (!isWellFormedText(input)) {
-      throw new LocalPathError(
-        "The path contains ill-formed Unicode (a lone surrogate), which no file name can hold; give the path as plain text.",
-      );
-    }
-    if (input.includes("\0"))
-      throw new LocalPathError("The path contains a NUL byte; give a plain folder or file path.");
-    if (path.sep === "/" && input.includes("\\")) {
-      throw new LocalPathError(
-        `"${input}" uses Windows-style backslashes; this server runs on a POSIX system, so use forward slashes.`,
-      );
-    }
-    if (input.startsWith("~")) {
-      throw new LocalPathError(
-        `"${input}" starts with "~", which is not expanded here and is refused; give an absolute path inside an allowed root (${allowed.join(", ")}).`,
-      );
-    }
-    return path.resolve(baseFor(allowed), input);
-  }
-
-  function baseFor(allowed: string[]): string {
-    return relativeBase !== undefined && allowed.includes(relativeBase) ? relativeBase : allowed[0]!;
-  }
-
-  function outside(input: string, allowed: string[]): LocalPathError {
-    const missing =
-      missingRoots.length > 0 ? ` (The configured root ${missingRoots.join(", ")} does not exist.)` : "";
-    return new LocalPathError(
-      `"${input}" is outside the folders this server may use (${allowed.join(", ")}). Pick a path inside one of them, or add a root with --root.${missing}`,
+  if (input.startsWith("~")) {
+    throw new LocalPathError(
+      `"${input}" starts with "~", which is not expanded here and is refused; give an absolute path inside an allowed root (${allowed.join(", ")}).`,
     );
   }
+}
 
-  return { roots, noRootsError, resolveInput, baseFor, outside };
+/** Where a relative path starts among `allowed`: the remembered base while it is allowed, else the first. */
+function baseAmong(allowed: string[], relativeBase: string | undefined): string {
+  return relativeBase !== undefined && allowed.includes(relativeBase) ? relativeBase : allowed[0]!;
+}
+
+function outsideError(input: string, allowed: string[], missingRoots: string[]): LocalPathError {
+  const missing =
+    missingRoots.length > 0 ? ` (The configured root ${missingRoots.join(", ")} does not exist.)` : "";
+  return new LocalPathError(
+    `"${input}" is outside the folders this server may use (${allowed.join(", ")}). Pick a path inside one of them, or add a root with --root.${missing}`,
+  );
 }
 
 /** realpath of the nearest existing ancestor, plus the segments still to create. */

@@ -76,6 +76,18 @@ async function fileContents(client: VagonClient, uri: URL, fileId: number): Prom
     : { contents: [{ uri: uri.href, mimeType, blob: bytes.toString("base64") }] };
 }
 
+async function downloadJson(client: VagonClient, uri: URL, downloadId: number): Promise<ReadResourceResult> {
+  const job = await client.getDownload(downloadId);
+  const body = {
+    download_id: job.downloadId,
+    status: job.status,
+    url: job.url,
+    expires_at: expiryInstant(job.expiresAt),
+    size: job.sizeBytes,
+  };
+  return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
+}
+
 const FOLDER_WORDS = {
   title: "Vagon folder",
   description: "The folder's listing as JSON (the list_files output).",
@@ -83,101 +95,126 @@ const FOLDER_WORDS = {
 };
 
 export function registerResources(server: McpServer, client: VagonClient, logger: Logger): void {
-  // Resource errors travel as JSON-RPC errors: same wording as tool errors, secrets redacted. One
-  // Vagon doesn't have is "resource not found", which the SDK sends as -32602 in every era.
-  const guarded =
-    <Args extends [URL, ...unknown[]]>(where: string, read: (...args: Args) => Promise<ReadResourceResult>) =>
-    async (...args: Args): Promise<ReadResourceResult> => {
-      try {
-        return await read(...args);
-      } catch (error) {
-        const text = errorText(error, where, logger);
-        if (error instanceof VagonError && error.status === 404) {
-          throw new ResourceNotFoundError(args[0].href, text);
-        }
-        throw isUserFacing(error) ? new ToolError(text) : new Error(text);
-      }
-    };
+  registerFileResource(server, client, logger);
+  registerSharedFolderResource(server, client, logger);
+  registerMachineFolderResource(server, client, logger);
+  registerRecordingsFolderResource(server, client, logger);
+  registerDownloadResource(server, client, logger);
+}
 
-  const sharedRootEntries = async (): Promise<Entry[]> => {
+/**
+ * `read`, with its errors turned into JSON-RPC errors: same wording as tool errors, secrets
+ * redacted. One Vagon doesn't have is "resource not found", which the SDK sends as -32602 in
+ * every era.
+ */
+function guarded<Args extends [URL, ...unknown[]]>(
+  logger: Logger,
+  where: string,
+  read: (...args: Args) => Promise<ReadResourceResult>,
+) {
+  return async (...args: Args): Promise<ReadResourceResult> => {
     try {
-      const listing = await listFolder(client, {
-        location: "shared",
-        parentId: 0,
-        limit: 100,
-        recursive: false,
-        maxDepth: 0,
-      });
-      return listing.entries;
+      return await read(...args);
     } catch (error) {
-      // Listing and completion are conveniences: a failure offers nothing rather than breaking the host.
-      logger.warn("Could not list the shared root for resources", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return [];
+      const text = errorText(error, where, logger);
+      if (error instanceof VagonError && error.status === 404) {
+        throw new ResourceNotFoundError(args[0].href, text);
+      }
+      throw isUserFacing(error) ? new ToolError(text) : new Error(text);
     }
   };
-  const completeIds =
-    (kind: Entry["kind"], extra: string[] = []) =>
-    async (value: string) => {
-      const ids = [
-        ...extra,
-        ...(await sharedRootEntries())
-          .filter((entry) => entry.kind === kind)
-          .map((entry) => String(entry.id)),
-      ];
-      return ids.filter((id) => id.startsWith(value.trim())).slice(0, MAX_COMPLETIONS);
-    };
+}
 
+async function sharedRootEntries(client: VagonClient, logger: Logger): Promise<Entry[]> {
+  try {
+    const listing = await listFolder(client, {
+      location: "shared",
+      parentId: 0,
+      limit: 100,
+      recursive: false,
+      maxDepth: 0,
+    });
+    return listing.entries;
+  } catch (error) {
+    // Listing and completion are conveniences: a failure offers nothing rather than breaking the host.
+    logger.warn("Could not list the shared root for resources", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return [];
+  }
+}
+
+/** Completes an id from the shared root's entries of `kind`, after the `extra` ones. */
+function completeIds(client: VagonClient, logger: Logger, kind: Entry["kind"], extra: string[] = []) {
+  return async (value: string) => {
+    const ids = [
+      ...extra,
+      ...(await sharedRootEntries(client, logger))
+        .filter((entry) => entry.kind === kind)
+        .map((entry) => String(entry.id)),
+    ];
+    return ids.filter((id) => id.startsWith(value.trim())).slice(0, MAX_COMPLETIONS);
+  };
+}
+
+/** resources/list: the shared root's entries, files as bytes and folders as listings. */
+async function listSharedRoot(client: VagonClient, logger: Logger): Promise<ListResourcesResult> {
+  return {
+    resources: [
+      // The SDK spreads the file template's title and description over every listed resource:
+      // folders say what they are instead of inheriting a file's words.
+      { uri: "vagon://shared/0", name: "Shared folder (root)", ...FOLDER_WORDS },
+      ...(await sharedRootEntries(client, logger)).map((entry) =>
+        entry.kind === "directory"
+          ? { uri: `vagon://shared/${entry.id}`, name: `${entry.name}/`, ...FOLDER_WORDS }
+          : {
+              uri: `vagon://files/${entry.id}`,
+              name: entry.name,
+              ...(entry.content_type ? { mimeType: entry.content_type } : {}),
+              ...(entry.size !== null ? { size: entry.size } : {}),
+            },
+      ),
+    ],
+  };
+}
+
+function registerFileResource(server: McpServer, client: VagonClient, logger: Logger): void {
   server.registerResource(
     "file",
     new ResourceTemplate("vagon://files/{file_id}", {
-      // resources/list: the shared root's entries, files as bytes and folders as listings.
-      list: async (): Promise<ListResourcesResult> => ({
-        resources: [
-          // The SDK spreads this template's title and description over every listed resource:
-          // folders say what they are instead of inheriting a file's words.
-          { uri: "vagon://shared/0", name: "Shared folder (root)", ...FOLDER_WORDS },
-          ...(await sharedRootEntries()).map((entry) =>
-            entry.kind === "directory"
-              ? { uri: `vagon://shared/${entry.id}`, name: `${entry.name}/`, ...FOLDER_WORDS }
-              : {
-                  uri: `vagon://files/${entry.id}`,
-                  name: entry.name,
-                  ...(entry.content_type ? { mimeType: entry.content_type } : {}),
-                  ...(entry.size !== null ? { size: entry.size } : {}),
-                },
-          ),
-        ],
-      }),
-      complete: { file_id: completeIds("file") },
+      list: () => listSharedRoot(client, logger),
+      complete: { file_id: completeIds(client, logger, "file") },
     }),
     {
       title: "Vagon file",
       description:
         "A file's bytes: text for text types, base64 otherwise. Files over 10 MB: use download_files.",
     },
-    guarded("vagon://files", (uri, variables) =>
+    guarded(logger, "vagon://files", (uri, variables) =>
       fileContents(client, uri, idOf(variables.file_id, "file_id")),
     ),
   );
+}
 
+function registerSharedFolderResource(server: McpServer, client: VagonClient, logger: Logger): void {
   server.registerResource(
     "shared-folder",
     new ResourceTemplate("vagon://shared/{parent_id}", {
       list: undefined,
-      complete: { parent_id: completeIds("directory", ["0"]) },
+      complete: { parent_id: completeIds(client, logger, "directory", ["0"]) },
     }),
     {
       title: "Shared folder listing",
       description: "list_files output (JSON) for a folder of the shared storage; 0 = its root.",
       mimeType: "application/json",
     },
-    guarded("vagon://shared", (uri, variables) =>
+    guarded(logger, "vagon://shared", (uri, variables) =>
       folderJson(client, uri, "shared", idOf(variables.parent_id, "parent_id")),
     ),
   );
+}
 
+function registerMachineFolderResource(server: McpServer, client: VagonClient, logger: Logger): void {
   server.registerResource(
     "machine-folder",
     new ResourceTemplate("vagon://machines/{machine_id}/files/{parent_id}", { list: undefined }),
@@ -186,7 +223,7 @@ export function registerResources(server: McpServer, client: VagonClient, logger
       description: "list_files output (JSON) for a folder of a machine's storage; parent_id 0 = its root.",
       mimeType: "application/json",
     },
-    guarded("vagon://machines", (uri, variables) =>
+    guarded(logger, "vagon://machines", (uri, variables) =>
       folderJson(
         client,
         uri,
@@ -196,7 +233,9 @@ export function registerResources(server: McpServer, client: VagonClient, logger
       ),
     ),
   );
+}
 
+function registerRecordingsFolderResource(server: McpServer, client: VagonClient, logger: Logger): void {
   server.registerResource(
     "recordings-folder",
     new ResourceTemplate("vagon://recordings/{parent_id}", { list: undefined }),
@@ -205,11 +244,13 @@ export function registerResources(server: McpServer, client: VagonClient, logger
       description: "list_files output (JSON) for a session recordings folder; 0 = the recordings root.",
       mimeType: "application/json",
     },
-    guarded("vagon://recordings", (uri, variables) =>
+    guarded(logger, "vagon://recordings", (uri, variables) =>
       folderJson(client, uri, "recordings", idOf(variables.parent_id, "parent_id")),
     ),
   );
+}
 
+function registerDownloadResource(server: McpServer, client: VagonClient, logger: Logger): void {
   server.registerResource(
     "download",
     new ResourceTemplate("vagon://downloads/{download_id}", { list: undefined }),
@@ -218,16 +259,8 @@ export function registerResources(server: McpServer, client: VagonClient, logger
       description: "Status (JSON) of a zip job started by download_files or download_task_bundle.",
       mimeType: "application/json",
     },
-    guarded("vagon://downloads", async (uri, variables) => {
-      const job = await client.getDownload(idOf(variables.download_id, "download_id"));
-      const body = {
-        download_id: job.downloadId,
-        status: job.status,
-        url: job.url,
-        expires_at: expiryInstant(job.expiresAt),
-        size: job.sizeBytes,
-      };
-      return { contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify(body) }] };
-    }),
+    guarded(logger, "vagon://downloads", (uri, variables) =>
+      downloadJson(client, uri, idOf(variables.download_id, "download_id")),
+    ),
   );
 }

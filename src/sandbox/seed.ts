@@ -210,10 +210,264 @@ function stoppedMachineDisk(): DiskNode {
   });
 }
 
-// -- the organization -------------------------------------------------------------------------------
+// -- the organization, as tables ------------------------------------------------------------------
+
+type Tint = [number, number, number];
+
+/** What a seeded file holds: real text, a real PNG, a fake MP4, or a declared size (sparse zeros). */
+type SeedContent =
+  | { kind: "text"; contentType: string; text: string }
+  | { kind: "png"; width: number; height: number; tint: Tint }
+  | { kind: "mp4"; sizeBytes: number; seed: number }
+  | { kind: "declared"; contentType: string; sizeBytes: number };
+
+/** A seeded folder (its children added in order, depth first) or file, with a fixed id. */
+type SeedNode =
+  | {
+      kind: "directory";
+      name: string;
+      id: number;
+      modifiedAtMs: number;
+      /** Session folders: the machine the session ran on. */
+      recordedOnMachineId?: number;
+      children: SeedNode[];
+    }
+  | { kind: "file"; name: string; id: number; modifiedAtMs: number; content: SeedContent };
+
+const dir = (name: string, id: number, modifiedAtMs: number, children: SeedNode[]): SeedNode => ({
+  kind: "directory",
+  name,
+  id,
+  modifiedAtMs,
+  children,
+});
+const file = (name: string, id: number, modifiedAtMs: number, content: SeedContent): SeedNode => ({
+  kind: "file",
+  name,
+  id,
+  modifiedAtMs,
+  content,
+});
+const text = (contentType: string, value: string): SeedContent => ({
+  kind: "text",
+  contentType,
+  text: value,
+});
+const png = (width: number, height: number, tint: Tint): SeedContent => ({
+  kind: "png",
+  width,
+  height,
+  tint,
+});
+const mp4 = (sizeBytes: number, seed: number): SeedContent => ({ kind: "mp4", sizeBytes, seed });
+const declared = (contentType: string, sizeBytes: number): SeedContent => ({
+  kind: "declared",
+  contentType,
+  sizeBytes,
+});
+
+const SHARED_CONTENT: SeedNode[] = [
+  dir("Project Folder", SEED.projectFolderId, at("2026-02-04T12:07:59.204Z"), [
+    file("brief.md", SEED.briefFileId, at("2026-02-04T11:58:12.120Z"), text("text/markdown", TEXT.brief)),
+    file("data.csv", SEED.dataCsvFileId, at("2026-02-04T11:59:40.511Z"), text("text/csv", TEXT.dataCsv)),
+    dir("references", SEED.nestedFolderId, at("2026-02-04T12:01:03.007Z"), [
+      file("links.txt", SEED.nestedFileId, at("2026-02-04T12:01:03.007Z"), text("text/plain", TEXT.links)),
+    ]),
+  ]),
+  file(
+    "welcome.txt",
+    SEED.sharedTextFileId,
+    at("2026-02-03T09:15:00.000Z"),
+    text("text/plain", TEXT.welcome),
+  ),
+  file("logo.png", SEED.sharedImageFileId, at("2026-02-03T09:16:30.000Z"), png(32, 32, [30, 90, 200])),
+];
+
+const RUNNING_MACHINE_CONTENT: SeedNode[] = [
+  dir("Machine Project Folder", SEED.machineProjectFolderId, at("2026-02-05T10:20:53.650Z"), [
+    file(
+      "render-settings.json",
+      18469,
+      at("2026-02-05T10:20:53.650Z"),
+      text("application/json", TEXT.renderSettings),
+    ),
+  ]),
+  file("image.png", SEED.machineImageFileId, at("2026-02-05T10:20:33.331Z"), png(64, 48, [200, 120, 40])),
+  dir("Task 42 Output", SEED.taskOutputFolderId, at("2026-01-21T21:52:10.000Z"), [
+    file("result.csv", 18481, at("2026-01-21T21:51:58.000Z"), text("text/csv", TEXT.resultCsv)),
+    file("summary.md", 18482, at("2026-01-21T21:52:02.000Z"), text("text/markdown", TEXT.summary)),
+    dir("charts", 18483, at("2026-01-21T21:52:10.000Z"), [
+      file("plot.png", 18484, at("2026-01-21T21:52:10.000Z"), png(48, 32, [20, 160, 90])),
+    ]),
+  ]),
+];
+
+/** Listable although machine 200 is stopped. */
+const STOPPED_MACHINE_CONTENT: SeedNode[] = [
+  dir("Archive", 19002, at("2025-12-01T08:00:00.000Z"), [
+    file("notes.txt", 19003, at("2025-12-01T08:00:00.000Z"), text("text/plain", TEXT.archiveNotes)),
+  ]),
+];
+
+interface SeedSession {
+  folderId: number;
+  sessionNumber: number;
+  machineId: number;
+  /** When the recording started, as Vagon stamps its file names (20260121-214832). */
+  stamp: string;
+  recordedAtMs: number;
+  video: SeedContent;
+  videoId: number;
+  logId: number;
+}
+
+/** A session recording as Vagon keeps it: Session_N/ with rec-<stamp>.mp4 and rec-<stamp>.log. */
+function sessionFolder(session: SeedSession): SeedNode {
+  const { stamp, recordedAtMs } = session;
+  const log = recordingLog(session.sessionNumber, new Date(recordedAtMs).toISOString());
+  return {
+    kind: "directory",
+    name: `Session_${session.sessionNumber}`,
+    id: session.folderId,
+    modifiedAtMs: recordedAtMs,
+    recordedOnMachineId: session.machineId,
+    children: [
+      file(`rec-${stamp}.mp4`, session.videoId, recordedAtMs, session.video),
+      file(`rec-${stamp}.log`, session.logId, recordedAtMs, text("application/octet-stream", log)),
+    ],
+  };
+}
+
+/** Session 1950 is task 42's recording; 1962 is linked to no task; 1987 ran on the stopped machine. */
+const SESSIONS: SeedSession[] = [
+  {
+    folderId: SEED.sessionFolderId,
+    sessionNumber: 1950,
+    machineId: SEED.runningMachineId,
+    stamp: "20260121-214832",
+    recordedAtMs: at("2026-01-21T21:49:09.203Z"),
+    video: mp4(48 * 1024, 1),
+    videoId: 5910,
+    logId: 5911,
+  },
+  {
+    folderId: SEED.unlinkedSessionFolderId,
+    sessionNumber: 1962,
+    machineId: SEED.runningMachineId,
+    stamp: "20260123-101500",
+    recordedAtMs: at("2026-01-23T10:16:41.870Z"),
+    video: mp4(48 * 1024 + 4096, 2),
+    videoId: 5920,
+    logId: 5921,
+  },
+  {
+    folderId: SEED.stoppedMachineSessionFolderId,
+    sessionNumber: 1987,
+    machineId: SEED.stoppedMachineId,
+    stamp: "20260127-163005",
+    recordedAtMs: at("2026-01-27T16:31:12.002Z"),
+    video: mp4(48 * 1024 + 2 * 4096, 3),
+    videoId: 5930,
+    logId: 5931,
+  },
+];
+
+/**
+ * What the housekeeping stories need, dated relative to the sandbox clock at start: ages spread
+ * over months around the 30-day mark, sizes from bytes to GB (declared: zeros on a sparse file,
+ * no disk used) and folders 4 levels deep. Shared: Renders/2026/spring-campaign/frames/… and an
+ * archive of last year's renders.
+ */
+function rendersTree(daysAgo: (days: number) => number): SeedNode {
+  const frames = Array.from({ length: 12 }, (_, index) => {
+    const frame = index + 1;
+    const name = `frame-${String(frame).padStart(4, "0")}.exr`;
+    return file(
+      name,
+      23005 + frame,
+      daysAgo(35 + frame / 24),
+      declared("image/x-exr", 24 * MB + frame * 4096),
+    );
+  });
+  return dir("Renders", SEED.rendersFolderId, daysAgo(3), [
+    dir("2026", 23001, daysAgo(3), [
+      dir("spring-campaign", 23002, daysAgo(40), [
+        file(
+          "final-4k.mov",
+          SEED.rendersFinalMovieId,
+          daysAgo(120),
+          declared("video/quicktime", Math.round(3.4 * GB)),
+        ),
+        file("preview.mp4", 23004, daysAgo(40), declared("video/mp4", 420 * MB)),
+        dir("frames", 23005, daysAgo(35), frames),
+      ]),
+      dir("autumn-teaser", 23018, daysAgo(3), [
+        file("draft.mov", 23019, daysAgo(5), declared("video/quicktime", Math.round(1.2 * GB))),
+        file("notes.txt", 23024, daysAgo(3), text("text/plain", "Teaser: 30 s, 4K, warm grade.\n")),
+      ]),
+    ]),
+    dir("archive", SEED.rendersArchiveFolderId, daysAgo(300), [
+      dir("2025", 23021, daysAgo(300), [
+        file("old-final.mov", 23022, daysAgo(300), declared("video/quicktime", Math.round(2.1 * GB))),
+        file("render.log", 23023, daysAgo(301), text("text/plain", "render finished in 41 min\n")),
+      ]),
+    ]),
+    file(".keep", 23025, daysAgo(200), text("application/octet-stream", "")),
+  ]);
+}
+
+/** Recordings of machine 100 for the housekeeping stories: three within the last 30 days, three older. */
+const HOUSEKEEPING_SESSIONS = [
+  { folderId: SEED.recentSessionFolderIds[0], sessionNumber: 2101, days: 2, videoBytes: 310 * MB },
+  { folderId: SEED.recentSessionFolderIds[1], sessionNumber: 2088, days: 9, videoBytes: 1.4 * GB },
+  { folderId: SEED.recentSessionFolderIds[2], sessionNumber: 2064, days: 21, videoBytes: 95 * MB },
+  { folderId: SEED.oldSessionFolderIds[0], sessionNumber: 2031, days: 45, videoBytes: 780 * MB },
+  { folderId: SEED.oldSessionFolderIds[1], sessionNumber: 2012, days: 75, videoBytes: 1.1 * GB },
+  { folderId: SEED.oldSessionFolderIds[2], sessionNumber: 2003, days: 150, videoBytes: 2.3 * GB },
+];
+
+function housekeepingSessions(daysAgo: (days: number) => number): SeedNode[] {
+  return HOUSEKEEPING_SESSIONS.map(({ folderId, sessionNumber, days, videoBytes }) => {
+    const recordedAtMs = daysAgo(days);
+    return sessionFolder({
+      folderId,
+      sessionNumber,
+      machineId: SEED.runningMachineId,
+      stamp: new Date(recordedAtMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15),
+      recordedAtMs,
+      video: declared("video/mp4", Math.round(videoBytes)),
+      videoId: folderId + 1,
+      logId: folderId + 2,
+    });
+  });
+}
+
+// -- seeding ----------------------------------------------------------------------------------------
 
 /** Roots and machines always exist; `content: false` leaves every folder empty and adds no task. */
 export function seedOrganization(state: SandboxState, options: { content: boolean }): void {
+  const { sharedRoot, recordingsRoot } = addRootsAndMachines(state);
+  if (!options.content) return;
+
+  addTree(state, sharedRoot, SHARED_CONTENT);
+  addTree(state, state.rootOf(machineStorage(SEED.runningMachineId)), RUNNING_MACHINE_CONTENT);
+  addTree(state, state.rootOf(machineStorage(SEED.stoppedMachineId)), STOPPED_MACHINE_CONTENT);
+  addTree(state, recordingsRoot, SESSIONS.map(sessionFolder));
+
+  const startMs = state.clock();
+  const daysAgo = (days: number) => startMs - Math.round(days * DAY_MS);
+  addTree(state, sharedRoot, [rendersTree(daysAgo)]);
+  addTree(state, recordingsRoot, housekeepingSessions(daysAgo));
+
+  state.tasks.set(SEED.taskId, {
+    id: SEED.taskId,
+    machineId: SEED.runningMachineId,
+    outputFolderId: SEED.taskOutputFolderId,
+    recordingFolderIds: [SEED.sessionFolderId],
+  });
+}
+
+function addRootsAndMachines(state: SandboxState): { sharedRoot: EntryRecord; recordingsRoot: EntryRecord } {
   const sharedRoot = state.addRoot({
     id: SEED.sharedRootId,
     storage: SHARED_STORAGE,
@@ -245,253 +499,50 @@ export function seedOrganization(state: SandboxState, options: { content: boolea
     machineId: null,
     owner: null,
   });
-  if (!options.content) return;
-
-  const text = (value: string) => Buffer.from(value, "utf8");
-
-  // Shared storage
-  const project = state.addDirectory(sharedRoot, "Project Folder", {
-    id: SEED.projectFolderId,
-    modifiedAtMs: at("2026-02-04T12:07:59.204Z"),
-  });
-  state.addCompletedFile(project, "brief.md", text(TEXT.brief), "text/markdown", {
-    id: SEED.briefFileId,
-    modifiedAtMs: at("2026-02-04T11:58:12.120Z"),
-  });
-  state.addCompletedFile(project, "data.csv", text(TEXT.dataCsv), "text/csv", {
-    id: SEED.dataCsvFileId,
-    modifiedAtMs: at("2026-02-04T11:59:40.511Z"),
-  });
-  const references = state.addDirectory(project, "references", {
-    id: SEED.nestedFolderId,
-    modifiedAtMs: at("2026-02-04T12:01:03.007Z"),
-  });
-  state.addCompletedFile(references, "links.txt", text(TEXT.links), "text/plain", {
-    id: SEED.nestedFileId,
-    modifiedAtMs: at("2026-02-04T12:01:03.007Z"),
-  });
-  state.addCompletedFile(sharedRoot, "welcome.txt", text(TEXT.welcome), "text/plain", {
-    id: SEED.sharedTextFileId,
-    modifiedAtMs: at("2026-02-03T09:15:00.000Z"),
-  });
-  state.addCompletedFile(sharedRoot, "logo.png", makePng(32, 32, [30, 90, 200]), "image/png", {
-    id: SEED.sharedImageFileId,
-    modifiedAtMs: at("2026-02-03T09:16:30.000Z"),
-  });
-
-  // Machine 100 storage
-  const machineRoot = state.rootOf(machineStorage(SEED.runningMachineId));
-  const machineProject = state.addDirectory(machineRoot, "Machine Project Folder", {
-    id: SEED.machineProjectFolderId,
-    modifiedAtMs: at("2026-02-05T10:20:53.650Z"),
-  });
-  state.addCompletedFile(
-    machineProject,
-    "render-settings.json",
-    text(TEXT.renderSettings),
-    "application/json",
-    {
-      id: 18469,
-      modifiedAtMs: at("2026-02-05T10:20:53.650Z"),
-    },
-  );
-  state.addCompletedFile(machineRoot, "image.png", makePng(64, 48, [200, 120, 40]), "image/png", {
-    id: SEED.machineImageFileId,
-    modifiedAtMs: at("2026-02-05T10:20:33.331Z"),
-  });
-  const taskOutput = state.addDirectory(machineRoot, "Task 42 Output", {
-    id: SEED.taskOutputFolderId,
-    modifiedAtMs: at("2026-01-21T21:52:10.000Z"),
-  });
-  state.addCompletedFile(taskOutput, "result.csv", text(TEXT.resultCsv), "text/csv", {
-    id: 18481,
-    modifiedAtMs: at("2026-01-21T21:51:58.000Z"),
-  });
-  state.addCompletedFile(taskOutput, "summary.md", text(TEXT.summary), "text/markdown", {
-    id: 18482,
-    modifiedAtMs: at("2026-01-21T21:52:02.000Z"),
-  });
-  const charts = state.addDirectory(taskOutput, "charts", {
-    id: 18483,
-    modifiedAtMs: at("2026-01-21T21:52:10.000Z"),
-  });
-  state.addCompletedFile(charts, "plot.png", makePng(48, 32, [20, 160, 90]), "image/png", {
-    id: 18484,
-    modifiedAtMs: at("2026-01-21T21:52:10.000Z"),
-  });
-
-  // Machine 200 storage (listable although the machine is stopped)
-  const stoppedRoot = state.rootOf(machineStorage(SEED.stoppedMachineId));
-  const archive = state.addDirectory(stoppedRoot, "Archive", {
-    id: 19002,
-    modifiedAtMs: at("2025-12-01T08:00:00.000Z"),
-  });
-  state.addCompletedFile(archive, "notes.txt", text(TEXT.archiveNotes), "text/plain", {
-    id: 19003,
-    modifiedAtMs: at("2025-12-01T08:00:00.000Z"),
-  });
-
-  // Session recordings
-  const sessions: Array<{
-    folderId: number;
-    name: string;
-    machineId: number;
-    stamp: string;
-    iso: string;
-    ids: [number, number];
-  }> = [
-    {
-      folderId: SEED.sessionFolderId,
-      name: "Session_1950",
-      machineId: SEED.runningMachineId,
-      stamp: "20260121-214832",
-      iso: "2026-01-21T21:49:09.203Z",
-      ids: [5910, 5911],
-    },
-    {
-      folderId: SEED.unlinkedSessionFolderId,
-      name: "Session_1962",
-      machineId: SEED.runningMachineId,
-      stamp: "20260123-101500",
-      iso: "2026-01-23T10:16:41.870Z",
-      ids: [5920, 5921],
-    },
-    {
-      folderId: SEED.stoppedMachineSessionFolderId,
-      name: "Session_1987",
-      machineId: SEED.stoppedMachineId,
-      stamp: "20260127-163005",
-      iso: "2026-01-27T16:31:12.002Z",
-      ids: [5930, 5931],
-    },
-  ];
-  for (const [index, session] of sessions.entries()) {
-    const folder = state.addDirectory(recordingsRoot, session.name, {
-      id: session.folderId,
-      recordedOnMachineId: session.machineId,
-      modifiedAtMs: at(session.iso),
-    });
-    const [videoId, logId] = session.ids;
-    state.addCompletedFile(
-      folder,
-      `rec-${session.stamp}.mp4`,
-      fakeMp4(48 * 1024 + index * 4096, index + 1),
-      "video/mp4",
-      {
-        id: videoId,
-        modifiedAtMs: at(session.iso),
-      },
-    );
-    const sessionNumber = Number(session.name.slice("Session_".length));
-    state.addCompletedFile(
-      folder,
-      `rec-${session.stamp}.log`,
-      text(recordingLog(sessionNumber, session.iso)),
-      "application/octet-stream",
-      { id: logId, modifiedAtMs: at(session.iso) },
-    );
-  }
-
-  seedHousekeeping(state, sharedRoot, recordingsRoot);
-
-  state.tasks.set(SEED.taskId, {
-    id: SEED.taskId,
-    machineId: SEED.runningMachineId,
-    outputFolderId: SEED.taskOutputFolderId,
-    recordingFolderIds: [SEED.sessionFolderId],
-  });
+  return { sharedRoot, recordingsRoot };
 }
 
-/**
- * What the housekeeping stories need: ages spread over months around the 30-day mark, sizes
- * from bytes to GB (declared: zeros on a sparse file, no disk used) and folders 4 levels deep.
- */
-function seedHousekeeping(state: SandboxState, sharedRoot: EntryRecord, recordingsRoot: EntryRecord): void {
-  const startMs = state.clock();
-  const daysAgo = (days: number) => startMs - Math.round(days * DAY_MS);
-
-  // Shared: Renders/2026/spring-campaign/frames/… and an archive of last year's renders.
-  const renders = state.addDirectory(sharedRoot, "Renders", {
-    id: SEED.rendersFolderId,
-    modifiedAtMs: daysAgo(3),
-  });
-  const year = state.addDirectory(renders, "2026", { id: 23001, modifiedAtMs: daysAgo(3) });
-  const spring = state.addDirectory(year, "spring-campaign", { id: 23002, modifiedAtMs: daysAgo(40) });
-  state.addDeclaredFile(spring, "final-4k.mov", Math.round(3.4 * GB), "video/quicktime", {
-    id: SEED.rendersFinalMovieId,
-    modifiedAtMs: daysAgo(120),
-  });
-  state.addDeclaredFile(spring, "preview.mp4", 420 * MB, "video/mp4", {
-    id: 23004,
-    modifiedAtMs: daysAgo(40),
-  });
-  const frames = state.addDirectory(spring, "frames", { id: 23005, modifiedAtMs: daysAgo(35) });
-  for (let frame = 1; frame <= 12; frame++) {
-    state.addDeclaredFile(
-      frames,
-      `frame-${String(frame).padStart(4, "0")}.exr`,
-      24 * MB + frame * 4096,
-      "image/x-exr",
-      {
-        id: 23005 + frame,
-        modifiedAtMs: daysAgo(35 + frame / 24),
-      },
-    );
+/** Adds `nodes` under `parent`, depth first in table order. */
+function addTree(state: SandboxState, parent: EntryRecord, nodes: readonly SeedNode[]): void {
+  for (const node of nodes) {
+    const placement = { id: node.id, modifiedAtMs: node.modifiedAtMs };
+    if (node.kind === "file") {
+      addSeedFile(state, parent, node.name, node.content, placement);
+      continue;
+    }
+    const folder = state.addDirectory(parent, node.name, {
+      ...placement,
+      recordedOnMachineId: node.recordedOnMachineId,
+    });
+    addTree(state, folder, node.children);
   }
-  const autumn = state.addDirectory(year, "autumn-teaser", { id: 23018, modifiedAtMs: daysAgo(3) });
-  state.addDeclaredFile(autumn, "draft.mov", Math.round(1.2 * GB), "video/quicktime", {
-    id: 23019,
-    modifiedAtMs: daysAgo(5),
-  });
-  state.addCompletedFile(autumn, "notes.txt", Buffer.from("Teaser: 30 s, 4K, warm grade.\n"), "text/plain", {
-    id: 23024,
-    modifiedAtMs: daysAgo(3),
-  });
-  const archive = state.addDirectory(renders, "archive", {
-    id: SEED.rendersArchiveFolderId,
-    modifiedAtMs: daysAgo(300),
-  });
-  const lastYear = state.addDirectory(archive, "2025", { id: 23021, modifiedAtMs: daysAgo(300) });
-  state.addDeclaredFile(lastYear, "old-final.mov", Math.round(2.1 * GB), "video/quicktime", {
-    id: 23022,
-    modifiedAtMs: daysAgo(300),
-  });
-  state.addCompletedFile(lastYear, "render.log", Buffer.from("render finished in 41 min\n"), "text/plain", {
-    id: 23023,
-    modifiedAtMs: daysAgo(301),
-  });
-  state.addCompletedFile(renders, ".keep", Buffer.alloc(0), "application/octet-stream", {
-    id: 23025,
-    modifiedAtMs: daysAgo(200),
-  });
+}
 
-  // Recordings of machine 100: three within the last 30 days, three older.
-  const sessions: Array<{ folderId: number; number: number; days: number; videoBytes: number }> = [
-    { folderId: SEED.recentSessionFolderIds[0], number: 2101, days: 2, videoBytes: 310 * MB },
-    { folderId: SEED.recentSessionFolderIds[1], number: 2088, days: 9, videoBytes: 1.4 * GB },
-    { folderId: SEED.recentSessionFolderIds[2], number: 2064, days: 21, videoBytes: 95 * MB },
-    { folderId: SEED.oldSessionFolderIds[0], number: 2031, days: 45, videoBytes: 780 * MB },
-    { folderId: SEED.oldSessionFolderIds[1], number: 2012, days: 75, videoBytes: 1.1 * GB },
-    { folderId: SEED.oldSessionFolderIds[2], number: 2003, days: 150, videoBytes: 2.3 * GB },
-  ];
-  for (const session of sessions) {
-    const recordedMs = daysAgo(session.days);
-    const stamp = new Date(recordedMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-    const folder = state.addDirectory(recordingsRoot, `Session_${session.number}`, {
-      id: session.folderId,
-      recordedOnMachineId: SEED.runningMachineId,
-      modifiedAtMs: recordedMs,
-    });
-    state.addDeclaredFile(folder, `rec-${stamp}.mp4`, Math.round(session.videoBytes), "video/mp4", {
-      id: session.folderId + 1,
-      modifiedAtMs: recordedMs,
-    });
-    state.addCompletedFile(
-      folder,
-      `rec-${stamp}.log`,
-      Buffer.from(recordingLog(session.number, new Date(recordedMs).toISOString())),
-      "application/octet-stream",
-      { id: session.folderId + 2, modifiedAtMs: recordedMs },
-    );
+function addSeedFile(
+  state: SandboxState,
+  parent: EntryRecord,
+  name: string,
+  content: SeedContent,
+  placement: { id: number; modifiedAtMs: number },
+): void {
+  switch (content.kind) {
+    case "text":
+      state.addCompletedFile(parent, name, Buffer.from(content.text, "utf8"), content.contentType, placement);
+      return;
+    case "png": {
+      const bytes = makePng(content.width, content.height, content.tint);
+      state.addCompletedFile(parent, name, bytes, "image/png", placement);
+      return;
+    }
+    case "mp4":
+      state.addCompletedFile(parent, name, fakeMp4(content.sizeBytes, content.seed), "video/mp4", placement);
+      return;
+    case "declared":
+      state.addDeclaredFile(parent, name, content.sizeBytes, content.contentType, placement);
+      return;
+    default: {
+      const unwritten: never = content;
+      throw new Error(`Seed content ${JSON.stringify(unwritten)} has no writer`);
+    }
   }
 }

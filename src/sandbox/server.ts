@@ -126,216 +126,238 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
-export function createRequestListener(deps: ServerDeps): RequestListener {
-  const record = (entry: RecordedRequest) => {
-    deps.requests.push(entry);
-    if (deps.requests.length > MAX_RECORDED_REQUESTS + 5_000) deps.requests.splice(0, 5_000);
-  };
+/** One request in flight: what was asked, where the answer goes, and its entry in the request log. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  entry: RecordedRequest;
+  method: string;
+  path: string;
+  query: URLSearchParams;
+}
 
-  const sendJson = (
-    res: ServerResponse,
-    entry: RecordedRequest,
-    status: number,
-    body: Record<string, unknown>,
-    headers = {},
-  ) => {
-    entry.status = status;
-    const clientCode = typeof body.client_code === "number" ? body.client_code : null;
-    entry.clientCode = clientCode !== null && clientCode !== status ? clientCode : null;
-    if (res.headersSent || res.destroyed) return;
-    const json = JSON.stringify(body);
-    res.writeHead(status, REASON_PHRASES[status] ?? undefined, {
-      "Content-Type": "application/json; charset=utf-8",
-      "Content-Length": Buffer.byteLength(json),
-      ...headers,
-    });
-    res.end(json);
-  };
+function recordRequest(requests: RecordedRequest[], entry: RecordedRequest): void {
+  requests.push(entry);
+  if (requests.length > MAX_RECORDED_REQUESTS + 5_000) requests.splice(0, 5_000);
+}
 
-  /** An answer a fault gives instead of the route's: 429, a 5xx or a 403, in the route's dialect. */
-  const sendFault = (res: ServerResponse, entry: RecordedRequest, isS3: boolean, fault: AnsweringFault) => {
-    const report = (s: number) => (entry.status = s);
-    switch (fault.kind) {
-      case "rateLimit429": {
-        const headers = { "Retry-After": String(fault.retryAfterSeconds) };
-        if (isS3)
-          return sendS3Error(res, report, 429, "SlowDown", "Please reduce your request rate.", headers);
-        return sendJson(
+function sendJson(
+  res: ServerResponse,
+  entry: RecordedRequest,
+  status: number,
+  body: Record<string, unknown>,
+  headers = {},
+): void {
+  entry.status = status;
+  const clientCode = typeof body.client_code === "number" ? body.client_code : null;
+  entry.clientCode = clientCode !== null && clientCode !== status ? clientCode : null;
+  if (res.headersSent || res.destroyed) return;
+  const json = JSON.stringify(body);
+  res.writeHead(status, REASON_PHRASES[status] ?? undefined, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(json),
+    ...headers,
+  });
+  res.end(json);
+}
+
+/** An answer a fault gives instead of the route's: 429, a 5xx or a 403, in the route's dialect. */
+function sendFault(
+  res: ServerResponse,
+  entry: RecordedRequest,
+  isS3: boolean,
+  fault: AnsweringFault,
+  clock: () => number,
+) {
+  const report = (s: number) => (entry.status = s);
+  switch (fault.kind) {
+    case "rateLimit429": {
+      const headers = { "Retry-After": String(fault.retryAfterSeconds) };
+      if (isS3) return sendS3Error(res, report, 429, "SlowDown", "Please reduce your request rate.", headers);
+      return sendJson(res, entry, 429, errorBody(429, "Too many requests, retry later", clock()), headers);
+    }
+    case "error5xx": {
+      const status = fault.status;
+      const message =
+        status === 503
+          ? "Service temporarily unavailable"
+          : status === 502
+            ? "Bad gateway"
+            : "Internal server error";
+      if (isS3)
+        return sendS3Error(
           res,
-          entry,
-          429,
-          errorBody(429, "Too many requests, retry later", deps.clock()),
-          headers,
+          report,
+          status,
+          status === 503 ? "ServiceUnavailable" : "InternalError",
+          message,
         );
-      }
-      case "error5xx": {
-        const status = fault.status;
-        const message =
-          status === 503
-            ? "Service temporarily unavailable"
-            : status === 502
-              ? "Bad gateway"
-              : "Internal server error";
-        if (isS3)
-          return sendS3Error(
-            res,
-            report,
-            status,
-            status === 503 ? "ServiceUnavailable" : "InternalError",
-            message,
-          );
-        return sendJson(res, entry, status, errorBody(status, message, deps.clock()));
-      }
-      case "forbidden":
-        if (isS3) return sendS3Error(res, report, 403, "AccessDenied", "Access Denied");
-        return sendJson(res, entry, 403, errorBody(403, "Forbidden", deps.clock()));
-      default:
-        return unhandledFault(fault);
+      return sendJson(res, entry, status, errorBody(status, message, clock()));
     }
-  };
+    case "forbidden":
+      if (isS3) return sendS3Error(res, report, 403, "AccessDenied", "Access Denied");
+      return sendJson(res, entry, 403, errorBody(403, "Forbidden", clock()));
+    default:
+      return unhandledFault(fault);
+  }
+}
 
-  /**
-   * What a fault does before the route is served: "answered" when it answered (or dropped) the
-   * request itself, "serve" when the route runs next. Every kind has a case: a new kind that
-   * nothing handles fails to compile instead of silently doing nothing.
-   */
-  const faultBeforeServing = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: RecordedRequest,
-    isS3: boolean,
-    fault: FaultDecision,
-  ): Promise<"answered" | "serve"> => {
-    switch (fault.kind) {
-      case "drop":
-        req.socket.destroy();
-        return "answered";
-      case "rateLimit429":
-      case "error5xx":
-      case "forbidden":
-        sendFault(res, entry, isS3, fault);
-        return "answered";
-      case "latency":
-        try {
-          await delay(fault.latencyMs, undefined, { signal: deps.closing });
-          return "serve";
-        } catch {
-          return "answered";
-        }
-      // Acted on while serving: an S3 body cut short (handleObjectGet), an answer computed and then
-      // lost (below, after the route's handler ran).
-      case "truncate":
-      case "lostAnswer":
-        return "serve";
-      default:
-        return unhandledFault(fault);
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const method = (req.method ?? "GET").toUpperCase();
-    const rawUrl = req.url ?? "/";
-    const queryStart = rawUrl.indexOf("?");
-    const path = queryStart >= 0 ? rawUrl.slice(0, queryStart) : rawUrl;
-    const query = new URLSearchParams(queryStart >= 0 ? rawUrl.slice(queryStart + 1) : "");
-    const matched = matchRoute(method, path);
-    const entry: RecordedRequest = {
-      method,
-      route: matched?.route ?? "unknown",
-      path,
-      status: 0,
-      clientCode: null,
-      fault: null,
-    };
-    record(entry);
-    try {
-      await serve(req, res, entry, matched, method, path, query);
-    } catch (error) {
-      deps.logger.error("sandbox request failed", { path, error: String(error) });
-      if (!res.headersSent && !res.destroyed) {
-        sendJson(res, entry, 500, errorBody(500, "Internal sandbox error", deps.clock()));
-      } else {
-        res.destroy();
-      }
-    }
-  };
-
-  const serve = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    entry: RecordedRequest,
-    matched: Matched,
-    method: string,
-    path: string,
-    query: URLSearchParams,
-  ) => {
-    if (!matched)
-      return sendJson(res, entry, 404, errorBody(404, `No route for ${method} ${path}`, deps.clock()));
-
-    const rangeStart = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ""))?.[1];
-    const fault = deps.faults.pick(matched.route, {
-      path,
-      rangeStart: rangeStart === undefined ? null : Number(rangeStart),
-    });
-    if (fault) entry.fault = fault.kind;
-    if (fault && (await faultBeforeServing(req, res, entry, matched.kind !== "api", fault)) === "answered")
-      return;
-
-    const report = (status: number) => {
-      entry.status = status;
-    };
-    if (matched.kind === "s3-put") return handlePartPut(deps.s3, req, res, path, query, report);
-    if (matched.kind === "s3-get") {
-      return handleObjectGet(deps.s3, req, res, path, query, {
-        truncate: fault?.kind === "truncate",
-        report,
-      });
-    }
-
-    const body = await readBody(req);
-    if (body === null)
-      return sendJson(res, entry, 413, errorBody(413, "Request body too large", deps.clock()));
-    const verdict = deps.checker.verify({
-      method,
-      path,
-      authorization: req.headers.authorization,
-      body,
-    });
-    if (!verdict.ok) return sendJson(res, entry, 401, errorBody(401, verdict.message, deps.clock()));
-
-    let parsed: Record<string, unknown> = {};
-    if (body.length > 0 && method !== "GET" && method !== "DELETE") {
+/**
+ * What a fault does before the route is served: "answered" when it answered (or dropped) the
+ * request itself, "serve" when the route runs next. Every kind has a case: a new kind that
+ * nothing handles fails to compile instead of silently doing nothing.
+ */
+async function faultBeforeServing(
+  deps: ServerDeps,
+  exchange: Exchange,
+  isS3: boolean,
+  fault: FaultDecision,
+): Promise<"answered" | "serve"> {
+  switch (fault.kind) {
+    case "drop":
+      exchange.req.socket.destroy();
+      return "answered";
+    case "rateLimit429":
+    case "error5xx":
+    case "forbidden":
+      sendFault(exchange.res, exchange.entry, isS3, fault, deps.clock);
+      return "answered";
+    case "latency":
       try {
-        const value: unknown = JSON.parse(body.toString("utf8"));
-        if (typeof value !== "object" || value === null || Array.isArray(value))
-          throw new Error("not an object");
-        parsed = value as Record<string, unknown>;
+        await delay(fault.latencyMs, undefined, { signal: deps.closing });
+        return "serve";
       } catch {
-        return sendJson(res, entry, 400, errorBody(400, "Request body must be a JSON object", deps.clock()));
+        return "answered";
       }
-    }
-    try {
-      const response = matched.definition.handle(deps.api, { params: matched.params, query, body: parsed });
-      if (fault?.kind === "lostAnswer") {
-        entry.status = response.status;
-        req.socket.destroy();
-        return;
-      }
-      sendJson(res, entry, response.status, response.body);
-    } catch (error) {
-      if (error instanceof ApiError) {
-        return sendJson(
-          res,
-          entry,
-          error.httpStatus,
-          errorBody(error.clientCode, error.message, deps.clock()),
-        );
-      }
-      throw error;
-    }
-  };
+    // Acted on while serving: an S3 body cut short (handleObjectGet), an answer computed and then
+    // lost (serveApi, after the route's handler ran).
+    case "truncate":
+    case "lostAnswer":
+      return "serve";
+    default:
+      return unhandledFault(fault);
+  }
+}
 
+/** The request's method, path and query, split from its raw target; recorded in the log. */
+function openExchange(
+  requests: RecordedRequest[],
+  req: IncomingMessage,
+  res: ServerResponse,
+): { exchange: Exchange; matched: Matched } {
+  const method = (req.method ?? "GET").toUpperCase();
+  const rawUrl = req.url ?? "/";
+  const queryStart = rawUrl.indexOf("?");
+  const path = queryStart >= 0 ? rawUrl.slice(0, queryStart) : rawUrl;
+  const query = new URLSearchParams(queryStart >= 0 ? rawUrl.slice(queryStart + 1) : "");
+  const matched = matchRoute(method, path);
+  const entry: RecordedRequest = {
+    method,
+    route: matched?.route ?? "unknown",
+    path,
+    status: 0,
+    clientCode: null,
+    fault: null,
+  };
+  recordRequest(requests, entry);
+  return { exchange: { req, res, entry, method, path, query }, matched };
+}
+
+async function handleRequest(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { exchange, matched } = openExchange(deps.requests, req, res);
+  try {
+    await serve(deps, exchange, matched);
+  } catch (error) {
+    deps.logger.error("sandbox request failed", { path: exchange.path, error: String(error) });
+    if (!res.headersSent && !res.destroyed) {
+      sendJson(res, exchange.entry, 500, errorBody(500, "Internal sandbox error", deps.clock()));
+    } else {
+      res.destroy();
+    }
+  }
+}
+
+/** Faults first (before auth and before any state change), then the S3 handlers or the API route. */
+async function serve(deps: ServerDeps, exchange: Exchange, matched: Matched): Promise<void> {
+  const { req, res, entry, method, path, query } = exchange;
+  if (!matched)
+    return sendJson(res, entry, 404, errorBody(404, `No route for ${method} ${path}`, deps.clock()));
+
+  const rangeStart = /^bytes=(\d+)-/.exec(String(req.headers.range ?? ""))?.[1];
+  const fault = deps.faults.pick(matched.route, {
+    path,
+    rangeStart: rangeStart === undefined ? null : Number(rangeStart),
+  });
+  if (fault) entry.fault = fault.kind;
+  if (fault && (await faultBeforeServing(deps, exchange, matched.kind !== "api", fault)) === "answered")
+    return;
+
+  const report = (status: number) => {
+    entry.status = status;
+  };
+  if (matched.kind === "s3-put") return handlePartPut(deps.s3, req, res, path, query, report);
+  if (matched.kind === "s3-get") {
+    return handleObjectGet(deps.s3, req, res, path, query, {
+      truncate: fault?.kind === "truncate",
+      report,
+    });
+  }
+  return serveApi(deps, exchange, matched, fault);
+}
+
+type ApiMatch = Extract<Matched, { kind: "api" }>;
+
+/** An API route: bounded body, HMAC auth, JSON object body, then the handler's answer or its ApiError. */
+async function serveApi(
+  deps: ServerDeps,
+  exchange: Exchange,
+  matched: ApiMatch,
+  fault: FaultDecision | null,
+): Promise<void> {
+  const { req, res, entry, method, path, query } = exchange;
+  const body = await readBody(req);
+  if (body === null) return sendJson(res, entry, 413, errorBody(413, "Request body too large", deps.clock()));
+  const verdict = deps.checker.verify({
+    method,
+    path,
+    authorization: req.headers.authorization,
+    body,
+  });
+  if (!verdict.ok) return sendJson(res, entry, 401, errorBody(401, verdict.message, deps.clock()));
+
+  const parsed = parseJsonObject(body, method);
+  if (parsed === null)
+    return sendJson(res, entry, 400, errorBody(400, "Request body must be a JSON object", deps.clock()));
+  try {
+    const response = matched.definition.handle(deps.api, { params: matched.params, query, body: parsed });
+    if (fault?.kind === "lostAnswer") {
+      entry.status = response.status;
+      req.socket.destroy();
+      return;
+    }
+    sendJson(res, entry, response.status, response.body);
+  } catch (error) {
+    if (error instanceof ApiError) {
+      return sendJson(res, entry, error.httpStatus, errorBody(error.clientCode, error.message, deps.clock()));
+    }
+    throw error;
+  }
+}
+
+/** The body as a JSON object; {} when GET, DELETE or empty; null when it isn't a JSON object. */
+function parseJsonObject(body: Buffer, method: string): Record<string, unknown> | null {
+  if (body.length === 0 || method === "GET" || method === "DELETE") return {};
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+    return value as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+export function createRequestListener(deps: ServerDeps): RequestListener {
   return (req, res) => {
-    void handle(req, res);
+    void handleRequest(deps, req, res);
   };
 }

@@ -21,20 +21,30 @@
 // one last request (already routed here), answered with "Connection: close", or is closed by
 // its idle peer. /healthz answers 503 "draining". At the bound, zip waits have already answered
 // with their resumable download_id and whatever is left is ended.
-import { createServer as createNodeServer, type IncomingMessage } from "node:http";
+import {
+  createServer as createNodeServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
-import { createLifecycle } from "../lifecycle.js";
+import { createLifecycle, type Lifecycle } from "../lifecycle.js";
+import type { Logger } from "../log.js";
 import { createJobOwners } from "../mcp/kit/job-owners.js";
 import { currentPrincipal, principalKey } from "../principal.js";
-import { drainTraffic, watchTraffic } from "./http/drain.js";
-import { siteOf, tokenDigestOf } from "./http/guards.js";
-import { createStatefulLeg, createStatelessLeg } from "./http/legacy.js";
+import { drainTraffic, type Traffic, watchTraffic } from "./http/drain.js";
+import { type Site, siteOf, tokenDigestOf } from "./http/guards.js";
+import { createStatefulLeg, createStatelessLeg, type LegacyLeg } from "./http/legacy.js";
 import { sendError } from "./http/messages.js";
-import { createModernLeg } from "./http/modern.js";
+import { createModernLeg, type ModernLeg } from "./http/modern.js";
 import { createRouter } from "./http/router.js";
-import { createSessionTable, type SessionLimits } from "./http/sessions.js";
-import { createResourceServer, type ResourceServerOptions } from "./oauth/resource-server.js";
-import { createRefusalLog } from "./refusal-log.js";
+import { createSessionTable, type SessionLimits, type SessionTable } from "./http/sessions.js";
+import {
+  createResourceServer,
+  type ResourceServer,
+  type ResourceServerOptions,
+} from "./oauth/resource-server.js";
+import { createRefusalLog, type RefusalLog } from "./refusal-log.js";
 import {
   createOpenRateLimit,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
@@ -123,48 +133,26 @@ function defaultPrincipalResolver(tokenDigest: Buffer | null): (req: IncomingMes
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
-  const { config, client, logger, createServer } = options;
+  const { config, logger } = options;
   const lifecycle = options.lifecycle ?? createLifecycle();
-  // Who started which zip job, for every server of this process (cancel_download checks it).
-  const jobOwners = createJobOwners();
-  const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
-
-  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const now = options.now ?? Date.now;
-  const openRate = createOpenRateLimit({
-    burst: options.openBurst ?? DEFAULT_OPEN_BURST,
-    perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
-    now,
-  });
   const refusals = createRefusalLog(logger);
   // Session openings refused by the admission limits: described apart, just as sparingly.
   const admissionRefusals = createRefusalLog(logger, { counted: "new sessions over a limit" });
-  const { host, stateless } = config.http;
-  // OAuth (SPEC §6): one seam, src/transports/oauth/resource-server.ts; start-up fails here when
-  // the issuer's metadata or keys can't be read.
-  const oauth = config.http.oauth
-    ? await createResourceServer(config.http.oauth, MCP_PATH, logger, {
-        ...options.oauth,
-        refused: (reason) => refusals.refused(reason),
-      })
-    : null;
+  const { host } = config.http;
+  const oauth = await oauthOf(options, refusals);
 
   const tokenDigest = tokenDigestOf(config.http.token);
   const principalOf = options.principalOf ?? defaultPrincipalResolver(tokenDigest);
   const site = siteOf(host, config.http.oauth?.publicUrl);
-
-  // 2026-07-28 requests, in both modes, one fresh server each (http/modern.ts).
-  const modern = createModernLeg(deps, createServer, maxBodyBytes, logger);
-
+  const { modern, legacy, sessions } = createLegs(
+    options,
+    lifecycle,
+    principalOf,
+    admissionRefusals,
+    maxBodyBytes,
+  );
   let draining = false;
-
-  const limits = sessionLimitsOf(options);
-  const sessions = createSessionTable(limits, now, logger);
-  const legacyOptions = { deps, createServer, principalOf, logger, now };
-  const legacy = stateless
-    ? createStatelessLeg(legacyOptions)
-    : createStatefulLeg({ ...legacyOptions, sessions, openRate, admissionRefusals });
 
   const handle = createRouter({
     mcpPath: MCP_PATH,
@@ -181,39 +169,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     track: (res) => traffic.track(res),
   });
 
-  const httpServer = createNodeServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
-      sendError(res, 500, "Internal server error.");
-    });
-  });
+  const httpServer = nodeServerFor(handle, logger);
   const traffic = watchTraffic(httpServer);
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.http.port, host, () => {
-      httpServer.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(httpServer, config.http.port, host);
   site.port = (httpServer.address() as AddressInfo).port;
+  const sweepTimer = startIdleSweep(sessions, sessionLimitsOf(options).idleSessionMs);
+  const url = announceListening(options, site);
 
-  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(limits.idleSessionMs / 2)));
-  const sweepTimer = setInterval(() => void sessions.sweepIdle(), sweepEveryMs);
-  sweepTimer.unref();
-  httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
-  httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
-
-  const urlHost =
-    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : site.boundHostname;
-  const url = `http://${urlHost}:${site.port}${MCP_PATH}`;
-  logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
-  if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
-    logger.warn(
-      "--allow-unconfirmed-deletes: deletes this stateless server can't confirm with the user run unasked",
-    );
-  }
-
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   let closing: Promise<void> | null = null;
   let drained: Promise<void> | null = null;
   const serverHandle: HttpServerHandle = {
@@ -230,23 +193,131 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return drained;
     },
     close() {
-      closing ??= (async () => {
-        clearInterval(sweepTimer);
-        refusals.close();
-        admissionRefusals.close();
-        // After a drain the listener is already closed, and maybe every connection with it.
-        const stopped = new Promise<void>((resolve) => {
-          if (!httpServer.listening && traffic.openConnections === 0) resolve();
-          else httpServer.once("close", () => resolve());
-          if (httpServer.listening) httpServer.close();
-        });
-        await legacy.close();
-        await modern.close();
-        httpServer.closeAllConnections();
-        await stopped;
-      })();
+      clearInterval(sweepTimer);
+      closing ??= closeEverything(httpServer, traffic, [refusals, admissionRefusals], [legacy, modern]);
       return closing;
     },
   };
   return serverHandle;
+}
+
+/**
+ * The legs of /mcp: 2026-07-28 requests in both modes (http/modern.ts), and the initialize era
+ * (http/legacy.ts), stateful with its session table or stateless (--stateless).
+ */
+function createLegs(
+  options: HttpServerOptions,
+  lifecycle: Lifecycle,
+  principalOf: (req: IncomingMessage) => string,
+  admissionRefusals: RefusalLog,
+  maxBodyBytes: number,
+): { modern: ModernLeg; legacy: LegacyLeg; sessions: SessionTable } {
+  const { config, client, logger, createServer } = options;
+  const now = options.now ?? Date.now;
+  // Who started which zip job, for every server of this process (cancel_download checks it).
+  const jobOwners = createJobOwners();
+  const deps: McpServerDeps = { config, client, logger, lifecycle, jobOwners };
+  const modern = createModernLeg(deps, createServer, maxBodyBytes, logger);
+  const sessions = createSessionTable(sessionLimitsOf(options), now, logger);
+  const legacyOptions = { deps, createServer, principalOf, logger, now };
+  const legacy = config.http.stateless
+    ? createStatelessLeg(legacyOptions)
+    : createStatefulLeg({
+        ...legacyOptions,
+        sessions,
+        openRate: openRateOf(options, now),
+        admissionRefusals,
+      });
+  return { modern, legacy, sessions };
+}
+
+/** How fast one address may open new sessions (stateful only). */
+function openRateOf(options: HttpServerOptions, now: () => number) {
+  return createOpenRateLimit({
+    burst: options.openBurst ?? DEFAULT_OPEN_BURST,
+    perSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
+    now,
+  });
+}
+
+/**
+ * OAuth (SPEC §6): one seam, src/transports/oauth/resource-server.ts; start-up fails here when
+ * the issuer's metadata or keys can't be read. Null without config.http.oauth.
+ */
+async function oauthOf(options: HttpServerOptions, refusals: RefusalLog): Promise<ResourceServer | null> {
+  const { config, logger } = options;
+  if (!config.http.oauth) return null;
+  return createResourceServer(config.http.oauth, MCP_PATH, logger, {
+    ...options.oauth,
+    refused: (reason) => refusals.refused(reason),
+  });
+}
+
+/** The node:http server answering every request through `handle`; a failure answers 500. */
+function nodeServerFor(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  logger: Logger,
+): Server {
+  const httpServer = createNodeServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+      sendError(res, 500, "Internal server error.");
+    });
+  });
+  httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  return httpServer;
+}
+
+function listen(httpServer: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Closes the sessions idle past the limit every half limit (at least 10 ms, at most 60 s). */
+function startIdleSweep(sessions: SessionTable, idleSessionMs: number): NodeJS.Timeout {
+  const sweepEveryMs = Math.max(10, Math.min(60_000, Math.floor(idleSessionMs / 2)));
+  const sweepTimer = setInterval(() => void sessions.sweepIdle(), sweepEveryMs);
+  sweepTimer.unref();
+  return sweepTimer;
+}
+
+/** Logs where the server listens (and what a stateless server does unasked); answers the MCP URL. */
+function announceListening(options: HttpServerOptions, site: Site): string {
+  const { config, logger } = options;
+  const { host, stateless } = config.http;
+  const urlHost =
+    host === "0.0.0.0" ? "127.0.0.1" : host === "::" || host === "[::]" ? "[::1]" : site.boundHostname;
+  const url = `http://${urlHost}:${site.port}${MCP_PATH}`;
+  logger.info(`MCP Streamable HTTP server listening at ${url}${stateless ? " (stateless)" : ""}`);
+  if (stateless && config.http.allowUnconfirmedDeletes && !config.readOnly) {
+    logger.warn(
+      "--allow-unconfirmed-deletes: deletes this stateless server can't confirm with the user run unasked",
+    );
+  }
+  return url;
+}
+
+/** Stops now: the refusal logs, both legs (aborting calls in flight), then every connection. */
+async function closeEverything(
+  httpServer: Server,
+  traffic: Traffic,
+  refusalLogs: RefusalLog[],
+  legs: { close(): Promise<void> }[],
+): Promise<void> {
+  for (const log of refusalLogs) log.close();
+  // After a drain the listener is already closed, and maybe every connection with it.
+  const stopped = new Promise<void>((resolve) => {
+    if (!httpServer.listening && traffic.openConnections === 0) resolve();
+    else httpServer.once("close", () => resolve());
+    if (httpServer.listening) httpServer.close();
+  });
+  for (const leg of legs) await leg.close();
+  httpServer.closeAllConnections();
+  await stopped;
 }

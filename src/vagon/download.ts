@@ -5,14 +5,15 @@
 // The temporary file is created exclusively in a folder whose real path is re-verified right
 // before, then written only through the handle opened then (retries included), so a folder or
 // file swapped for a link meanwhile can't redirect a single byte.
-import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
-import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { type CheckedPath, checkedChild } from "../local/containment.js";
 import {
+  createNewFile,
   FlushingFileWriter,
   isStillItself,
   moveToFreeName,
+  type NewFileHandle,
   partialFileName,
   sanitizeFileName,
 } from "../local/files.js";
@@ -48,7 +49,7 @@ export interface SaveUrlOptions {
   /** Presigned URL; never logged or put in an error message. */
   url: string;
   /** Checked absolute folder; must exist. */
-  directory: string;
+  directory: CheckedPath;
   /** Wanted name; sanitized, and suffixed " (n)" when taken. */
   fileName: string;
   /**
@@ -68,14 +69,14 @@ export interface SaveUrlOptions {
 }
 
 export interface SavedFile {
-  savedPath: string;
+  savedPath: CheckedPath;
   sizeBytes: number;
 }
 
 /** Fills the temp file with parallel Range GETs; true once every byte is on disk. */
 async function fetchInRanges(
   options: SaveUrlOptions,
-  handle: fs.FileHandle,
+  handle: NewFileHandle,
   sizeBytes: number,
   report: (received: number) => void,
 ): Promise<true> {
@@ -109,187 +110,260 @@ async function fetchInRanges(
 }
 
 export async function saveUrlToFile(options: SaveUrlOptions): Promise<SavedFile> {
-  const { http, url, directory, expectedBytes, signal } = options;
-  const logger = options.logger ?? silentLogger;
-  const retries = Math.max(0, Math.floor(options.retries ?? 4));
-  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const { directory, expectedBytes } = options;
   const fileName = sanitizeFileName(options.fileName);
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
 
-  const tempPath = path.join(directory, partialFileName(fileName));
-  await raceSeam("write:before-create", directory);
-  await assertFolderIsItself(directory);
-  // Exclusive and no link followed: the name must be new, and ours.
-  const handle = await fs.open(
-    tempPath,
-    fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    await assertStillOurs(handle, tempPath, directory);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    throw error;
-  }
-
-  let haveBytes = 0;
-  let totalBytes: number | null = expectedBytes;
-  let reportedBytes = -1;
-  const report = (received: number) => {
-    if (received > reportedBytes) {
-      reportedBytes = received;
-      options.onProgress?.(received, totalBytes);
-    }
-  };
-
-  // One attempt: request from haveBytes on, append to the temp file. Resolves when the body ended.
-  const attempt = async (): Promise<void> => {
-    const headers: Record<string, string> = haveBytes > 0 ? { range: `bytes=${haveBytes}-` } : {};
-    // A network failure is thrown as it is: the retry engine reads its code.
-    const response: HttpResponse = await http.request(url, {
-      method: "GET",
-      headers,
-      signal,
-      headersTimeout: stallTimeoutMs,
-      bodyTimeout: stallTimeoutMs,
-    });
-    const status = response.statusCode;
-    if (status === 200 && haveBytes > 0) {
-      // The server ignored the range: start over.
-      haveBytes = 0;
-      await handle.truncate(0);
-    } else if (status === 206) {
-      const range = /bytes (\d+)-\d+\/(\d+|\*)/.exec(String(response.headers["content-range"] ?? ""));
-      if (!range || Number(range[1]) !== haveBytes) {
-        await response.body.dump();
-        haveBytes = 0;
-        await handle.truncate(0);
-        throw new RetryableDownloadError("the server resumed at the wrong offset");
-      }
-      if (range[2] !== "*" && totalBytes === null) totalBytes = Number(range[2]);
-    } else if (status !== 200) {
-      const text = await response.body.text().catch(() => "");
-      const answer = classifyAnswer(
-        { status, retryAfter: response.headers["retry-after"], body: text },
-        true,
-      );
-      const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
-      if (answer.retry)
-        throw new RetryableDownloadError(`the server answered ${status}${detail}`, answer.retryAfterMs);
-      const hint =
-        status === 403
-          ? ": the download link has expired or is invalid; ask Vagon for a new link"
-          : status === 404
-            ? ": the file is no longer there"
-            : "";
-      throw new DownloadFailedError(`The download was refused with HTTP ${status}${detail}${hint}.`);
-    }
-    if (status === 200) {
-      const contentLength = Number(response.headers["content-length"]);
-      if (Number.isFinite(contentLength) && response.headers["content-length"] !== undefined) {
-        if (expectedBytes !== null && contentLength !== expectedBytes) {
-          await response.body.dump();
-          throw new DownloadFailedError(
-            `The server is sending ${contentLength} bytes but ${expectedBytes} were expected, so the download was stopped.`,
-          );
-        }
-        totalBytes ??= contentLength;
-      }
-    }
-
-    let counted = 0;
-    const writer = new FlushingFileWriter(handle, haveBytes, (count) => {
-      counted += count;
-      report(haveBytes + counted);
-    });
-    let failure: { error: unknown } | null = null;
-    try {
-      await pipeline(response.body, writer, { signal });
-    } catch (error) {
-      failure = { error };
-    }
-    await writer.settled;
-    // What is on disk is what we have, whatever the counter saw.
-    haveBytes = (await handle.stat()).size;
-    if (failure !== null) {
-      if (signal?.aborted) throw signal.reason ?? failure.error;
-      // Every byte arrived and the connection broke only afterwards: nothing to resume.
-      if (totalBytes !== null && haveBytes === totalBytes) return;
-      throw failure.error;
-    }
-    if (totalBytes !== null && haveBytes < totalBytes) {
-      throw new RetryableDownloadError(`the connection ended after ${haveBytes} of ${totalBytes} bytes`);
-    }
-  };
-
+  const transfer = startTransfer(await createTempFile(directory, fileName), options);
   try {
     // A big file of known size comes as parallel ranges; the rest as one resumable stream.
-    const savedInRanges =
+    if (
       expectedBytes !== null &&
-      expectedBytes >= (options.parallelThresholdBytes ?? PARALLEL_THRESHOLD_BYTES) &&
-      (await fetchInRanges(options, handle, expectedBytes, report));
-    if (savedInRanges) haveBytes = (await handle.stat()).size;
-    else {
-      let attempts = 0;
-      try {
-        // A broken connection that delivered bytes resumes at once; only attempts that got nothing
-        // back off (the retry engine's rule). `retries` bounds every attempt, as documented.
-        await withRetries(
-          async ({ attempt: attemptNumber, markProgress }) => {
-            attempts = attemptNumber;
-            if (attemptNumber > 1) await raceSeam("write:between-attempts", tempPath);
-            const bytesBefore = haveBytes;
-            try {
-              await attempt();
-            } finally {
-              if (haveBytes > bytesBefore) markProgress();
-            }
-          },
-          {
-            ...options.http.backoff,
-            idempotent: true,
-            signal,
-            maxAttempts: retries + 1,
-            maxTotalAttempts: retries + 1,
-            onRetry: ({ attempt: attemptNumber, delayMs, error }) =>
-              logger.debug("resuming download", {
-                attempt: attemptNumber,
-                haveBytes,
-                delayMs: Math.round(delayMs),
-                reason: errorMessage(error),
-              }),
-          },
-        );
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        // Out of tries on trouble worth retrying (a short body, a 5xx, a broken connection).
-        if (error instanceof RetryableDownloadError || isWorthRetrying(error, true)) {
-          throw new DownloadFailedError(
-            `The download failed after ${attempts} attempts: ${errorMessage(error)}. Nothing was saved; try again.`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
+      expectedBytes >= (options.parallelThresholdBytes ?? PARALLEL_THRESHOLD_BYTES)
+    ) {
+      await fetchInRanges(options, transfer.handle, expectedBytes, transfer.report);
+      transfer.haveBytes = (await transfer.handle.stat()).size;
+    } else {
+      await streamWithRetries(transfer, options);
     }
-    if (totalBytes !== null && haveBytes !== totalBytes) {
-      throw new DownloadFailedError(
-        `The download ended with ${haveBytes} bytes instead of ${totalBytes}; nothing was saved.`,
-      );
-    }
-    signal?.throwIfAborted();
-    // The name we give is the file we wrote, in the folder that was checked.
-    await assertStillOurs(handle, tempPath, directory);
-    await handle.close();
-    const savedPath = await moveToFreeName(tempPath, directory, fileName);
-    report(haveBytes);
-    logger.debug("download saved", { savedPath, sizeBytes: haveBytes });
-    return { savedPath, sizeBytes: haveBytes };
+    return await keepUnderFreeName(transfer, options, fileName);
   } catch (error) {
-    await handle.close().catch(() => {});
-    await fs.rm(tempPath, { force: true }).catch(() => {});
+    await transfer.handle.close().catch(() => {});
+    await fs.rm(transfer.tempPath, { force: true }).catch(() => {});
     throw error;
   }
+}
+
+/** One download across its attempts: the temp file, what is in it, and the size once known. */
+interface Transfer {
+  /** The temp file, open since it was created; every byte goes through it, never its name. */
+  handle: NewFileHandle;
+  tempPath: CheckedPath;
+  /** Bytes in the temp file: where the next attempt resumes. */
+  haveBytes: number;
+  /** The size to end at, once known: the expected one, or the server's. */
+  totalBytes: number | null;
+  /** Tells onProgress of bytes received, only ever forwards. */
+  report: (receivedBytes: number) => void;
+}
+
+/**
+ * Creates the hidden temp file in the checked folder, re-verified right before: exclusive and
+ * no link followed, so the name must be new, and ours.
+ */
+async function createTempFile(
+  directory: CheckedPath,
+  fileName: string,
+): Promise<{ handle: NewFileHandle; tempPath: CheckedPath }> {
+  const tempPath = checkedChild(directory, partialFileName(fileName));
+  await raceSeam("write:before-create", directory);
+  await assertFolderIsItself(directory);
+  const handle = await createNewFile(tempPath);
+  try {
+    await assertStillOurs(handle, tempPath, directory);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+  return { handle, tempPath };
+}
+
+function startTransfer(
+  tempFile: { handle: NewFileHandle; tempPath: CheckedPath },
+  options: SaveUrlOptions,
+): Transfer {
+  let reportedBytes = -1;
+  const transfer: Transfer = {
+    ...tempFile,
+    haveBytes: 0,
+    totalBytes: options.expectedBytes,
+    report: (received) => {
+      if (received > reportedBytes) {
+        reportedBytes = received;
+        options.onProgress?.(received, transfer.totalBytes);
+      }
+    },
+  };
+  return transfer;
+}
+
+/**
+ * Streams the file in one GET, resumed where it broke. A broken connection that delivered bytes
+ * resumes at once; only attempts that got nothing back off (the retry engine's rule). `retries`
+ * bounds every attempt, as documented.
+ */
+async function streamWithRetries(transfer: Transfer, options: SaveUrlOptions): Promise<void> {
+  const { signal } = options;
+  const logger = options.logger ?? silentLogger;
+  const retries = Math.max(0, Math.floor(options.retries ?? 4));
+  let attempts = 0;
+  try {
+    await withRetries(
+      async ({ attempt: attemptNumber, markProgress }) => {
+        attempts = attemptNumber;
+        if (attemptNumber > 1) await raceSeam("write:between-attempts", transfer.tempPath);
+        const bytesBefore = transfer.haveBytes;
+        try {
+          await streamOnce(transfer, options);
+        } finally {
+          if (transfer.haveBytes > bytesBefore) markProgress();
+        }
+      },
+      {
+        ...options.http.backoff,
+        idempotent: true,
+        signal,
+        maxAttempts: retries + 1,
+        maxTotalAttempts: retries + 1,
+        onRetry: ({ attempt: attemptNumber, delayMs, error }) =>
+          logger.debug("resuming download", {
+            attempt: attemptNumber,
+            haveBytes: transfer.haveBytes,
+            delayMs: Math.round(delayMs),
+            reason: errorMessage(error),
+          }),
+      },
+    );
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason ?? error;
+    // Out of tries on trouble worth retrying (a short body, a 5xx, a broken connection).
+    if (error instanceof RetryableDownloadError || isWorthRetrying(error, true)) {
+      throw new DownloadFailedError(
+        `The download failed after ${attempts} attempts: ${errorMessage(error)}. Nothing was saved; try again.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** One attempt: requests from haveBytes on and appends to the temp file. Resolves when the body ended. */
+async function streamOnce(transfer: Transfer, options: SaveUrlOptions): Promise<void> {
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const headers: Record<string, string> =
+    transfer.haveBytes > 0 ? { range: `bytes=${transfer.haveBytes}-` } : {};
+  // A network failure is thrown as it is: the retry engine reads its code.
+  const response: HttpResponse = await options.http.request(options.url, {
+    method: "GET",
+    headers,
+    signal: options.signal,
+    headersTimeout: stallTimeoutMs,
+    bodyTimeout: stallTimeoutMs,
+  });
+  await acceptAnswer(transfer, response, options.expectedBytes);
+  await appendBody(transfer, response, options.signal);
+}
+
+/**
+ * Takes the answer's status and headers into the transfer: a full body starts the file over, a
+ * partial one must resume exactly where the file ends; anything else is thrown.
+ */
+async function acceptAnswer(
+  transfer: Transfer,
+  response: HttpResponse,
+  expectedBytes: number | null,
+): Promise<void> {
+  const status = response.statusCode;
+  if (status === 200 && transfer.haveBytes > 0) {
+    // The server ignored the range: start over.
+    transfer.haveBytes = 0;
+    await transfer.handle.truncate(0);
+  } else if (status === 206) {
+    const range = /bytes (\d+)-\d+\/(\d+|\*)/.exec(String(response.headers["content-range"] ?? ""));
+    if (!range || Number(range[1]) !== transfer.haveBytes) {
+      await response.body.dump();
+      transfer.haveBytes = 0;
+      await transfer.handle.truncate(0);
+      throw new RetryableDownloadError("the server resumed at the wrong offset");
+    }
+    if (range[2] !== "*" && transfer.totalBytes === null) transfer.totalBytes = Number(range[2]);
+  } else if (status !== 200) {
+    throw await refusal(response);
+  }
+  if (status === 200) {
+    const contentLength = Number(response.headers["content-length"]);
+    if (Number.isFinite(contentLength) && response.headers["content-length"] !== undefined) {
+      if (expectedBytes !== null && contentLength !== expectedBytes) {
+        await response.body.dump();
+        throw new DownloadFailedError(
+          `The server is sending ${contentLength} bytes but ${expectedBytes} were expected, so the download was stopped.`,
+        );
+      }
+      transfer.totalBytes ??= contentLength;
+    }
+  }
+}
+
+/** The error for an answer that is neither 200 nor 206: worth another try, or final. */
+async function refusal(response: HttpResponse): Promise<Error> {
+  const status = response.statusCode;
+  const text = await response.body.text().catch(() => "");
+  const answer = classifyAnswer({ status, retryAfter: response.headers["retry-after"], body: text }, true);
+  const detail = answer.s3Code ? ` (${answer.s3Code})` : "";
+  if (answer.retry)
+    return new RetryableDownloadError(`the server answered ${status}${detail}`, answer.retryAfterMs);
+  const hint =
+    status === 403
+      ? ": the download link has expired or is invalid; ask Vagon for a new link"
+      : status === 404
+        ? ": the file is no longer there"
+        : "";
+  return new DownloadFailedError(`The download was refused with HTTP ${status}${detail}${hint}.`);
+}
+
+/** Appends the body through the flushing writer; a body cut short is worth another attempt. */
+async function appendBody(
+  transfer: Transfer,
+  response: HttpResponse,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { handle } = transfer;
+  const startBytes = transfer.haveBytes;
+  let counted = 0;
+  const writer = new FlushingFileWriter(handle, startBytes, (count) => {
+    counted += count;
+    transfer.report(startBytes + counted);
+  });
+  let failure: { error: unknown } | null = null;
+  try {
+    await pipeline(response.body, writer, { signal });
+  } catch (error) {
+    failure = { error };
+  }
+  await writer.settled;
+  // What is on disk is what we have, whatever the counter saw.
+  transfer.haveBytes = (await handle.stat()).size;
+  const { haveBytes, totalBytes } = transfer;
+  if (failure !== null) {
+    if (signal?.aborted) throw signal.reason ?? failure.error;
+    // Every byte arrived and the connection broke only afterwards: nothing to resume.
+    if (totalBytes !== null && haveBytes === totalBytes) return;
+    throw failure.error;
+  }
+  if (totalBytes !== null && haveBytes < totalBytes) {
+    throw new RetryableDownloadError(`the connection ended after ${haveBytes} of ${totalBytes} bytes`);
+  }
+}
+
+/** Checks the finished temp file and gives it the first free name: the file we wrote, in the folder checked. */
+async function keepUnderFreeName(
+  transfer: Transfer,
+  options: SaveUrlOptions,
+  fileName: string,
+): Promise<SavedFile> {
+  const { handle, tempPath, haveBytes, totalBytes } = transfer;
+  if (totalBytes !== null && haveBytes !== totalBytes) {
+    throw new DownloadFailedError(
+      `The download ended with ${haveBytes} bytes instead of ${totalBytes}; nothing was saved.`,
+    );
+  }
+  options.signal?.throwIfAborted();
+  await assertStillOurs(handle, tempPath, options.directory);
+  await handle.close();
+  const savedPath = await moveToFreeName(tempPath, options.directory, fileName);
+  transfer.report(haveBytes);
+  (options.logger ?? silentLogger).debug("download saved", { savedPath, sizeBytes: haveBytes });
+  return { savedPath, sizeBytes: haveBytes };
 }
 
 /** The checked folder still is what was checked (no link swapped in). */

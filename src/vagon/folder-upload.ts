@@ -4,6 +4,7 @@
 // Every file either completes or leaves no entry (the single-file engine removes its own).
 import type * as fs from "node:fs/promises";
 import path from "node:path";
+import type { CheckedPath } from "../local/containment.js";
 import { type Logger, silentLogger } from "../log.js";
 import { runPool } from "../pool.js";
 import { errorMessage } from "./retry.js";
@@ -23,7 +24,7 @@ export interface FolderPlanFile {
   /** Relative to the uploaded folder, "/" separated. */
   relativePath: string;
   /** Checked absolute local path. */
-  path: string;
+  path: CheckedPath;
   sizeBytes: number;
 }
 
@@ -77,46 +78,70 @@ interface RemoteFolder {
 }
 
 export async function uploadFolder(options: FolderUploadOptions): Promise<FolderUploadResult> {
-  const { client, signal } = options;
-  const logger = options.logger ?? silentLogger;
-  const location = options.machineId === undefined ? ("shared" as const) : ("machine" as const);
-  const failed: FolderUploadResult["failed"] = [];
+  const rootChildren = await listChildren(options, options.parentId);
+  const top = await ensureFolder(
+    options,
+    { id: options.parentId, children: rootChildren },
+    options.folderName,
+  );
+  const layout = await mirrorFolders(options, top);
+  const { toSend, skipped, failed } = chooseFilesToSend(options, layout);
+  const sent = await sendFiles(options, toSend, failed);
+  options.signal?.throwIfAborted();
+  return { folderId: top.id, uploaded: sent.uploaded, skipped, failed, bytes: sent.bytes };
+}
 
-  const listChildren = async (folderId: number): Promise<Map<string, Entry>> => {
-    const children = new Map<string, Entry>();
-    const params = {
-      location,
-      parentId: folderId,
+/** Every entry of a remote folder, by name (the first of a name wins). */
+async function listChildren(options: FolderUploadOptions, folderId: number): Promise<Map<string, Entry>> {
+  const children = new Map<string, Entry>();
+  const params = {
+    location: options.machineId === undefined ? ("shared" as const) : ("machine" as const),
+    parentId: folderId,
+    ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+  };
+  const { entries } = await listFolderPages(options.client, params, { perPage: 100, signal: options.signal });
+  for (const entry of entries) if (!children.has(entry.name)) children.set(entry.name, entry);
+  return children;
+}
+
+/** The folder `name` inside `parent`: the existing one, or a new one. */
+async function ensureFolder(
+  options: FolderUploadOptions,
+  parent: RemoteFolder,
+  name: string,
+): Promise<RemoteFolder> {
+  const existing = parent.children.get(name);
+  if (existing?.kind === "directory")
+    return { id: existing.id, children: await listChildren(options, existing.id) };
+  if (existing) throw new Error(`a file named "${name}" is in the way of the folder`);
+  const created = await options.client.createDirectory(
+    {
+      name,
+      parentId: parent.id,
       ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
-    };
-    const { entries } = await listFolderPages(client, params, { perPage: 100, signal });
-    for (const entry of entries) if (!children.has(entry.name)) children.set(entry.name, entry);
-    return children;
-  };
+    },
+    { signal: options.signal },
+  );
+  return { id: created.id, children: new Map() };
+}
 
-  /** The folder `name` inside `parent`: the existing one, or a new one. */
-  const ensureFolder = async (parent: RemoteFolder, name: string): Promise<RemoteFolder> => {
-    const existing = parent.children.get(name);
-    if (existing?.kind === "directory") return { id: existing.id, children: await listChildren(existing.id) };
-    if (existing) throw new Error(`a file named "${name}" is in the way of the folder`);
-    const created = await client.createDirectory(
-      {
-        name,
-        parentId: parent.id,
-        ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
-      },
-      { signal },
-    );
-    return { id: created.id, children: new Map() };
-  };
-
-  const rootChildren = await listChildren(options.parentId);
-  const top = await ensureFolder({ id: options.parentId, children: rootChildren }, options.folderName);
-  const folders = new Map<string, RemoteFolder>([["", top]]);
+/** The remote side of the local tree, by relative folder path ("" is the uploaded folder). */
+interface RemoteLayout {
+  folders: Map<string, RemoteFolder>;
   /** Relative folders that could not be mirrored, with why: their files fail with that reason. */
-  const brokenFolders = new Map<string, string>();
+  brokenFolders: Map<string, string>;
+}
 
-  // Level by level, so every parent exists before its children are created.
+/** Relative "/" path → its parent's ("" at the top). */
+function parentOf(relativePath: string): string {
+  return path.posix.dirname(relativePath) === "." ? "" : path.posix.dirname(relativePath);
+}
+
+/** Finds or creates every folder of the plan under `top`, level by level so parents exist first. */
+async function mirrorFolders(options: FolderUploadOptions, top: RemoteFolder): Promise<RemoteLayout> {
+  const { signal } = options;
+  const folders = new Map<string, RemoteFolder>([["", top]]);
+  const brokenFolders = new Map<string, string>();
   const byDepth = new Map<number, string[]>();
   for (const directory of options.directories) {
     const depth = directory.split("/").length;
@@ -127,7 +152,7 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
       byDepth.get(depth)!,
       FOLDERS_IN_FLIGHT,
       async (directory) => {
-        const parentPath = path.posix.dirname(directory) === "." ? "" : path.posix.dirname(directory);
+        const parentPath = parentOf(directory);
         const parent = folders.get(parentPath);
         if (!parent) {
           brokenFolders.set(
@@ -137,7 +162,7 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
           return;
         }
         try {
-          folders.set(directory, await ensureFolder(parent, path.posix.basename(directory)));
+          folders.set(directory, await ensureFolder(options, parent, path.posix.basename(directory)));
         } catch (error) {
           if (signal?.aborted) throw signal.reason ?? error;
           brokenFolders.set(directory, `its folder could not be created (${errorMessage(error)})`);
@@ -146,13 +171,24 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
       { signal },
     );
   }
+  return { folders, brokenFolders };
+}
 
-  // Which files to send; the rest are skipped (already there) or fail with their folder.
-  const toSend: { file: FolderPlanFile; folderId: number }[] = [];
+interface FileToSend {
+  file: FolderPlanFile;
+  folderId: number;
+}
+
+/** Which files to send; the rest are skipped (already there) or fail with their folder. */
+function chooseFilesToSend(
+  options: FolderUploadOptions,
+  { folders, brokenFolders }: RemoteLayout,
+): { toSend: FileToSend[]; skipped: number; failed: FolderUploadResult["failed"] } {
+  const toSend: FileToSend[] = [];
+  const failed: FolderUploadResult["failed"] = [];
   let skipped = 0;
   for (const file of options.files) {
-    const folderPath =
-      path.posix.dirname(file.relativePath) === "." ? "" : path.posix.dirname(file.relativePath);
+    const folderPath = parentOf(file.relativePath);
     const folder = folders.get(folderPath);
     if (!folder) {
       failed.push({
@@ -168,7 +204,21 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
     }
     toSend.push({ file, folderId: folder.id });
   }
+  return { toSend, skipped, failed };
+}
 
+/**
+ * Sends the files through the single-file engine, small and multipart ones in separate lanes so a
+ * few big files never hold the small ones back. A file that fails is added to `failed`; after a
+ * cancellation the caller checks its signal.
+ */
+async function sendFiles(
+  options: FolderUploadOptions,
+  toSend: FileToSend[],
+  failed: FolderUploadResult["failed"],
+): Promise<{ uploaded: number; bytes: number }> {
+  const { signal } = options;
+  const logger = options.logger ?? silentLogger;
   const totalBytes = toSend.reduce((sum, { file }) => sum + file.sizeBytes, 0);
   let sentBytes = 0;
   let filesDone = 0;
@@ -176,29 +226,13 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
   let uploaded = 0;
   let uploadedBytes = 0;
 
-  const sendOne = async ({ file, folderId }: { file: FolderPlanFile; folderId: number }) => {
-    const fileName = path.posix.basename(file.relativePath);
+  const sendOne = async ({ file, folderId }: FileToSend) => {
     let fileSent = 0;
-    let handle: fs.FileHandle | undefined;
     try {
-      handle = await options.openFile(file);
-      await uploadFile({
-        client,
-        source: { kind: "file", path: file.path, handle },
-        fileName,
-        contentType: options.contentTypeOf(fileName),
-        parentId: folderId,
-        ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
-        overwrite: options.overwrite ?? false,
-        ...(options.chunkSizeMb ? { chunkSizeMb: options.chunkSizeMb } : {}),
-        concurrency: options.partConcurrency ?? 4,
-        signal,
-        logger,
-        onProgress: (fileSentNow) => {
-          sentBytes += fileSentNow - fileSent;
-          fileSent = fileSentNow;
-          report();
-        },
+      await sendFile(options, file, folderId, logger, (fileSentNow) => {
+        sentBytes += fileSentNow - fileSent;
+        fileSent = fileSentNow;
+        report();
       });
       uploaded++;
       uploadedBytes += file.sizeBytes;
@@ -208,13 +242,12 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
       failed.push({ path: file.relativePath, message: failureReason(error) });
       logger.debug("folder upload: file failed", { path: file.relativePath, reason: errorMessage(error) });
     } finally {
-      await handle?.close().catch(() => {});
       filesDone++;
       report();
     }
   };
 
-  const isSmall = ({ file }: { file: FolderPlanFile }) =>
+  const isSmall = ({ file }: FileToSend) =>
     file.sizeBytes <= (options.chunkSizeMb ?? chooseChunkSizeMb(file.sizeBytes)) * MIB;
   report();
   await Promise.all([
@@ -226,8 +259,37 @@ export async function uploadFolder(options: FolderUploadOptions): Promise<Folder
       { signal },
     ),
   ]);
-  signal?.throwIfAborted();
-  return { folderId: top.id, uploaded, skipped, failed, bytes: uploadedBytes };
+  return { uploaded, bytes: uploadedBytes };
+}
+
+/** One file, read only through the handle `openFile` proved to be the file the walk found. */
+async function sendFile(
+  options: FolderUploadOptions,
+  file: FolderPlanFile,
+  folderId: number,
+  logger: Logger,
+  onProgress: (fileSentBytes: number) => void,
+): Promise<void> {
+  const fileName = path.posix.basename(file.relativePath);
+  const handle = await options.openFile(file);
+  try {
+    await uploadFile({
+      client: options.client,
+      source: { kind: "file", path: file.path, handle },
+      fileName,
+      contentType: options.contentTypeOf(fileName),
+      parentId: folderId,
+      ...(options.machineId !== undefined ? { machineId: options.machineId } : {}),
+      overwrite: options.overwrite ?? false,
+      ...(options.chunkSizeMb ? { chunkSizeMb: options.chunkSizeMb } : {}),
+      concurrency: options.partConcurrency ?? 4,
+      signal: options.signal,
+      logger,
+      onProgress,
+    });
+  } finally {
+    await handle.close().catch(() => {});
+  }
 }
 
 /** The engine's message says the entry was removed; in a folder result the reason is what counts. */

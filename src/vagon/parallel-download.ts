@@ -4,8 +4,7 @@
 // each is written in place at its offset in the (already created) temp file, and the file is
 // flushed to disk as it fills. The caller checks the size and gives the file its name, as for
 // one stream.
-import type { FileHandle } from "node:fs/promises";
-import { createFlushingWriter, WRITE_BUFFER_BYTES } from "../local/files.js";
+import { createFlushingWriter, type NewFileHandle, WRITE_BUFFER_BYTES } from "../local/files.js";
 import { type Logger, silentLogger } from "../log.js";
 import { runPool } from "../pool.js";
 import type { HttpPool } from "./http.js";
@@ -24,7 +23,7 @@ export interface RangedDownloadOptions {
   /** Presigned URL; never logged or put in an error message. */
   url: string;
   /** The temp file, open for writing (the caller's: not closed here); filled to exactly sizeBytes. */
-  handle: FileHandle;
+  handle: NewFileHandle;
   sizeBytes: number;
   /** Newly written bytes, as they land on disk. */
   onBytes?: (count: number) => void;

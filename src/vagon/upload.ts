@@ -10,7 +10,7 @@ import { runPool } from "../pool.js";
 import { ShownError } from "../shown-error.js";
 import { VagonError } from "./errors.js";
 import { classifyAnswer, errorMessage, withRetries } from "./retry.js";
-import type { CompletedPart, VagonClient } from "./types.js";
+import type { CompletedPart, CreatedUpload, VagonClient } from "./types.js";
 
 const MIB = 1024 * 1024;
 /** S3 refuses parts below 5 MiB (all but the last) when the upload is completed. */
@@ -201,6 +201,27 @@ async function readErrorText(body: AsyncIterable<Buffer>): Promise<string> {
   return text;
 }
 
+/** A part's bytes, counted between the file and the socket: progress is what undici actually took. */
+function countedPartBody(
+  source: UploadSource,
+  part: PlannedPart,
+  onBytes: (count: number) => void,
+): { body: Readable | Buffer | AsyncGenerator<Buffer>; streams: Readable[] } {
+  if (part.end === part.start) return { body: Buffer.alloc(0), streams: [] };
+  // An iterable body, not a stream: readRange reuses its buffer (see there). Counted as undici takes it.
+  if (source.kind === "file" && source.handle)
+    return { body: countChunks(readRange(source.handle, part.start, part.end), onBytes), streams: [] };
+  const fileStream = openPartBody(source, part.start, part.end);
+  const counter = new Transform({
+    highWaterMark: READ_CHUNK_BYTES,
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  return { body: pipeline(fileStream, counter, () => {}), streams: [fileStream, counter] };
+}
+
 async function putPart(
   client: VagonClient,
   source: UploadSource,
@@ -210,26 +231,7 @@ async function putPart(
   onBytes: (count: number) => void,
 ): Promise<string> {
   const length = part.end - part.start;
-  let body: Readable | Buffer | AsyncGenerator<Buffer>;
-  let streams: Readable[] = [];
-  if (length === 0) {
-    body = Buffer.alloc(0);
-  } else if (source.kind === "file" && source.handle) {
-    // An iterable body, not a stream: readRange reuses its buffer (see there). Counted as undici takes it.
-    body = countChunks(readRange(source.handle, part.start, part.end), onBytes);
-  } else {
-    // Counting between the file and the socket: progress is what undici actually took.
-    const fileStream = openPartBody(source, part.start, part.end);
-    const counter = new Transform({
-      highWaterMark: READ_CHUNK_BYTES,
-      transform(chunk: Buffer, _encoding, callback) {
-        onBytes(chunk.length);
-        callback(null, chunk);
-      },
-    });
-    body = pipeline(fileStream, counter, () => {});
-    streams = [fileStream, counter];
-  }
+  const { body, streams } = countedPartBody(source, part, onBytes);
   try {
     const response = await client.http.request(part.url, {
       method: "PUT",
@@ -271,29 +273,68 @@ async function putPart(
 }
 
 export async function uploadFile(options: UploadOptions): Promise<UploadResult> {
-  const { client, source, fileName } = options;
+  const { client, fileName } = options;
   const logger = options.logger ?? silentLogger;
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const partRetries = Math.max(0, Math.floor(options.partRetries ?? 4));
-  const stallTimeoutMs = options.partStallTimeoutMs ?? 60_000;
   options.signal?.throwIfAborted();
-
-  let sizeBytes: number;
-  let sourceModifiedMs: number | null = null;
-  if (source.kind === "file") {
-    const stats = await (source.handle ? source.handle.stat() : fs.stat(source.path)).catch(
-      (error: unknown) => {
-        throw new Error(`Can't read ${source.path}: ${errorMessage(error)}.`, { cause: error });
-      },
-    );
-    if (!stats.isFile()) throw new Error(`${source.path} is not a regular file, so it can't be uploaded.`);
-    sizeBytes = stats.size;
-    sourceModifiedMs = stats.mtimeMs;
-  } else {
-    sizeBytes = source.bytes.length;
-  }
-
+  const measured = await measureSource(options.source);
+  const { sizeBytes } = measured;
   const chunkSizeMb = options.chunkSizeMb ?? chooseChunkSizeMb(sizeBytes);
+  checkChunkSize(chunkSizeMb, sizeBytes);
+
+  // With overwrite, Vagon might hand back the id of the file being replaced; deleting that on
+  // failure would destroy the user's original, so remember which id was there before.
+  const replacedId = options.overwrite ? await findExistingFileId(client, options, fileName) : null;
+  const created = await createEntry(options, sizeBytes, chunkSizeMb);
+  logger.debug("upload entry created", { id: created.id, parts: created.uploadUrls.length, chunkSizeMb });
+
+  // From here on, any failure must take the entry away again.
+  const progress = progressReporter(sizeBytes, options.onProgress);
+  try {
+    if (created.uploadUrls.length === 0)
+      throw new Error("Vagon created the entry but handed out no upload URLs");
+    const parts = planParts(sizeBytes, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
+    const etags = await sendParts(options, created.id, parts, progress.count, logger);
+    options.signal?.throwIfAborted();
+    await checkSourceUnchanged(options.source, measured);
+    const completedParts: CompletedPart[] = parts.map((part, index) => ({
+      partNumber: part.partNumber,
+      etag: etags[index]!,
+    }));
+    const completed = await completeOrLook(options, created, replacedId, completedParts, logger);
+    progress.finish();
+    logger.debug("upload completed", { id: created.id, sizeBytes, parts: parts.length });
+    return {
+      id: created.id,
+      uid: completed.uid || created.uid,
+      name: fileName,
+      sizeBytes,
+      parts: parts.length,
+      downloadUrl: completed.downloadUrl,
+    };
+  } catch (error) {
+    throw await cleanUpAfterFailure(client, created.id, replacedId, fileName, error, options.signal, logger);
+  }
+}
+
+/** The source's size, and a file's modification time (to notice it changing during the upload). */
+interface MeasuredSource {
+  sizeBytes: number;
+  /** Null for bytes in memory. */
+  modifiedMs: number | null;
+}
+
+async function measureSource(source: UploadSource): Promise<MeasuredSource> {
+  if (source.kind === "bytes") return { sizeBytes: source.bytes.length, modifiedMs: null };
+  const stats = await (source.handle ? source.handle.stat() : fs.stat(source.path)).catch(
+    (error: unknown) => {
+      throw new Error(`Can't read ${source.path}: ${errorMessage(error)}.`, { cause: error });
+    },
+  );
+  if (!stats.isFile()) throw new Error(`${source.path} is not a regular file, so it can't be uploaded.`);
+  return { sizeBytes: stats.size, modifiedMs: stats.mtimeMs };
+}
+
+function checkChunkSize(chunkSizeMb: number, sizeBytes: number): void {
   const multipart = sizeBytes > chunkSizeMb * MIB;
   if (!Number.isInteger(chunkSizeMb) || chunkSizeMb < 1 || (multipart && chunkSizeMb < MIN_CHUNK_SIZE_MB)) {
     throw new RangeError(
@@ -305,14 +346,12 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
       `A chunk size of ${chunkSizeMb} MB is above S3's largest part (${MAX_CHUNK_SIZE_MB} MB).`,
     );
   }
+}
 
-  // With overwrite, Vagon might hand back the id of the file being replaced; deleting that on
-  // failure would destroy the user's original, so remember which id was there before.
-  const replacedId = options.overwrite ? await findExistingFileId(client, options, fileName) : null;
-
-  const created = await client.createFile(
+function createEntry(options: UploadOptions, sizeBytes: number, chunkSizeMb: number): Promise<CreatedUpload> {
+  return options.client.createFile(
     {
-      fileName,
+      fileName: options.fileName,
       contentType: options.contentType,
       sizeBytes,
       parentId: options.parentId,
@@ -322,122 +361,155 @@ export async function uploadFile(options: UploadOptions): Promise<UploadResult> 
     },
     { signal: options.signal },
   );
-  logger.debug("upload entry created", { id: created.id, parts: created.uploadUrls.length, chunkSizeMb });
+}
 
-  // From here on, any failure must take the entry away again.
-  const internal = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+/**
+ * Progress as the most bytes sent so far: a failed attempt takes its bytes back (`count` with a
+ * negative delta) without the caller ever seeing a step back.
+ */
+function progressReporter(sizeBytes: number, onProgress: UploadOptions["onProgress"]) {
   let sentBytes = 0;
   let reportedBytes = -1;
-  const countBytes = (delta: number) => {
-    sentBytes += delta;
-    if (sentBytes > reportedBytes) {
-      reportedBytes = sentBytes;
-      options.onProgress?.(sentBytes, sizeBytes);
-    }
+  return {
+    count(delta: number): void {
+      sentBytes += delta;
+      if (sentBytes > reportedBytes) {
+        reportedBytes = sentBytes;
+        onProgress?.(sentBytes, sizeBytes);
+      }
+    },
+    /** The last report, unless every byte was already reported (an empty file always gets one). */
+    finish(): void {
+      if (reportedBytes < sizeBytes || sizeBytes === 0) onProgress?.(sizeBytes, sizeBytes);
+    },
   };
+}
 
-  try {
-    if (created.uploadUrls.length === 0)
-      throw new Error("Vagon created the entry but handed out no upload URLs");
-    const parts = planParts(sizeBytes, created.chunkSizeMb || chunkSizeMb, created.uploadUrls);
-    const etags: string[] = new Array(parts.length);
+/** Sends every part through the bounded pool, each retried on its own; their ETags in part order. */
+async function sendParts(
+  options: UploadOptions,
+  entryId: number,
+  parts: PlannedPart[],
+  countBytes: (delta: number) => void,
+  logger: Logger,
+): Promise<string[]> {
+  const { client, source } = options;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const partRetries = Math.max(0, Math.floor(options.partRetries ?? 4));
+  const stallTimeoutMs = options.partStallTimeoutMs ?? 60_000;
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const etags: string[] = new Array(parts.length);
 
-    // A part's PUT can be sent again: the same bytes to the same URL (the retry engine decides when).
-    const uploadPart = async (part: PlannedPart, index: number) => {
-      await withRetries(
-        async () => {
-          let attemptBytes = 0;
-          try {
-            etags[index] = await putPart(client, source, part, stallTimeoutMs, signal, (count) => {
-              attemptBytes += count;
-              countBytes(count);
-            });
-          } catch (error) {
-            // Progress is reported as the maximum so far, so taking these back never shows a step back.
-            countBytes(-attemptBytes);
-            throw error;
-          }
-        },
-        {
-          ...options.client.http.backoff,
-          idempotent: true,
-          signal,
-          maxAttempts: partRetries + 1,
-          onRetry: ({ attempt, delayMs, error }) =>
-            logger.debug("retrying upload part", {
-              id: created.id,
-              part: part.partNumber,
-              attempt,
-              delayMs: Math.round(delayMs),
-              reason: errorMessage(error),
-            }),
-        },
-      );
-    };
-
-    // One failing part stops the others at once.
-    await runPool(parts, concurrency, uploadPart, { onFirstError: (error) => internal.abort(error) }).catch(
-      (error: unknown) => {
-        options.signal?.throwIfAborted();
-        throw error;
+  // A part's PUT can be sent again: the same bytes to the same URL (the retry engine decides when).
+  const uploadPart = async (part: PlannedPart, index: number) => {
+    await withRetries(
+      async () => {
+        let attemptBytes = 0;
+        try {
+          etags[index] = await putPart(client, source, part, stallTimeoutMs, signal, (count) => {
+            attemptBytes += count;
+            countBytes(count);
+          });
+        } catch (error) {
+          // Progress is reported as the maximum so far, so taking these back never shows a step back.
+          countBytes(-attemptBytes);
+          throw error;
+        }
+      },
+      {
+        ...client.http.backoff,
+        idempotent: true,
+        signal,
+        maxAttempts: partRetries + 1,
+        onRetry: ({ attempt, delayMs, error }) =>
+          logger.debug("retrying upload part", {
+            id: entryId,
+            part: part.partNumber,
+            attempt,
+            delayMs: Math.round(delayMs),
+            reason: errorMessage(error),
+          }),
       },
     );
-    options.signal?.throwIfAborted();
+  };
 
-    if (source.kind === "file") {
-      const after = await (source.handle ? source.handle.stat() : fs.stat(source.path));
-      if (after.size !== sizeBytes || after.mtimeMs !== sourceModifiedMs) {
-        throw new Error(`${source.path} changed while it was being uploaded`);
-      }
-    }
-    const completedParts: CompletedPart[] = parts.map((part, index) => ({
-      partNumber: part.partNumber,
-      etag: etags[index]!,
-    }));
-    // Every byte is at S3: a cancellation now lets this one short request finish rather than cut it
-    // off and delete a file Vagon may already have completed (the client's timeouts still bound it).
-    let completed: { uid: string; downloadUrl: string | null };
-    try {
-      completed = await client.completeUpload(created.id, completedParts);
-    } catch (error) {
-      if (!mayHaveCompleted(error)) throw error;
-      // The request may have reached Vagon, which then replaced any old file with this entry:
-      // look before cleaning up, never delete what may be the user's only copy.
-      const seen = await lookAfterLostComplete(client, options, fileName, created.id, replacedId);
-      if (seen === "gone-or-pending") throw error;
-      if (seen === "unknown") {
-        throw new UploadFailedError(
-          `Completing the upload of "${fileName}" got no clear answer (${errorMessage(error)}), and Vagon couldn't be asked whether it finished, so the new entry (id ${created.id}) was left in place: it may hold the file${replacedId !== null ? " and the old version may be gone" : ""}. List the folder with list_files: a complete file ${created.id} needs nothing more; a pending one can be deleted with delete_file, then upload again.`,
-          { cause: error, entryId: created.id, entryRemoved: false },
-        );
-      }
-      logger.info("upload complete: the answer was lost, the listing shows the file completed", {
-        id: created.id,
-      });
-      completed = { uid: created.uid, downloadUrl: null };
-    }
-    if (reportedBytes < sizeBytes || sizeBytes === 0) options.onProgress?.(sizeBytes, sizeBytes);
-    logger.debug("upload completed", { id: created.id, sizeBytes, parts: parts.length });
-    return {
-      id: created.id,
-      uid: completed.uid || created.uid,
-      name: fileName,
-      sizeBytes,
-      parts: parts.length,
-      downloadUrl: completed.downloadUrl,
-    };
+  // One failing part stops the others at once.
+  await runPool(parts, concurrency, uploadPart, { onFirstError: (error) => internal.abort(error) }).catch(
+    (error: unknown) => {
+      options.signal?.throwIfAborted();
+      throw error;
+    },
+  );
+  return etags;
+}
+
+async function checkSourceUnchanged(source: UploadSource, before: MeasuredSource): Promise<void> {
+  if (source.kind !== "file") return;
+  const after = await (source.handle ? source.handle.stat() : fs.stat(source.path));
+  if (after.size !== before.sizeBytes || after.mtimeMs !== before.modifiedMs) {
+    throw new Error(`${source.path} changed while it was being uploaded`);
+  }
+}
+
+/**
+ * Completes the upload. When the answer is lost, the folder is looked at before anything is
+ * cleaned up: a completed entry means the upload worked; otherwise the error goes on to the
+ * clean-up, or, when what Vagon holds is unclear, the entry is left in place.
+ */
+async function completeOrLook(
+  options: UploadOptions,
+  created: CreatedUpload,
+  replacedId: number | null,
+  completedParts: CompletedPart[],
+  logger: Logger,
+): Promise<{ uid: string; downloadUrl: string | null }> {
+  const { client, fileName } = options;
+  // Every byte is at S3: a cancellation now lets this one short request finish rather than cut it
+  // off and delete a file Vagon may already have completed (the client's timeouts still bound it).
+  try {
+    return await client.completeUpload(created.id, completedParts);
   } catch (error) {
-    internal.abort(error);
-    if (error instanceof UploadFailedError) throw error;
-    if (created.id === replacedId) {
+    if (!mayHaveCompleted(error)) throw error;
+    // The request may have reached Vagon, which then replaced any old file with this entry:
+    // look before cleaning up, never delete what may be the user's only copy.
+    const seen = await lookAfterLostComplete(client, options, fileName, created.id, replacedId);
+    if (seen === "gone-or-pending") throw error;
+    if (seen === "unknown") {
       throw new UploadFailedError(
-        `${describeFailure(fileName, error, options.signal)}. Vagon reused the id of the file being replaced (${created.id}), so it was left in place rather than deleted; check it before trying again.`,
+        `Completing the upload of "${fileName}" got no clear answer (${errorMessage(error)}), and Vagon couldn't be asked whether it finished, so the new entry (id ${created.id}) was left in place: it may hold the file${replacedId !== null ? " and the old version may be gone" : ""}. List the folder with list_files: a complete file ${created.id} needs nothing more; a pending one can be deleted with delete_file, then upload again.`,
         { cause: error, entryId: created.id, entryRemoved: false },
       );
     }
-    throw await removeHalfCreatedEntry(client, created.id, fileName, error, options.signal, logger);
+    logger.info("upload complete: the answer was lost, the listing shows the file completed", {
+      id: created.id,
+    });
+    return { uid: created.uid, downloadUrl: null };
   }
+}
+
+/**
+ * The error an upload that failed after its entry was created ends with: the entry is deleted
+ * again, unless it may be the user's file (left in place when the complete's outcome is unclear,
+ * or when Vagon reused the id of the file being replaced).
+ */
+async function cleanUpAfterFailure(
+  client: VagonClient,
+  entryId: number,
+  replacedId: number | null,
+  fileName: string,
+  cause: unknown,
+  callerSignal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<UploadFailedError> {
+  if (cause instanceof UploadFailedError) return cause;
+  if (entryId === replacedId) {
+    return new UploadFailedError(
+      `${describeFailure(fileName, cause, callerSignal)}. Vagon reused the id of the file being replaced (${entryId}), so it was left in place rather than deleted; check it before trying again.`,
+      { cause, entryId, entryRemoved: false },
+    );
+  }
+  return removeHalfCreatedEntry(client, entryId, fileName, cause, callerSignal, logger);
 }
 
 async function removeHalfCreatedEntry(

@@ -119,160 +119,227 @@ export async function walkTree(client: VagonClient, request: WalkRequest): Promi
   }
 }
 
+/** What the walk has learned so far, and the folder pages it still has to fetch. */
+interface Scan {
+  result: WalkResult;
+  /** Folder pages to fetch, in order: a folder's later pages go to the front. */
+  queue: FolderTask[];
+  scanBudget: number;
+  /** The start folder's path, known once its first page arrives. */
+  startPath: string;
+}
+
+/** The listings in flight, and how the dispatcher learns that one landed. */
+interface Flights {
+  /** Most listings in flight at once. */
+  limit: number;
+  count: number;
+  /** Set on the first failure and when the walk ends: pages that land afterwards are dropped. */
+  stopped: boolean;
+  /** The first listing's error: the walk's. */
+  failure: unknown;
+  /** Resolves the dispatcher's wait for a landing. */
+  wake: (() => void) | null;
+}
+
 async function walk(client: VagonClient, request: WalkRequest): Promise<WalkResult> {
   const concurrency = request.concurrency ?? DEFAULT_WALK_CONCURRENCY;
   // Every listing in flight listens on the one signal: that many listeners are expected, not a leak.
   if (request.signal && getMaxListeners(request.signal) < concurrency + 8)
     setMaxListeners(concurrency + 8, request.signal);
-  const scanBudget = request.scanBudget ?? DEFAULT_SCAN_BUDGET;
-  const base: ListFilesParams = {
-    location: request.location,
-    ...(request.machineId !== undefined ? { machineId: request.machineId } : {}),
+  const scan: Scan = {
+    result: {
+      folder: null,
+      total: 0,
+      storage: null,
+      complete: true,
+      scannedEntries: 0,
+      scannedFolders: 0,
+      unentered: { folders: 0, first: null },
+    },
+    queue: [{ folder: null, page: 1 }],
+    scanBudget: request.scanBudget ?? DEFAULT_SCAN_BUDGET,
+    startPath: "",
   };
-  const result: WalkResult = {
-    folder: null,
-    total: 0,
-    storage: null,
-    complete: true,
-    scannedEntries: 0,
-    scannedFolders: 0,
-    unentered: { folders: 0, first: null },
-  };
-  const queue: FolderTask[] = [{ folder: null, page: 1 }];
-  let inFlight = 0;
-  let failure: unknown = null;
-  let stopped = false;
-  let wake: (() => void) | null = null;
-  let startPath = "";
+  const flights: Flights = { limit: concurrency, count: 0, stopped: false, failure: null, wake: null };
+  await dispatch(request, scan, flights, (task) => listPage(client, request, scan, flights, task));
+  await landAll(flights);
+  if (flights.failure) throw flights.failure;
+  return scan.result;
+}
 
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-
-  const fetchPage = async (task: FolderTask): Promise<FileListPage | null> => {
-    const isStart = task.folder === null;
-    const parentId = isStart ? request.parentId : (task.folder?.id ?? 0);
-    try {
-      return await client.listFiles(
-        {
-          ...base,
-          ...(parentId > 0 ? { parentId } : {}),
-          ...(isStart && request.query ? { query: request.query } : {}),
-          ...(isStart && request.taskId !== undefined ? { taskId: request.taskId } : {}),
-          page: task.page,
-          perPage: WALK_PAGE_SIZE,
-        },
-        { signal: request.signal },
-      );
-    } catch (error) {
-      // A sub-folder deleted while we walk has nothing left to find.
-      if (!isStart && error instanceof VagonError && error.code === 404) return null;
-      throw error;
+/**
+ * Starts queued pages while fewer than `flights.limit` are in flight, until the queue and the
+ * flights are empty, the scan budget is spent, the visitor is done or a listing failed.
+ */
+async function dispatch(
+  request: WalkRequest,
+  scan: Scan,
+  flights: Flights,
+  listPage: (task: FolderTask) => Promise<void>,
+): Promise<void> {
+  while (!flights.stopped) {
+    if (request.isDone?.()) return;
+    if (scan.result.scannedEntries >= scan.scanBudget) {
+      if (scan.queue.length > 0 || flights.count > 0) scan.result.complete = false;
+      return;
     }
-  };
-
-  const absorb = (task: FolderTask, page: FileListPage) => {
-    const parent = task.folder;
-    const depth = parent ? parent.depth + 1 : 0;
-    if (task.page === 1) {
-      result.scannedFolders += 1;
-      if (parent === null) {
-        result.folder = page.folder;
-        result.total = page.total;
-        result.storage = page.storage;
-        startPath = page.folder?.path ?? "";
-      }
-      const pages = Math.ceil(page.total / WALK_PAGE_SIZE);
-      // The rest of this folder before anything deeper.
-      for (let next = pages; next >= 2; next--) queue.unshift({ folder: parent, page: next });
-    }
-    const room = scanBudget - result.scannedEntries;
-    let entries = page.entries;
-    if (entries.length > room) {
-      entries = entries.slice(0, Math.max(0, room));
-      result.complete = false;
-    }
-    const parentPath = parent ? parent.path : startPath;
-    const parentPosition = parent ? parent.position : [];
-    const firstIndex = (task.page - 1) * WALK_PAGE_SIZE;
-    // Each field named (not `...entry`): one object literal of a fixed shape per entry, where a
-    // spread copy cost several times the garbage on a 50,000-entry walk.
-    const walked = entries.map(
-      (entry, index): WalkedEntry => ({
-        id: entry.id,
-        name: entry.name,
-        kind: entry.kind,
-        size: entry.size,
-        content_type: entry.content_type,
-        modified: entry.modified,
-        status: entry.status,
-        machine_id: entry.machine_id,
-        depth,
-        parentId: parent ? parent.id : request.parentId,
-        path: entry.path ?? `${parentPath}/${entry.name}`,
-        position: [...parentPosition, firstIndex + index],
-      }),
-    );
-    if (depth >= request.maxDepth) {
-      for (const entry of walked) {
-        if (entry.kind !== "directory") continue;
-        entry.unentered = true;
-        result.unentered.folders += 1;
-        result.unentered.first ??= { id: entry.id, path: entry.path };
-      }
-    }
-    result.scannedEntries += walked.length;
-    if (walked.length > 0) request.visit(walked);
-    if (depth < request.maxDepth) {
-      for (const entry of walked) if (entry.kind === "directory") queue.push({ folder: entry, page: 1 });
-    }
-    request.onProgress?.({ scannedEntries: result.scannedEntries, scannedFolders: result.scannedFolders });
-    if (result.scannedEntries >= scanBudget && queue.length > 0) result.complete = false;
-  };
-
-  const run = async (task: FolderTask) => {
-    try {
-      const page = await fetchPage(task);
-      if (page && !stopped) absorb(task, page);
-    } catch (error) {
-      failure ??= error;
-      stop();
-    } finally {
-      inFlight -= 1;
-      wake?.();
-    }
-  };
-
-  while (!stopped) {
-    if (request.isDone?.()) break;
-    if (result.scannedEntries >= scanBudget) {
-      if (queue.length > 0 || inFlight > 0) result.complete = false;
-      break;
-    }
-    const task = inFlight < concurrency ? queue.shift() : undefined;
+    const task = flights.count < flights.limit ? scan.queue.shift() : undefined;
     if (task) {
       if (request.shouldList && !request.shouldList(task.folder, task.page)) continue;
-      inFlight += 1;
-      void run(task);
+      flights.count += 1;
+      void listPage(task);
       continue;
     }
-    if (inFlight === 0) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = null;
+    if (flights.count === 0) return;
+    await nextLanding(flights);
   }
-  // Pages still in flight are dropped when they land; wait for them so none outlives the call.
-  stopped = true;
-  while (inFlight > 0) {
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = null;
+}
+
+/** One page in flight: fetched, then absorbed unless the walk stopped meanwhile; a failure stops it. */
+async function listPage(
+  client: VagonClient,
+  request: WalkRequest,
+  scan: Scan,
+  flights: Flights,
+  task: FolderTask,
+): Promise<void> {
+  try {
+    const page = await fetchFolderPage(client, request, task);
+    if (page && !flights.stopped) absorbPage(request, scan, task, page);
+  } catch (error) {
+    flights.failure ??= error;
+    flights.stopped = true;
+  } finally {
+    flights.count -= 1;
+    flights.wake?.();
   }
-  if (failure) throw failure;
-  return result;
+}
+
+async function nextLanding(flights: Flights): Promise<void> {
+  await new Promise<void>((resolve) => {
+    flights.wake = resolve;
+  });
+  flights.wake = null;
+}
+
+/** Pages still in flight are dropped when they land; wait for them so none outlives the call. */
+async function landAll(flights: Flights): Promise<void> {
+  flights.stopped = true;
+  while (flights.count > 0) await nextLanding(flights);
+}
+
+async function fetchFolderPage(
+  client: VagonClient,
+  request: WalkRequest,
+  task: FolderTask,
+): Promise<FileListPage | null> {
+  const isStart = task.folder === null;
+  const parentId = isStart ? request.parentId : (task.folder?.id ?? 0);
+  try {
+    return await client.listFiles(
+      {
+        location: request.location,
+        ...(request.machineId !== undefined ? { machineId: request.machineId } : {}),
+        ...(parentId > 0 ? { parentId } : {}),
+        ...(isStart && request.query ? { query: request.query } : {}),
+        ...(isStart && request.taskId !== undefined ? { taskId: request.taskId } : {}),
+        page: task.page,
+        perPage: WALK_PAGE_SIZE,
+      },
+      { signal: request.signal },
+    );
+  } catch (error) {
+    // A sub-folder deleted while we walk has nothing left to find.
+    if (!isStart && error instanceof VagonError && error.code === 404) return null;
+    throw error;
+  }
+}
+
+/** A page that arrived: its entries, within the budget, go to the visitor; its folders to the queue. */
+function absorbPage(request: WalkRequest, scan: Scan, task: FolderTask, page: FileListPage): void {
+  const { result } = scan;
+  if (task.page === 1) enterFolder(scan, task, page);
+  const depth = task.folder ? task.folder.depth + 1 : 0;
+  const entries = withinBudget(scan, page.entries);
+  const walked = walkedEntries(
+    entries,
+    task,
+    depth,
+    task.folder ? task.folder.path : scan.startPath,
+    request,
+  );
+  if (depth >= request.maxDepth) markUnentered(result, walked);
+  result.scannedEntries += walked.length;
+  if (walked.length > 0) request.visit(walked);
+  if (depth < request.maxDepth) {
+    for (const entry of walked) if (entry.kind === "directory") scan.queue.push({ folder: entry, page: 1 });
+  }
+  request.onProgress?.({ scannedEntries: result.scannedEntries, scannedFolders: result.scannedFolders });
+  if (result.scannedEntries >= scan.scanBudget && scan.queue.length > 0) result.complete = false;
+}
+
+/** Page 1 of a folder: count it, learn the start folder, and queue the folder's other pages. */
+function enterFolder(scan: Scan, task: FolderTask, page: FileListPage): void {
+  const { result } = scan;
+  result.scannedFolders += 1;
+  if (task.folder === null) {
+    result.folder = page.folder;
+    result.total = page.total;
+    result.storage = page.storage;
+    scan.startPath = page.folder?.path ?? "";
+  }
+  const pages = Math.ceil(page.total / WALK_PAGE_SIZE);
+  // The rest of this folder before anything deeper.
+  for (let next = pages; next >= 2; next--) scan.queue.unshift({ folder: task.folder, page: next });
+}
+
+/** The entries the scan budget still has room for; cutting any leaves the walk incomplete. */
+function withinBudget(scan: Scan, entries: Entry[]): Entry[] {
+  const room = scan.scanBudget - scan.result.scannedEntries;
+  if (entries.length <= room) return entries;
+  scan.result.complete = false;
+  return entries.slice(0, Math.max(0, room));
+}
+
+function walkedEntries(
+  entries: Entry[],
+  task: FolderTask,
+  depth: number,
+  parentPath: string,
+  request: WalkRequest,
+): WalkedEntry[] {
+  const parentId = task.folder ? task.folder.id : request.parentId;
+  const parentPosition = task.folder ? task.folder.position : [];
+  const firstIndex = (task.page - 1) * WALK_PAGE_SIZE;
+  // Each field named (not `...entry`): one object literal of a fixed shape per entry, where a
+  // spread copy cost several times the garbage on a 50,000-entry walk.
+  return entries.map(
+    (entry, index): WalkedEntry => ({
+      id: entry.id,
+      name: entry.name,
+      kind: entry.kind,
+      size: entry.size,
+      content_type: entry.content_type,
+      modified: entry.modified,
+      status: entry.status,
+      machine_id: entry.machine_id,
+      depth,
+      parentId,
+      path: entry.path ?? `${parentPath}/${entry.name}`,
+      position: [...parentPosition, firstIndex + index],
+    }),
+  );
+}
+
+/** Folders at maxDepth: marked and counted, not entered; what lies below them is not seen. */
+function markUnentered(result: WalkResult, walked: WalkedEntry[]): void {
+  for (const entry of walked) {
+    if (entry.kind !== "directory") continue;
+    entry.unentered = true;
+    result.unentered.folders += 1;
+    result.unentered.first ??= { id: entry.id, path: entry.path };
+  }
 }
 
 /** Pages of one folder's listing fetched at once, past the first. */

@@ -2,25 +2,16 @@
 // The host clock is skewed in this process only (Date.now spied); the sandbox keeps real time
 // through its `clock` option, so the two sides disagree exactly like a drifting laptop and Vagon.
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createVagonClient } from "../../src/vagon/client.js";
 import { VagonError } from "../../src/vagon/errors.js";
 import { signRequest } from "../../src/vagon/signing.js";
-import { startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const realNow = Date.now.bind(Date);
 const TEN_MINUTES_MS = 10 * 60 * 1000;
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ clock: () => realNow() });
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness({ sandboxOptions: { clock: () => realNow() } });
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -60,7 +51,6 @@ describe("a host clock outside Vagon's 5-minute window", () => {
   });
 
   it("is told to the agent through the MCP tool result, with the next step", async () => {
-    const harness = await startHarness({ sandbox });
     try {
       skewHostClock(TEN_MINUTES_MS);
       const result = await harness.callTool("list_files", { location: "shared" });
@@ -72,7 +62,6 @@ describe("a host clock outside Vagon's 5-minute window", () => {
       expect(healthy.isError).toBeFalsy();
     } finally {
       vi.restoreAllMocks();
-      await harness.close({ keepSandbox: true });
     }
   });
 

@@ -4,112 +4,88 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { ElicitRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness();
 
 describe("read-only mode", () => {
+  const { harness: readOnly } = useHarness({ sandbox, config: { readOnly: true } });
+
   it("offers no tool that changes anything at Vagon, and refuses calls to them without a request", async () => {
-    const harness = await startHarness({ sandbox, config: { readOnly: true } });
-    try {
-      const names = (await harness.mcp.listTools()).tools.map((tool) => tool.name).sort();
-      expect(names).toEqual([...READ_ONLY_TOOLS].sort());
-      sandbox.clearRequests();
-      for (const [name, args] of [
-        ["upload_file", { content: "x", file_name: "x.txt" }],
-        ["create_directory", { name: "x" }],
-        ["delete_file", { file_id: SEED.sharedTextFileId }],
-        ["delete_files", { file_ids: [SEED.sharedTextFileId] }],
-        ["cancel_download", { download_id: 5085 }],
-      ] as const) {
-        const outcome = await harness.callTool(name, args).catch((error: unknown) => error);
-        if (outcome instanceof McpError) expect(outcome.message).toMatch(/not found|unknown|disabled/i);
-        else expect((outcome as { isError?: boolean }).isError, name).toBe(true);
-      }
-      expect(sandbox.requests).toEqual([]);
-      expect(sandbox.getEntry(SEED.sharedTextFileId)?.deleted).toBe(false);
-    } finally {
-      await harness.close({ keepSandbox: true });
+    const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name).sort();
+    expect(names).toEqual([...READ_ONLY_TOOLS].sort());
+    sandbox.clearRequests();
+    for (const [name, args] of [
+      ["upload_file", { content: "x", file_name: "x.txt" }],
+      ["create_directory", { name: "x" }],
+      ["delete_file", { file_id: SEED.sharedTextFileId }],
+      ["delete_files", { file_ids: [SEED.sharedTextFileId] }],
+      ["cancel_download", { download_id: 5085 }],
+    ] as const) {
+      const outcome = await readOnly.callTool(name, args).catch((error: unknown) => error);
+      if (outcome instanceof McpError) expect(outcome.message).toMatch(/not found|unknown|disabled/i);
+      else expect((outcome as { isError?: boolean }).isError, name).toBe(true);
     }
+    expect(sandbox.requests).toEqual([]);
+    expect(sandbox.getEntry(SEED.sharedTextFileId)?.deleted).toBe(false);
   });
 });
 
 describe("delete_file with a host that can ask the user", () => {
+  const { harness: asking } = useHarness({ sandbox, capabilities: { elicitation: {} } });
+
   it.each(["decline", "cancel"] as const)("deletes nothing when the user answers %s", async (action) => {
-    const harness = await startHarness({ sandbox, capabilities: { elicitation: {} } });
-    try {
-      const prompts: string[] = [];
-      harness.mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
-        prompts.push(request.params.message);
-        return { action };
-      });
-      const fileId = await sandbox.addFile({ parentId: 0, name: `keep-${action}.txt`, content: "keep me" });
-      sandbox.clearRequests();
-      const result = await harness.callTool("delete_file", { file_id: fileId });
-      expect(result.isError).toBeFalsy();
-      expect(toolText(result)).toMatch(/not deleted/i);
-      expect(prompts).toHaveLength(1);
-      expect(prompts[0]).toContain(String(fileId));
-      expect(sandbox.getEntry(fileId)?.deleted).toBe(false);
-      expect(sandbox.requests.filter((request) => request.method === "DELETE")).toEqual([]);
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+    const prompts: string[] = [];
+    asking.mcp.setRequestHandler(ElicitRequestSchema, async (request) => {
+      prompts.push(request.params.message);
+      return { action };
+    });
+    const fileId = await sandbox.addFile({ parentId: 0, name: `keep-${action}.txt`, content: "keep me" });
+    sandbox.clearRequests();
+    const result = await asking.callTool("delete_file", { file_id: fileId });
+    expect(result.isError).toBeFalsy();
+    expect(toolText(result)).toMatch(/not deleted/i);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain(String(fileId));
+    expect(sandbox.getEntry(fileId)?.deleted).toBe(false);
+    expect(sandbox.requests.filter((request) => request.method === "DELETE")).toEqual([]);
   });
 
   it("deletes when the user confirms", async () => {
-    const harness = await startHarness({ sandbox, capabilities: { elicitation: {} } });
-    try {
-      harness.mcp.setRequestHandler(ElicitRequestSchema, async () => ({
-        action: "accept",
-        content: { confirm: true },
-      }));
-      const fileId = await sandbox.addFile({ parentId: 0, name: "delete-me.txt", content: "bye" });
-      const result = await harness.callTool("delete_file", { file_id: fileId });
-      expect(result.isError, toolText(result)).toBeFalsy();
-      expect(sandbox.getEntry(fileId)?.deleted).toBe(true);
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+    asking.mcp.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: "accept",
+      content: { confirm: true },
+    }));
+    const fileId = await sandbox.addFile({ parentId: 0, name: "delete-me.txt", content: "bye" });
+    const result = await asking.callTool("delete_file", { file_id: fileId });
+    expect(result.isError, toolText(result)).toBeFalsy();
+    expect(sandbox.getEntry(fileId)?.deleted).toBe(true);
   });
 });
 
 describe("downloads", () => {
   it("never overwrite: the user's file stays, copies get a number", async () => {
-    const harness = await startHarness({ sandbox });
-    try {
-      const folder = path.join(harness.root, "inbox");
-      await fs.mkdir(folder);
-      const name = sandbox.getEntry(SEED.sharedTextFileId)?.name as string;
-      await fs.writeFile(path.join(folder, name), "the user's own version");
-      const saved: string[] = [];
-      for (let copy = 0; copy < 2; copy += 1) {
-        const result = await harness.callTool("download_files", {
-          file_ids: [SEED.sharedTextFileId],
-          save_to: folder,
-        });
-        expect(result.isError, toolText(result)).toBeFalsy();
-        saved.push(path.basename((result.structuredContent as { saved_to: string }).saved_to));
-      }
-      const stem = name.replace(/\.[^.]+$/, "");
-      const extension = name.slice(stem.length);
-      expect(saved).toEqual([`${stem} (1)${extension}`, `${stem} (2)${extension}`]);
-      expect(await fs.readFile(path.join(folder, name), "utf8")).toBe("the user's own version");
-    } finally {
-      await harness.close({ keepSandbox: true });
+    const folder = path.join(harness.root, "inbox");
+    await fs.mkdir(folder);
+    const name = sandbox.getEntry(SEED.sharedTextFileId)?.name as string;
+    await fs.writeFile(path.join(folder, name), "the user's own version");
+    const saved: string[] = [];
+    for (let copy = 0; copy < 2; copy += 1) {
+      const result = await harness.callTool("download_files", {
+        file_ids: [SEED.sharedTextFileId],
+        save_to: folder,
+      });
+      expect(result.isError, toolText(result)).toBeFalsy();
+      saved.push(path.basename((result.structuredContent as { saved_to: string }).saved_to));
     }
+    const stem = name.replace(/\.[^.]+$/, "");
+    const extension = name.slice(stem.length);
+    expect(saved).toEqual([`${stem} (1)${extension}`, `${stem} (2)${extension}`]);
+    expect(await fs.readFile(path.join(folder, name), "utf8")).toBe("the user's own version");
   });
 });
 

@@ -5,19 +5,21 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CheckedPath } from "../../src/local/containment.js";
 import { extractZip } from "../../src/local/extract.js";
+import { checkedByTest } from "../helpers/checked-path.js";
 import { listTree, patternBytes, writeHostileZip } from "./fixtures.js";
 
 const MIB = 1024 * 1024;
 
 let workDir: string;
-let destDir: string;
-let zipPath: string;
+let destDir: CheckedPath;
+let zipPath: CheckedPath;
 
 beforeEach(async () => {
   workDir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "vagon-hostile-zip-")));
-  destDir = path.join(workDir, "save-to");
-  zipPath = path.join(workDir, "bundle.zip");
+  destDir = checkedByTest(path.join(workDir, "save-to"));
+  zipPath = checkedByTest(path.join(workDir, "bundle.zip"));
   await fs.mkdir(destDir);
   await fs.mkdir(path.join(workDir, "etc"));
   await fs.writeFile(path.join(workDir, "etc", "passwd"), "root:x:0:0");

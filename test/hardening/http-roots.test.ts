@@ -9,19 +9,12 @@ import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 import { type HttpHarness, openHttpSession, startHttpHarness } from "../helpers/http-sessions.js";
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 60_000, processingMs: 60_000 } });
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
+// The HTTP servers below run on this sandbox through helpers/http-sessions.ts.
+const { sandbox } = useHarness({ sandboxOptions: { zipJob: { pendingMs: 60_000, processingMs: 60_000 } } });
 
 beforeEach(() => {
   sandbox.clearRequests();
@@ -178,74 +171,63 @@ describe("an HTTP server with no configured root", () => {
 });
 
 describe("over stdio", () => {
+  const { harness } = useHarness({ sandbox, capabilities: { roots: {} } });
+
   it("the client's roots are added to the configured ones", async () => {
-    const harness = await startHarness({ sandbox, capabilities: { roots: {} } });
-    try {
-      await fs.writeFile(path.join(harness.outside, "shared-by-host.txt"), "the host shares this folder");
-      offeringRoots(`file://${harness.outside}`)(harness.mcp);
-      const result = await harness.callTool("upload_file", {
-        local_path: path.join(harness.outside, "shared-by-host.txt"),
-      });
-      expect(result.isError, toolText(result)).toBeFalsy();
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+    await fs.writeFile(path.join(harness.outside, "shared-by-host.txt"), "the host shares this folder");
+    offeringRoots(`file://${harness.outside}`)(harness.mcp);
+    const result = await harness.callTool("upload_file", {
+      local_path: path.join(harness.outside, "shared-by-host.txt"),
+    });
+    expect(result.isError, toolText(result)).toBeFalsy();
   });
 });
 
 describe("local paths at the edge of a root", () => {
-  it("a folder named '..cache' inside the root is inside; a save_to naming a file says so", async () => {
-    const harness = await startHarness({ sandbox });
-    try {
-      await fs.mkdir(path.join(harness.root, "..cache"));
-      await fs.writeFile(path.join(harness.root, "..cache", "x.txt"), "inside, despite the dots");
-      const upload = await harness.callTool("upload_file", { local_path: "..cache/x.txt" });
-      expect(upload.isError, toolText(upload)).toBeFalsy();
-      const saved = await harness.callTool("download_files", {
-        file_ids: [SEED.sharedTextFileId],
-        save_to: "..cache",
-      });
-      expect(saved.isError, toolText(saved)).toBeFalsy();
+  const { harness } = useHarness({ sandbox, freshEachTest: true });
 
-      await fs.writeFile(path.join(harness.root, "report.txt"), "a file, not a folder");
-      const onFile = await harness.callTool("download_files", {
-        file_ids: [SEED.sharedTextFileId],
-        save_to: "report.txt",
-      });
-      expect(onFile.isError).toBe(true);
-      expect(toolText(onFile)).toMatch(/"report\.txt" is a file, not a folder/);
-      expect(toolText(onFile)).not.toMatch(/Unexpected|EEXIST/);
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+  it("a folder named '..cache' inside the root is inside; a save_to naming a file says so", async () => {
+    await fs.mkdir(path.join(harness.root, "..cache"));
+    await fs.writeFile(path.join(harness.root, "..cache", "x.txt"), "inside, despite the dots");
+    const upload = await harness.callTool("upload_file", { local_path: "..cache/x.txt" });
+    expect(upload.isError, toolText(upload)).toBeFalsy();
+    const saved = await harness.callTool("download_files", {
+      file_ids: [SEED.sharedTextFileId],
+      save_to: "..cache",
+    });
+    expect(saved.isError, toolText(saved)).toBeFalsy();
+
+    await fs.writeFile(path.join(harness.root, "report.txt"), "a file, not a folder");
+    const onFile = await harness.callTool("download_files", {
+      file_ids: [SEED.sharedTextFileId],
+      save_to: "report.txt",
+    });
+    expect(onFile.isError).toBe(true);
+    expect(toolText(onFile)).toMatch(/"report\.txt" is a file, not a folder/);
+    expect(toolText(onFile)).not.toMatch(/Unexpected|EEXIST/);
   });
 
   it("a cancelled download is logged as a cancellation, not as an unexpected error", async () => {
-    const harness = await startHarness({ sandbox });
-    try {
-      const cancel = new AbortController();
-      const call = harness.mcp
-        .callTool(
-          {
-            name: "download_files",
-            arguments: { file_ids: [SEED.briefFileId, SEED.dataCsvFileId], save_to: "", wait_seconds: 600 },
-          },
-          undefined,
-          { signal: cancel.signal },
-        )
-        .catch(() => {});
-      // Cancel once the zip job is being waited for.
-      while (!harness.logs.some((record) => JSON.stringify(record).includes("/files/downloads/"))) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      cancel.abort();
-      await call;
-      const outcome = () =>
-        harness.logs.find((record) => /cancelled by the client|Unexpected error/.test(record.message));
-      while (outcome() === undefined) await new Promise((resolve) => setImmediate(resolve));
-      expect(outcome()?.message).toBe("download_files was cancelled by the client");
-    } finally {
-      await harness.close({ keepSandbox: true });
+    const cancel = new AbortController();
+    const call = harness.mcp
+      .callTool(
+        {
+          name: "download_files",
+          arguments: { file_ids: [SEED.briefFileId, SEED.dataCsvFileId], save_to: "", wait_seconds: 600 },
+        },
+        undefined,
+        { signal: cancel.signal },
+      )
+      .catch(() => {});
+    // Cancel once the zip job is being waited for.
+    while (!harness.logs.some((record) => JSON.stringify(record).includes("/files/downloads/"))) {
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    cancel.abort();
+    await call;
+    const outcome = () =>
+      harness.logs.find((record) => /cancelled by the client|Unexpected error/.test(record.message));
+    while (outcome() === undefined) await new Promise((resolve) => setImmediate(resolve));
+    expect(outcome()?.message).toBe("download_files was cancelled by the client");
   });
 });

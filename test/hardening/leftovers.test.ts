@@ -14,25 +14,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
 import { EXTRACTING_MARKER, markExtraction } from "../../src/local/leftovers.js";
 import { setRaceHook } from "../../src/local/race-seam.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { checkedByTest } from "../helpers/checked-path.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const cli = path.resolve("dist/cli.js");
 const AN_HOUR_AGO = new Date(Date.now() - 60 * 60 * 1000);
 
-let sandbox: Sandbox;
 let workDir: string;
 
 beforeAll(async () => {
   await fs.access(cli); // `npm test` builds before vitest runs.
-  sandbox = await startSandbox({ zipJob: { pendingMs: 10, processingMs: 10 } });
   workDir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "vagon-leftovers-")));
   // The install's marker key lives in the state folder: this run's own, shared with its children.
   process.env.XDG_STATE_HOME = path.join(workDir, "state");
 });
 
+// The in-process server for the downloads below; the SIGKILL stories start their own children.
+const { harness, sandbox } = useHarness({ sandboxOptions: { zipJob: { pendingMs: 10, processingMs: 10 } } });
+
 afterAll(async () => {
-  await sandbox?.close();
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
@@ -94,7 +95,7 @@ describe("after a SIGKILL mid-download", () => {
     const halfExtracted = path.join(downloads, "bundle");
     await fs.mkdir(halfExtracted);
     // As the killed server marked the folder it was filling.
-    await markExtraction(halfExtracted, true);
+    await markExtraction(checkedByTest(halfExtracted), true);
     await fs.writeFile(path.join(halfExtracted, "first-entry.txt"), "half of a bundle");
     const keep = {
       fresh: path.join(downloads, ".report.pdf.0123456789ab.partial"),
@@ -132,40 +133,35 @@ describe("after a SIGKILL mid-download", () => {
 
 describe("a download into a folder", () => {
   it("first removes that folder's stale leftovers, and marks an extraction while it runs", async () => {
-    const harness = await startHarness({ sandbox });
-    try {
-      const target = path.join(harness.root, "inbox");
-      await fs.mkdir(target);
-      await fs.writeFile(path.join(target, "keep.txt"), "so the bundle gets its own folder");
-      const stalePartial = path.join(target, ".big.iso.aaaaaaaaaaaa.partial");
-      await fs.writeFile(stalePartial, "left by a crash");
-      await fs.utimes(stalePartial, AN_HOUR_AGO, AN_HOUR_AGO);
+    const target = path.join(harness.root, "inbox");
+    await fs.mkdir(target);
+    await fs.writeFile(path.join(target, "keep.txt"), "so the bundle gets its own folder");
+    const stalePartial = path.join(target, ".big.iso.aaaaaaaaaaaa.partial");
+    await fs.writeFile(stalePartial, "left by a crash");
+    await fs.utimes(stalePartial, AN_HOUR_AGO, AN_HOUR_AGO);
 
-      const markersSeen: boolean[] = [];
-      setRaceHook(async (point, folder) => {
-        if (point !== "extract:before-entry") return;
-        markersSeen.push(
-          await fs.access(path.join(folder, EXTRACTING_MARKER)).then(
-            () => true,
-            () => false,
-          ),
-        );
-      });
-      const result = await harness.callTool("download_files", {
-        file_ids: [SEED.briefFileId, SEED.dataCsvFileId],
-        save_to: "inbox",
-        extract: true,
-      });
+    const markersSeen: boolean[] = [];
+    setRaceHook(async (point, folder) => {
+      if (point !== "extract:before-entry") return;
+      markersSeen.push(
+        await fs.access(path.join(folder, EXTRACTING_MARKER)).then(
+          () => true,
+          () => false,
+        ),
+      );
+    });
+    const result = await harness.callTool("download_files", {
+      file_ids: [SEED.briefFileId, SEED.dataCsvFileId],
+      save_to: "inbox",
+      extract: true,
+    });
 
-      expect(result.isError, toolText(result)).toBeFalsy();
-      await expect(fs.access(stalePartial)).rejects.toThrow();
-      expect(markersSeen.length).toBeGreaterThan(0);
-      expect(markersSeen.every(Boolean)).toBe(true);
-      const savedTo = (result.structuredContent as { saved_to: string }).saved_to;
-      expect(await fs.readdir(savedTo)).not.toContain(EXTRACTING_MARKER);
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+    expect(result.isError, toolText(result)).toBeFalsy();
+    await expect(fs.access(stalePartial)).rejects.toThrow();
+    expect(markersSeen.length).toBeGreaterThan(0);
+    expect(markersSeen.every(Boolean)).toBe(true);
+    const savedTo = (result.structuredContent as { saved_to: string }).saved_to;
+    expect(await fs.readdir(savedTo)).not.toContain(EXTRACTING_MARKER);
   });
 });
 
@@ -231,26 +227,21 @@ describe("bookkeeping no download can forge", () => {
       name: "thesis-bundle.zip",
       content: await buffer(zip.outputStream),
     });
-    const harness = await startHarness({ sandbox });
-    try {
-      const extracted = await harness.callTool("download_files", {
-        file_ids: [zipId],
-        save_to: "fresh",
-        extract: true,
-      });
-      expect(extracted.isError, toolText(extracted)).toBeFalsy();
-      const thesis = path.join(harness.root, "fresh", "thesis");
+    const extracted = await harness.callTool("download_files", {
+      file_ids: [zipId],
+      save_to: "fresh",
+      extract: true,
+    });
+    expect(extracted.isError, toolText(extracted)).toBeFalsy();
+    const thesis = path.join(harness.root, "fresh", "thesis");
 
-      // The next download into the same folder sweeps it first.
-      const next = await harness.callTool("download_files", {
-        file_ids: [SEED.sharedTextFileId],
-        save_to: "fresh",
-      });
-      expect(next.isError, toolText(next)).toBeFalsy();
-      expect(await fs.readFile(path.join(thesis, "chapter-1.docx"), "utf8")).toBe("the user's chapter");
-      expect((await fs.readdir(thesis)).sort()).toEqual([`_${EXTRACTING_MARKER}`, "chapter-1.docx"]);
-    } finally {
-      await harness.close({ keepSandbox: true });
-    }
+    // The next download into the same folder sweeps it first.
+    const next = await harness.callTool("download_files", {
+      file_ids: [SEED.sharedTextFileId],
+      save_to: "fresh",
+    });
+    expect(next.isError, toolText(next)).toBeFalsy();
+    expect(await fs.readFile(path.join(thesis, "chapter-1.docx"), "utf8")).toBe("the user's chapter");
+    expect((await fs.readdir(thesis)).sort()).toEqual([`_${EXTRACTING_MARKER}`, "chapter-1.docx"]);
   });
 });

@@ -4,34 +4,27 @@
 // the test swaps in a link to a folder outside the root. Nothing outside may be read or written.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RacePoint, setRaceHook } from "../../src/local/race-seam.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { SEED } from "../../src/sandbox/index.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const SECRET = "outside the root: must never be uploaded";
 const DECOY = "inside the root: fine to upload, same size";
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 10, processingMs: 10 } });
+// Each test swaps things inside its own root and checks its own `outside` stays empty.
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 10, processingMs: 10 } },
+  freshEachTest: true,
 });
 
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-beforeEach(async () => {
-  harness = await startHarness({ sandbox });
+beforeEach(() => {
   sandbox.clearRequests();
 });
 
-afterEach(async () => {
+afterEach(() => {
   setRaceHook(null);
   sandbox.setFaults(null);
-  await harness.close({ keepSandbox: true });
 });
 
 /** Runs `swap` once, the first time the server reaches `point` (optionally for a matching target). */

@@ -15,15 +15,13 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createMcpServer } from "../../src/mcp/server.js";
-import { type Sandbox, SEED, startSandbox } from "../../src/sandbox/index.js";
+import { SEED } from "../../src/sandbox/index.js";
 import { startHttpServer } from "../../src/transports/http.js";
-import { type Harness, startHarness, toolText } from "../helpers/harness.js";
+import { toolText, useHarness } from "../helpers/harness.js";
 
 const TOKEN = `secret-token-${randomBytes(20).toString("hex")}`;
 const SIGNATURE_PARAM = /X-Amz-Signature=([^&\s"'\\]+)/gi;
 
-let sandbox: Sandbox;
-let harness: Harness;
 const stderrChunks: string[] = [];
 const results: { call: string; result: CallToolResult }[] = [];
 const httpNotifications: LoggingMessageNotification["params"][] = [];
@@ -50,29 +48,30 @@ function leaksIn(text: string, where: string): string[] {
   return found;
 }
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ zipJob: { pendingMs: 20, processingMs: 20 } });
-  // Capture what the logger writes to the real stderr, without printing it.
+// Capture what the logger writes to the real stderr, without printing it (before the harness logs).
+beforeAll(() => {
   vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
     stderrChunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
     return true;
   });
-  harness = await startHarness({
-    sandbox,
-    logLevel: "debug",
-    stderr: true,
-    config: { http: { host: "127.0.0.1", port: 0, token: TOKEN, stateless: false } },
-    clientOptions: { maxRetries: 1, retryBaseDelayMs: 5, maxRetryAfterMs: 10 },
-  });
+});
+
+const { harness, sandbox } = useHarness({
+  sandboxOptions: { zipJob: { pendingMs: 20, processingMs: 20 } },
+  logLevel: "debug",
+  stderr: true,
+  config: { http: { host: "127.0.0.1", port: 0, token: TOKEN, stateless: false } },
+  clientOptions: { maxRetries: 1, retryBaseDelayMs: 5, maxRetryAfterMs: 10 },
+});
+
+beforeAll(async () => {
   // Both sweeps run here, so every test below reads what they left, whatever order tests run in.
   await sweepInMemory();
   await sweepOverHttp();
 }, 120_000);
 
-afterAll(async () => {
+afterAll(() => {
   vi.restoreAllMocks();
-  await harness?.close();
-  await sandbox?.close();
 });
 
 /** Every tool's error paths with debug logging, over the in-memory transport. */

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { extractZip, MAX_COMPRESSION_RATIO } from "../../src/local/extract.js";
+import { checkedByTest } from "../helpers/checked-path.js";
 import { toolText, useHarness } from "../helpers/harness.js";
 import { listTree, patternBytes, writeHostileZip, writeOverlappingZip } from "./fixtures.js";
 
@@ -93,7 +94,7 @@ describe("extractZip's caps", () => {
     ]);
     const destination = path.join(scratch, "out");
 
-    const result = await extractZip(zipPath, destination);
+    const result = await extractZip(checkedByTest(zipPath), checkedByTest(destination));
 
     expect(result.files).toEqual(["log.txt"]);
     expect(result.skipped).toEqual([
@@ -106,9 +107,9 @@ describe("extractZip's caps", () => {
     await writeHostileZip(zipPath, [{ name: "data.bin", content: patternBytes(64 * 1024, 1) }]);
     const destination = path.join(scratch, "out");
 
-    await expect(extractZip(zipPath, destination, { freeBytes: async () => 1_000 })).rejects.toThrow(
-      /needs 64 KB but only 1,000 bytes is free/,
-    );
+    await expect(
+      extractZip(checkedByTest(zipPath), checkedByTest(destination), { freeBytes: async () => 1_000 }),
+    ).rejects.toThrow(/needs 64 KB but only 1,000 bytes is free/);
     expect(await listTree(destination)).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 // Shared arrangements for the tool, hardening and soak suites: a real sandbox, the real Vagon
 // client, the real MCP server, and an SDK Client connected through an in-memory transport pair,
-// wired the way src/cli.ts wires them. A test file calls useHarness() once at its top.
+// wired the way src/cli.ts wires them. A test file calls useHarness() once at its top (a describe
+// may add its own, e.g. read-only, on the same sandbox). Suites of the HTTP and stdio transports
+// set up through helpers/http-sessions.ts, helpers/replicas.ts or a child process instead.
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +14,7 @@ import {
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import type { Config } from "../../src/config.js";
 import { createLogger, type Logger, type LogLevel, type LogRecord } from "../../src/log.js";
 import { createMcpServer } from "../../src/mcp/server.js";
@@ -21,7 +23,10 @@ import { createVagonClient, type VagonClientOptions } from "../../src/vagon/clie
 import type { VagonClient } from "../../src/vagon/types.js";
 
 export interface HarnessOptions {
-  /** Reuse a sandbox started by the test file (it is not closed by close()). */
+  /**
+   * Reuse a sandbox started by the test file, or another useHarness's `sandbox` answer (it is
+   * not closed by close()).
+   */
   sandbox?: Sandbox;
   sandboxOptions?: SandboxOptions;
   config?: Partial<Omit<Config, "apiUrl" | "apiKey" | "apiSecret">>;
@@ -147,12 +152,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 /**
  * Starts a sandbox and a harness on it before the file's (or describe's) tests and closes both
  * after them. The two answers stand for what beforeAll started, so tests use them as they are;
- * a later beforeAll can arrange more on them.
+ * a later beforeAll can arrange more on them. With `freshEachTest`, every test gets a harness of
+ * its own (its own folders and server) on the one sandbox of the file or describe.
  */
-export function useHarness(options: HarnessOptions = {}): { harness: Harness; sandbox: Sandbox } {
+export function useHarness(options: HarnessOptions & { freshEachTest?: boolean } = {}): {
+  harness: Harness;
+  sandbox: Sandbox;
+} {
+  const { freshEachTest, ...harnessOptions } = options;
+  if (freshEachTest) return useHarnessEachTest(harnessOptions);
   let started: Harness | undefined;
   beforeAll(async () => {
-    started = await startHarness(options);
+    started = await startHarness(harnessOptions);
   });
   afterAll(async () => {
     await started?.close();
@@ -162,6 +173,32 @@ export function useHarness(options: HarnessOptions = {}): { harness: Harness; sa
     return started;
   };
   return { harness: lateBound(current), sandbox: lateBound(() => current().sandbox) };
+}
+
+function useHarnessEachTest(options: HarnessOptions): { harness: Harness; sandbox: Sandbox } {
+  let sandbox: Sandbox | undefined;
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    sandbox = options.sandbox ?? (await startSandbox(options.sandboxOptions));
+  });
+  afterAll(async () => {
+    if (options.sandbox === undefined) await sandbox?.close();
+  });
+  beforeEach(async () => {
+    started = await startHarness({ ...options, sandbox });
+  });
+  afterEach(async () => {
+    await started?.close();
+    started = undefined;
+  });
+  const current = <T>(what: string, value: T | undefined): T => {
+    if (!value) throw new Error(`useHarness: the ${what} is used before its hook ran`);
+    return value;
+  };
+  return {
+    harness: lateBound(() => current("harness", started)),
+    sandbox: lateBound(() => current("sandbox", sandbox)),
+  };
 }
 
 /** An object that forwards every read and write to what `target()` answers at that moment. */

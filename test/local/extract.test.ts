@@ -7,8 +7,10 @@ import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import yazl from "yazl";
+import type { CheckedPath } from "../../src/local/containment.js";
 import { extractZip, safeEntryPath } from "../../src/local/extract.js";
 import { withCopySuffix } from "../../src/local/files.js";
+import { checkedByTest } from "../helpers/checked-path.js";
 
 interface ZipItem {
   name: string;
@@ -19,11 +21,11 @@ interface ZipItem {
 }
 
 let workDir: string;
-let destDir: string;
+let destDir: CheckedPath;
 
 beforeEach(async () => {
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), "vagon-extract-"));
-  destDir = path.join(workDir, "dest");
+  destDir = checkedByTest(path.join(workDir, "dest"));
 });
 
 afterEach(async () => {
@@ -51,7 +53,7 @@ function zeros(totalBytes: number): Readable {
  * placeholder of the same byte length and patched into the bytes afterwards (stored, not
  * compressed, so the placeholder only appears in the headers).
  */
-async function writeZip(items: ZipItem[], zipName = "archive.zip"): Promise<string> {
+async function writeZip(items: ZipItem[], zipName = "archive.zip"): Promise<CheckedPath> {
   const zip = new yazl.ZipFile();
   const patches: [string, string][] = [];
   items.forEach((item, index) => {
@@ -78,7 +80,7 @@ async function writeZip(items: ZipItem[], zipName = "archive.zip"): Promise<stri
     for (const [placeholder, name] of patches) text = text.split(placeholder).join(name);
     await fs.writeFile(zipPath, Buffer.from(text, "latin1"));
   }
-  return zipPath;
+  return checkedByTest(zipPath);
 }
 
 /** Every path under workDir, relative, forward slashes. */
@@ -238,7 +240,7 @@ describe("extractZip", () => {
   it("rejects a file that is not a zip", async () => {
     const notZip = path.join(workDir, "not.zip");
     await fs.writeFile(notZip, "this is plain text, not an archive");
-    await expect(extractZip(notZip, destDir)).rejects.toThrow();
+    await expect(extractZip(checkedByTest(notZip), destDir)).rejects.toThrow();
   });
 });
 

@@ -1,10 +1,9 @@
 // What a host sees before any call: the tools named as the contract says, each with a
 // description a model can choose by, a described field for every input, an output schema and
 // honest annotations; read-only mode offers only the tools that leave Vagon Files unchanged.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { READ_ONLY_TOOLS } from "../../src/mcp/server.js";
-import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { type Harness, startHarness } from "../helpers/harness.js";
+import { useHarness } from "../helpers/harness.js";
 
 interface JsonSchema {
   type?: string;
@@ -90,18 +89,7 @@ const CONTRACT: Record<string, string[]> = {
   ],
 };
 
-let sandbox: Sandbox;
-let harness: Harness;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  harness = await startHarness({ sandbox });
-});
-
-afterAll(async () => {
-  await harness?.close({ keepSandbox: true });
-  await sandbox?.close();
-});
+const { harness, sandbox } = useHarness();
 
 describe("the tool list", () => {
   it("offers exactly the contract tools with exactly their input fields", async () => {
@@ -193,42 +181,34 @@ describe("the tool list", () => {
 });
 
 describe("read-only mode", () => {
+  const { harness: readOnly } = useHarness({ sandbox, config: { readOnly: true } });
+
   it("tells the model in its instructions that nothing can be uploaded, created or deleted", async () => {
-    const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
-    try {
-      const text = readOnly.mcp.getInstructions() ?? "";
-      expect(text).toMatch(/read-only/);
-      expect(text).not.toMatch(/download, upload, create folders or delete/);
-    } finally {
-      await readOnly.close({ keepSandbox: true });
-    }
+    const text = readOnly.mcp.getInstructions() ?? "";
+    expect(text).toMatch(/read-only/);
+    expect(text).not.toMatch(/download, upload, create folders or delete/);
   });
 
   it("offers the tools that change nothing at Vagon and refuses the others by name", async () => {
-    const readOnly = await startHarness({ sandbox, config: { readOnly: true } });
-    try {
-      const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name).sort();
-      expect(names).toEqual([...READ_ONLY_TOOLS].sort());
-      // The one place the read-only surface is written out: a tool that starts or stops changing
-      // Vagon shows here.
-      expect([...READ_ONLY_TOOLS].sort()).toEqual([
-        "download_files",
-        "download_task_bundle",
-        "find_files",
-        "get_download",
-        "list_files",
-        "list_machine_content",
-        "read_file",
-        "storage_usage",
-      ]);
-      sandbox.clearRequests();
-      const refused = await readOnly.mcp
-        .callTool({ name: "delete_file", arguments: { file_id: 18094 } })
-        .catch((error: unknown) => ({ isError: true, content: [{ type: "text", text: String(error) }] }));
-      expect(refused.isError).toBe(true);
-      expect(sandbox.requests).toEqual([]);
-    } finally {
-      await readOnly.close({ keepSandbox: true });
-    }
+    const names = (await readOnly.mcp.listTools()).tools.map((tool) => tool.name).sort();
+    expect(names).toEqual([...READ_ONLY_TOOLS].sort());
+    // The one place the read-only surface is written out: a tool that starts or stops changing
+    // Vagon shows here.
+    expect([...READ_ONLY_TOOLS].sort()).toEqual([
+      "download_files",
+      "download_task_bundle",
+      "find_files",
+      "get_download",
+      "list_files",
+      "list_machine_content",
+      "read_file",
+      "storage_usage",
+    ]);
+    sandbox.clearRequests();
+    const refused = await readOnly.mcp
+      .callTool({ name: "delete_file", arguments: { file_id: 18094 } })
+      .catch((error: unknown) => ({ isError: true, content: [{ type: "text", text: String(error) }] }));
+    expect(refused.isError).toBe(true);
+    expect(sandbox.requests).toEqual([]);
   });
 });

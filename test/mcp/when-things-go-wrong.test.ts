@@ -214,8 +214,9 @@ describe("logging", () => {
     // Logged outside any call (start-up, the HTTP transport): stderr only.
     harness.logger.warn("disk nearly full");
     await harness.callTool("get_download", { download_id: 777_777, wait_seconds: 0 });
-    await vi.waitFor(() =>
-      expect(JSON.stringify(harness.notifications)).toContain("/files/downloads/777777"),
+    await vi.waitFor(
+      () => expect(JSON.stringify(harness.notifications)).toContain("/files/downloads/777777"),
+      { timeout: 20_000 },
     );
     expect(harness.notifications).toContainEqual(
       expect.objectContaining({

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import diagnosticsChannel from "node:diagnostics_channel";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, type LogRecord } from "../../src/log.js";
@@ -376,6 +377,36 @@ describe("retries", () => {
     sandbox.setFaults({ seed: 7, routes: { delete: { drop: 0.6 } } });
     await client.deleteFile(fileId);
     expect(sandbox.getEntry(fileId)?.deleted).toBe(true);
+  });
+
+  it("a delete answered 500, then 404, was done by the first attempt: already gone", async () => {
+    const fileId = await sandbox.addFile({ parentId: 0, name: "gone-twice.txt", content: "bye" });
+    await client.deleteFile(fileId);
+    sandbox.clearRequests();
+    // Seed 7 answers the first DELETE 500 (it may have done the work) and lets the second through.
+    sandbox.setFaults({ seed: 7, routes: { delete: { error5xx: 0.5 } } });
+    await expect(client.deleteFile(fileId)).resolves.toEqual({ alreadyGone: true });
+    expect(requestsTo("delete").map((recorded) => recorded.status)).toEqual([500, 404]);
+  });
+
+  it("a success whose body isn't JSON (a proxy's page) is an answer it doesn't understand", async () => {
+    const proxy = createHttpServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/html" }).end("<html>Gateway login</html>");
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = proxy.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      const proxied = clientFor({ apiUrl: `http://127.0.0.1:${port}/organization-management/v1` });
+      const error = await failureOf(proxied.listFiles({ location: "shared" }));
+      expect(error).toMatchObject({ kind: "invalid-response", status: 200 });
+      expect(error.message).toMatch(
+        /with a response this client doesn't understand \(the body is not JSON\)/,
+      );
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it("gives up on a refused connection with a message about reaching Vagon", async () => {

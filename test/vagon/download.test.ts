@@ -3,6 +3,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CheckedPath } from "../../src/local/containment.js";
 import { extractZip } from "../../src/local/extract.js";
 import { dropBytes, sanitizeFileName } from "../../src/local/files.js";
 import { mulberry32 } from "../../src/sandbox/faults.js";
@@ -11,6 +12,7 @@ import type { Sandbox } from "../../src/sandbox/types.js";
 import { createVagonClient } from "../../src/vagon/client.js";
 import { saveUrlToFile, waitForJob } from "../../src/vagon/download.js";
 import type { DownloadJob, VagonClient } from "../../src/vagon/types.js";
+import { checkedByTest } from "../helpers/checked-path.js";
 
 const MIB = 1024 * 1024;
 const PENDING_MS = 300;
@@ -19,7 +21,7 @@ const PROCESSING_MS = 700;
 let sandbox: Sandbox;
 let client: VagonClient;
 let workDir: string;
-let saveDir: string;
+let saveDir: CheckedPath;
 let sharedRoot: number;
 let clockOffsetMs = 0;
 
@@ -47,7 +49,7 @@ beforeEach(async () => {
   sandbox.setFaults(null);
   sandbox.clearRequests();
   clockOffsetMs = 0;
-  saveDir = await fs.mkdtemp(path.join(workDir, "save-"));
+  saveDir = checkedByTest(await fs.mkdtemp(path.join(workDir, "save-")));
 });
 
 let fileCounter = 0;
@@ -365,7 +367,7 @@ describe("waitForJob", () => {
       fileName: `${folderName}.zip`,
       expectedBytes: null,
     });
-    const extracted = await extractZip(saved.savedPath, path.join(saveDir, folderName));
+    const extracted = await extractZip(saved.savedPath, checkedByTest(path.join(saveDir, folderName)));
     expect(extracted.files.map((file) => file.split("/").at(-1)).sort()).toEqual(["q3.csv", "summary.txt"]);
     expect(extracted.skipped).toEqual([]);
   });

@@ -140,6 +140,43 @@ describe("walkTree", () => {
     }
   });
 
+  it("lets no listing outlive the call: a failed listing waits for the pages still in flight", async () => {
+    const events: string[] = [];
+    let calls = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const failing: VagonClient = Object.assign(Object.create(client) as VagonClient, {
+      listFiles: async (...args: Parameters<VagonClient["listFiles"]>) => {
+        calls += 1;
+        if (calls === 2) {
+          await held;
+          const page = await client.listFiles(...args);
+          events.push("held page landed");
+          return page;
+        }
+        // Released only after every microtask of the failure has run: a walk that didn't wait
+        // for its flights would have settled by then.
+        if (calls === 3) {
+          setImmediate(release);
+          throw new Error("listing failed");
+        }
+        return client.listFiles(...args);
+      },
+    });
+    const walking = walkTree(failing, {
+      location: "shared",
+      parentId: org.folderId,
+      maxDepth: 20,
+      concurrency: 4,
+      visit: () => {},
+    }).finally(() => events.push("walk settled"));
+    await expect(walking).rejects.toThrow("listing failed");
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(events).toEqual(["held page landed", "walk settled"]);
+  });
+
   it("stops when cancelled and sends nothing more", async () => {
     const controller = new AbortController();
     let pages = 0;

@@ -97,8 +97,13 @@ class Builder {
   }
 }
 
-function fold(char: string, nocase: boolean): string {
-  return nocase ? char.toLowerCase() : char;
+const notSlash: CharTest = (char) => char !== "/";
+const anyChar: CharTest = () => true;
+
+function literal(wanted: string, nocase: boolean): CharTest {
+  const fold = (char: string) => (nocase ? char.toLowerCase() : char);
+  const folded = fold(wanted);
+  return (char) => fold(char) === folded;
 }
 
 /** Compiles `pattern`; throws UserInputError when it is too long or too deeply nested. */
@@ -108,187 +113,206 @@ export function compileGlob(pattern: string, options: GlobOptions = {}): Glob {
       `The glob is ${pattern.length} characters long, more than the ${MAX_GLOB_LENGTH} allowed; use a shorter pattern such as *.mp4.`,
     );
   }
-  const nocase = options.nocase === true;
   const builder = new Builder();
-  const chars = [...pattern];
-  let position = 0;
-
-  const notSlash: CharTest = (char) => char !== "/";
-  const anyChar: CharTest = () => true;
-  const literal = (wanted: string): CharTest => {
-    const folded = fold(wanted, nocase);
-    return (char) => fold(char, nocase) === folded;
+  const reader: PatternReader = {
+    chars: [...pattern],
+    position: 0,
+    nocase: options.nocase === true,
+    builder,
   };
-
-  /** `[...]` starting at `position`; null when it isn't a closed class (then `[` is literal). */
-  function readClass(): CharTest | null {
-    let cursor = position + 1;
-    const negated = chars[cursor] === "!" || chars[cursor] === "^";
-    if (negated) cursor++;
-    const ranges: Array<[string, string]> = [];
-    let first = true;
-    while (cursor < chars.length && (chars[cursor] !== "]" || first)) {
-      first = false;
-      let low = chars[cursor] as string;
-      if (low === "\\" && cursor + 1 < chars.length) low = chars[++cursor] as string;
-      let high = low;
-      if (chars[cursor + 1] === "-" && cursor + 2 < chars.length && chars[cursor + 2] !== "]") {
-        high = chars[cursor + 2] as string;
-        if (high === "\\" && cursor + 3 < chars.length) {
-          high = chars[cursor + 3] as string;
-          cursor++;
-        }
-        cursor += 2;
-      }
-      ranges.push([low, high]);
-      cursor++;
-    }
-    if (cursor >= chars.length) return null;
-    position = cursor + 1;
-    const inRanges = (char: string) => ranges.some(([low, high]) => char >= low && char <= high);
-    const inClass = nocase
-      ? (char: string) => inRanges(char) || inRanges(char.toLowerCase()) || inRanges(char.toUpperCase())
-      : inRanges;
-    // Like `*` and `?`, a class never matches the path separator.
-    return negated ? (char) => char !== "/" && !inClass(char) : (char) => char !== "/" && inClass(char);
-  }
-
-  /**
-   * Where the alternatives of the brace at `position` end: each top-level `,` and then the
-   * closing `}`; null when it has no top-level comma or no end (then `{` is a literal).
-   */
-  function braceBounds(): number[] | null {
-    let depth = 0;
-    const bounds: number[] = [];
-    for (let cursor = position; cursor < chars.length; cursor++) {
-      const char = chars[cursor];
-      if (char === "\\") cursor++;
-      else if (char === "{") depth++;
-      else if (char === "}") {
-        depth--;
-        if (depth === 0) return bounds.length > 0 ? [...bounds, cursor] : null;
-      } else if (char === "," && depth === 1) bounds.push(cursor);
-    }
-    return null;
-  }
-
-  const atSegmentStart = () => position === 0 || chars[position - 1] === "/";
-
-  /** Reads the pattern from `position` up to `end` (exclusive). */
-  function readSequence(end: number, depth: number): Fragment {
-    const parts: Fragment[] = [];
-    while (position < end) {
-      const char = chars[position] as string;
-      if (char === "*") {
-        let run = 0;
-        const segmentStart = atSegmentStart();
-        while (chars[position] === "*") {
-          run++;
-          position++;
-        }
-        const segmentEnd = position >= chars.length || chars[position] === "/";
-        if (run >= 2 && segmentStart && segmentEnd) {
-          // `**` as a whole segment: any number of segments, and `**/` may match none at all.
-          if (chars[position] === "/") {
-            position++;
-            const slash = builder.char((next) => next === "/");
-            parts.push(builder.optional(builder.sequence([builder.repeat(builder.char(anyChar)), slash])));
-          } else {
-            parts.push(builder.repeat(builder.char(anyChar)));
-          }
-        } else {
-          parts.push(builder.repeat(builder.char(notSlash)));
-        }
-        continue;
-      }
-      if (depth === 0 && char === "/" && isTrailingGlobstar(chars, position + 1)) {
-        // "a/**" matches "a" too: the slash and whatever follows are optional together.
-        const slash = builder.char((next) => next === "/");
-        parts.push(builder.optional(builder.sequence([slash, builder.repeat(builder.char(anyChar))])));
-        position = chars.length;
-        continue;
-      }
-      if (char === "?") {
-        parts.push(builder.char(notSlash));
-        position++;
-        continue;
-      }
-      if (char === "[") {
-        const test = readClass();
-        if (test) {
-          parts.push(builder.char(test));
-          continue;
-        }
-      }
-      if (char === "{") {
-        const bounds = braceBounds();
-        if (bounds !== null) {
-          if (depth + 1 > MAX_BRACE_DEPTH) {
-            throw new UserInputError(
-              `The glob nests braces more than ${MAX_BRACE_DEPTH} deep; write it with fewer levels of {a,b}.`,
-            );
-          }
-          const options: Fragment[] = [];
-          for (const bound of bounds) {
-            position++;
-            options.push(readSequence(bound, depth + 1));
-            position = bound;
-          }
-          position++;
-          parts.push(builder.alternatives(options));
-          continue;
-        }
-      }
-      if (char === "\\" && position + 1 < chars.length) position++;
-      parts.push(builder.char(literal(chars[position] as string)));
-      position++;
-    }
-    return builder.sequence(parts);
-  }
-
-  const whole = readSequence(chars.length, 0);
+  const whole = readSequence(reader, reader.chars.length, 0);
   const matchState = builder.states.push({ kind: "match" }) - 1;
   for (const exit of whole.exits) exit(matchState);
   const { states } = builder;
-
   return {
     pattern,
     stateCount: states.length,
-    test(text, work) {
-      // Each state joins a step's set at most once (`seen` holds the step it last joined), so a
-      // step costs at most one visit per state.
-      const seen = new Int32Array(states.length).fill(-1);
-      let steps = 0;
-      const addClosure = (set: number[], id: number, step: number) => {
-        const stack = [id];
-        while (stack.length > 0) {
-          const stateId = stack.pop() as number;
-          if (seen[stateId] === step) continue;
-          seen[stateId] = step;
-          steps++;
-          const state = states[stateId] as State;
-          if (state.kind === "split") for (const next of state.next) stack.push(next);
-          else set.push(stateId);
-        }
-      };
-      let current: number[] = [];
-      addClosure(current, whole.start, 0);
-      let step = 0;
-      for (const char of text) {
-        if (current.length === 0) break;
-        step++;
-        const next: number[] = [];
-        for (const stateId of current) {
-          steps++;
-          const state = states[stateId] as State;
-          if (state.kind === "char" && state.test(char)) addClosure(next, state.next, step);
-        }
-        current = next;
-      }
-      if (work) work.steps += steps;
-      return current.includes(matchState);
-    },
+    test: (text, work) => runAutomaton(states, whole.start, matchState, text, work),
   };
+}
+
+/** The parse in progress: the pattern's characters, the next one to read, and where states go. */
+interface PatternReader {
+  readonly chars: string[];
+  /** Index in `chars` of the next character to read. */
+  position: number;
+  readonly nocase: boolean;
+  readonly builder: Builder;
+}
+
+/** Reads the pattern from the reader's position up to `end` (exclusive), `depth` braces deep. */
+function readSequence(reader: PatternReader, end: number, depth: number): Fragment {
+  const parts: Fragment[] = [];
+  while (reader.position < end) parts.push(readPiece(reader, depth));
+  return reader.builder.sequence(parts);
+}
+
+/** One piece at the reader's position: a run of stars, `?`, a class, braces, or a literal. */
+function readPiece(reader: PatternReader, depth: number): Fragment {
+  const { chars, builder } = reader;
+  const char = chars[reader.position] as string;
+  if (char === "*") return readStars(reader);
+  if (depth === 0 && char === "/" && isTrailingGlobstar(chars, reader.position + 1)) {
+    // "a/**" matches "a" too: the slash and whatever follows are optional together.
+    const slash = builder.char((next) => next === "/");
+    reader.position = chars.length;
+    return builder.optional(builder.sequence([slash, builder.repeat(builder.char(anyChar))]));
+  }
+  if (char === "?") {
+    reader.position++;
+    return builder.char(notSlash);
+  }
+  if (char === "[") {
+    const charClass = readClass(chars, reader.position, reader.nocase);
+    if (charClass) {
+      reader.position = charClass.end;
+      return builder.char(charClass.test);
+    }
+  }
+  if (char === "{") {
+    const bounds = braceBounds(chars, reader.position);
+    if (bounds !== null) return readBraces(reader, bounds, depth);
+  }
+  if (char === "\\" && reader.position + 1 < chars.length) reader.position++;
+  const fragment = builder.char(literal(chars[reader.position] as string, reader.nocase));
+  reader.position++;
+  return fragment;
+}
+
+/** A run of `*`: within a segment, or `**` as a whole segment for any number of segments. */
+function readStars(reader: PatternReader): Fragment {
+  const { chars, builder } = reader;
+  let run = 0;
+  const segmentStart = reader.position === 0 || chars[reader.position - 1] === "/";
+  while (chars[reader.position] === "*") {
+    run++;
+    reader.position++;
+  }
+  const segmentEnd = reader.position >= chars.length || chars[reader.position] === "/";
+  if (run < 2 || !segmentStart || !segmentEnd) return builder.repeat(builder.char(notSlash));
+  // `**` as a whole segment: any number of segments, and `**/` may match none at all.
+  if (chars[reader.position] !== "/") return builder.repeat(builder.char(anyChar));
+  reader.position++;
+  const slash = builder.char((next) => next === "/");
+  return builder.optional(builder.sequence([builder.repeat(builder.char(anyChar)), slash]));
+}
+
+/** The alternatives of the brace at the reader's position, each ending at one of `bounds`. */
+function readBraces(reader: PatternReader, bounds: number[], depth: number): Fragment {
+  if (depth + 1 > MAX_BRACE_DEPTH) {
+    throw new UserInputError(
+      `The glob nests braces more than ${MAX_BRACE_DEPTH} deep; write it with fewer levels of {a,b}.`,
+    );
+  }
+  const options: Fragment[] = [];
+  for (const bound of bounds) {
+    reader.position++;
+    options.push(readSequence(reader, bound, depth + 1));
+    reader.position = bound;
+  }
+  reader.position++;
+  return reader.builder.alternatives(options);
+}
+
+/**
+ * `[...]` starting at `start`: its test, and the index just past its `]`; null when it isn't a
+ * closed class (then `[` is literal).
+ */
+function readClass(chars: string[], start: number, nocase: boolean): { test: CharTest; end: number } | null {
+  let cursor = start + 1;
+  const negated = chars[cursor] === "!" || chars[cursor] === "^";
+  if (negated) cursor++;
+  const ranges: Array<[string, string]> = [];
+  let first = true;
+  while (cursor < chars.length && (chars[cursor] !== "]" || first)) {
+    first = false;
+    let low = chars[cursor] as string;
+    if (low === "\\" && cursor + 1 < chars.length) low = chars[++cursor] as string;
+    let high = low;
+    if (chars[cursor + 1] === "-" && cursor + 2 < chars.length && chars[cursor + 2] !== "]") {
+      high = chars[cursor + 2] as string;
+      if (high === "\\" && cursor + 3 < chars.length) {
+        high = chars[cursor + 3] as string;
+        cursor++;
+      }
+      cursor += 2;
+    }
+    ranges.push([low, high]);
+    cursor++;
+  }
+  if (cursor >= chars.length) return null;
+  const inRanges = (char: string) => ranges.some(([low, high]) => char >= low && char <= high);
+  const inClass = nocase
+    ? (char: string) => inRanges(char) || inRanges(char.toLowerCase()) || inRanges(char.toUpperCase())
+    : inRanges;
+  // Like `*` and `?`, a class never matches the path separator.
+  const test: CharTest = negated
+    ? (char) => char !== "/" && !inClass(char)
+    : (char) => char !== "/" && inClass(char);
+  return { test, end: cursor + 1 };
+}
+
+/**
+ * Where the alternatives of the brace at `start` end: each top-level `,` and then the closing
+ * `}`; null when it has no top-level comma or no end (then `{` is a literal).
+ */
+function braceBounds(chars: string[], start: number): number[] | null {
+  let depth = 0;
+  const bounds: number[] = [];
+  for (let cursor = start; cursor < chars.length; cursor++) {
+    const char = chars[cursor];
+    if (char === "\\") cursor++;
+    else if (char === "{") depth++;
+    else if (char === "}") {
+      depth--;
+      if (depth === 0) return bounds.length > 0 ? [...bounds, cursor] : null;
+    } else if (char === "," && depth === 1) bounds.push(cursor);
+  }
+  return null;
+}
+
+/**
+ * Runs the automaton over `text` one character at a time with a set of states. Each state joins
+ * a step's set at most once (`seen` holds the step it last joined), so a step costs at most one
+ * visit per state.
+ */
+function runAutomaton(
+  states: State[],
+  start: number,
+  matchState: number,
+  text: string,
+  work: GlobWork | undefined,
+): boolean {
+  const seen = new Int32Array(states.length).fill(-1);
+  let steps = 0;
+  const addClosure = (set: number[], id: number, step: number) => {
+    const stack = [id];
+    while (stack.length > 0) {
+      const stateId = stack.pop() as number;
+      if (seen[stateId] === step) continue;
+      seen[stateId] = step;
+      steps++;
+      const state = states[stateId] as State;
+      if (state.kind === "split") for (const next of state.next) stack.push(next);
+      else set.push(stateId);
+    }
+  };
+  let current: number[] = [];
+  addClosure(current, start, 0);
+  let step = 0;
+  for (const char of text) {
+    if (current.length === 0) break;
+    step++;
+    const next: number[] = [];
+    for (const stateId of current) {
+      steps++;
+      const state = states[stateId] as State;
+      if (state.kind === "char" && state.test(char)) addClosure(next, state.next, step);
+    }
+    current = next;
+  }
+  if (work) work.steps += steps;
+  return current.includes(matchState);
 }
 
 /** True when `chars` from `from` is `**` (or more stars) and nothing after. */

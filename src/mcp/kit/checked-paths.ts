@@ -1,9 +1,11 @@
 // What a tool is handed for the local disk (ToolContext.paths): checked paths and opened
 // handles, never raw strings. Declared in the kit, which hands it out; the one implementation
-// is ../local-paths.ts (roots → checked paths).
+// is ../local-paths.ts (roots → checked paths). CheckedPath itself is declared where the writers
+// that demand it live (local/).
 import type * as fs from "node:fs/promises";
+import type { CheckedPath } from "../../local/containment.js";
 
-export type CheckedPath = string & { readonly __checked: unique symbol };
+export type { CheckedPath };
 
 export interface CheckedFile {
   path: CheckedPath;

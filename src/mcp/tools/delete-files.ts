@@ -1,13 +1,30 @@
 import { z } from "zod";
+import { runPool } from "../../pool.js";
 import { countOf, formatBytes } from "../../units.js";
 import { VagonError } from "../../vagon/errors.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { confirmDelete } from "../housekeeping/confirm-delete.js";
-import { createPlanSigner, type PlanScope } from "../housekeeping/delete-plan.js";
-import { buildFilter, CRITERIA, type EntryFilter, filterScope, filterShape } from "../housekeeping/filter.js";
+import {
+  createPlanSigner,
+  type PlanItem,
+  type PlanScope,
+  type PlanSigner,
+} from "../housekeeping/delete-plan.js";
+import {
+  buildFilter,
+  CRITERIA,
+  type EntryFilter,
+  type FilterArgs,
+  filterScope,
+  filterShape,
+} from "../housekeeping/filter.js";
+import { scanTree } from "../housekeeping/scan.js";
 import { defineTool, type ToolContext } from "../kit/define-tool.js";
 import { UserInputError } from "../kit/errors.js";
 import { isoInstant } from "../kit/instant.js";
+import { createProgress, type ProgressReporter } from "../kit/progress.js";
+import { loadTypeTable, type TypeForName } from "../listing/compact.js";
+import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
 // is paid for in every conversation).
@@ -20,12 +37,6 @@ const briefFilterShape = {
     ]),
   ),
 } as typeof filterShape;
-
-import { runPool } from "../../pool.js";
-import { scanTree } from "../housekeeping/scan.js";
-import { createProgress, type ProgressReporter } from "../kit/progress.js";
-import { loadTypeTable } from "../listing/compact.js";
-import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 /** Deletes in flight at once: quick for big sets, gentle on the API's rate limit. */
 export const DELETE_CONCURRENCY = 4;
@@ -78,24 +89,11 @@ Use this tool when you need to:
   mutating: true,
   async handler(args, context) {
     const scope = filterScope(args);
-    const given = CRITERIA.filter((field) => args[field] !== undefined);
-    if (args.file_ids && given.length > 0) {
-      throw new UserInputError(`Give file_ids or a filter (${given.join(", ")}), not both.`);
-    }
-    if (!args.file_ids && given.length === 0) {
-      // A plan_id names a set, it doesn't hold it: the set is computed again from the same inputs.
-      if (args.confirm !== undefined) {
-        throw new UserInputError(
-          "confirm goes with the same inputs as the preview (its file_ids, or its filter and location), so the set can be checked again: call delete_files with those inputs plus confirm. Nothing was deleted.",
-        );
-      }
-      throw new UserInputError(
-        `A filter needs at least one of ${CRITERIA.join(", ")} — e.g. modified_before: "30d". To delete one whole folder, use delete_file.`,
-      );
-    }
+    refuseUnclearSelection(args);
     const filter = args.file_ids ? null : await buildFilter(args, Date.now());
     const progress = createProgress(context.extra);
-    const set = await computeSet(context, progress, scope, filter, args.file_ids ?? null);
+    const computeThisSet = () => computeSet(context, progress, scope, filter, args.file_ids ?? null);
+    const set = await computeThisSet();
     const planScope: PlanScope = {
       location: scope.location,
       machineId: scope.machineId ?? null,
@@ -104,69 +102,10 @@ Use this tool when you need to:
     const signer = createPlanSigner(context.config.apiKey, context.config.apiSecret);
     const planItems = planItemsOf(set);
     const nowMs = Date.now();
+    const shown: PreviewSetting = { planScope, signer, typeForName: await loadTypeTable(), progress };
 
-    const typeForName = await loadTypeTable();
-    const preview = (status: "preview" | "changed", why: string, current = set) => {
-      progress.finish(scannedMessage(current.scannedEntries, current.scannedFolders));
-      const shown = [...current.items]
-        .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
-        .slice(0, PREVIEW_ITEMS);
-      // A folder whose contents go deeper than the walk has no known size: none is given.
-      const items = foundTable(
-        shown.map((item) => ({ entry: item.entry, bytes: item.uncounted ? null : item.bytes })),
-        typeForName,
-        scope.location === "machine" ? planScope.machineId : null,
-      );
-      const lines = [why];
-      if (current.missing.length > 0)
-        lines.push(
-          `Not found under ${current.where} (gone, or in another location/folder): ${current.missing.join(", ")}.`,
-        );
-      if (current.items.length === 0) {
-        lines.push("Nothing to delete.");
-        return {
-          structured: { status, count: 0, bytes: 0, items: foundTable([], typeForName, null) },
-          text: lines.join("\n"),
-        };
-      }
-      const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
-      const expiresAt = isoInstant(expiresAtMs);
-      lines.push(
-        `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where}:`,
-        ...shown.map(
-          (item) =>
-            foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
-            (item.uncounted ? " (size unknown: deeper than the walk)" : ""),
-        ),
-      );
-      if (current.items.length > shown.length)
-        lines.push(`… and ${count(current.items.length - shown.length)} more.`);
-      lines.push(
-        `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
-      );
-      return {
-        structured: {
-          status,
-          plan_id: planId,
-          count: current.items.length,
-          bytes: current.bytes,
-          ...(current.uncounted > 0 ? { uncounted: current.uncounted } : {}),
-          items,
-          expires_at: expiresAt,
-        },
-        text: lines.join("\n"),
-      };
-    };
-
-    const refuseIncomplete = (walked: DeleteSet) => {
-      if (!walked.complete) {
-        throw new UserInputError(
-          `The walk under ${walked.where} hit the scan budget (${count(walked.scannedEntries)} entries) before it ended, so the set isn't known exactly. Nothing was deleted. Start deeper (parent_id) or lower max_depth, then try again.`,
-        );
-      }
-    };
     refuseIncomplete(set);
-    if (args.confirm === undefined) return preview("preview", "Preview only.");
+    if (args.confirm === undefined) return preview(shown, "preview", "Preview only.", set);
     const verdict = signer.check(args.confirm, planScope, planItems, nowMs);
     if (verdict === "malformed")
       throw new UserInputError(
@@ -174,41 +113,151 @@ Use this tool when you need to:
       );
     if (verdict === "expired")
       return preview(
+        shown,
         "preview",
         "That plan expired (plans last 15 minutes); nothing was deleted. Fresh preview:",
+        set,
       );
     if (verdict === "changed")
       return preview(
+        shown,
         "changed",
         "The set changed since the preview (or the inputs differ); nothing was deleted. New preview:",
+        set,
       );
-    if (set.items.length === 0) return preview("preview", "Nothing matches any more.");
-
-    const answer = await userConfirms(context, set, args.confirm);
-    if (typeof answer !== "string") return answer;
-    if (answer === "declined") {
-      progress.finish("declined");
-      return {
-        structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
-        text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${sizeText(set)}). Nothing was changed.`,
-      };
-    }
-    // Not asked, or answered before this call began (a 2026-07-28 retry): the set was computed
-    // after the answer and still matches the plan.
-    if (answer === "not-asked" || answer === "accepted-earlier") return deleteSet(context, progress, set);
-    // The question may have stayed open for minutes: the user agreed to the set it named, so
-    // that set is computed again now, and anything that came or went since deletes nothing.
-    const confirmedSet = await computeSet(context, progress, scope, filter, args.file_ids ?? null);
-    refuseIncomplete(confirmedSet);
-    if (!sameItems(planItemsOf(confirmedSet), planItems))
-      return preview(
-        "changed",
-        "The set changed while you were asked; nothing was deleted. New preview:",
-        confirmedSet,
-      );
-    return deleteSet(context, progress, confirmedSet);
+    if (set.items.length === 0) return preview(shown, "preview", "Nothing matches any more.", set);
+    return confirmThenDelete(context, shown, set, args.confirm, computeThisSet);
   },
 });
+
+/** file_ids or a filter, exactly one; confirm alone names no set. */
+function refuseUnclearSelection(
+  args: FilterArgs & { file_ids?: number[] | undefined; confirm?: string | undefined },
+): void {
+  const given = CRITERIA.filter((field) => args[field] !== undefined);
+  if (args.file_ids && given.length > 0) {
+    throw new UserInputError(`Give file_ids or a filter (${given.join(", ")}), not both.`);
+  }
+  if (!args.file_ids && given.length === 0) {
+    // A plan_id names a set, it doesn't hold it: the set is computed again from the same inputs.
+    if (args.confirm !== undefined) {
+      throw new UserInputError(
+        "confirm goes with the same inputs as the preview (its file_ids, or its filter and location), so the set can be checked again: call delete_files with those inputs plus confirm. Nothing was deleted.",
+      );
+    }
+    throw new UserInputError(
+      `A filter needs at least one of ${CRITERIA.join(", ")} — e.g. modified_before: "30d". To delete one whole folder, use delete_file.`,
+    );
+  }
+}
+
+/**
+ * Asks the user (both eras, confirm-delete.ts) and deletes on yes. An answer given while this
+ * call waited is checked against the set computed again now.
+ */
+async function confirmThenDelete(
+  context: ToolContext,
+  shown: PreviewSetting,
+  set: DeleteSet,
+  planId: string,
+  computeThisSet: () => Promise<DeleteSet>,
+) {
+  const { progress } = shown;
+  const answer = await userConfirms(context, set, planId);
+  if (typeof answer !== "string") return answer;
+  if (answer === "declined") {
+    progress.finish("declined");
+    return {
+      structured: { status: "declined" as const, deleted: 0, already_gone: 0, failed: [], bytes_freed: 0 },
+      text: `Not deleted: the user declined deleting ${count(set.items.length)} items (${sizeText(set)}). Nothing was changed.`,
+    };
+  }
+  // Not asked, or answered before this call began (a 2026-07-28 retry): the set was computed
+  // after the answer and still matches the plan.
+  if (answer === "not-asked" || answer === "accepted-earlier") return deleteSet(context, progress, set);
+  // The question may have stayed open for minutes: the user agreed to the set it named, so
+  // that set is computed again now, and anything that came or went since deletes nothing.
+  const confirmedSet = await computeThisSet();
+  refuseIncomplete(confirmedSet);
+  if (!sameItems(planItemsOf(confirmedSet), planItemsOf(set)))
+    return preview(
+      shown,
+      "changed",
+      "The set changed while you were asked; nothing was deleted. New preview:",
+      confirmedSet,
+    );
+  return deleteSet(context, progress, confirmedSet);
+}
+
+function refuseIncomplete(walked: DeleteSet): void {
+  if (!walked.complete) {
+    throw new UserInputError(
+      `The walk under ${walked.where} hit the scan budget (${count(walked.scannedEntries)} entries) before it ended, so the set isn't known exactly. Nothing was deleted. Start deeper (parent_id) or lower max_depth, then try again.`,
+    );
+  }
+}
+
+/** What a preview is signed for and shown with, beside the set itself. */
+interface PreviewSetting {
+  planScope: PlanScope;
+  signer: PlanSigner;
+  typeForName: TypeForName;
+  progress: ProgressReporter;
+}
+
+/** The set, its first items by path, and a fresh plan_id to carry it out; nothing deleted. */
+function preview(shown: PreviewSetting, status: "preview" | "changed", why: string, current: DeleteSet) {
+  const { planScope, signer, typeForName, progress } = shown;
+  progress.finish(scannedMessage(current.scannedEntries, current.scannedFolders));
+  const first = [...current.items]
+    .sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1))
+    .slice(0, PREVIEW_ITEMS);
+  // A folder whose contents go deeper than the walk has no known size: none is given.
+  const items = foundTable(
+    first.map((item) => ({ entry: item.entry, bytes: item.uncounted ? null : item.bytes })),
+    typeForName,
+    planScope.location === "machine" ? planScope.machineId : null,
+  );
+  const lines = [why];
+  if (current.missing.length > 0)
+    lines.push(
+      `Not found under ${current.where} (gone, or in another location/folder): ${current.missing.join(", ")}.`,
+    );
+  if (current.items.length === 0) {
+    lines.push("Nothing to delete.");
+    return {
+      structured: { status, count: 0, bytes: 0, items: foundTable([], typeForName, null) },
+      text: lines.join("\n"),
+    };
+  }
+  const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
+  const expiresAt = isoInstant(expiresAtMs);
+  lines.push(
+    `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where}:`,
+    ...first.map(
+      (item) =>
+        foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
+        (item.uncounted ? " (size unknown: deeper than the walk)" : ""),
+    ),
+  );
+  if (current.items.length > first.length)
+    lines.push(`… and ${count(current.items.length - first.length)} more.`);
+  lines.push(
+    `Nothing was deleted. To delete exactly these, call delete_files again with the same inputs and confirm="${planId}" (valid until ${expiresAt}).`,
+  );
+  return {
+    structured: {
+      status,
+      plan_id: planId,
+      count: current.items.length,
+      bytes: current.bytes,
+      ...(current.uncounted > 0 ? { uncounted: current.uncounted } : {}),
+      items,
+      expires_at: expiresAt,
+    },
+    text: lines.join("\n"),
+  };
+}
 
 interface SetItem {
   entry: WalkedEntry;
@@ -294,14 +343,11 @@ function sizeText(set: DeleteSet): string {
   return `${formatBytes(set.bytes)} plus an unknown size deeper than ${MAX_WALK_DEPTH} levels in ${count(set.uncounted)} folder${set.uncounted === 1 ? "" : "s"}`;
 }
 
-function planItemsOf(set: DeleteSet): Array<{ id: number; bytes: number }> {
+function planItemsOf(set: DeleteSet): PlanItem[] {
   return set.items.map((item) => ({ id: item.entry.id, bytes: item.bytes }));
 }
 
-function sameItems(
-  a: Array<{ id: number; bytes: number }>,
-  b: Array<{ id: number; bytes: number }>,
-): boolean {
+function sameItems(a: PlanItem[], b: PlanItem[]): boolean {
   const key = (items: typeof a) =>
     items
       .map((item) => `${item.id}:${item.bytes}`)
@@ -330,36 +376,66 @@ function userConfirms(context: ToolContext, set: DeleteSet, planId: string) {
 /** Deleted items named in the answer; the rest are counted. */
 const DELETED_NAMED = 10;
 
+/** What the deletes came to, item by item. */
+interface DeleteTally {
+  deleted: number;
+  alreadyGone: number;
+  bytesFreed: number;
+  /** Left when the call was cancelled. */
+  notStarted: number;
+  failed: Array<{ id: number; name: string; message: string }>;
+  /** Ids this call deleted (not those already gone). */
+  goneIds: Set<number>;
+}
+
 async function deleteSet(context: ToolContext, progress: ProgressReporter, set: DeleteSet) {
+  const tally = await runDeletes(context, progress, set);
+  progress.finish(`deleted ${count(tally.deleted)} of ${count(set.items.length)} items`);
+  context.logger.info("delete_files finished", {
+    deleted: tally.deleted,
+    already_gone: tally.alreadyGone,
+    failed: tally.failed.length,
+    not_started: tally.notStarted,
+  });
+  return deletedAnswer(set, tally);
+}
+
+/** Deletes every item of the set, a few at once; each failure is counted, none stops the others. */
+async function runDeletes(
+  context: ToolContext,
+  progress: ProgressReporter,
+  set: DeleteSet,
+): Promise<DeleteTally> {
   const { extra, logger } = context;
-  let deleted = 0;
-  let alreadyGone = 0;
-  let bytesFreed = 0;
-  let notStarted = 0;
-  const failed: Array<{ id: number; name: string; message: string }> = [];
-  const goneIds = new Set<number>();
+  const tally: DeleteTally = {
+    deleted: 0,
+    alreadyGone: 0,
+    bytesFreed: 0,
+    notStarted: 0,
+    failed: [],
+    goneIds: new Set(),
+  };
   const total = set.items.length;
   const scanned = set.scannedEntries + set.scannedFolders;
-  const done = () => deleted + alreadyGone + failed.length;
-  // Every item runs: each failure is caught and counted, so none stops the others.
+  const done = () => tally.deleted + tally.alreadyGone + tally.failed.length;
   await runPool(set.items, DELETE_CONCURRENCY, async (item) => {
     // Cancellation stops before the next delete; one already sent is let finish, so its outcome is known.
     if (extra.signal.aborted) {
-      notStarted += 1;
+      tally.notStarted += 1;
       return;
     }
     try {
       const outcome = await context.client.deleteFile(item.entry.id);
-      if (outcome.alreadyGone) alreadyGone += 1;
+      if (outcome.alreadyGone) tally.alreadyGone += 1;
       else {
-        deleted += 1;
-        bytesFreed += item.bytes;
-        goneIds.add(item.entry.id);
+        tally.deleted += 1;
+        tally.bytesFreed += item.bytes;
+        tally.goneIds.add(item.entry.id);
       }
     } catch (error) {
-      if (error instanceof VagonError && error.code === 404) alreadyGone += 1;
+      if (error instanceof VagonError && error.code === 404) tally.alreadyGone += 1;
       else
-        failed.push({
+        tally.failed.push({
           id: item.entry.id,
           name: item.entry.name,
           message: error instanceof Error ? logger.redact(error.message) : String(error),
@@ -371,14 +447,14 @@ async function deleteSet(context: ToolContext, progress: ProgressReporter, set: 
       progress.report(scanned + done(), scanned + total, `deleting ${count(done())}/${count(total)} items`);
     }
   });
-  progress.finish(`deleted ${count(deleted)} of ${count(total)} items`);
-  logger.info("delete_files finished", {
-    deleted,
-    already_gone: alreadyGone,
-    failed: failed.length,
-    not_started: notStarted,
-  });
-  // What went, by name, kind and size (SPEC §2), the first few in the set's order.
+  return tally;
+}
+
+/** What went, by name, kind and size (SPEC §2), what was already gone, cancelled or failed. */
+function deletedAnswer(set: DeleteSet, tally: DeleteTally) {
+  const { deleted, alreadyGone, bytesFreed, notStarted, failed, goneIds } = tally;
+  const total = set.items.length;
+  // The first few that went, in the set's order.
   const gone = set.items.filter((item) => goneIds.has(item.entry.id));
   const named = gone
     .slice(0, DELETED_NAMED)

@@ -187,7 +187,7 @@ async function sendFolder(
     skipExisting: args.skip_existing,
     overwrite: args.overwrite,
     contentTypeOf: (name) => args.content_type ?? (lookup(name) || "application/octet-stream"),
-    openFile: (file) => context.paths.openTreeFile(file.path as CheckedPath, folder),
+    openFile: (file) => context.paths.openTreeFile(file.path, folder),
     ...(args.chunk_size_mb ? { chunkSizeMb: args.chunk_size_mb } : {}),
     partConcurrency: context.config.uploadConcurrency,
     signal: context.extra.signal,

@@ -10,7 +10,7 @@ import { type ExtractResult, extractZip } from "../../local/extract.js";
 import { freeFolderName, isStillItself } from "../../local/files.js";
 import { markExtraction, sweepLeftovers } from "../../local/leftovers.js";
 import { countOf, formatBytes, groupDigits } from "../../units.js";
-import { saveUrlToFile, waitForJob } from "../../vagon/download.js";
+import { type SavedFile, saveUrlToFile, waitForJob } from "../../vagon/download.js";
 import type { DownloadJob, DownloadStart } from "../../vagon/types.js";
 import type { ToolContext, ToolOutput } from "../kit/define-tool.js";
 import { ToolError } from "../kit/errors.js";
@@ -210,7 +210,7 @@ export async function followJob(
     return render(base);
   }
 
-  let saved: { savedPath: string; sizeBytes: number };
+  let saved: SavedFile;
   try {
     saved = await saveWithProgress(context, progress, {
       url: job.url,
@@ -240,7 +240,7 @@ async function extractSaved(
   context: ToolContext,
   progress: ProgressReporter,
   target: DownloadTarget,
-  saved: { savedPath: string; sizeBytes: number },
+  saved: SavedFile,
   base: DownloadResult,
 ): Promise<ToolOutput<DownloadResult>> {
   const folder = target.folder as CheckedPath;
@@ -253,7 +253,7 @@ async function extractSaved(
   const destination = inPlace
     ? folder
     : await freeFolderName(folder, path.basename(savedPath).replace(/\.zip$/i, ""));
-  await assertFolderIsItself(destination as CheckedPath);
+  await assertFolderIsItself(destination);
   // Marked while it fills, so a crash's half-filled folder is recognized and swept later.
   const mark = await markExtraction(destination, !inPlace);
   let extracted: ExtractResult;
@@ -316,7 +316,7 @@ async function saveWithProgress(
     /** Extraction follows: the download is the first half of the work. */
     extract: boolean;
   },
-): Promise<{ savedPath: string; sizeBytes: number }> {
+): Promise<SavedFile> {
   const start = SHARE.job;
   const end = options.extract ? SHARE.transferEndBeforeExtract : SHARE.transferEnd;
   // What a crashed earlier download or extraction left in this folder goes first.

@@ -97,116 +97,142 @@ export function buildResourceServer(
   logger: Logger,
   options: ResourceServerOptions = {},
 ): ResourceServer {
-  const maxInFlight = options.maxCallsInFlightPerSubject ?? DEFAULT_MAX_CALLS_IN_FLIGHT_PER_SUBJECT;
   const metadataUrl = protectedResourceMetadataUrl(oauth.publicUrl);
-  const metadataPaths = protectedResourceMetadataPaths(oauth.publicUrl, mcpPath);
-  const metadataBody = JSON.stringify(protectedResourceMetadata(oauth));
-  // Requests in flight per principal, each released when its response closes or it is cancelled.
-  const inFlight = new Map<string, number>();
-  const cancellable = new Map<string, () => void>();
-
-  function refuse(res: ServerResponse, status: number, challenge: string, message: string) {
-    res.writeHead(status, {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      "www-authenticate": `Bearer ${challenge}`,
-    });
-    res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }));
-  }
-
+  const calls = createCallsInFlight(
+    options.maxCallsInFlightPerSubject ?? DEFAULT_MAX_CALLS_IN_FLIGHT_PER_SUBJECT,
+    options.refused,
+  );
   return {
     metadataUrl,
     verifier,
-    serveMetadata(req, res, pathname) {
-      if (!metadataPaths.has(pathname)) return false;
-      if (req.method === "OPTIONS") {
-        res.writeHead(204, { "access-control-allow-origin": "*", "access-control-allow-methods": "GET" });
-        res.end();
-        return true;
-      }
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { allow: "GET" });
-        res.end();
-        return true;
-      }
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "cache-control": "public, max-age=3600",
-        // Browser-based clients (MCP Inspector) read it cross-origin; it holds nothing secret.
-        "access-control-allow-origin": "*",
-      });
-      res.end(req.method === "HEAD" ? undefined : metadataBody);
-      return true;
-    },
-
-    async authenticate(req, res) {
-      const authorization = req.headers.authorization;
-      const pointer = `resource_metadata="${metadataUrl}"`;
-      if (authorization === undefined) {
-        options.refused?.("no bearer token");
-        refuse(
-          res,
-          401,
-          pointer,
-          `Unauthorized: this server needs an OAuth access token (see ${metadataUrl}).`,
-        );
-        return null;
-      }
-      const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization);
-      const verdict = match?.[1]
-        ? await verifier.verify(match[1])
-        : { ok: false as const, reason: "malformed" };
-      if (!verdict.ok) {
-        options.refused?.(`access token refused (${verdict.reason})`);
-        refuse(
-          res,
-          401,
-          `error="invalid_token", error_description="The access token is missing, malformed, expired or not for this server", ${pointer}`,
-          "Unauthorized: the access token is not valid for this server; get a new one.",
-        );
-        return null;
-      }
-      return verdict.principal;
-    },
-
+    serveMetadata: metadataRoutes(oauth, mcpPath),
+    authenticate: (req, res) => authenticateBearer(req, res, verifier, metadataUrl, options.refused),
     admit(principal, req, body, res) {
-      const challenge = scopeChallenge(body, principal.scopes);
-      if (challenge) {
-        refuse(
-          res,
-          403,
-          `error="insufficient_scope", scope="${challenge.join(" ")}", resource_metadata="${metadataUrl}"`,
-          `Forbidden: this call needs the scope ${challenge.filter((scope) => !principal.scopes.has(scope)).join(" and ")}, which the access token lacks; nothing was done. Authorize again with ${challenge.join(" ")}.`,
-        );
-        return false;
-      }
+      if (refusedForScope(principal, body, metadataUrl, res)) return false;
       if (req.method !== "POST") return true;
       const owner = principalKey(principal);
       const session = typeof req.headers["mcp-session-id"] === "string" ? req.headers["mcp-session-id"] : "";
       const messages: unknown[] = Array.isArray(body) ? body : [body];
       // A cancelled call stops counting at once: its response may never come.
-      for (const requestId of cancelledRequestIds(messages))
-        cancellable.get(callKey(owner, session, requestId))?.();
+      calls.cancel(owner, session, cancelledRequestIds(messages));
       const requestIds = requestIdsOf(messages);
       if (requestIds.length === 0) return true;
+      if (!calls.admit(owner, session, requestIds, res)) return false;
+      logMutatingCalls(logger, principal, body);
+      return true;
+    },
+    run: (principal, work) => withPrincipal(principal, work),
+  };
+}
+
+/** A 401 or 403 JSON-RPC error answer with its WWW-Authenticate challenge. */
+function refuse(res: ServerResponse, status: number, challenge: string, message: string) {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    "www-authenticate": `Bearer ${challenge}`,
+  });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message }, id: null }));
+}
+
+/** The Protected Resource Metadata routes: answers one, or false when `pathname` is not one. */
+function metadataRoutes(oauth: OAuthConfig, mcpPath: string): ResourceServer["serveMetadata"] {
+  const metadataPaths = protectedResourceMetadataPaths(oauth.publicUrl, mcpPath);
+  const metadataBody = JSON.stringify(protectedResourceMetadata(oauth));
+  return (req, res, pathname) => {
+    if (!metadataPaths.has(pathname)) return false;
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { "access-control-allow-origin": "*", "access-control-allow-methods": "GET" });
+      res.end();
+      return true;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET" });
+      res.end();
+      return true;
+    }
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "public, max-age=3600",
+      // Browser-based clients (MCP Inspector) read it cross-origin; it holds nothing secret.
+      "access-control-allow-origin": "*",
+    });
+    res.end(req.method === "HEAD" ? undefined : metadataBody);
+    return true;
+  };
+}
+
+/** The request's bearer token → its principal, or null once a 401 pointing at the metadata is sent. */
+async function authenticateBearer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  verifier: TokenVerifier,
+  metadataUrl: string,
+  refused: ((reason: string) => void) | undefined,
+): Promise<Principal | null> {
+  const authorization = req.headers.authorization;
+  const pointer = `resource_metadata="${metadataUrl}"`;
+  if (authorization === undefined) {
+    refused?.("no bearer token");
+    refuse(res, 401, pointer, `Unauthorized: this server needs an OAuth access token (see ${metadataUrl}).`);
+    return null;
+  }
+  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization);
+  const verdict = match?.[1] ? await verifier.verify(match[1]) : { ok: false as const, reason: "malformed" };
+  if (!verdict.ok) {
+    refused?.(`access token refused (${verdict.reason})`);
+    refuse(
+      res,
+      401,
+      `error="invalid_token", error_description="The access token is missing, malformed, expired or not for this server", ${pointer}`,
+      "Unauthorized: the access token is not valid for this server; get a new one.",
+    );
+    return null;
+  }
+  return verdict.principal;
+}
+
+/** True once a 403 insufficient_scope naming the scopes to ask for has been sent. */
+function refusedForScope(
+  principal: Principal,
+  body: unknown,
+  metadataUrl: string,
+  res: ServerResponse,
+): boolean {
+  const challenge = scopeChallenge(body, principal.scopes);
+  if (!challenge) return false;
+  refuse(
+    res,
+    403,
+    `error="insufficient_scope", scope="${challenge.join(" ")}", resource_metadata="${metadataUrl}"`,
+    `Forbidden: this call needs the scope ${challenge.filter((scope) => !principal.scopes.has(scope)).join(" and ")}, which the access token lacks; nothing was done. Authorize again with ${challenge.join(" ")}.`,
+  );
+  return true;
+}
+
+interface CallsInFlight {
+  /** Stops counting these calls of the owner's session now (their responses may never come). */
+  cancel(owner: string, session: string, requestIds: unknown[]): void;
+  /** Counts the calls until `res` closes, or answers 429 (false) past the owner's cap. */
+  admit(owner: string, session: string, requestIds: unknown[], res: ServerResponse): boolean;
+}
+
+/** Requests in flight per principal, each released when its response closes or it is cancelled. */
+function createCallsInFlight(
+  maxInFlight: number,
+  refused: ((reason: string) => void) | undefined,
+): CallsInFlight {
+  const inFlight = new Map<string, number>();
+  const cancellable = new Map<string, () => void>();
+  return {
+    cancel(owner, session, requestIds) {
+      for (const requestId of requestIds) cancellable.get(callKey(owner, session, requestId))?.();
+    },
+    admit(owner, session, requestIds, res) {
       const count = inFlight.get(owner) ?? 0;
       if (count + requestIds.length > maxInFlight) {
-        options.refused?.(`${maxInFlight} calls of one subject already in flight`);
-        res.writeHead(429, {
-          "content-type": "application/json",
-          "retry-after": "1",
-          "cache-control": "no-store",
-        });
-        res.end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            error: {
-              code: -32000,
-              message: `Too many calls in flight (${maxInFlight}) for this user; wait for some to finish, then try again.`,
-            },
-            id: null,
-          }),
-        );
+        refused?.(`${maxInFlight} calls of one subject already in flight`);
+        refuseTooManyCalls(res, maxInFlight);
         return false;
       }
       inFlight.set(owner, count + requestIds.length);
@@ -228,12 +254,27 @@ export function buildResourceServer(
       res.once("close", () => {
         for (const release of releases) release();
       });
-      logMutatingCalls(logger, principal, body);
       return true;
     },
-
-    run: (principal, work) => withPrincipal(principal, work),
   };
+}
+
+function refuseTooManyCalls(res: ServerResponse, maxInFlight: number) {
+  res.writeHead(429, {
+    "content-type": "application/json",
+    "retry-after": "1",
+    "cache-control": "no-store",
+  });
+  res.end(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      error: {
+        code: -32000,
+        message: `Too many calls in flight (${maxInFlight}) for this user; wait for some to finish, then try again.`,
+      },
+      id: null,
+    }),
+  );
 }
 
 function callKey(owner: string, session: string, requestId: unknown): string {

@@ -31,6 +31,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+// Not useHarness: every story deletes, so each gets a fresh sandbox, and some their own options.
 async function world(options: HarnessOptions = {}): Promise<{ sandbox: Sandbox; harness: Harness }> {
   const sandbox = await startSandbox();
   const harness = await startHarness({ sandbox, ...options });

@@ -72,12 +72,12 @@ describe("download_files of a big file", () => {
           ).toBe(true);
           expect(readdirSync(folder).some((name) => name.endsWith(".partial"))).toBe(true);
         },
-        { timeout: 4_000, interval: 20 },
+        { timeout: 20_000, interval: 20 },
       );
       controller.abort("user pressed stop");
       await expect(call).rejects.toThrow();
       // Nothing in it, and not the folder either: the call created it, so it goes with the rest.
-      await vi.waitFor(() => expect(existsSync(folder)).toBe(false), { timeout: 4_000, interval: 20 });
+      await vi.waitFor(() => expect(existsSync(folder)).toBe(false), { timeout: 20_000, interval: 20 });
     } finally {
       sandbox.setFaults(null);
     }

@@ -277,7 +277,7 @@ describe("upload_file with a folder", () => {
             ),
           ).toHaveLength(4);
         },
-        { timeout: 4_000, interval: 20 },
+        { timeout: 20_000, interval: 20 },
       );
       controller.abort();
       await expect(call).rejects.toThrow();
@@ -287,7 +287,7 @@ describe("upload_file with a folder", () => {
           expect([...remoteTree(folderId).values()].filter((e) => e.status !== "upload_completed")).toEqual(
             [],
           ),
-        { timeout: 4_000, interval: 20 },
+        { timeout: 20_000, interval: 20 },
       );
       const remote = remoteTree(folderId);
       expect([...remote.keys()].sort()).toEqual(["f00.bin", "f01.bin", "f02.bin", "f03.bin"]);

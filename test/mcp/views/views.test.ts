@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildViews } from "../../../scripts/build-views.mjs";
 import { packageFile } from "../../../src/config.js";
 import { VIEW_MIME_TYPE, VIEWS, viewToolMeta } from "../../../src/mcp/kit/views.js";
-import { type Sandbox, SEED, startSandbox } from "../../../src/sandbox/index.js";
-import { type Harness, startHarness, toolText } from "../../helpers/harness.js";
+import { SEED } from "../../../src/sandbox/index.js";
+import { toolText, useHarness } from "../../helpers/harness.js";
 import { withRecords } from "../../helpers/tables.js";
 import { CHROMIUM_INSTALL, CHROMIUM_PATH, startViewHost, type ViewHost } from "./view-host.js";
 
@@ -29,6 +29,8 @@ beforeAll(async () => {
 });
 
 describe("view registration", () => {
+  const { harness } = useHarness();
+
   it("uses ext-apps' MIME type and both _meta keys hosts read", () => {
     expect(VIEW_MIME_TYPE).toBe(RESOURCE_MIME_TYPE);
     expect(viewToolMeta("browser")).toEqual({
@@ -38,48 +40,38 @@ describe("view registration", () => {
   });
 
   it("serves every view as one self-contained HTML file that may load nothing", async () => {
-    const harness = await startHarness();
-    try {
-      const { resources } = await harness.mcp.listResources();
-      for (const view of Object.keys(VIEWS)) {
-        const uri = `ui://vagon/${view}`;
-        expect(resources.find((resource) => resource.uri === uri)?.mimeType).toBe(RESOURCE_MIME_TYPE);
-        const { contents } = await harness.mcp.readResource({ uri });
-        const content = contents[0] as { text: string; mimeType: string; _meta?: { ui?: { csp?: object } } };
-        expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
-        expect(content._meta?.ui?.csp).toEqual({ connectDomains: [], resourceDomains: [] });
-        expect(content.text).toContain(`content="default-src 'none';`);
-        // Inline only: no src= or href= pointing anywhere.
-        expect(content.text).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
-        // Nothing in the bundle (ours or the libraries') parses strings as markup.
-        expect(content.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
-      }
-      const { tools } = await harness.mcp.listTools();
-      expect(tools.find((tool) => tool.name === "list_files")?._meta).toEqual(viewToolMeta("browser"));
-    } finally {
-      await harness.close();
+    const { resources } = await harness.mcp.listResources();
+    for (const view of Object.keys(VIEWS)) {
+      const uri = `ui://vagon/${view}`;
+      expect(resources.find((resource) => resource.uri === uri)?.mimeType).toBe(RESOURCE_MIME_TYPE);
+      const { contents } = await harness.mcp.readResource({ uri });
+      const content = contents[0] as { text: string; mimeType: string; _meta?: { ui?: { csp?: object } } };
+      expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
+      expect(content._meta?.ui?.csp).toEqual({ connectDomains: [], resourceDomains: [] });
+      expect(content.text).toContain(`content="default-src 'none';`);
+      // Inline only: no src= or href= pointing anywhere.
+      expect(content.text).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
+      // Nothing in the bundle (ours or the libraries') parses strings as markup.
+      expect(content.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
     }
+    const { tools } = await harness.mcp.listTools();
+    expect(tools.find((tool) => tool.name === "list_files")?._meta).toEqual(viewToolMeta("browser"));
   });
 });
 
 describe.skipIf(!CHROMIUM_PATH)(
   `views in headless Chromium${CHROMIUM_PATH ? "" : ` (SKIPPED: ${CHROMIUM_INSTALL})`}`,
   () => {
-    let sandbox: Sandbox;
-    let harness: Harness;
+    const { harness, sandbox } = useHarness();
     let host: ViewHost;
 
     beforeAll(async () => {
-      sandbox = await startSandbox();
-      harness = await startHarness({ sandbox });
       await sandbox.addFile({ parentId: 0, name: HOSTILE_NAME, content: "x", contentType: "text/plain" });
       host = await startViewHost(harness.mcp);
     });
 
     afterAll(async () => {
       await host?.close();
-      await harness?.close({ keepSandbox: true });
-      await sandbox?.close();
     });
 
     /** Tools from other issues may not be on this branch yet: such a test says so and skips. */
@@ -430,17 +422,15 @@ describe.skipIf(!CHROMIUM_PATH)(
 // README's pictures show the seed's own organization (no test fixtures: the hostile names above
 // live in the other suite's sandbox). UPDATE_SCREENSHOTS=1 writes them to docs/views/.
 describe.skipIf(!CHROMIUM_PATH)("README screenshots, from the seeded sandbox", () => {
-  let harness: Harness;
+  const { harness } = useHarness();
   let host: ViewHost;
 
   beforeAll(async () => {
-    harness = await startHarness();
     host = await startViewHost(harness.mcp);
   });
 
   afterAll(async () => {
     await host?.close();
-    await harness?.close();
   });
 
   it("shows only the seed's names in every picture", async () => {
