@@ -4,6 +4,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { isPathWithinAllowedDirectories } from "../local/containment.js";
+import { groupDigits } from "../units.js";
 import { compileGlobs } from "./housekeeping/glob.js";
 import { LocalPathError } from "./kit/errors.js";
 import type { CheckedPath } from "./local-paths.js";
@@ -75,7 +76,7 @@ export async function walkLocalFolder(folder: CheckedPath, options: WalkOptions)
         } else if (dirent.isFile()) {
           if (tree.files.length >= maxFiles) {
             throw new LocalPathError(
-              `The folder holds more than ${maxFiles.toLocaleString("en-US")} files, the most one upload_file call sends. Upload its sub-folders one at a time, or leave some out with exclude.`,
+              `The folder holds more than ${groupDigits(maxFiles)} files, the most one upload_file call sends. Upload its sub-folders one at a time, or leave some out with exclude.`,
             );
           }
           const stats = await fs.lstat(absolute);

@@ -269,9 +269,10 @@ describe("machine ids can be found (item 4)", () => {
     const result = await harness.callTool("list_files", { location: "recordings" });
     expect(result.isError, toolText(result)).toBeFalsy();
     const lines = toolText(result).split("\n");
-    const session = lines.find((line) => line.includes(`id=${SEED.sessionFolderId}`));
-    expect(session).toMatch(new RegExp(`id=${SEED.sessionFolderId} machine=${SEED.runningMachineId}\\b`));
-    const stopped = lines.find((line) => line.includes(`id=${SEED.stoppedMachineSessionFolderId}`));
+    // A line: id, size, modified, then what says something (machine=…), then the name.
+    const session = lines.find((line) => line.startsWith(`${SEED.sessionFolderId} `));
+    expect(session).toMatch(new RegExp(`^${SEED.sessionFolderId} .*machine=${SEED.runningMachineId} `));
+    const stopped = lines.find((line) => line.startsWith(`${SEED.stoppedMachineSessionFolderId} `));
     expect(stopped).toMatch(new RegExp(`machine=${SEED.stoppedMachineId}\\b`));
     // The listing names no machine: each recording says its own, in the table's machine_id column.
     const { entries } = result.structuredContent as { entries: { columns: string[]; rows: unknown[][] } };
@@ -315,8 +316,8 @@ describe("a recursive listing marks the folders max_depth kept closed (item 9)",
     const result = await harness.callTool("list_files", { parent_id: top, recursive: true, max_depth: 1 });
     expect(result.isError, toolText(result)).toBeFalsy();
     const text = toolText(result);
-    expect(text).toMatch(new RegExp(`^ {2}hi-res/  id=${hiRes} .*\\(not opened\\)$`, "m"));
-    expect(text).toMatch(new RegExp(`^frames/  id=${frames} [^(]*$`, "m"));
+    expect(text).toMatch(new RegExp(`^ {2}${hiRes} .*hi-res/ \\(not opened\\)$`, "m"));
+    expect(text).toMatch(new RegExp(`^${frames} [^(]*frames/$`, "m"));
     expect(text).toMatch(
       new RegExp(
         `Folders marked \\(not opened\\) are at max_depth 1: their contents were not listed\\. List one with parent_id=${hiRes}, or call again with max_depth=2\\.`,

@@ -43,12 +43,12 @@ function tokensPerEntry(result: CallToolResult): { text: number; structured: num
   };
 }
 
-/** The entry names of a text rendering (one line per entry: the name ends at two spaces). */
+/** The file names of a text rendering (one line per entry: id, size, modified day, then the name). */
 function namesInText(text: string): string[] {
   return text
     .split("\n")
-    .filter((line) => line.startsWith("shot_"))
-    .map((line) => line.split("  ")[0] ?? "");
+    .map((line) => /^\d+ \S+ \d{4}-\d{2}-\d{2} (shot_.*)$/.exec(line)?.[1])
+    .filter((name) => name !== undefined);
 }
 
 /** The arguments the text says to call again with, read as a text-only model would. */
@@ -118,7 +118,7 @@ describe("output budget", () => {
       result.structuredContent,
     ).entries;
     expect(entries.length).toBe(100);
-    expect(toolText(result)).toMatch(/Session_10000\/ {2}id=\d+ machine=200 /);
+    expect(toolText(result)).toMatch(/^\d+ \S+ machine=200 Session_10000\/$/m);
     const perEntry = tokensPerEntry(result);
     expect(perEntry.text).toBeLessThan(30);
     expect(perEntry.structured).toBeLessThan(30);

@@ -107,6 +107,41 @@ describe("uploadFile", () => {
     }
   });
 
+  it("reads each part from an open handle through one buffer, and the bytes still round-trip", async () => {
+    // 3 parts of 5 MiB (20 reads of 256 KiB each) sent at once: a part's buffer is refilled only
+    // after the socket has flushed the chunk before (a new buffer per chunk left ~35 MB of
+    // garbage over a folder upload).
+    const { filePath, bytes } = await writeRandomFile("from-handle.bin", 14 * MIB + 777);
+    const handle = await fs.open(filePath, "r");
+    const buffersRead = new Set<ArrayBufferLike>();
+    const read = handle.read.bind(handle) as (...args: unknown[]) => ReturnType<typeof handle.read>;
+    const spied = new Proxy(handle, {
+      get: (target, key) =>
+        key === "read"
+          ? (buffer: Buffer, ...rest: unknown[]) => {
+              buffersRead.add(buffer.buffer);
+              return read(buffer, ...rest);
+            }
+          : Reflect.get(target, key, target),
+    });
+    try {
+      const result = await uploadFile({
+        client,
+        source: { kind: "file", path: filePath, handle: spied },
+        fileName: "from-handle.bin",
+        contentType: "application/octet-stream",
+        parentId: 0,
+        chunkSizeMb: 5,
+        concurrency: 3,
+      });
+      expect(result.parts).toBe(3);
+      expect((await sandbox.readFile(result.id)).equals(bytes)).toBe(true);
+      expect(buffersRead.size).toBeLessThanOrEqual(3);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it("uploads inline bytes and an empty file", async () => {
     const inline = Buffer.from("notes typed by the agent\n");
     const fromBytes = await uploadFile({

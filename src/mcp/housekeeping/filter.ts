@@ -92,8 +92,9 @@ export function parseInstant(field: string, value: string, nowMs: number): numbe
     const instantMs = Date.parse(text.replace(" ", "T"));
     if (!Number.isNaN(instantMs)) return instantMs;
   }
-  // The form tables write instants in (instant.ts), copied back from a result.
-  if (/^\d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(:\d{2})? GMT$/i.test(text)) {
+  // The form tables write instants in (instant.ts), copied back from a result ("GMT": as earlier
+  // versions wrote them).
+  if (/^\d{1,2} [a-z]{3} \d{4} \d{2}:\d{2}(:\d{2})? (GMT|UTC?|Z)$/i.test(text)) {
     const instantMs = Date.parse(text);
     if (!Number.isNaN(instantMs)) return instantMs;
   }

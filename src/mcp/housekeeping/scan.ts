@@ -1,5 +1,6 @@
 // A walk run on behalf of a tool call: the call's cancellation and its progress notifications
 // ("scanned 1,200 entries in 40 folders").
+import { groupDigits } from "../../units.js";
 import { type WalkRequest, type WalkResult, walkTree } from "../../vagon/walk.js";
 import type { ToolContext } from "../kit/define-tool.js";
 import type { ProgressReporter } from "../kit/progress.js";
@@ -27,7 +28,7 @@ export async function scanTree(
 export function incompleteNote(result: WalkResult): string {
   return result.complete
     ? ""
-    : `INCOMPLETE: stopped after the scan budget of ${result.scannedEntries.toLocaleString("en-US")} entries; counts cover only what was scanned — start deeper (parent_id) or lower max_depth.`;
+    : `INCOMPLETE: stopped after the scan budget of ${groupDigits(result.scannedEntries)} entries; counts cover only what was scanned — start deeper (parent_id) or lower max_depth.`;
 }
 
 /**
@@ -37,5 +38,5 @@ export function incompleteNote(result: WalkResult): string {
 export function depthNote(result: WalkResult, levels: number): string {
   const { folders, first } = result.unentered;
   if (!first) return "";
-  return `INCOMPLETE: ${folders.toLocaleString("en-US")} folder${folders === 1 ? "" : "s"} at the depth limit (${levels} levels) not entered, e.g. ${first.path}/ — what lies below is not counted; start there with parent_id=${first.id}.`;
+  return `INCOMPLETE: ${groupDigits(folders)} folder${folders === 1 ? "" : "s"} at the depth limit (${levels} levels) not entered, e.g. ${first.path}/ — what lies below is not counted; start there with parent_id=${first.id}.`;
 }

@@ -3,6 +3,7 @@
 // some hosts enforce. A tool whose result can grow (listings, extracted files) says how to cut it;
 // a result that is still too large becomes an error that says how to ask for less.
 import type { CallToolResult } from "@modelcontextprotocol/server";
+import { groupDigits } from "../../units.js";
 import { ToolError } from "./errors.js";
 
 /** SPEC §2: no result over ~8,000 tokens. */
@@ -89,7 +90,7 @@ export function fitToBudget<Result>(
   if (fullTokens <= limitTokens) return result;
   const tooLarge = () =>
     new ToolError(
-      `${toolName}'s answer would be about ${Math.ceil(fullTokens / 1000).toLocaleString("en-US")},000 tokens, over the ${OUTPUT_BUDGET_TOKENS.toLocaleString("en-US")}-token budget of one tool result. Ask for less: a narrower filter, a smaller limit or a page.`,
+      `${toolName}'s answer would be about ${groupDigits(Math.ceil(fullTokens / 1000))},000 tokens, over the ${groupDigits(OUTPUT_BUDGET_TOKENS)}-token budget of one tool result. Ask for less: a narrower filter, a smaller limit or a page.`,
     );
   if (!cut) throw tooLarge();
   let low = 0;

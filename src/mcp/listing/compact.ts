@@ -85,7 +85,7 @@ const listingColumns = {
   id: z.number(),
   name: z.string(),
   size: z.number().nullable().describe("bytes; null for a folder (kind 'directory', else 'file')."),
-  modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 GMT')."),
+  modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 UT')."),
   parent_id: z
     .number()
     .nullable()

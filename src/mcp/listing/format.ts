@@ -7,19 +7,28 @@ import { NORMAL_STATUS } from "./compact.js";
 /** At most this many entries are rendered as text in one result; structuredContent has all. */
 export const MAX_TEXT_ENTRIES = 200;
 
+/** What a listing's lines hold, in order (its header says it once). */
+export const ENTRY_LINE_COLUMNS = "id, size, modified, name";
+
 /**
- * "report.pdf  1.2 MB id=18093 2026-02-05" or "Project Folder/  id=18088": two spaces end the
- * name (names may hold single spaces), one separates the rest.
+ * A listing's line, as `ls -l` orders it: "18093 1.2M 2026-02-05 report.pdf" or
+ * "18088 2026-02-05 Project Folder/" — id, size (files), the UTC day, then the name, which ends
+ * the line (names may hold spaces, so it needs no separator after it); "machine=7" and
+ * "(uploading)" before the name, only when they say something.
  */
 export function entryLine(entry: Entry, indent = 0, listedMachineId?: number): string {
-  const name = `${"  ".repeat(indent)}${entry.name}${entry.kind === "directory" ? "/" : ""}`;
+  const parts = [String(entry.id)];
+  if (entry.kind === "file" && entry.size !== null) parts.push(formatBytes(entry.size, { compact: true }));
+  if (entry.modified) parts.push(entryDate(entry.modified));
   // Session recordings say the machine each belongs to: the only place machine ids show.
-  const machineId = entry.machine_id !== listedMachineId ? entry.machine_id : null;
-  return `${name}  ${entryDetails(entry, entry.kind === "file" ? entry.size : null, machineId)}`;
+  if (entry.machine_id !== null && entry.machine_id !== listedMachineId)
+    parts.push(`machine=${entry.machine_id}`);
+  if (entry.status !== NORMAL_STATUS) parts.push(`(${entry.status})`);
+  return `${"  ".repeat(indent)}${parts.join(" ")} ${entry.name}${entry.kind === "directory" ? "/" : ""}`;
 }
 
 /**
- * The one line renderer's tail, after an entry's name (a listing) or path (a walk):
+ * The tail of a found entry's line, after its path (find, usage, delete):
  * "1.2 MB id=18093 machine=7 2026-02-05 (uploading)", each part only when it says something.
  */
 export function entryDetails(

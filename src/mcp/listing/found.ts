@@ -3,7 +3,7 @@
 // last part is the name) and ends in "/" for a folder, as in the text; the rest follows from
 // the table: content type by extension, the normal status, the walked machine.
 import { z } from "zod";
-import { countOf } from "../../units.js";
+import { countOf, groupDigits } from "../../units.js";
 import type { WalkedEntry } from "../../vagon/walk.js";
 import { entryInstant } from "../kit/instant.js";
 import { type Table, tableSchema, toTable } from "../kit/table.js";
@@ -29,7 +29,7 @@ export function foundTableSchema(description: string, size = "bytes; null for a 
       id: z.number(),
       path: z.string().describe("ends in '/' for a folder (kind 'directory', else 'file')."),
       size: z.number().nullable().describe(size),
-      modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 GMT')."),
+      modified: z.string().nullable().describe("UTC to the second ('03 Feb 2026 09:16:30 UT')."),
     },
     {
       description: `${description} Not columns: name = the path's last part; content_type from the extension (content_types, else the standard MIME type; null for folders); status 'upload_completed'; machine_id = the machine searched (location 'machine'), else null. A row that differs says so in exceptions.`,
@@ -119,7 +119,7 @@ export function entryOrder(sort: SortKey, order: "asc" | "desc") {
 }
 
 /** "1,200" */
-export const count = (value: number) => value.toLocaleString("en-US");
+export const count = groupDigits;
 
 /** The progress line every walk sends. */
 export function scannedMessage(entries: number, folders: number): string {

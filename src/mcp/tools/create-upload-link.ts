@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { formatBytes } from "../../units.js";
+import { formatBytes, groupDigits } from "../../units.js";
 import { chooseChunkSizeMb, MAX_CHUNK_SIZE_MB, MIN_CHUNK_SIZE_MB, planParts } from "../../vagon/upload.js";
 import { isWellFormedText } from "../../well-formed.js";
 import { estimateTokens, OUTPUT_BUDGET_TOKENS } from "../kit/budget.js";
@@ -103,7 +103,7 @@ Then call complete_upload with the ETags.`,
     if (tokens > OUTPUT_BUDGET_TOKENS * 0.85) {
       await context.client.deleteFile(created.id, { signal: AbortSignal.timeout(30_000) }).catch(() => {});
       throw new UserInputError(
-        `${parts.length} part links are too long for one answer (about ${tokens.toLocaleString("en-US")} tokens). Nothing was left behind; ask again with a larger chunk_size_mb (fewer parts), e.g. ${Math.ceil(args.size / MIB / Math.max(1, Math.floor(parts.length / 2)))}.`,
+        `${parts.length} part links are too long for one answer (about ${groupDigits(tokens)} tokens). Nothing was left behind; ask again with a larger chunk_size_mb (fewer parts), e.g. ${Math.ceil(args.size / MIB / Math.max(1, Math.floor(parts.length / 2)))}.`,
       );
     }
     rememberLink(created.id, { parts: parts.length, fileName: args.file_name });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countOf, formatBytes } from "../../units.js";
+import { countOf, formatBytes, groupDigits } from "../../units.js";
 import { MAX_RESULT_ENTRIES } from "../kit/budget.js";
 import { defineTool, type ToolOutput } from "../kit/define-tool.js";
 import { UserInputError } from "../kit/errors.js";
@@ -11,7 +11,7 @@ import {
   loadTypeTable,
   type TypeForName,
 } from "../listing/compact.js";
-import { entryLine } from "../listing/format.js";
+import { ENTRY_LINE_COLUMNS, entryLine } from "../listing/format.js";
 import { cutWalkedListing, type Listing, listFolder, MAX_PAGE_SIZE } from "../listing/listing.js";
 
 export const listFiles = defineTool({
@@ -181,7 +181,7 @@ export function renderListing(
   const topLevel = listing.entries.filter((entry) => (entry.depth ?? 0) === 0).length;
   const inSubFolders = listing.entries.length - topLevel;
   const header = [
-    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""}`,
+    `${folderName}: ${topLevel} of ${countOf(listing.total, "entry", "entries")}${inSubFolders > 0 ? ` + ${inSubFolders} in sub-folders` : ""} (${ENTRY_LINE_COLUMNS})`,
   ];
   if (listing.storage)
     header.push(`storage ${formatBytes(listing.storage.used)} of ${formatBytes(listing.storage.total)} used`);
@@ -206,7 +206,7 @@ export function renderListing(
       // Pages before nextPage are all full, whether fetched now (limit) or earlier (page=K).
       const remaining = Math.max(0, listing.total - (listing.nextPage - 1) * listing.perPage);
       lines.push(
-        `${remaining.toLocaleString("en-US")} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
+        `${groupDigits(remaining)} more — call again with page=${listing.nextPage} per_page=${listing.perPage}`,
       );
     } else if (listing.nextCursor !== null) {
       lines.push(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countOf, formatBytes } from "../../units.js";
+import { countOf, formatBytes, groupDigits } from "../../units.js";
 import type { MachineContentItem } from "../../vagon/types.js";
 import { defineTool, type ToolOutput } from "../kit/define-tool.js";
 import * as params from "../kit/params.js";
@@ -81,7 +81,7 @@ The machine must be running.`,
       ];
       if (shown.length < items.length) {
         lines.push(
-          `${(items.length - shown.length).toLocaleString("en-US")} more, cut to fit the output budget — list a sub-folder's path to see the rest.`,
+          `${groupDigits(items.length - shown.length)} more, cut to fit the output budget — list a sub-folder's path to see the rest.`,
         );
       }
       return {

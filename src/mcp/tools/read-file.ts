@@ -1,6 +1,6 @@
 import type { ImageContent } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { countOf, formatBytes } from "../../units.js";
+import { countOf, formatBytes, groupDigits } from "../../units.js";
 import { openStoredFile, type RangedReader } from "../../vagon/ranged-reader.js";
 import { estimateTokens, HOST_CAP_ESTIMATE, HOST_CAP_TOKENS, TEXT_ESTIMATE_LIMIT } from "../kit/budget.js";
 import { defineTool, type ToolContext, type ToolOutput } from "../kit/define-tool.js";
@@ -79,7 +79,7 @@ const membersSchema = tableSchema(
     path: z.string(),
     size: z.number(),
     compressed_size: z.number(),
-    modified: z.string().nullable().describe("UTC ('03 Feb 2026 09:16:30 GMT'), as the zip says it."),
+    modified: z.string().nullable().describe("UTC ('03 Feb 2026 09:16:30 UT'), as the zip says it."),
   },
   {
     description:
@@ -320,7 +320,7 @@ async function readTextOnce(
   if (slice.truncated && !slice.note) {
     next.push(
       capped
-        ? `cut at ${maxBytes.toLocaleString("en-US")} bytes to stay under ${atCap ? `the ${HOST_CAP_TOKENS.toLocaleString("en-US")}-token cap` : "the output budget"} of one result`
+        ? `cut at ${groupDigits(maxBytes)} bytes to stay under ${atCap ? `the ${groupDigits(HOST_CAP_TOKENS)}-token cap` : "the output budget"} of one result`
         : `cut at max_bytes=${read.maxBytes}`,
     );
   }
@@ -338,10 +338,10 @@ async function readTextOnce(
         ? `first ${slice.text === "" ? 0 : slice.text.split("\n").length} lines`
         : "bytes";
   // "bytes" is said with the numbers: after "last 100 lines" they would read as line numbers.
-  const span = `bytes ${slice.start.toLocaleString("en-US")}–${slice.end.toLocaleString("en-US")}`;
+  const span = `bytes ${groupDigits(slice.start)}–${groupDigits(slice.end)}`;
   if (mode.kind === "range" && mode.offset >= size && size > 0) {
     next.unshift(
-      `offset=${mode.offset.toLocaleString("en-US")} is past the end: the file has ${countOf(size, "byte")}, so nothing was read (tail reads its last lines)`,
+      `offset=${groupDigits(mode.offset)} is past the end: the file has ${countOf(size, "byte")}, so nothing was read (tail reads its last lines)`,
     );
   }
   const header = `${sizeLine(read, size)}, ${what === "bytes" ? span : `${what} (${span})`}${slice.eof ? " (end of file)" : ""}${next.length > 0 ? `; ${next.join("; ")}` : ""}`;
@@ -566,7 +566,7 @@ async function readZip(
 
 function tooManyMembers(read: ReadContext, entryCount: number): ToolError {
   return new ToolError(
-    `${read.base.name} holds ${entryCount.toLocaleString("en-US")} members, more than the ${MAX_ZIP_MEMBERS.toLocaleString("en-US")} read_file looks through in one call (the limit extraction applies too). Call read_file without entry to list its first members, or download it with download_files.`,
+    `${read.base.name} holds ${groupDigits(entryCount)} members, more than the ${groupDigits(MAX_ZIP_MEMBERS)} read_file looks through in one call (the limit extraction applies too). Call read_file without entry to list its first members, or download it with download_files.`,
   );
 }
 
@@ -593,7 +593,7 @@ async function listZip(
   const more = total - members.length;
   const note =
     more > 0
-      ? `${more.toLocaleString("en-US")} more not shown: pass entry="<folder>/" to list one folder, or entry="<path>" to read a member.`
+      ? `${groupDigits(more)} more not shown: pass entry="<folder>/" to list one folder, or entry="<path>" to read a member.`
       : undefined;
   const scope = folder ? ` under ${folder}` : "";
   return {
@@ -606,7 +606,7 @@ async function listZip(
       ...(note ? { note } : {}),
     },
     text: [
-      `${sizeLine(read, read.base.size)}: zip of ${total.toLocaleString("en-US")} member${total === 1 ? "" : "s"}${scope}${more > 0 ? `, first ${members.length} shown` : ""}`,
+      `${sizeLine(read, read.base.size)}: zip of ${groupDigits(total)} member${total === 1 ? "" : "s"}${scope}${more > 0 ? `, first ${members.length} shown` : ""}`,
       ...lines,
       ...(note ? [note] : []),
     ].join("\n"),

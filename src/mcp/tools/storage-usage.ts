@@ -33,7 +33,7 @@ const breakdownSchema = tableSchema(
     path: z.string(),
     bytes: z.number().describe("everything below the folder."),
     files: z.number(),
-    newest: z.string().nullable().describe("modified of its newest file, UTC ('03 Feb 2026 09:16:30 GMT')."),
+    newest: z.string().nullable().describe("modified of its newest file, UTC ('03 Feb 2026 09:16:30 UT')."),
     oldest: z.string().nullable(),
   },
   {

@@ -9,7 +9,7 @@ import { removeCreatedFolders } from "../../empty-folders.js";
 import { type ExtractResult, extractZip } from "../../local/extract.js";
 import { freeFolderName, isStillItself } from "../../local/files.js";
 import { markExtraction, sweepLeftovers } from "../../local/leftovers.js";
-import { countOf, formatBytes } from "../../units.js";
+import { countOf, formatBytes, groupDigits } from "../../units.js";
 import { type SavedFile, saveUrlToFile, waitForJob } from "../../vagon/download.js";
 import type { DownloadJob, DownloadStart } from "../../vagon/types.js";
 import type { ToolContext, ToolOutput } from "../kit/define-tool.js";
@@ -266,7 +266,7 @@ async function extractSaved(
           SHARE.transferEndBeforeExtract +
             ((WORK - SHARE.transferEndBeforeExtract) * done) / Math.max(total, 1),
           WORK,
-          `extracting ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} files`,
+          `extracting ${groupDigits(done)}/${groupDigits(total)} files`,
         );
       },
     });
@@ -464,7 +464,7 @@ function renderShown(
       lines.push(...allFiles.slice(0, shown).map((file) => `  ${file}`));
       if (shown < allFiles.length) {
         lines.push(
-          `  … ${(allFiles.length - shown).toLocaleString("en-US")} more files, all extracted there (the list was cut to fit the output budget; look in ${result.saved_to}).`,
+          `  … ${groupDigits(allFiles.length - shown)} more files, all extracted there (the list was cut to fit the output budget; look in ${result.saved_to}).`,
         );
       }
       if (result.skipped?.length) {

@@ -44,7 +44,11 @@ describe("list_files", () => {
     });
     expect(listing.storage?.total).toBeGreaterThan(0);
     expect(listing.storage?.used).toBeGreaterThan(0);
-    expect(text).toContain(`id=${SEED.sharedTextFileId}`);
+    // One line per entry: id, size, modified day, then the name, which ends the line.
+    expect(text).toMatch(
+      new RegExp(`^${SEED.sharedTextFileId} \\d+B \\d{4}-\\d{2}-\\d{2} welcome\\.txt$`, "m"),
+    );
+    expect(text).toMatch(new RegExp(`^${SEED.projectFolderId} \\d{4}-\\d{2}-\\d{2} Project Folder/$`, "m"));
     expect(text).toMatch(/storage .* used/);
   });
 
@@ -94,12 +98,10 @@ describe("list_files", () => {
     expect(lines[0]).toMatch(/Frames.*50 of 250 entries/);
     const entryLines = lines.slice(1, -1);
     expect(entryLines).toHaveLength(50);
-    expect(
-      entryLines.every((line) => /^frame-\d{4}\.txt {2}\d+ bytes id=\d+ \d{4}-\d{2}-\d{2}$/.test(line)),
-    ).toBe(true);
+    expect(entryLines.every((line) => /^\d+ \d+B \d{4}-\d{2}-\d{2} frame-\d{4}\.txt$/.test(line))).toBe(true);
     const bytes = entryLines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
-    // Well under 30 tokens (~120 bytes) per entry.
-    expect(bytes / entryLines.length).toBeLessThan(80);
+    // Well under 30 tokens (~120 bytes) per entry: a 14-character name costs 36 bytes.
+    expect(bytes / entryLines.length).toBeLessThan(40);
     expect(text).not.toContain("{");
     expect(lines.at(-1)).toMatch(/200 more .*page=2/);
   });
@@ -123,9 +125,9 @@ describe("list_files", () => {
     // Children come right after their parent, indented, so the text reads as a tree.
     const ids = listing.entries.map((entry) => entry.id);
     expect(ids.indexOf(SEED.nestedFileId)).toBe(ids.indexOf(SEED.nestedFolderId) + 1);
-    expect(text).toMatch(/\n {2}links\.txt/);
+    expect(text).toMatch(/\n {2}\d+ \d+B \S+ links\.txt\n/);
     // `total` counts the listed folder; the header says what the walk added.
-    expect(text.split("\n")[0]).toMatch(/: 3 of 3 entries \+ 1 in sub-folders$/);
+    expect(text.split("\n")[0]).toMatch(/: 3 of 3 entries \+ 1 in sub-folders \(id, size, modified, name\)$/);
   });
 
   it("continues a recursive listing cut by limit with the cursor it names, every entry once", async () => {

@@ -312,7 +312,7 @@ describe("read_file", () => {
       path: "frames/frame_0000.exr",
       size: 20_000,
       compressed_size: 20_000,
-      modified: "30 Nov 2026 12:00:00 GMT",
+      modified: "30 Nov 2026 12:00:00 UT",
     });
     expect(zip.length).toBeGreaterThan(6_000_000);
     expect(listing.fetched).toBeLessThanOrEqual(512 * KIB);
