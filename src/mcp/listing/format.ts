@@ -9,40 +9,37 @@ export const MAX_TEXT_ENTRIES = 200;
 
 /** What a listing's lines hold, in order (its header says it once). */
 export const ENTRY_LINE_COLUMNS = "id, size, modified, name";
+/** What find, usage and delete lines hold, in order (their headers say it once). */
+export const FOUND_LINE_COLUMNS = "id, size, modified, path";
 
 /**
- * A listing's line, as `ls -l` orders it: "18093 1.2M 2026-02-05 report.pdf" or
- * "18088 2026-02-05 Project Folder/" — id, size (files), the UTC day, then the name, which ends
- * the line (names may hold spaces, so it needs no separator after it); "machine=7" and
- * "(uploading)" before the name, only when they say something.
+ * The one line shape, as `ls -l` orders it: "18093 1.2M 2026-02-05 report.pdf" — id, size (when
+ * known), the UTC day, "machine=7", "(uploading)" and any `notes` (each only when it says
+ * something), then the name or path, which ends the line: names may hold spaces and look like
+ * notes, so nothing may follow them.
  */
-export function entryLine(entry: Entry, indent = 0, listedMachineId?: number): string {
-  const parts = [String(entry.id)];
-  if (entry.kind === "file" && entry.size !== null) parts.push(formatBytes(entry.size, { compact: true }));
-  if (entry.modified) parts.push(entryDate(entry.modified));
-  // Session recordings say the machine each belongs to: the only place machine ids show.
-  if (entry.machine_id !== null && entry.machine_id !== listedMachineId)
-    parts.push(`machine=${entry.machine_id}`);
-  if (entry.status !== NORMAL_STATUS) parts.push(`(${entry.status})`);
-  return `${"  ".repeat(indent)}${parts.join(" ")} ${entry.name}${entry.kind === "directory" ? "/" : ""}`;
-}
-
-/**
- * The tail of a found entry's line, after its path (find, usage, delete):
- * "1.2 MB id=18093 machine=7 2026-02-05 (uploading)", each part only when it says something.
- */
-export function entryDetails(
+export function lineOf(
   entry: { id: number; modified: string | null; status: string },
   sizeBytes: number | null,
-  machineId: number | null = null,
+  label: string,
+  options: { machineId?: number | null; notes?: string[] } = {},
 ): string {
-  const details: string[] = [];
-  if (sizeBytes !== null) details.push(formatBytes(sizeBytes));
-  details.push(`id=${entry.id}`);
-  if (machineId !== null) details.push(`machine=${machineId}`);
-  if (entry.modified) details.push(entryDate(entry.modified));
-  if (entry.status !== NORMAL_STATUS) details.push(`(${entry.status})`);
-  return details.join(" ");
+  const parts = [String(entry.id)];
+  if (sizeBytes !== null) parts.push(formatBytes(sizeBytes, { compact: true }));
+  if (entry.modified) parts.push(entryDate(entry.modified));
+  if (options.machineId != null) parts.push(`machine=${options.machineId}`);
+  if (entry.status !== NORMAL_STATUS) parts.push(`(${entry.status})`);
+  for (const note of options.notes ?? []) parts.push(`(${note})`);
+  return `${parts.join(" ")} ${label}`;
+}
+
+/** A listing's line: "18088 2026-02-05 Project Folder/", indented by depth in recursive listings. */
+export function entryLine(entry: Entry, indent = 0, listedMachineId?: number, notes?: string[]): string {
+  // Session recordings say the machine each belongs to: the only place machine ids show.
+  const machineId = entry.machine_id !== listedMachineId ? entry.machine_id : null;
+  const size = entry.kind === "file" ? entry.size : null;
+  const label = `${entry.name}${entry.kind === "directory" ? "/" : ""}`;
+  return `${"  ".repeat(indent)}${lineOf(entry, size, label, { machineId, ...(notes ? { notes } : {}) })}`;
 }
 
 /** "2026-03-02": the UTC day of an instant, as text lines say it. */

@@ -14,7 +14,7 @@ import {
   NORMAL_STATUS,
   type TypeForName,
 } from "./compact.js";
-import { entryDetails } from "./format.js";
+import { lineOf } from "./format.js";
 
 /** A found entry and, where the table says it, its size (delete_files: a folder's contents, null when unknown). */
 export interface FoundItem {
@@ -94,9 +94,10 @@ export function foundTable(
   return Object.keys(contentTypes).length > 0 ? { ...table, content_types: contentTypes } : table;
 }
 
-/** "/Renders/final.mov  3.2 GB id=18101 2026-03-02": the path names it, two spaces end it. */
-export function foundLine(entry: WalkedEntry, bytes?: number): string {
-  return `${pathCell(entry)}  ${entryDetails(entry, bytes ?? (entry.kind === "file" ? entry.size : null))}`;
+/** "18101 3.2G 2026-03-02 /Renders/final.mov": a found entry in the listing's line shape, by path. */
+export function foundLine(entry: WalkedEntry, bytes?: number | null, notes?: string[]): string {
+  const size = bytes === undefined ? (entry.kind === "file" ? entry.size : null) : bytes;
+  return lineOf(entry, size, pathCell(entry), notes ? { notes } : {});
 }
 
 export type SortKey = "name" | "size" | "modified";

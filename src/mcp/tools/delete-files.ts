@@ -24,6 +24,7 @@ import { UserInputError } from "../kit/errors.js";
 import { isoInstant } from "../kit/instant.js";
 import { createProgress, type ProgressReporter } from "../kit/progress.js";
 import { loadTypeTable, type TypeForName } from "../listing/compact.js";
+import { FOUND_LINE_COLUMNS } from "../listing/format.js";
 import { count, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 // find_files, listed just before, describes the criteria; here they only point there (tools/list
@@ -233,11 +234,11 @@ function preview(shown: PreviewSetting, status: "preview" | "changed", why: stri
   const { planId, expiresAtMs } = signer.sign(planScope, planItemsOf(current), Date.now());
   const expiresAt = isoInstant(expiresAtMs);
   lines.push(
-    `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where}:`,
-    ...first.map(
-      (item) =>
-        foundLine(item.entry, item.uncounted ? undefined : item.bytes) +
-        (item.uncounted ? " (size unknown: deeper than the walk)" : ""),
+    `Would delete ${countOf(current.items.length, "item")}, ${sizeText(current)}, under ${current.where} (${FOUND_LINE_COLUMNS}):`,
+    ...first.map((item) =>
+      item.uncounted
+        ? foundLine(item.entry, null, ["size unknown: deeper than the walk"])
+        : foundLine(item.entry, item.bytes),
     ),
   );
   if (current.items.length > first.length)

@@ -8,6 +8,7 @@ import { isoInstant } from "../kit/instant.js";
 import { createProgress } from "../kit/progress.js";
 import { TopK } from "../kit/top-k.js";
 import { loadTypeTable } from "../listing/compact.js";
+import { FOUND_LINE_COLUMNS } from "../listing/format.js";
 import {
   count,
   entryOrder,
@@ -91,7 +92,10 @@ Use this tool when you need to:
         if (cut) lines.push(cut);
       }
       if (matches.length > 0)
-        lines.push(`by ${args.sort} ${order}:`, ...matches.map((entry) => foundLine(entry)));
+        lines.push(
+          `by ${args.sort} ${order} (${FOUND_LINE_COLUMNS}):`,
+          ...matches.map((entry) => foundLine(entry)),
+        );
       if (matched > matches.length)
         lines.push(moreLine(matched - matches.length, args.sort, order, matches.at(-1), args.limit));
       return lines.join("\n");

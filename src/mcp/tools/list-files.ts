@@ -190,9 +190,13 @@ export function renderListing(
   const notOpened = new Set(notOpenedFolders(listing));
   const lines = [
     header.join("; "),
-    ...listing.entries.map(
-      (entry) =>
-        `${entryLine(entry, entry.depth ?? 0, options.machineId)}${notOpened.has(entry.id) ? " (not opened)" : ""}`,
+    ...listing.entries.map((entry) =>
+      entryLine(
+        entry,
+        entry.depth ?? 0,
+        options.machineId,
+        notOpened.has(entry.id) ? ["not opened"] : undefined,
+      ),
     ),
   ];
   if (notOpened.size > 0) {

@@ -11,7 +11,7 @@ import { createProgress } from "../kit/progress.js";
 import { tableSchema, toTable } from "../kit/table.js";
 import { TopK } from "../kit/top-k.js";
 import { loadTypeTable } from "../listing/compact.js";
-import { entryDate } from "../listing/format.js";
+import { entryDate, FOUND_LINE_COLUMNS } from "../listing/format.js";
 import { entryOrder, foundLine, foundTable, foundTableSchema, scannedMessage } from "../listing/found.js";
 
 /** Every level below the start folder is summed; only `depth` levels get rows. */
@@ -201,7 +201,10 @@ Use this tool when you need to:
         if (looseBytes > 0) lines.push(`(${formatBytes(looseBytes)} in files directly in ${where})`);
       }
       if (biggestFiles.length > 0)
-        lines.push("biggest files:", ...biggestFiles.map((entry) => foundLine(entry)));
+        lines.push(
+          `biggest files (${FOUND_LINE_COLUMNS}):`,
+          ...biggestFiles.map((entry) => foundLine(entry)),
+        );
       return lines.join("\n");
     };
     const output = (rows: Row[]) => ({

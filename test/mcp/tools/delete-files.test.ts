@@ -219,7 +219,7 @@ describe("delete_files", () => {
     expect(text).toMatch(
       /Would delete 1 item, 1 byte plus an unknown size deeper than 64 levels in 1 folder/,
     );
-    expect(text).toMatch(/deep\/.*\(size unknown: deeper than the walk\)/);
+    expect(text).toMatch(/^\d+ [^ ]+ \(size unknown: deeper than the walk\) \/deep\/$/m);
   });
 
   it("confirms on another server instance a plan made by the first (stateless plan_id)", async () => {
