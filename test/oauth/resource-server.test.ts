@@ -64,6 +64,27 @@ const INITIALIZE = {
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
 };
 
+/** The server's HTTP configuration with OAuth, against this file's sandbox. */
+function oauthConfig(
+  port: number,
+  oauth: NonNullable<Config["http"]["oauth"]>,
+  options: { stateless: boolean; roots?: string[]; logLevel?: Config["logLevel"] },
+): Config {
+  return {
+    apiUrl: sandbox.apiUrl,
+    apiKey: sandbox.apiKey,
+    apiSecret: sandbox.apiSecret,
+    roots: options.roots ?? [],
+    downloadDir: null,
+    readOnly: false,
+    logLevel: options.logLevel ?? "error",
+    transport: "http",
+    http: { host: "127.0.0.1", port, token: null, stateless: options.stateless, oauth },
+    sandbox: { enabled: true, shape: "jsonapi" },
+    uploadConcurrency: 4,
+  };
+}
+
 beforeAll(async () => {
   sandbox = await startSandbox({ zipJob: { pendingMs: 120_000, processingMs: 1000 } });
   as = await startAuthorizationServer();
@@ -72,25 +93,11 @@ beforeAll(async () => {
   publicUrl = `http://127.0.0.1:${port}/mcp`;
   const logger = createLogger({ level: "debug", stderr: false });
   logger.addSink((record) => processLogs.push(record));
-  const config: Config = {
-    apiUrl: sandbox.apiUrl,
-    apiKey: sandbox.apiKey,
-    apiSecret: sandbox.apiSecret,
-    roots: [workDir],
-    downloadDir: null,
-    readOnly: false,
-    logLevel: "debug",
-    transport: "http",
-    http: {
-      host: "127.0.0.1",
-      port,
-      token: null,
-      stateless: false,
-      oauth: { issuer: as.issuer, publicUrl, audience: null },
-    },
-    sandbox: { enabled: true, shape: "jsonapi" },
-    uploadConcurrency: 4,
-  };
+  const config: Config = oauthConfig(
+    port,
+    { issuer: as.issuer, publicUrl, audience: null },
+    { stateless: false, roots: [workDir], logLevel: "debug" },
+  );
   vagon = createVagonClient({
     apiUrl: sandbox.apiUrl,
     apiKey: sandbox.apiKey,
@@ -212,29 +219,11 @@ describe("tokens the server refuses", () => {
     const port = await freePort();
     const logger = createLogger({ level: "error", stderr: false });
     const withAudience = await startHttpServer({
-      config: {
-        apiUrl: sandbox.apiUrl,
-        apiKey: sandbox.apiKey,
-        apiSecret: sandbox.apiSecret,
-        roots: [],
-        downloadDir: null,
-        readOnly: false,
-        logLevel: "error",
-        transport: "http",
-        http: {
-          host: "127.0.0.1",
-          port,
-          token: null,
-          stateless: true,
-          oauth: {
-            issuer: as.issuer,
-            publicUrl: `http://127.0.0.1:${port}/mcp`,
-            audience: "api://vagon-files",
-          },
-        },
-        sandbox: { enabled: true, shape: "jsonapi" },
-        uploadConcurrency: 4,
-      },
+      config: oauthConfig(
+        port,
+        { issuer: as.issuer, publicUrl: `http://127.0.0.1:${port}/mcp`, audience: "api://vagon-files" },
+        { stateless: true },
+      ),
       client: vagon,
       logger,
       createServer: createMcpServer,
@@ -506,25 +495,11 @@ describe("Client ID Metadata Documents", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/mcp`;
     const cimdServer = await startHttpServer({
-      config: {
-        apiUrl: sandbox.apiUrl,
-        apiKey: sandbox.apiKey,
-        apiSecret: sandbox.apiSecret,
-        roots: [],
-        downloadDir: null,
-        readOnly: false,
-        logLevel: "error",
-        transport: "http",
-        http: {
-          host: "127.0.0.1",
-          port,
-          token: null,
-          stateless: false,
-          oauth: { issuer: cimdAs.issuer, publicUrl: url, audience: null },
-        },
-        sandbox: { enabled: true, shape: "jsonapi" },
-        uploadConcurrency: 4,
-      },
+      config: oauthConfig(
+        port,
+        { issuer: cimdAs.issuer, publicUrl: url, audience: null },
+        { stateless: false },
+      ),
       client: vagon,
       logger: createLogger({ level: "error", stderr: false }),
       createServer: createMcpServer,
@@ -554,25 +529,11 @@ describe("behind a TLS terminator", () => {
     const port = await freePort();
     const publicBehindProxy = "https://files-mcp.example.com/vagon/mcp";
     const proxied = await startHttpServer({
-      config: {
-        apiUrl: sandbox.apiUrl,
-        apiKey: sandbox.apiKey,
-        apiSecret: sandbox.apiSecret,
-        roots: [],
-        downloadDir: null,
-        readOnly: false,
-        logLevel: "error",
-        transport: "http",
-        http: {
-          host: "127.0.0.1",
-          port,
-          token: null,
-          stateless: true,
-          oauth: { issuer: as.issuer, publicUrl: publicBehindProxy, audience: null },
-        },
-        sandbox: { enabled: true, shape: "jsonapi" },
-        uploadConcurrency: 4,
-      },
+      config: oauthConfig(
+        port,
+        { issuer: as.issuer, publicUrl: publicBehindProxy, audience: null },
+        { stateless: true },
+      ),
       client: vagon,
       logger: createLogger({ level: "error", stderr: false }),
       createServer: createMcpServer,

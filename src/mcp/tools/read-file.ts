@@ -205,10 +205,9 @@ Nothing asked = the first 16 KiB of text (less if dense); give at most one of he
     if (classified.kind === "image") return readImage(read, source, classified.mimeType);
     if (classified.kind === "binary") return binaryPointer(read, "");
     if (mode.kind === "grep") {
+      // grepStream settles on the call's cancellation too, and `stop` then ends the read.
       return readGrep(read, classified.codec, reader.sizeBytes, (sink, stop) =>
-        reader.pumpRange(0, reader.sizeBytes, sink, {
-          signal: signal ? AbortSignal.any([signal, stop]) : stop,
-        }),
+        reader.pumpRange(0, reader.sizeBytes, sink, { signal: stop }),
       );
     }
     return readText(read, source, classified.codec, () => Promise.resolve(source));
