@@ -1,4 +1,8 @@
+import type { Plugin } from "esbuild";
+
 export declare const VIEW_NAMES: string[];
+/** The esbuild plugin that slims the views' dependencies (see build-views.mjs). */
+export declare const slimDependencies: Plugin;
 export declare function buildViews(
   outdir: string,
   options?: { minify?: boolean },

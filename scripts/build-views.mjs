@@ -2,6 +2,7 @@
 // HTML file with its script and styles inline, since a view runs in a sandboxed iframe that may
 // fetch nothing. The server reads these files only when a host reads a ui:// resource.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -11,14 +12,20 @@ export const VIEW_NAMES = ["browser", "gallery", "usage", "delete-preview"];
 const CSP =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:";
 
+// ext-apps' App extends the client package's Protocol, which brings both wire eras' codecs and
+// every spec schema; the views use src/views/protocol.ts instead (why, and what it keeps, is
+// written there). The server and the tests use the real package.
+const VIEWS_PROTOCOL = fileURLToPath(new URL("../src/views/protocol.ts", import.meta.url));
+
 // zod (behind ext-apps' message schemas) ships every locale and its JSON Schema converters; a
-// view uses neither, and they are 70% of its bytes. Locales become English only; the converters
-// become stubs that throw if anything ever calls them. ext-apps 2.x turns its message schemas
-// into JSON Schema while the App starts (to-json-schema and its processors), so those stay.
-const STUBBED = /zod\/v4\/(core\/compile|core\/json-schema-generator|classic\/from-json-schema)\.js$/;
-const slimZod = {
-  name: "slim-zod",
+// view uses neither. Locales become English only; the converters become stubs that throw if
+// anything ever calls them (only an App that registers its own tools would).
+const STUBBED =
+  /zod\/v4\/(core\/compile|core\/json-schema-generator|core\/to-json-schema|core\/json-schema-processors|classic\/from-json-schema)\.js$/;
+export const slimDependencies = {
+  name: "slim-dependencies",
   setup(builder) {
+    builder.onResolve({ filter: /^@modelcontextprotocol\/client$/ }, () => ({ path: VIEWS_PROTOCOL }));
     builder.onLoad({ filter: /zod\/v4\/locales\/index\.js$/ }, () => ({
       contents: 'export { default as en } from "./en.js";',
     }));
@@ -37,7 +44,12 @@ const slimZod = {
           if (exported) names.add(exported);
         }
       }
-      const lines = [...names].map((name) => `export const ${name} = unavailable;`);
+      // A factory (createToJSONSchemaMethod…) runs when a schema is built or read: it answers a
+      // converter that throws, so only calling that converter fails.
+      const lines = [...names].map(
+        (name) =>
+          `export const ${name} = ${/^create[A-Z]/.test(name) ? "() => unavailable" : "unavailable"};`,
+      );
       return {
         contents: `const unavailable = () => { throw new Error("not bundled in the views"); };\n${lines.join("\n")}`,
       };
@@ -65,7 +77,7 @@ export async function buildViews(outdir, { minify = true } = {}) {
       legalComments: "none",
       write: false,
       logLevel: "warning",
-      plugins: [slimZod],
+      plugins: [slimDependencies],
       metafile: true,
     });
     for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
