@@ -5,6 +5,7 @@
 // watchdog (worker.terminate()) without stalling anything else.
 import { isAscii } from "node:buffer";
 import { parentPort, workerData } from "node:worker_threads";
+import { countLineBreaks } from "./line-breaks.js";
 
 if (!parentPort) throw new Error("grep-worker.ts runs as a worker thread, started by grep.ts");
 const port = parentPort;
@@ -27,7 +28,24 @@ let carry = "";
 let lineNumber = 1;
 let found = 0;
 let recent: string[] = [];
-let waitingForAfter: { after: string[]; need: number }[] = [];
+interface Found {
+  line: number;
+  text: string;
+  before: string[];
+  after: string[];
+}
+/** Matches found and not answered yet, in order. */
+let held: Found[] = [];
+/** Matches whose after-context runs into lines not seen yet, and how many lines each still needs. */
+let waitingForAfter: { match: Found; need: number }[] = [];
+/** The next line (shortened) is after-context for every match still waiting for some. */
+const continueAfter = (line: string) => {
+  for (const waiting of waitingForAfter) {
+    waiting.match.after.push(line);
+    waiting.need -= 1;
+  }
+  waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
+};
 const trimLine = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : line);
 const shorten = (line: string, limit: number, around: number) => {
   if (line.length <= limit) return line;
@@ -36,7 +54,6 @@ const shorten = (line: string, limit: number, around: number) => {
 };
 
 const scan = (body: string) => {
-  const matches: { line: number; text: string; before: string[]; after: string[] }[] = [];
   let countedTo = 0;
   let countedLine = lineNumber;
   // Lines at the start of this batch complete the after-context of earlier matches.
@@ -44,12 +61,9 @@ const scan = (body: string) => {
     let from = 0;
     while (waitingForAfter.length > 0 && from < body.length) {
       const end = body.indexOf("\n", from);
-      const line = trimLine(body.slice(from, end === -1 ? body.length : end));
-      for (const waiting of waitingForAfter) {
-        waiting.after.push(shorten(line, data.contextChars, 0));
-        waiting.need -= 1;
-      }
-      waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
+      continueAfter(
+        shorten(trimLine(body.slice(from, end === -1 ? body.length : end)), data.contextChars, 0),
+      );
       if (end === -1) break;
       from = end + 1;
     }
@@ -93,14 +107,9 @@ const scan = (body: string) => {
       after.push(shorten(trimLine(body.slice(cursor, nextEnd)), data.contextChars, 0));
       cursor = nextEnd + 1;
     }
-    const match = {
-      line: countedLine,
-      text: shorten(line, data.matchChars, at - lineStart),
-      before,
-      after,
-    };
-    if (after.length < context) waitingForAfter.push({ after, need: context - after.length });
-    matches.push(match);
+    const match = { line: countedLine, text: shorten(line, data.matchChars, at - lineStart), before, after };
+    held.push(match);
+    if (after.length < context) waitingForAfter.push({ match, need: context - after.length });
     found += 1;
     if (lineEnd >= body.length) break;
     search.lastIndex = lineEnd + 1;
@@ -119,38 +128,24 @@ const scan = (body: string) => {
     }
     recent = [...recent, ...tail].slice(-context);
   }
-  return matches;
 };
 
 // With a literal every match must contain, lines are found in the bytes (memchr-fast) and only
 // candidate lines are decoded and tested; line breaks are counted by Buffer#indexOf, native and
-// about twice as fast as a JS loop over 32-bit words (0.16 against 0.37 s of CPU per GiB of
-// 100-byte lines; Node 20, 2-core machine).
+// about twice as fast as a JS loop over 32-bit words (line-breaks.ts).
 const literal = data.literal === null ? null : Buffer.from(data.literal);
-const countNewlines = (bytes: Buffer, from: number, to: number): number => {
-  const span = bytes.subarray(from, to);
-  let count = 0;
-  for (let index = span.indexOf(10); index !== -1; index = span.indexOf(10, index + 1)) count += 1;
-  return count;
-};
 const lineAt = (bytes: Buffer, start: number) => {
   const end = bytes.indexOf(10, start);
   return end === -1 ? bytes.length : end;
 };
 const textOf = (bytes: Buffer, start: number, end: number) => trimLine(bytes.toString("utf8", start, end));
 const scanBytes = (body: Buffer, needle: Buffer) => {
-  const matches: { line: number; text: string; before: string[]; after: string[] }[] = [];
   let counted = 0;
   let countedLine = lineNumber;
   let from = 0;
   while (waitingForAfter.length > 0 && from < body.length) {
     const end = lineAt(body, from);
-    const line = shorten(textOf(body, from, end), data.contextChars, 0);
-    for (const waiting of waitingForAfter) {
-      waiting.after.push(line);
-      waiting.need -= 1;
-    }
-    waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
+    continueAfter(shorten(textOf(body, from, end), data.contextChars, 0));
     from = end + 1;
   }
   from = 0;
@@ -162,7 +157,7 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
     from = end + 1;
     const line = textOf(body, start, end);
     if (!confirm.test(line)) continue;
-    countedLine += countNewlines(body, counted, start);
+    countedLine += countLineBreaks(body, counted, start);
     counted = start;
     const before: string[] = [];
     let cursor = start;
@@ -179,16 +174,17 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
       after.push(shorten(textOf(body, cursor, nextEnd), data.contextChars, 0));
       cursor = nextEnd + 1;
     }
-    if (after.length < context) waitingForAfter.push({ after, need: context - after.length });
-    matches.push({
+    const match = {
       line: countedLine,
       text: shorten(line, data.matchChars, line.indexOf(data.literal ?? "")),
       before,
       after,
-    });
+    };
+    held.push(match);
+    if (after.length < context) waitingForAfter.push({ match, need: context - after.length });
     found += 1;
   }
-  countedLine += countNewlines(body, counted, body.length);
+  countedLine += countLineBreaks(body, counted, body.length);
   lineNumber = countedLine;
   if (context > 0) {
     const tail: string[] = [];
@@ -200,7 +196,6 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
     }
     recent = [...recent, ...tail].slice(-context);
   }
-  return matches;
 };
 
 // Every answer hands the chunk's memory back (nothing here keeps a view of it): the feeder
@@ -208,6 +203,21 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
 const reply = (message: { type: string; bytes?: ArrayBuffer }, answer: Record<string, unknown>) => {
   if (message.bytes) port.postMessage({ ...answer, bytes: message.bytes }, [message.bytes]);
   else port.postMessage(answer);
+};
+/**
+ * Answers a message with the matches that are whole: a match waits for the lines after it that
+ * are still to come, unless the search ends here. They complete in order (a later match needs
+ * lines further on), so the answer is always a prefix of the held matches.
+ */
+const answer = (message: { type: string; bytes?: ArrayBuffer }) => {
+  const done = message.type === "end";
+  const ending = done || found >= data.maxMatches;
+  const waiting = new Set(waitingForAfter.map((entry) => entry.match));
+  let ready = 0;
+  while (ready < held.length && (ending || !waiting.has(held[ready] as Found))) ready += 1;
+  const matches = held.slice(0, ready);
+  held = held.slice(ready);
+  reply(message, { type: done ? "done" : "scanned", matches, lineNumber, found });
 };
 const utf8 = data.encoding === "utf-8";
 let carryBytes: Buffer | null = null;
@@ -223,7 +233,7 @@ const onBytes = (
     if (lastNewline === -1 && joined.length < 4 * 1024 * 1024) {
       // A copy: the message's memory goes back to the feeder.
       carryBytes = Buffer.from(joined);
-      reply(message, { type: "scanned", matches: [], lineNumber, found });
+      answer(message);
       return;
     }
     body = lastNewline === -1 ? joined : joined.subarray(0, lastNewline + 1);
@@ -235,10 +245,31 @@ const onBytes = (
     body = carryBytes ?? Buffer.alloc(0);
     carryBytes = null;
   }
-  const matches = scanBytes(body, needle);
-  reply(message, { type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
+  scanBytes(body, needle);
+  answer(message);
 };
-port.on("message", (message: { type: "chunk"; bytes: ArrayBuffer; length: number } | { type: "end" }) => {
+/**
+ * Lines the server's thread passed over (grep.ts: a batch without the literal): they complete the
+ * after-context of earlier matches, count, and end as the before-context of the next.
+ */
+const onSkip = (message: { type: "skip"; newlines: number; head: string[]; tail: string[] }) => {
+  for (const line of message.head) {
+    if (waitingForAfter.length === 0) break;
+    continueAfter(shorten(trimLine(line), data.contextChars, 0));
+  }
+  lineNumber += message.newlines;
+  if (context > 0) {
+    const tail = message.tail.map((line) => shorten(trimLine(line), data.contextChars, 0));
+    recent = [...recent, ...tail].slice(-context);
+  }
+  answer(message);
+};
+type Message =
+  | { type: "chunk"; bytes: ArrayBuffer; length: number }
+  | { type: "skip"; newlines: number; head: string[]; tail: string[] }
+  | { type: "end" };
+port.on("message", (message: Message) => {
+  if (message.type === "skip") return onSkip(message);
   if (literal !== null && utf8) return onBytes(message, literal);
   let body: string;
   if (message.type === "chunk") {
@@ -255,7 +286,7 @@ port.on("message", (message: { type: "chunk"; bytes: ArrayBuffer; length: number
     // A line that never ends is searched in pieces rather than held whole.
     if (lastNewline === -1 && text.length < 4 * 1024 * 1024) {
       carry = text;
-      reply(message, { type: "scanned", matches: [], lineNumber, found });
+      answer(message);
       return;
     }
     body = lastNewline === -1 ? text : text.slice(0, lastNewline + 1);
@@ -264,6 +295,6 @@ port.on("message", (message: { type: "chunk"; bytes: ArrayBuffer; length: number
     body = carry + (utf8 ? "" : decoder.decode());
     carry = "";
   }
-  const matches = scan(body);
-  reply(message, { type: message.type === "end" ? "done" : "scanned", matches, lineNumber, found });
+  scan(body);
+  answer(message);
 });
