@@ -258,7 +258,14 @@ function inspectingControls({
   jobs,
 }: SandboxParts): Pick<
   Sandbox,
-  "getEntry" | "children" | "rootId" | "recordingsRootId" | "readFile" | "servedBytes" | "getJob"
+  | "getEntry"
+  | "children"
+  | "rootId"
+  | "recordingsRootId"
+  | "readFile"
+  | "servedBytes"
+  | "readsInFlight"
+  | "getJob"
 > {
   return {
     getEntry: (id) => {
@@ -280,6 +287,10 @@ function inspectingControls({
     servedBytes: (id) => {
       const key = state.entries.get(id)?.objectKey;
       return key ? (store.servedBytes.get(key) ?? 0) : 0;
+    },
+    readsInFlight: (id) => {
+      const key = state.entries.get(id)?.objectKey;
+      return key ? (store.readsInFlight.get(key) ?? 0) : 0;
     },
     getJob: (downloadId) => {
       const job = jobs.get(downloadId);

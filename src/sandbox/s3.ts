@@ -170,6 +170,8 @@ export class ObjectStore {
   readonly objects = new Map<string, StoredObject>();
   /** Body bytes sent by object GETs, per object key, so tests can check what a reader fetched. */
   readonly servedBytes = new Map<string, number>();
+  /** Object GETs whose body is still being sent, per object key: a test sees a reader stop. */
+  readonly readsInFlight = new Map<string, number>();
   private readonly uploads = new Map<string, MultipartUpload>();
   private readonly objectsDir: string;
   private readonly partsDir: string;
@@ -641,8 +643,26 @@ export async function handleObjectGet(
   if (range) headers["Content-Range"] = `bytes ${start}-${end}/${object.sizeBytes}`;
   report(status);
   res.writeHead(status, headers);
+  const reads = deps.store.readsInFlight;
+  reads.set(object.key, (reads.get(object.key) ?? 0) + 1);
+  try {
+    await sendObjectBody(deps, res, object, start, end, options.truncate);
+  } finally {
+    reads.set(object.key, (reads.get(object.key) ?? 1) - 1);
+  }
+}
 
-  if (options.truncate && lengthBytes > 1) {
+/** The body of an object GET: bytes [start, end], or half of them and a cut connection (a fault). */
+async function sendObjectBody(
+  deps: S3HandlerDeps,
+  res: ServerResponse,
+  object: StoredObject,
+  start: number,
+  end: number,
+  truncate: boolean,
+): Promise<void> {
+  const lengthBytes = Math.max(0, end - start + 1);
+  if (truncate && lengthBytes > 1) {
     // Full Content-Length announced, half the bytes sent, then the connection is cut.
     const sentBytes = Math.floor(lengthBytes / 2);
     try {

@@ -187,6 +187,8 @@ export interface Sandbox {
    * ones included), so a test can check how much of a file a reader fetched.
    */
   servedBytes(id: number): number;
+  /** Presigned GETs of a file's object still sending their body: 0 once every reader let go. */
+  readsInFlight(id: number): number;
   /** Bytes of a completed file, read from disk (tests only: small files). */
   readFile(id: number): Promise<Buffer>;
   getJob(downloadId: number): SandboxJob | undefined;
