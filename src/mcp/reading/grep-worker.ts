@@ -5,7 +5,7 @@
 // watchdog (worker.terminate()) without stalling anything else.
 import { isAscii } from "node:buffer";
 import { parentPort, workerData } from "node:worker_threads";
-import { countLineBreaks } from "./line-breaks.js";
+import { countLineBreaks, lastLines } from "./line-breaks.js";
 
 if (!parentPort) throw new Error("grep-worker.ts runs as a worker thread, started by grep.ts");
 const port = parentPort;
@@ -47,6 +47,10 @@ const continueAfter = (line: string) => {
   waitingForAfter = waitingForAfter.filter((waiting) => waiting.need > 0);
 };
 const trimLine = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : line);
+/** The last lines of a batch, kept as the before-context of a match early in the next one. */
+const rememberRecent = (lines: string[]) => {
+  if (context > 0) recent = [...recent, ...lines].slice(-context);
+};
 const shorten = (line: string, limit: number, around: number) => {
   if (line.length <= limit) return line;
   const from = Math.max(0, Math.min(around - Math.floor(limit / 4), line.length - limit));
@@ -126,7 +130,7 @@ const scan = (body: string) => {
       tail.unshift(shorten(trimLine(body.slice(start, cursor - 1)), data.contextChars, 0));
       cursor = start;
     }
-    recent = [...recent, ...tail].slice(-context);
+    rememberRecent(tail);
   }
 };
 
@@ -139,6 +143,8 @@ const lineAt = (bytes: Buffer, start: number) => {
   return end === -1 ? bytes.length : end;
 };
 const textOf = (bytes: Buffer, start: number, end: number) => trimLine(bytes.toString("utf8", start, end));
+/** A raw line as context shows it. */
+const contextLine = (line: string) => shorten(trimLine(line), data.contextChars, 0);
 const scanBytes = (body: Buffer, needle: Buffer) => {
   let counted = 0;
   let countedLine = lineNumber;
@@ -186,16 +192,7 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
   }
   countedLine += countLineBreaks(body, counted, body.length);
   lineNumber = countedLine;
-  if (context > 0) {
-    const tail: string[] = [];
-    let cursor = body.length;
-    while (tail.length < context && cursor > 0) {
-      const start = cursor - 1 === 0 ? 0 : body.lastIndexOf(10, cursor - 2) + 1;
-      tail.unshift(shorten(textOf(body, start, cursor - 1), data.contextChars, 0));
-      cursor = start;
-    }
-    recent = [...recent, ...tail].slice(-context);
-  }
+  if (context > 0) rememberRecent(lastLines(body, context).map(contextLine));
 };
 
 // Every answer hands the chunk's memory back (nothing here keeps a view of it): the feeder
@@ -255,13 +252,10 @@ const onBytes = (
 const onSkip = (message: { type: "skip"; newlines: number; head: string[]; tail: string[] }) => {
   for (const line of message.head) {
     if (waitingForAfter.length === 0) break;
-    continueAfter(shorten(trimLine(line), data.contextChars, 0));
+    continueAfter(contextLine(line));
   }
   lineNumber += message.newlines;
-  if (context > 0) {
-    const tail = message.tail.map((line) => shorten(trimLine(line), data.contextChars, 0));
-    recent = [...recent, ...tail].slice(-context);
-  }
+  rememberRecent(message.tail.map(contextLine));
   answer(message);
 };
 type Message =

@@ -194,6 +194,15 @@ interface SkipMessage {
   tail: string[];
 }
 
+/** The last line break in parts: which part, and where in it; null when there is none. */
+function lastBreak(parts: Buffer[]): { part: number; at: number } | null {
+  for (let part = parts.length - 1; part >= 0; part--) {
+    const at = (parts[part] as Buffer).lastIndexOf(0x0a);
+    if (at !== -1) return { part, at };
+  }
+  return null;
+}
+
 /** The first (or last) parts that hold at least `count` line breaks, joined. */
 function edgeBytes(parts: Buffer[], count: number, fromEnd: boolean): Buffer {
   const taken: Buffer[] = [];
@@ -220,6 +229,8 @@ function createBatcher(codec: Codec, batchBytes: number, literal: Buffer | null)
   let literalSeen = false;
   /** The chunk before, whose end a literal across the edge starts in (chunks are never reused). */
   let previous: Buffer = Buffer.alloc(0);
+  /** The last batch the worker got ended inside a line, which the next one goes on with. */
+  let workerMidLine = false;
   const spare: ArrayBuffer[] = [];
   const startNext = (rest: Buffer | null) => {
     partialLine = rest;
@@ -247,18 +258,17 @@ function createBatcher(codec: Codec, batchBytes: number, literal: Buffer | null)
     },
     /**
      * The batch's whole lines as a SkipMessage when none can match (no literal, at least
-     * `context` lines); the line after the last break stays for the next batch. Null otherwise:
-     * then take() it for the worker.
+     * `context` lines, and the worker holds no line they go on with); the line after the last
+     * break stays for the next batch. Null otherwise: then take() it for the worker.
      */
     takeSkipped(context: number): SkipMessage | null {
-      if (!literal || literalSeen) return null;
+      if (!literal || literalSeen || workerMidLine) return null;
       const all = partialLine ? [partialLine, ...parts] : parts;
-      let last = all.length - 1;
-      while (last >= 0 && (all[last] as Buffer).lastIndexOf(0x0a) === -1) last -= 1;
-      if (last < 0) return null;
-      const cut = (all[last] as Buffer).lastIndexOf(0x0a);
-      const whole = [...all.slice(0, last), (all[last] as Buffer).subarray(0, cut + 1)];
-      const rest = [(all[last] as Buffer).subarray(cut + 1), ...all.slice(last + 1)];
+      const cut = lastBreak(all);
+      if (!cut) return null;
+      const split = all[cut.part] as Buffer;
+      const whole = [...all.slice(0, cut.part), split.subarray(0, cut.at + 1)];
+      const rest = [split.subarray(cut.at + 1), ...all.slice(cut.part + 1)];
       let newlines = 0;
       for (const part of whole) newlines += countLineBreaks(part);
       if (newlines < context) return null;
@@ -291,6 +301,7 @@ function createBatcher(codec: Codec, batchBytes: number, literal: Buffer | null)
       }
       const cut = codec.encoding === "utf-8" ? bytes.lastIndexOf(0x0a) + 1 : 0;
       const length = cut > 0 ? cut : total;
+      workerMidLine = bytes[length - 1] !== 0x0a;
       startNext(length < total ? Buffer.from(bytes.subarray(length)) : null);
       return { bytes: memory, length };
     },
@@ -301,18 +312,10 @@ function createBatcher(codec: Codec, batchBytes: number, literal: Buffer | null)
   };
 }
 
-/**
- * Gathers what the worker is not sent into one message, so it hears of skipped lines seldom. A
- * batch can be passed over only when the worker holds no line the batch goes on with.
- */
+/** Gathers what the worker is not sent into one message, so it hears of skipped lines seldom. */
 function createSkipper() {
   let pending: SkipMessage | null = null;
-  /** The last batch the worker got ended inside a line. */
-  let workerMidLine = false;
   return {
-    get open(): boolean {
-      return !workerMidLine;
-    },
     absorb(skipped: SkipMessage) {
       // Each batch passed over has `context` lines at least: the first one's head and the last
       // one's tail are the region's.
@@ -322,10 +325,6 @@ function createSkipper() {
         pending.newlines += skipped.newlines;
         pending.tail = skipped.tail;
       }
-    },
-    /** Notes a batch the worker is sent. */
-    sending(batch: Buffer) {
-      workerMidLine = batch.at(-1) !== 0x0a;
     },
     get pendingBytes(): number {
       return pending?.length ?? 0;
@@ -438,7 +437,7 @@ export async function grepStream(pump: BytePump, codec: Codec, options: GrepOpti
     if (skipped) post(skipped);
   };
   const sendBatch = () => {
-    const skipped = skipper.open ? batcher.takeSkipped(options.context) : null;
+    const skipped = batcher.takeSkipped(options.context);
     if (skipped) {
       skipper.absorb(skipped);
       if (skipper.pendingBytes >= SKIP_REPORT_BYTES) postSkipped();
@@ -446,7 +445,6 @@ export async function grepStream(pump: BytePump, codec: Codec, options: GrepOpti
     }
     const batch = batcher.take();
     postSkipped();
-    skipper.sending(Buffer.from(batch.bytes, 0, batch.length));
     post({ type: "chunk", ...batch });
   };
   worker.on("message", (answer: WorkerAnswer) => {
