@@ -98,7 +98,8 @@ const scan = (body: string) => {
     const before: string[] = [];
     let cursor = lineStart;
     while (before.length < context && cursor > 0) {
-      const previousStart = body.lastIndexOf("\n", cursor - 2) + 1;
+      // At cursor 1 the line before is the empty first one (lastIndexOf counts -1 from 0).
+      const previousStart = cursor === 1 ? 0 : body.lastIndexOf("\n", cursor - 2) + 1;
       before.unshift(shorten(trimLine(body.slice(previousStart, cursor - 1)), data.contextChars, 0));
       cursor = previousStart;
     }
@@ -126,7 +127,7 @@ const scan = (body: string) => {
     const tail: string[] = [];
     let cursor = body.length;
     while (tail.length < context && cursor > 0) {
-      const start = body.lastIndexOf("\n", cursor - 2) + 1;
+      const start = cursor === 1 ? 0 : body.lastIndexOf("\n", cursor - 2) + 1;
       tail.unshift(shorten(trimLine(body.slice(start, cursor - 1)), data.contextChars, 0));
       cursor = start;
     }

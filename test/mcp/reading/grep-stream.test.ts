@@ -122,4 +122,15 @@ describe("grepStream", () => {
     expect(result).toMatchObject({ complete: true, scannedBytes: text.length });
     expect(result.matches).toEqual([{ line: 11, text: "last ERROR" }]);
   });
+
+  it("takes an empty first line once as context, without a literal too", async () => {
+    const text = "\nERROR frame lost";
+    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
+      pattern: "error",
+      ignoreCase: true,
+      context: 2,
+      batchBytes: 16,
+    });
+    expect(result.matches).toEqual([{ line: 2, text: "ERROR frame lost", before: [""] }]);
+  });
 });
