@@ -51,6 +51,8 @@ const trimLine = (line: string) => (line.endsWith("\r") ? line.slice(0, -1) : li
 const rememberRecent = (lines: string[]) => {
   if (context > 0) recent = [...recent, ...lines].slice(-context);
 };
+/** The last `count` of those lines, or all of them when there are fewer. */
+const recentLines = (count: number) => recent.slice(Math.max(0, recent.length - count));
 const shorten = (line: string, limit: number, around: number) => {
   if (line.length <= limit) return line;
   const from = Math.max(0, Math.min(around - Math.floor(limit / 4), line.length - limit));
@@ -103,7 +105,7 @@ const scan = (body: string) => {
       before.unshift(shorten(trimLine(body.slice(previousStart, cursor - 1)), data.contextChars, 0));
       cursor = previousStart;
     }
-    if (before.length < context) before.unshift(...recent.slice(recent.length - (context - before.length)));
+    if (before.length < context) before.unshift(...recentLines(context - before.length));
     const after: string[] = [];
     cursor = lineEnd + 1;
     while (after.length < context && cursor < body.length) {
@@ -173,7 +175,7 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
       before.unshift(shorten(textOf(body, previousStart, cursor - 1), data.contextChars, 0));
       cursor = previousStart;
     }
-    if (before.length < context) before.unshift(...recent.slice(recent.length - (context - before.length)));
+    if (before.length < context) before.unshift(...recentLines(context - before.length));
     const after: string[] = [];
     cursor = end + 1;
     while (after.length < context && cursor < body.length) {

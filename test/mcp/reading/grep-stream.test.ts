@@ -79,7 +79,7 @@ describe("grepStream", () => {
           expect(result.matches).toEqual(expected(text, pattern, ignoreCase, context));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   }, 120_000);
 
@@ -132,5 +132,20 @@ describe("grepStream", () => {
       batchBytes: 16,
     });
     expect(result.matches).toEqual([{ line: 2, text: "ERROR frame lost", before: [""] }]);
+  });
+
+  it("takes every earlier line there is as before-context when there are fewer than asked", async () => {
+    const text = "ERROR frame lost\nINFO frame rendered\nERROR frame lost";
+    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
+      pattern: "ERROR",
+      ignoreCase: false,
+      context: 3,
+      batchBytes: 16,
+    });
+    expect(result.matches[1]).toEqual({
+      line: 3,
+      text: "ERROR frame lost",
+      before: ["ERROR frame lost", "INFO frame rendered"],
+    });
   });
 });
