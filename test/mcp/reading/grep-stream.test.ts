@@ -4,7 +4,7 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type GrepMatch, grepStream, pumpStream } from "../../../src/mcp/reading/grep.js";
+import { type GrepMatch, type GrepOptions, grepStream, pumpStream } from "../../../src/mcp/reading/grep.js";
 import type { Codec } from "../../../src/mcp/reading/text.js";
 
 const UTF8 = { encoding: "utf-8" } as Codec;
@@ -44,6 +44,19 @@ function chunked(text: string, sizes: number[]): Buffer[] {
   return chunks;
 }
 
+/** grepStream over `text` cut into chunks of `sizes` (one chunk when none are given). */
+function grepText(
+  text: string,
+  options: Omit<GrepOptions, "pattern" | "ignoreCase"> & { pattern?: string; ignoreCase?: boolean },
+  sizes: number[] = [],
+) {
+  return grepStream(pumpStream(Readable.from(chunked(text, sizes))), UTF8, {
+    pattern: "ERROR",
+    ignoreCase: false,
+    ...options,
+  });
+}
+
 // Log-like lines: mostly quiet, now and then an ERROR (the literal), sometimes é (two bytes).
 const line = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom("INFO frame rendered", "INFO é", "", "debug: ok", "ERRO R") },
@@ -68,12 +81,7 @@ describe("grepStream", () => {
           { pattern: "error", ignoreCase: true },
         ),
         async (text, sizes, batchBytes, context, { pattern, ignoreCase }) => {
-          const result = await grepStream(pumpStream(Readable.from(chunked(text, sizes))), UTF8, {
-            pattern,
-            ignoreCase,
-            context,
-            batchBytes,
-          });
+          const result = await grepText(text, { pattern, ignoreCase, context, batchBytes }, sizes);
           expect(result.complete).toBe(true);
           expect(result.scannedBytes).toBe(Buffer.byteLength(text));
           expect(result.matches).toEqual(expected(text, pattern, ignoreCase, context));
@@ -88,21 +96,14 @@ describe("grepStream", () => {
     const text = `${quiet}an ERROR here\n${quiet}`;
     const split = Buffer.byteLength(`${quiet}an ER`);
     for (const batchBytes of [64, split, split + 1]) {
-      const result = await grepStream(pumpStream(Readable.from(chunked(text, [split]))), UTF8, {
-        pattern: "ERROR",
-        ignoreCase: false,
-        context: 1,
-        batchBytes,
-      });
+      const result = await grepText(text, { context: 1, batchBytes }, [split]);
       expect(result.matches).toEqual(expected(text, "ERROR", false, 1));
     }
   });
 
   it("gives a match on a batch's last line its after-context from the next batch", async () => {
     const text = "ERROR frame lost\nERROR frame lost";
-    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
-      pattern: "ERROR",
-      ignoreCase: false,
+    const result = await grepText(text, {
       context: 1,
       batchBytes: 16,
     });
@@ -114,9 +115,7 @@ describe("grepStream", () => {
 
   it("searches a last line that has no line break", async () => {
     const text = `${"INFO quiet line\n".repeat(10)}last ERROR`;
-    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
-      pattern: "ERROR",
-      ignoreCase: false,
+    const result = await grepText(text, {
       context: 0,
     });
     expect(result).toMatchObject({ complete: true, scannedBytes: text.length });
@@ -125,7 +124,7 @@ describe("grepStream", () => {
 
   it("takes an empty first line once as context, without a literal too", async () => {
     const text = "\nERROR frame lost";
-    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
+    const result = await grepText(text, {
       pattern: "error",
       ignoreCase: true,
       context: 2,
@@ -136,9 +135,7 @@ describe("grepStream", () => {
 
   it("takes every earlier line there is as before-context when there are fewer than asked", async () => {
     const text = "ERROR frame lost\nINFO frame rendered\nERROR frame lost";
-    const result = await grepStream(pumpStream(Readable.from([Buffer.from(text)])), UTF8, {
-      pattern: "ERROR",
-      ignoreCase: false,
+    const result = await grepText(text, {
       context: 3,
       batchBytes: 16,
     });
