@@ -15,6 +15,7 @@ import {
   packageVersion,
 } from "./config.js";
 import { removeIfHoldsNothing } from "./empty-folders.js";
+import { keepRoomAfterCollections } from "./heap-growth.js";
 import { createLifecycle } from "./lifecycle.js";
 import { sweepLeftovers } from "./local/leftovers.js";
 import { createLogger, type Logger } from "./log.js";
@@ -130,6 +131,7 @@ function oauthConnectionHelp(localUrl: string, publicUrl: string, issuer: string
 }
 
 async function serve(initialConfig: Config): Promise<void> {
+  keepRoomAfterCollections();
   let config = initialConfig;
   const logger = createLogger({ level: config.logLevel });
   logger.addSecret(config.apiSecret);

@@ -61,8 +61,8 @@ function writeCache(folder: string, file: string, data: Buffer): void {
  *   Liftoff, the baseline compiler, only.
  * - The nursery grows to 16 MB semi-spaces (33 MB) under a walk's churn; V8 takes a cap only on
  *   its command line, but takes a growth factor any time: past 4 MB semi-spaces, it stops growing.
- * Not set: a lower old-generation growth (--heap-growing-percent=50 took the walk to ~107 MB)
- * also counts the ArrayBuffers every download churns through, and cost grep 60 % more CPU in GC.
+ * The old generation's growth is the server's own (src/heap-growth.ts): it follows what each
+ * full collection kept, and whether a walk runs.
  */
 function setMemoryPolicy(): () => void {
   setFlagsFromString("--liftoff-only");
@@ -76,7 +76,7 @@ function setMemoryPolicy(): () => void {
   observer.observe({ entryTypes: ["gc"] });
   // V8 stamps a code cache with its flags and refuses one made under others: the cache is made
   // under the flags the next start will compile with (V8's default growth factor, 2; and the
-  // default old-generation growth, which a walk in flight at exit has capped: src/vagon/walk.ts).
+  // default old-generation growth, which the server sets as it runs: src/heap-growth.ts).
   return () => {
     setFlagsFromString("--semi-space-growth-factor=2");
     setFlagsFromString("--heap-growing-percent=0");

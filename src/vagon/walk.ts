@@ -4,7 +4,7 @@
 // It keeps no entries: each page goes to the caller's visitor and is dropped, so memory is the
 // queue of folders still to list plus whatever the visitor keeps (a top-K, running sums).
 import { getMaxListeners, setMaxListeners } from "node:events";
-import { setFlagsFromString } from "node:v8";
+import { capGrowthWhileWalking } from "../heap-growth.js";
 import { runPool } from "../pool.js";
 import { VagonError } from "./errors.js";
 import type {
@@ -82,36 +82,13 @@ export interface WalkResult extends WalkProgress {
   unentered: { folders: number; first: { id: number; path: string } | null };
 }
 
-/**
- * The old generation's growth while any walk runs: V8 lets it grow by up to 4× its live size
- * after each full collection (more on a busy machine), and a walk's pages, parsed and dropped,
- * fill that room before it is collected. Growth capped at 1.5× while walking took find_files
- * over 50,000 entries from ~140 MB to ~106 MB peak RSS for ~10 % more CPU (bench/housekeeping.ts);
- * the cap is lifted when the last walk ends, as it costs downloads and grep (their buffers) more
- * collections. V8 reads the flag at each collection, so it may change at any time.
- */
-const WALK_HEAP_GROWING_PERCENT = 50;
-let walksRunning = 0;
-/** Where the heap policy goes: V8's flags; a test seam. */
-export const walkHeapPolicy = { setFlags: (flags: string) => setFlagsFromString(flags) };
-
-function capHeapGrowth(): () => void {
-  walksRunning += 1;
-  if (walksRunning === 1) walkHeapPolicy.setFlags(`--heap-growing-percent=${WALK_HEAP_GROWING_PERCENT}`);
-  return () => {
-    walksRunning -= 1;
-    // V8's default: a factor of its own choosing.
-    if (walksRunning === 0) walkHeapPolicy.setFlags("--heap-growing-percent=0");
-  };
-}
-
 interface FolderTask {
   folder: WalkedEntry | null;
   page: number;
 }
 
 export async function walkTree(client: VagonClient, request: WalkRequest): Promise<WalkResult> {
-  const releaseHeap = capHeapGrowth();
+  const releaseHeap = capGrowthWhileWalking();
   try {
     return await walk(client, request);
   } finally {

@@ -2,10 +2,11 @@
 // path; never more requests in flight than its bound; a scan budget that ends with
 // complete: false; cancellation that stops it. Real client, real sandbox.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { heapFlags } from "../../src/heap-growth.js";
 import { type Sandbox, type SandboxEntry, startSandbox } from "../../src/sandbox/index.js";
 import { createVagonClient } from "../../src/vagon/client.js";
 import type { VagonClient } from "../../src/vagon/types.js";
-import { type WalkedEntry, walkHeapPolicy, walkTree } from "../../src/vagon/walk.js";
+import { type WalkedEntry, walkTree } from "../../src/vagon/walk.js";
 
 let sandbox: Sandbox;
 let client: VagonClient;
@@ -113,8 +114,8 @@ describe("walkTree", () => {
 
   it("caps the heap's growth while any walk runs, and lifts it when the last one ends, even failed", async () => {
     const flags: string[] = [];
-    const setFlags = walkHeapPolicy.setFlags;
-    walkHeapPolicy.setFlags = (value) => flags.push(value);
+    const setFlags = heapFlags.set;
+    heapFlags.set = (value) => flags.push(value);
     try {
       const whileVisiting: string[][] = [];
       const walk = () =>
@@ -136,7 +137,7 @@ describe("walkTree", () => {
       ).rejects.toThrow();
       expect(flags).toEqual(["--heap-growing-percent=50", "--heap-growing-percent=0"]);
     } finally {
-      walkHeapPolicy.setFlags = setFlags;
+      heapFlags.set = setFlags;
     }
   });
 
