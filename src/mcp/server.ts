@@ -10,6 +10,7 @@ import { confirmationCodec, UNCONFIRMED_DELETES_NOTICE } from "./housekeeping/co
 import { registerTool } from "./kit/define-tool.js";
 import { MCP_LOG_LEVEL } from "./kit/era.js";
 import type { JobOwners } from "./kit/job-owners.js";
+import { PagesAhead } from "./kit/pages-ahead.js";
 import { registerViews } from "./kit/views.js";
 import { createLocalPaths } from "./local-paths.js";
 import { registerPrompts } from "./prompts.js";
@@ -82,9 +83,20 @@ export function createMcpServer({
     },
   );
   const paths = createLocalPaths(config, server, logger);
+  const pagesAhead = new PagesAhead();
   for (const tool of TOOLS) {
     if (config.readOnly && !READ_ONLY_TOOLS.includes(tool.name)) continue;
-    registerTool(server, tool, { client, config, logger, paths, server, lifecycle, principal, jobOwners });
+    registerTool(server, tool, {
+      client,
+      config,
+      logger,
+      paths,
+      server,
+      lifecycle,
+      principal,
+      jobOwners,
+      pagesAhead,
+    });
   }
   registerResources(server, client, logger);
   registerViews(server);

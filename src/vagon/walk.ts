@@ -330,17 +330,17 @@ export async function listFolderPages(
   client: VagonClient,
   params: Omit<ListFilesParams, "page" | "perPage">,
   options: { perPage: number; limit?: number; signal?: AbortSignal | undefined },
-): Promise<{ first: FileListPage; entries: Entry[]; lastPage: number }> {
+): Promise<{ first: FileListPage; later: FileListPage[]; entries: Entry[]; lastPage: number }> {
   const { perPage, signal } = options;
   const first = await client.listFiles({ ...params, page: 1, perPage }, { signal });
   const wanted = Math.min(options.limit ?? Number.POSITIVE_INFINITY, first.total);
   const pagesNeeded = Math.ceil(wanted / perPage);
   const entries = [...first.entries];
-  if (pagesNeeded <= 1 || first.nextPage === null) return { first, entries, lastPage: 1 };
+  if (pagesNeeded <= 1 || first.nextPage === null) return { first, later: [], entries, lastPage: 1 };
   const pageNumbers = Array.from({ length: pagesNeeded - 1 }, (_, index) => index + 2);
-  const pages = await runPool(pageNumbers, PAGES_IN_FLIGHT, (page) =>
+  const later = await runPool(pageNumbers, PAGES_IN_FLIGHT, (page) =>
     client.listFiles({ ...params, page, perPage }, { signal }),
   );
-  for (const page of pages) entries.push(...page.entries);
-  return { first, entries, lastPage: pagesNeeded };
+  for (const page of later) entries.push(...page.entries);
+  return { first, later, entries, lastPage: pagesNeeded };
 }

@@ -23,6 +23,7 @@ import { currentCall, isModernEra, NeedsInput, requestLogSink } from "./era.js";
 import { toolErrorResult } from "./errors.js";
 import type { JobOwners } from "./job-owners.js";
 import { leanSchema } from "./lean-tool-list.js";
+import type { PagesAhead } from "./pages-ahead.js";
 import { beforeResult, type ToolExtra } from "./progress.js";
 import { REFUSED_ARGUMENTS, readArguments, unknownArgumentsText } from "./unknown-arguments.js";
 import { TOOL_VIEWS, viewToolMeta } from "./views.js";
@@ -39,6 +40,8 @@ export interface ToolContext {
   principal?: string | undefined;
   /** Over HTTP: who started which zip job in this process. */
   jobOwners?: JobOwners | undefined;
+  /** This session's pages a listing fetched and did not show (pages-ahead.ts). */
+  pagesAhead: PagesAhead;
   extra: ToolExtra;
 }
 
@@ -132,6 +135,8 @@ export function registerTool(server: McpServer, tool: AnyTool, base: Omit<ToolCo
       // Every request a call makes listens for its cancellation: a listing fetches 8 pages at once,
       // an upload sends 4 parts, so Node's default of 10 listeners would warn on stderr for nothing.
       setMaxListeners(64, extra.signal);
+      // A page kept from before a change would list what the change removed, or miss what it made.
+      if (tool.mutating) base.pagesAhead.clear();
       // Counted until settled: a shutdown waits for the call's cleanups before the process exits.
       const run = () =>
         base.lifecycle.track(async () => {

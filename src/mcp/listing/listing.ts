@@ -12,6 +12,7 @@ import type {
 } from "../../vagon/types.js";
 import { listFolderPages, type WalkedEntry, walkTree } from "../../vagon/walk.js";
 import { UserInputError } from "../kit/errors.js";
+import type { PagesAhead } from "../kit/pages-ahead.js";
 import { TopK } from "../kit/top-k.js";
 
 /** The largest page Vagon accepts. */
@@ -56,10 +57,15 @@ export interface Listing {
   truncated: boolean;
 }
 
+/**
+ * `pagesAhead`: where a `limit` listing keeps the pages it fetched past the first, and where a
+ * page asked for by number is looked for first (pages-ahead.ts).
+ */
 export async function listFolder(
   client: VagonClient,
   request: ListingRequest,
   signal?: AbortSignal,
+  pagesAhead?: PagesAhead,
 ): Promise<Listing> {
   const base: ListFilesParams = {
     location: request.location,
@@ -71,7 +77,8 @@ export async function listFolder(
 
   if (request.page !== undefined) {
     const perPage = request.perPage ?? 20;
-    const page = await client.listFiles({ ...base, page: request.page, perPage }, { signal });
+    const params = { ...base, page: request.page, perPage };
+    const page = pagesAhead?.take(params) ?? (await client.listFiles(params, { signal }));
     return {
       ...fromFirstPage(page, perPage),
       entries: page.entries,
@@ -83,13 +90,14 @@ export async function listFolder(
 
   if (request.recursive && request.maxDepth >= 1) return walkListing(client, request, signal);
 
-  const { first, entries, nextPage, perPage } = await fetchUpTo(
+  const { first, later, entries, nextPage, perPage } = await fetchUpTo(
     client,
     base,
     request.limit,
     request.perPage,
     signal,
   );
+  for (const [index, page] of later.entries()) pagesAhead?.keep({ ...base, page: index + 2, perPage }, page);
   return {
     ...fromFirstPage(first, perPage),
     entries,
@@ -210,14 +218,20 @@ async function fetchUpTo(
   limit: number,
   perPageHint: number | undefined,
   signal?: AbortSignal,
-): Promise<{ first: FileListPage; entries: Entry[]; nextPage: number | null; perPage: number }> {
+): Promise<{
+  first: FileListPage;
+  later: FileListPage[];
+  entries: Entry[];
+  nextPage: number | null;
+  perPage: number;
+}> {
   const perPage = Math.min(MAX_PAGE_SIZE, perPageHint ?? MAX_PAGE_SIZE, Math.max(1, limit));
-  const { first, entries, lastPage } = await listFolderPages(client, base, { perPage, limit, signal });
+  const { first, later, entries, lastPage } = await listFolderPages(client, base, { perPage, limit, signal });
   const kept = entries.slice(0, limit);
   const more = kept.length < first.total;
   // A clean "next page" only exists when what we return ends on a page boundary.
   const nextPage = more && kept.length === lastPage * perPage ? lastPage + 1 : null;
-  return { first, entries: kept, nextPage, perPage };
+  return { first, later, entries: kept, nextPage, perPage };
 }
 
 function fromFirstPage(page: FileListPage, perPage: number) {

@@ -78,6 +78,7 @@ Fetches up to \`limit\` entries across pages; says how to get more.`,
         cursor: args.cursor,
       },
       context.extra.signal,
+      context.pagesAhead,
     );
     return listingResult(listing, {
       typeForName: await loadTypeTable(),

@@ -5,7 +5,7 @@ import { countTokens } from "@anthropic-ai/tokenizer";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OUTPUT_BUDGET_TOKENS } from "../../../src/mcp/kit/budget.js";
 import { SEED } from "../../../src/sandbox/index.js";
-import { toolText, useHarness } from "../../helpers/harness.js";
+import { startHarness, toolText, useHarness } from "../../helpers/harness.js";
 import type { ListResult } from "../../helpers/results.js";
 import { withRecords } from "../../helpers/tables.js";
 
@@ -104,6 +104,59 @@ describe("list_files", () => {
     expect(bytes / entryLines.length).toBeLessThan(40);
     expect(text).not.toContain("{");
     expect(lines.at(-1)).toMatch(/200 more .*page=2/);
+  });
+
+  it("answers the page a cut listing named from the pages it fetched: once, in this session, until a change", async () => {
+    const listRequests = () => sandbox.requests.filter((request) => request.route === "list-files").length;
+    const frames = (listing: ListResult) => listing.entries.map((entry) => entry.name);
+    const fetchPage = async (page: number) => {
+      sandbox.clearRequests();
+      const { listing } = await listFiles({ parent_id: bigFolderId, page, per_page: 100 });
+      return { listing, requests: listRequests() };
+    };
+    const cutListing = async () => {
+      const { listing } = await listFiles({ parent_id: bigFolderId, limit: 250, per_page: 100 });
+      expect(listing.next_page).not.toBeNull();
+      return listing.next_page as number;
+    };
+
+    // The page the answer names comes from what the listing fetched; Vagon is not asked again.
+    const next = await cutListing();
+    const kept = await fetchPage(next);
+    expect(kept.requests).toBe(0);
+    // Taken once: asked again, the page is fetched, and it is the same page.
+    const fetched = await fetchPage(next);
+    expect(fetched.requests).toBe(1);
+    expect(frames(kept.listing)).toEqual(frames(fetched.listing));
+    expect(kept.listing).toEqual(fetched.listing);
+    expect(frames(kept.listing)[0]).toBe(`frame-${String((next - 1) * 100).padStart(4, "0")}.txt`);
+
+    // Another session (another McpServer on the same account) has none of this session's pages.
+    await cutListing();
+    const other = await startHarness({ sandbox });
+    try {
+      sandbox.clearRequests();
+      const result = await other.callTool("list_files", {
+        parent_id: bigFolderId,
+        page: next,
+        per_page: 100,
+      });
+      expect(result.isError, toolText(result)).toBeFalsy();
+      expect(listRequests()).toBe(1);
+    } finally {
+      await other.close({ keepSandbox: true });
+    }
+
+    // A call that changes files drops the kept pages: the page is fetched, and shows the change.
+    await cutListing();
+    const made = await harness.callTool("create_directory", { parent_id: bigFolderId, name: "aaa-new" });
+    expect(made.isError, toolText(made)).toBeFalsy();
+    const afterChange = await fetchPage(next);
+    expect(afterChange.requests).toBe(1);
+    expect(afterChange.listing.total).toBe(251);
+    const { id } = made.structuredContent as { id: number };
+    const deleted = await harness.callTool("delete_file", { file_id: id });
+    expect(deleted.isError, toolText(deleted)).toBeFalsy();
   });
 
   it("counts what is left after a page asked for by number", async () => {
