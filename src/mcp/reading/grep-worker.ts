@@ -252,21 +252,27 @@ const onBytes = (
  * Lines the server's thread passed over (grep.ts: a batch without the literal): they complete the
  * after-context of earlier matches, count, and end as the before-context of the next.
  */
-const onSkip = (message: { type: "skip"; newlines: number; head: string[]; tail: string[] }) => {
-  for (const line of message.head) {
+const passOver = (skipped: Skipped) => {
+  for (const line of skipped.head) {
     if (waitingForAfter.length === 0) break;
     continueAfter(contextLine(line));
   }
-  lineNumber += message.newlines;
-  rememberRecent(message.tail.map(contextLine));
-  answer(message);
+  lineNumber += skipped.newlines;
+  rememberRecent(skipped.tail.map(contextLine));
 };
+type Skipped = { type: "skip"; newlines: number; head: string[]; tail: string[] };
+/** A batch or the end comes with the lines passed over just before it, if any. */
 type Message =
-  | { type: "chunk"; bytes: ArrayBuffer; length: number }
-  | { type: "skip"; newlines: number; head: string[]; tail: string[] }
-  | { type: "end" };
+  | { type: "chunk"; bytes: ArrayBuffer; length: number; skipped?: Skipped }
+  | Skipped
+  | { type: "end"; skipped?: Skipped };
 port.on("message", (message: Message) => {
-  if (message.type === "skip") return onSkip(message);
+  if (message.type === "skip") {
+    passOver(message);
+    answer(message);
+    return;
+  }
+  if (message.skipped) passOver(message.skipped);
   if (literal !== null && utf8) return onBytes(message, literal);
   let body: string;
   if (message.type === "chunk") {

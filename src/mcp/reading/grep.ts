@@ -194,6 +194,20 @@ interface SkipMessage {
   tail: string[];
 }
 
+/** A batch to search, after the lines passed over since the last message, if any. */
+interface ChunkMessage {
+  type: "chunk";
+  bytes: ArrayBuffer;
+  length: number;
+  skipped?: SkipMessage;
+}
+
+/** The input's end, after the lines passed over since the last message, if any. */
+interface EndMessage {
+  type: "end";
+  skipped?: SkipMessage;
+}
+
 /** The last line break in parts: which part, and where in it; null when there is none. */
 function lastBreak(parts: Buffer[]): { part: number; at: number } | null {
   for (let part = parts.length - 1; part >= 0; part--) {
@@ -424,28 +438,28 @@ export async function grepStream(pump: BytePump, codec: Codec, options: GrepOpti
   const literal = workerData.literal === null ? null : Buffer.from(workerData.literal);
   const batcher = createBatcher(codec, options.batchBytes ?? BATCH_BYTES, literal);
   const skipper = createSkipper();
-  const post = (
-    message: { type: "chunk"; bytes: ArrayBuffer; length: number } | SkipMessage | { type: "end" },
-  ) => {
-    sent.push(message.type === "end" ? 0 : message.length);
+  const post = (message: ChunkMessage | SkipMessage | EndMessage) => {
+    const skippedBytes = message.type === "skip" ? message.length : (message.skipped?.length ?? 0);
+    sent.push(skippedBytes + (message.type === "chunk" ? message.length : 0));
     if (message.type === "chunk") worker.postMessage(message, [message.bytes]);
     else worker.postMessage(message);
     if (sent.length === 1) watchdog.reset(true);
   };
-  const postSkipped = () => {
+  /** The lines passed over since the last message, to go with the next one (one message, not two). */
+  const withSkipped = () => {
     const skipped = skipper.take();
-    if (skipped) post(skipped);
+    return skipped ? { skipped } : {};
   };
   const sendBatch = () => {
     const skipped = batcher.takeSkipped(options.context);
     if (skipped) {
       skipper.absorb(skipped);
-      if (skipper.pendingBytes >= SKIP_REPORT_BYTES) postSkipped();
+      const report = skipper.pendingBytes >= SKIP_REPORT_BYTES ? skipper.take() : null;
+      if (report) post(report);
       return;
     }
     const batch = batcher.take();
-    postSkipped();
-    post({ type: "chunk", ...batch });
+    post({ type: "chunk", ...batch, ...withSkipped() });
   };
   worker.on("message", (answer: WorkerAnswer) => {
     batcher.reclaim(answer.bytes);
@@ -475,8 +489,7 @@ export async function grepStream(pump: BytePump, codec: Codec, options: GrepOpti
     .then(() => {
       if (stop.signal.aborted) return;
       while (!batcher.empty) sendBatch();
-      postSkipped();
-      post({ type: "end" });
+      post({ type: "end", ...withSkipped() });
     })
     .catch((error: unknown) => settle({ error }));
 
