@@ -493,8 +493,9 @@ export interface S3HandlerDeps {
 }
 
 /**
- * Paces a stream to `bytesPerSecond`, as S3 paces each connection: a chunk passes once the bytes
- * before it would have taken that long. One request is one connection's transfer here.
+ * Paces a stream to `bytesPerSecond`, as S3 paces each connection: a chunk passes once it and the
+ * bytes before it would have taken that long (a small body takes its time too). One request is
+ * one connection's transfer here.
  */
 export function throttle(bytesPerSecond: number): Transform {
   const startedAt = performance.now();
@@ -502,8 +503,8 @@ export function throttle(bytesPerSecond: number): Transform {
   return new Transform({
     highWaterMark: READ_CHUNK_BYTES,
     transform(chunk: Buffer, _encoding, callback) {
-      const dueAt = startedAt + (passedBytes / bytesPerSecond) * 1000;
       passedBytes += chunk.length;
+      const dueAt = startedAt + (passedBytes / bytesPerSecond) * 1000;
       const waitMs = dueAt - performance.now();
       if (waitMs <= 1) callback(null, chunk);
       else setTimeout(() => callback(null, chunk), waitMs);

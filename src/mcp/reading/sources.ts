@@ -5,13 +5,23 @@ import type { Readable } from "node:stream";
 import type { RangedReader } from "../../vagon/ranged-reader.js";
 import type { ByteSource } from "./text.js";
 
-/** The file behind `reader`; reads inside `prefix` (its first bytes, fetched already) cost nothing. */
-export function rangedSource(reader: RangedReader, prefix: Buffer, signal?: AbortSignal): ByteSource {
+/**
+ * The file behind `reader`; reads inside `prefix` (its first bytes, fetched already) or inside
+ * `suffix` (its last bytes, fetched with them) cost nothing.
+ */
+export function rangedSource(
+  reader: RangedReader,
+  prefix: Buffer,
+  signal?: AbortSignal,
+  suffix: Buffer = Buffer.alloc(0),
+): ByteSource {
+  const suffixStart = reader.sizeBytes - suffix.length;
   return {
     sizeBytes: reader.sizeBytes,
     async read(start, length) {
       const end = Math.min(reader.sizeBytes, start + length);
       if (end <= prefix.length) return prefix.subarray(start, end);
+      if (start >= suffixStart) return suffix.subarray(start - suffixStart, end - suffixStart);
       if (start < prefix.length) {
         const rest = await reader.read(prefix.length, end - prefix.length, { signal });
         return Buffer.concat([prefix.subarray(start), rest]);

@@ -316,13 +316,18 @@ export interface TailOptions {
   maxBytes: number;
 }
 
+/** readTail's first window back from the end: a guess at what the lines take. */
+export function firstTailWindowBytes(options: TailOptions): number {
+  return Math.max(4096, Math.min(options.maxBytes, options.lines * 160));
+}
+
 /** The last lines of the file, reading backward in growing windows until it has them. */
 export async function readTail(source: ByteSource, codec: Codec, options: TailOptions): Promise<TextSlice> {
   const floor = Math.max(codec.bomBytes, source.availableFrom ?? 0);
   let from = source.sizeBytes;
   let collected = Buffer.alloc(0);
-  // A guess at what the lines take, doubled until they are all there.
-  let windowBytes = Math.max(4096, Math.min(options.maxBytes, options.lines * 160));
+  // Doubled until the lines are all there.
+  let windowBytes = firstTailWindowBytes(options);
   let lines: Line[] = [];
   let note: string | undefined;
   for (;;) {

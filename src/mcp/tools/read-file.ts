@@ -22,6 +22,7 @@ import { forwardStreamSource, rangedSource, streamTailSource } from "../reading/
 import {
   type ByteSource,
   type Codec,
+  firstTailWindowBytes,
   readByteRange,
   readHead,
   readTail,
@@ -181,8 +182,17 @@ Nothing asked = the first 16 KiB of text (less if dense); give at most one of he
     // Head and the default read take their first window with the bytes that classify the file.
     const maxBytes = args.max_bytes ?? DEFAULT_MAX_BYTES;
     const firstBytes = mode.kind === "first" || mode.kind === "head" ? maxBytes + 4096 : SNIFF_BYTES;
-    const prefix = await reader.read(0, Math.min(reader.sizeBytes, firstBytes), { signal });
-    const source = rangedSource(reader, prefix, signal);
+    const prefixBytes = Math.min(reader.sizeBytes, firstBytes);
+    // tail's first window comes with them, not a round trip after.
+    const suffixBytes =
+      mode.kind === "tail"
+        ? Math.min(reader.sizeBytes - prefixBytes, firstTailWindowBytes({ lines: mode.lines, maxBytes }))
+        : 0;
+    const [prefix, suffix] = await Promise.all([
+      reader.read(0, prefixBytes, { signal }),
+      suffixBytes > 0 ? reader.read(reader.sizeBytes - suffixBytes, suffixBytes, { signal }) : undefined,
+    ]);
+    const source = rangedSource(reader, prefix, signal, suffix);
     const classified = classify(
       base.name,
       file.contentType,

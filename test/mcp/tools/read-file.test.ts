@@ -198,6 +198,19 @@ describe("read_file", () => {
     expect(toolText(tail.value)).toContain(log.lines.at(-1));
   });
 
+  it("fetches tail's last lines together with the bytes that classify the file, not a round trip after", async () => {
+    // Slow storage (32 KiB/s a connection): the two reads take ~0.25 and ~0.5 s, so reads made
+    // one after the other would never be in flight together.
+    sandbox.setBandwidthCap(32 * KIB);
+    try {
+      const call = read({ file_id: logId, tail: 100 });
+      await expect.poll(() => sandbox.readsInFlight(logId), { timeout: 5000, interval: 10 }).toBe(2);
+      expect(resultOf(await call).text).toBe(log.lines.slice(-100).join("\n"));
+    } finally {
+      sandbox.setBandwidthCap(null);
+    }
+  });
+
   it("reads exactly offset+length bytes, and never more than max_bytes", async () => {
     const offset = 2_345_678;
     const exact = await fetchedDuring(logId, () => read({ file_id: logId, offset, length: 5000 }));
