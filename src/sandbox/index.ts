@@ -267,6 +267,11 @@ function inspectingControls({
   | "readsInFlight"
   | "getJob"
 > {
+  /** A per-object count (ObjectStore) for the file `id`: 0 for a folder or an unfinished upload. */
+  const perObject = (counts: Map<string, number>, id: number) => {
+    const key = state.entries.get(id)?.objectKey;
+    return key ? (counts.get(key) ?? 0) : 0;
+  };
   return {
     getEntry: (id) => {
       const entry = state.entries.get(id);
@@ -284,14 +289,8 @@ function inspectingControls({
       if (!object) throw new Error(`No completed file ${id} in the sandbox`);
       return store.readAll(object);
     },
-    servedBytes: (id) => {
-      const key = state.entries.get(id)?.objectKey;
-      return key ? (store.servedBytes.get(key) ?? 0) : 0;
-    },
-    readsInFlight: (id) => {
-      const key = state.entries.get(id)?.objectKey;
-      return key ? (store.readsInFlight.get(key) ?? 0) : 0;
-    },
+    servedBytes: (id) => perObject(store.servedBytes, id),
+    readsInFlight: (id) => perObject(store.readsInFlight, id),
     getJob: (downloadId) => {
       const job = jobs.get(downloadId);
       return job ? jobs.toPublic(job) : undefined;

@@ -5,6 +5,7 @@
 // watchdog (worker.terminate()) without stalling anything else.
 import { isAscii } from "node:buffer";
 import { parentPort, workerData } from "node:worker_threads";
+import type { SkipMessage, WorkerMessage } from "./grep.js";
 import { countLineBreaks, lastLines } from "./line-breaks.js";
 
 if (!parentPort) throw new Error("grep-worker.ts runs as a worker thread, started by grep.ts");
@@ -58,6 +59,8 @@ const shorten = (line: string, limit: number, around: number) => {
   const from = Math.max(0, Math.min(around - Math.floor(limit / 4), line.length - limit));
   return `${from > 0 ? "…" : ""}${line.slice(from, from + limit)}${from + limit < line.length ? "…" : ""}`;
 };
+/** A raw line as context shows it. */
+const contextLine = (line: string) => shorten(trimLine(line), data.contextChars, 0);
 
 const scan = (body: string) => {
   let countedTo = 0;
@@ -67,9 +70,7 @@ const scan = (body: string) => {
     let from = 0;
     while (waitingForAfter.length > 0 && from < body.length) {
       const end = body.indexOf("\n", from);
-      continueAfter(
-        shorten(trimLine(body.slice(from, end === -1 ? body.length : end)), data.contextChars, 0),
-      );
+      continueAfter(contextLine(body.slice(from, end === -1 ? body.length : end)));
       if (end === -1) break;
       from = end + 1;
     }
@@ -102,7 +103,7 @@ const scan = (body: string) => {
     while (before.length < context && cursor > 0) {
       // At cursor 1 the line before is the empty first one (lastIndexOf counts -1 from 0).
       const previousStart = cursor === 1 ? 0 : body.lastIndexOf("\n", cursor - 2) + 1;
-      before.unshift(shorten(trimLine(body.slice(previousStart, cursor - 1)), data.contextChars, 0));
+      before.unshift(contextLine(body.slice(previousStart, cursor - 1)));
       cursor = previousStart;
     }
     if (before.length < context) before.unshift(...recentLines(context - before.length));
@@ -111,7 +112,7 @@ const scan = (body: string) => {
     while (after.length < context && cursor < body.length) {
       let nextEnd = body.indexOf("\n", cursor);
       if (nextEnd === -1) nextEnd = body.length;
-      after.push(shorten(trimLine(body.slice(cursor, nextEnd)), data.contextChars, 0));
+      after.push(contextLine(body.slice(cursor, nextEnd)));
       cursor = nextEnd + 1;
     }
     const match = { line: countedLine, text: shorten(line, data.matchChars, at - lineStart), before, after };
@@ -130,7 +131,7 @@ const scan = (body: string) => {
     let cursor = body.length;
     while (tail.length < context && cursor > 0) {
       const start = cursor === 1 ? 0 : body.lastIndexOf("\n", cursor - 2) + 1;
-      tail.unshift(shorten(trimLine(body.slice(start, cursor - 1)), data.contextChars, 0));
+      tail.unshift(contextLine(body.slice(start, cursor - 1)));
       cursor = start;
     }
     rememberRecent(tail);
@@ -146,15 +147,13 @@ const lineAt = (bytes: Buffer, start: number) => {
   return end === -1 ? bytes.length : end;
 };
 const textOf = (bytes: Buffer, start: number, end: number) => trimLine(bytes.toString("utf8", start, end));
-/** A raw line as context shows it. */
-const contextLine = (line: string) => shorten(trimLine(line), data.contextChars, 0);
 const scanBytes = (body: Buffer, needle: Buffer) => {
   let counted = 0;
   let countedLine = lineNumber;
   let from = 0;
   while (waitingForAfter.length > 0 && from < body.length) {
     const end = lineAt(body, from);
-    continueAfter(shorten(textOf(body, from, end), data.contextChars, 0));
+    continueAfter(contextLine(body.toString("utf8", from, end)));
     from = end + 1;
   }
   from = 0;
@@ -172,7 +171,7 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
     let cursor = start;
     while (before.length < context && cursor > 0) {
       const previousStart = cursor - 1 === 0 ? 0 : body.lastIndexOf(10, cursor - 2) + 1;
-      before.unshift(shorten(textOf(body, previousStart, cursor - 1), data.contextChars, 0));
+      before.unshift(contextLine(body.toString("utf8", previousStart, cursor - 1)));
       cursor = previousStart;
     }
     if (before.length < context) before.unshift(...recentLines(context - before.length));
@@ -180,7 +179,7 @@ const scanBytes = (body: Buffer, needle: Buffer) => {
     cursor = end + 1;
     while (after.length < context && cursor < body.length) {
       const nextEnd = lineAt(body, cursor);
-      after.push(shorten(textOf(body, cursor, nextEnd), data.contextChars, 0));
+      after.push(contextLine(body.toString("utf8", cursor, nextEnd)));
       cursor = nextEnd + 1;
     }
     const match = {
@@ -221,10 +220,7 @@ const answer = (message: { type: string; bytes?: ArrayBuffer }) => {
 };
 const utf8 = data.encoding === "utf-8";
 let carryBytes: Buffer | null = null;
-const onBytes = (
-  message: { type: "chunk"; bytes: ArrayBuffer; length: number } | { type: "end" },
-  needle: Buffer,
-) => {
+const onBytes = (message: Exclude<WorkerMessage, SkipMessage>, needle: Buffer) => {
   let body: Buffer;
   if (message.type === "chunk") {
     const bytes = Buffer.from(message.bytes, 0, message.length);
@@ -252,7 +248,7 @@ const onBytes = (
  * Lines the server's thread passed over (grep.ts: a batch without the literal): they complete the
  * after-context of earlier matches, count, and end as the before-context of the next.
  */
-const passOver = (skipped: Skipped) => {
+const passOver = (skipped: SkipMessage) => {
   for (const line of skipped.head) {
     if (waitingForAfter.length === 0) break;
     continueAfter(contextLine(line));
@@ -260,13 +256,8 @@ const passOver = (skipped: Skipped) => {
   lineNumber += skipped.newlines;
   rememberRecent(skipped.tail.map(contextLine));
 };
-type Skipped = { type: "skip"; newlines: number; head: string[]; tail: string[] };
-/** A batch or the end comes with the lines passed over just before it, if any. */
-type Message =
-  | { type: "chunk"; bytes: ArrayBuffer; length: number; skipped?: Skipped }
-  | Skipped
-  | { type: "end"; skipped?: Skipped };
-port.on("message", (message: Message) => {
+// A batch or the end comes with the lines passed over just before it, if any.
+port.on("message", (message: WorkerMessage) => {
   if (message.type === "skip") {
     passOver(message);
     answer(message);

@@ -191,7 +191,7 @@ interface WorkerAnswer {
 }
 
 /** What the worker hears of batches it is not sent: their bytes, line breaks and edge lines. */
-interface SkipMessage {
+export interface SkipMessage {
   type: "skip";
   length: number;
   newlines: number;
@@ -214,6 +214,9 @@ interface EndMessage {
   type: "end";
   skipped?: SkipMessage;
 }
+
+/** Every message the worker (grep-worker.ts) is sent. */
+export type WorkerMessage = ChunkMessage | SkipMessage | EndMessage;
 
 /** The last line break in parts: which part, and where in it; null when there is none. */
 function lastBreak(parts: Buffer[]): { part: number; at: number } | null {
@@ -450,7 +453,7 @@ export async function grepStream(pump: BytePump, codec: Codec, options: GrepOpti
   const literal = workerData.literal === null ? null : Buffer.from(workerData.literal);
   const batcher = createBatcher(codec, options.batchBytes ?? BATCH_BYTES, literal);
   const skipper = createSkipper();
-  const post = (message: ChunkMessage | SkipMessage | EndMessage) => {
+  const post = (message: WorkerMessage) => {
     const skippedBytes = message.type === "skip" ? message.length : (message.skipped?.length ?? 0);
     sent.push(skippedBytes + (message.type === "chunk" ? message.length : 0));
     if (message.type === "chunk") worker.postMessage(message, [message.bytes]);
